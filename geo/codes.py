@@ -1,0 +1,166 @@
+"""Kemendagri administrative codes: parse, normalise and format desa codes.
+
+A Kemendagri village code has 10 digits: province (2), kabupaten (2), kecamatan (2) and desa
+(4), written dotted (``61.11.01.2001``) or plain (``6111012001``). Lokus keeps the dotted form
+as the canonical ``kode_desa``. Source: Permendagri 72/2019 on codes and data of administrative
+areas; DOMAIN.md "Codes".
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+__all__ = [
+    "format_kode_desa",
+    "kode_kecamatan",
+    "normalise_kode_desa",
+    "normalise_kode_prefix",
+]
+
+_FLOAT_TAIL = re.compile(r"\.0+$")
+_SEPARATORS = re.compile(r"[\s.\-_/]")
+
+
+def format_kode_desa(digits: str) -> str:
+    """Format 10 digits as a dotted Kemendagri desa code.
+
+    Parameters
+    ----------
+    digits : str
+        Exactly 10 ASCII digits.
+
+    Returns
+    -------
+    str
+        The code as ``PP.KK.CC.DDDD``.
+
+    Raises
+    ------
+    ValueError
+        If ``digits`` is not 10 digits.
+
+    Examples
+    --------
+    >>> format_kode_desa("6111012001")
+    '61.11.01.2001'
+    """
+    if len(digits) != 10 or not digits.isdigit():
+        msg = f"kode desa harus 10 digit, diterima {digits!r}"
+        raise ValueError(msg)
+    return f"{digits[0:2]}.{digits[2:4]}.{digits[4:6]}.{digits[6:10]}"
+
+
+def _digits_of(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    # A code that went through a float column (Excel) arrives as "6111012001.0".
+    if re.fullmatch(r"\d{10}\.0+", text):
+        text = _FLOAT_TAIL.sub("", text)
+    text = _SEPARATORS.sub("", text)
+    return text
+
+
+def normalise_kode_desa(values: pd.Series) -> pd.DataFrame:
+    """Normalise desa codes to the canonical dotted form.
+
+    ``61.11.01.2001``, ``6111012001``, ``61 11 01 2001`` and the float-damaged
+    ``6111012001.0`` all give ``61.11.01.2001``.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Raw codes, any dtype; blanks and nulls allowed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``values``, with columns ``kode_desa`` (string, ``<NA>`` where the code
+        cannot be read) and ``alasan`` (string reason in Bahasa Indonesia, ``<NA>`` where the
+        code was read).
+
+    Examples
+    --------
+    >>> normalise_kode_desa(pd.Series(["6111012001", "61.11.01.2001", "x"]))["kode_desa"].tolist()
+    ['61.11.01.2001', '61.11.01.2001', <NA>]
+    """
+    kode: list[object] = []
+    alasan: list[object] = []
+    for value in values.tolist():
+        digits = _digits_of(value)
+        if digits is None:
+            kode.append(pd.NA)
+            alasan.append("kode desa kosong")
+        elif not digits.isdigit():
+            kode.append(pd.NA)
+            alasan.append("kode desa berisi karakter selain angka")
+        elif len(digits) != 10:
+            kode.append(pd.NA)
+            alasan.append(f"kode desa harus 10 digit, terbaca {len(digits)} digit")
+        else:
+            kode.append(format_kode_desa(digits))
+            alasan.append(pd.NA)
+    return pd.DataFrame(
+        {
+            "kode_desa": pd.array(kode, dtype="string"),
+            "alasan": pd.array(alasan, dtype="string"),
+        },
+        index=values.index,
+    )
+
+
+def normalise_kode_prefix(prefix: str) -> str:
+    """Normalise a region code prefix (province, kabupaten or kecamatan) to dotted form.
+
+    Parameters
+    ----------
+    prefix : str
+        ``"61.11"``, ``"6111"``, ``"61.11.01"`` or ``"611101"``.
+
+    Returns
+    -------
+    str
+        Dotted prefix, e.g. ``"61.11"``.
+
+    Raises
+    ------
+    ValueError
+        If the prefix is not 2, 4 or 6 digits once separators are removed.
+
+    Examples
+    --------
+    >>> normalise_kode_prefix("6111")
+    '61.11'
+    """
+    digits = _SEPARATORS.sub("", str(prefix).strip())
+    if not digits.isdigit() or len(digits) not in (2, 4, 6):
+        msg = (
+            f"awalan kode wilayah harus 2, 4 atau 6 digit (mis. '61.11'), diterima {prefix!r}"
+        )
+        raise ValueError(msg)
+    return ".".join(digits[i : i + 2] for i in range(0, len(digits), 2))
+
+
+def kode_kecamatan(kode_desa: pd.Series) -> pd.Series:
+    """Kecamatan code (``61.11.01``) of canonical desa codes.
+
+    Parameters
+    ----------
+    kode_desa : pandas.Series
+        Canonical dotted desa codes (see :func:`normalise_kode_desa`).
+
+    Returns
+    -------
+    pandas.Series
+        String series indexed like the input.
+
+    Examples
+    --------
+    >>> kode_kecamatan(pd.Series(["61.11.01.2001"])).tolist()
+    ['61.11.01']
+    """
+    return kode_desa.astype("string").str.slice(0, 8)

@@ -1,0 +1,26 @@
+"""Error types of Lokus.
+
+Each subclasses a built-in (``ValueError``) so callers that do not know Lokus can still catch
+it, following osmnx ``_errors.py``. Messages say what was expected, what was found and how to
+fix it, and name the file, row and column when there is one.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CRSError", "InputSchemaError", "LokusError", "RegionError"]
+
+
+class LokusError(Exception):
+    """Base class of every error Lokus raises on purpose."""
+
+
+class InputSchemaError(LokusError, ValueError):
+    """An input file lacks required columns, or its content cannot be used at all."""
+
+
+class CRSError(LokusError, ValueError):
+    """A spatial layer has no coordinate reference system, or one that cannot be used."""
+
+
+class RegionError(LokusError, ValueError):
+    """A region setting (boundary file, code prefix, metric CRS) is missing or inconsistent."""

@@ -1,0 +1,378 @@
+"""Read input files: desa boundaries, household tables and the per-desa family table.
+
+Every reader names the file in its errors, lists every bad row at once (osmnx
+``_validate._report_validation``), and keeps IDs as text: tables are read with ``dtype=str``,
+so a NIK never passes through a float.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geo.codes import normalise_kode_desa, normalise_kode_prefix
+from geo.crs import require_crs, to_display
+from geo.errors import InputSchemaError
+
+__all__ = [
+    "BoundaryLoad",
+    "file_sha256",
+    "read_boundaries",
+    "read_keluarga_desa",
+    "read_table",
+]
+
+ROW_COL = "_baris"
+"""Column holding each table row's number as the user sees it in a spreadsheet (header = 1)."""
+
+_BOUNDARY_ALIASES = {
+    "kode_desa": ("kode_desa", "kode", "kode_kemendagri", "kode_kemdagri", "kd_desa", "kdepum"),
+    "desa": ("desa", "nama", "nama_desa", "desa_kelurahan", "namobj"),
+    "kecamatan": ("kecamatan", "nama_kecamatan", "wadmkc"),
+}
+
+Source = str | os.PathLike[str] | bytes | IO[bytes]
+
+
+def file_sha256(data: bytes) -> str:
+    """SHA-256 hex digest of a file's bytes, for provenance.
+
+    Parameters
+    ----------
+    data : bytes
+        File content.
+
+    Returns
+    -------
+    str
+        64 hex characters.
+    """
+    return hashlib.sha256(data).hexdigest()
+
+
+MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
+"""Largest gzip content Lokus will unpack (bytes), a guard against decompression bombs."""
+
+
+def _read_bytes(src: Source) -> bytes:
+    if isinstance(src, bytes):
+        data = src
+    elif hasattr(src, "read"):
+        raw = src.read()  # type: ignore[union-attr]
+        data = raw if isinstance(raw, bytes) else str(raw).encode()
+    else:
+        data = Path(src).read_bytes()  # type: ignore[arg-type]
+    if data[:2] == b"\x1f\x8b":  # gzip, e.g. a .csv.gz table
+        try:
+            data = gzip.GzipFile(fileobj=io.BytesIO(data)).read(MAX_UNCOMPRESSED_BYTES + 1)
+        except (OSError, EOFError) as err:
+            msg = f"berkas gzip rusak atau terpotong: {err}"
+            raise InputSchemaError(msg) from err
+        if len(data) > MAX_UNCOMPRESSED_BYTES:
+            msg = f"isi gzip melebihi {MAX_UNCOMPRESSED_BYTES} byte setelah dibuka"
+            raise InputSchemaError(msg)
+    return data
+
+
+def _canon(name: object) -> str:
+    return "_".join(str(name).strip().lower().replace("-", " ").split())
+
+
+@dataclass
+class BoundaryLoad:
+    """Desa polygons as loaded, with what had to be repaired or left out.
+
+    Attributes
+    ----------
+    desa : geopandas.GeoDataFrame
+        One row per desa, EPSG:4326, index 0..n-1, columns ``kode_desa`` (dotted),
+        ``desa``, ``kecamatan``, ``kode_kecamatan``, ``geometry`` (MultiPolygon).
+    diperbaiki : pandas.DataFrame
+        Rows whose geometry was repaired: ``kode_desa``, ``desa``, ``masalah``.
+    dilewati : pandas.DataFrame
+        Rows left out because their code lies outside the region prefix: ``baris``,
+        ``kode_desa``, ``alasan``.
+    source : str
+        File name.
+    sha256 : str
+        Hash of the file's bytes.
+    """
+
+    desa: gpd.GeoDataFrame
+    diperbaiki: pd.DataFrame = field(default_factory=pd.DataFrame)
+    dilewati: pd.DataFrame = field(default_factory=pd.DataFrame)
+    source: str = ""
+    sha256: str = ""
+
+
+def _pick(columns: list[str], aliases: tuple[str, ...]) -> str | None:
+    canon = {_canon(c): c for c in columns}
+    for alias in aliases:
+        if alias in canon:
+            return canon[alias]
+    return None
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    """Keep the polygon parts of a (repaired) geometry as one MultiPolygon."""
+    if geom is None or geom.is_empty:
+        return geom
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+    polys = []
+    for part in parts:
+        polys.extend(shapely.get_parts(part) if part.geom_type == "MultiPolygon" else [part])
+    if not polys:
+        return shapely.MultiPolygon()
+    return shapely.MultiPolygon(polys)
+
+
+def read_boundaries(
+    src: Source, *, name: str | None = None, code_prefix: str | None = None
+) -> BoundaryLoad:
+    """Load desa boundary polygons.
+
+    Parameters
+    ----------
+    src : path, bytes or binary file
+        Any vector format pyogrio reads (GeoJSON, GeoPackage, zipped shapefile). Must carry
+        a CRS; it is reprojected to EPSG:4326.
+    name : str, optional
+        File name for messages (default: the path's name).
+    code_prefix : str, optional
+        Region prefix such as ``"61.11"``: desa outside it are left out and listed in
+        ``dilewati``.
+
+    Returns
+    -------
+    BoundaryLoad
+        Polygons in EPSG:4326 with canonical ``kode_desa``; invalid geometries repaired with
+        ``shapely.make_valid`` (polygon parts kept) and listed in ``diperbaiki``.
+
+    Raises
+    ------
+    CRSError
+        If the layer has no CRS.
+    InputSchemaError
+        If the file cannot be read, lacks a code or name column, or has rows with an
+        unreadable code, an empty geometry, or a duplicate code (all listed at once), or if no
+        desa lies inside ``code_prefix``.
+    """
+    label = name or (Path(src).name if isinstance(src, (str, os.PathLike)) else "batas desa")
+    data = _read_bytes(src)
+    try:
+        gdf = gpd.read_file(io.BytesIO(data))
+    except Exception as err:  # pyogrio raises several types for unreadable files
+        msg = f"{label}: berkas batas desa tidak dapat dibaca ({type(err).__name__}: {err})"
+        raise InputSchemaError(msg) from err
+    require_crs(gdf, source=label)
+    cols = [c for c in gdf.columns if c != gdf.geometry.name]
+    picked = {key: _pick(cols, aliases) for key, aliases in _BOUNDARY_ALIASES.items()}
+    missing = [k for k in ("kode_desa", "desa") if picked[k] is None]
+    if missing:
+        msg = (
+            f"{label}: kolom wajib tidak ditemukan: {', '.join(missing)}. "
+            f"Kolom yang ada: {', '.join(map(str, cols))}. "
+            f"Nama yang diterima untuk kode: {', '.join(_BOUNDARY_ALIASES['kode_desa'])}."
+        )
+        raise InputSchemaError(msg)
+    codes = normalise_kode_desa(gdf[picked["kode_desa"]])
+    problems: list[str] = []
+    for i in codes.index[codes["kode_desa"].isna()]:
+        problems.append(
+            f"baris {i + 1}, kolom {picked['kode_desa']}: {gdf.at[i, picked['kode_desa']]!r}: "
+            f"{codes.at[i, 'alasan']}"
+        )
+    empty = gdf.geometry.isna() | gdf.geometry.is_empty
+    for i in gdf.index[empty]:
+        problems.append(f"baris {i + 1}, kolom geometry: geometri kosong")
+    dup = codes["kode_desa"].duplicated(keep=False) & codes["kode_desa"].notna()
+    for i in codes.index[dup]:
+        problems.append(f"baris {i + 1}: kode desa ganda {codes.at[i, 'kode_desa']}")
+    if problems:
+        msg = f"{label}: {len(problems)} masalah pada batas desa:\n- " + "\n- ".join(problems)
+        raise InputSchemaError(msg)
+
+    out = gpd.GeoDataFrame(
+        {
+            "kode_desa": codes["kode_desa"].astype(str),
+            "desa": gdf[picked["desa"]].astype(str).str.strip(),
+        },
+        geometry=gdf.geometry.values,
+        crs=gdf.crs,
+    )
+    out["kode_kecamatan"] = out["kode_desa"].str.slice(0, 8)
+    if picked["kecamatan"] is not None:
+        out["kecamatan"] = gdf[picked["kecamatan"]].astype(str).str.strip().values
+    else:
+        out["kecamatan"] = out["kode_kecamatan"]
+
+    dilewati = pd.DataFrame(columns=["baris", "kode_desa", "alasan"])
+    if code_prefix:
+        prefix = normalise_kode_prefix(code_prefix)
+        inside = out["kode_desa"].str.startswith(prefix + ".")
+        dilewati = pd.DataFrame(
+            {
+                "baris": out.index[~inside] + 1,
+                "kode_desa": out.loc[~inside, "kode_desa"],
+                "alasan": f"di luar wilayah {prefix}",
+            }
+        )
+        out = out[inside]
+        if out.empty:
+            msg = f"{label}: tidak ada desa dengan kode berawalan {prefix}"
+            raise InputSchemaError(msg)
+
+    valid = out.geometry.is_valid
+    diperbaiki = pd.DataFrame(
+        {
+            "kode_desa": out.loc[~valid, "kode_desa"],
+            "desa": out.loc[~valid, "desa"],
+            "masalah": [shapely.is_valid_reason(g) for g in out.geometry[~valid]],
+        }
+    )
+    geoms = shapely.make_valid(out.geometry.values)
+    out = out.set_geometry(gpd.GeoSeries([_polygonal(g) for g in geoms], crs=out.crs, index=out.index))
+    out = to_display(out).sort_values("kode_desa").reset_index(drop=True)
+    out = out[["kode_desa", "desa", "kecamatan", "kode_kecamatan", "geometry"]]
+    return BoundaryLoad(
+        desa=out,
+        diperbaiki=diperbaiki.reset_index(drop=True),
+        dilewati=dilewati.reset_index(drop=True),
+        source=label,
+        sha256=file_sha256(data),
+    )
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def read_table(src: Source, *, name: str | None = None) -> pd.DataFrame:
+    """Read a CSV or XLSX table as text, keeping spreadsheet row numbers.
+
+    Parameters
+    ----------
+    src : path, bytes or binary file
+        CSV (comma, semicolon or tab separated; UTF-8, UTF-8 with BOM or Windows-1252) or
+        XLSX (first sheet). The first row is the header.
+    name : str, optional
+        File name; its suffix decides the format when ``src`` is not a path.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every cell as a stripped string (blank cells are ``<NA>``), column names lower-cased
+        with spaces as underscores, plus ``_baris``: the row number in the spreadsheet (the
+        header is row 1, so the first data row is 2).
+
+    Raises
+    ------
+    InputSchemaError
+        If the file cannot be parsed, is empty, or has duplicate column names.
+    """
+    label = name or (Path(src).name if isinstance(src, (str, os.PathLike)) else "tabel")
+    data = _read_bytes(src)
+    suffix = Path(label.removesuffix(".gz")).suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm") or data[:2] == b"PK":
+            df = pd.read_excel(
+                io.BytesIO(data), dtype=str, keep_default_na=False, engine="openpyxl"
+            )
+        else:
+            text = _decode(data)
+            sample = text[:20000]
+            try:
+                sep = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+            except csv.Error:
+                sep = ","
+            df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    except Exception as err:
+        msg = f"{label}: tabel tidak dapat dibaca ({type(err).__name__}: {err})"
+        raise InputSchemaError(msg) from err
+    if df.columns.empty:
+        msg = f"{label}: tabel kosong, tidak ada baris judul"
+        raise InputSchemaError(msg)
+    canon = [_canon(c) for c in df.columns]
+    seen = {c for c in canon if canon.count(c) > 1}
+    if seen:
+        msg = f"{label}: nama kolom ganda: {', '.join(sorted(seen))}"
+        raise InputSchemaError(msg)
+    df.columns = canon
+    df = df.apply(lambda s: s.astype("string").str.strip()).replace("", pd.NA)
+    df[ROW_COL] = range(2, len(df) + 2)
+    return df.reset_index(drop=True)
+
+
+def read_keluarga_desa(src: Source, *, name: str | None = None) -> pd.DataFrame:
+    """Read the per-desa table of all families (the denominator of desil shares).
+
+    Parameters
+    ----------
+    src : path, bytes or binary file
+        CSV/XLSX with ``kode_desa`` and ``keluarga_total`` (households, integer >= 0), and
+        optionally ``sumber`` (where the figure comes from).
+
+    name : str, optional
+        File name for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``kode_desa`` (dotted), ``keluarga_total`` (Int64), ``sumber`` (string), one
+        row per desa.
+
+    Raises
+    ------
+    InputSchemaError
+        If a column is missing, or any row has an unreadable code, a non-integer or negative
+        count, or a duplicate code (all listed at once).
+    """
+    label = name or (Path(src).name if isinstance(src, (str, os.PathLike)) else "keluarga desa")
+    df = read_table(src, name=label)
+    missing = [c for c in ("kode_desa", "keluarga_total") if c not in df.columns]
+    if missing:
+        msg = f"{label}: kolom wajib tidak ditemukan: {', '.join(missing)}"
+        raise InputSchemaError(msg)
+    codes = normalise_kode_desa(df["kode_desa"])
+    total = pd.to_numeric(df["keluarga_total"].str.replace(".", "", regex=False), errors="coerce")
+    problems = [
+        f"baris {b}, kolom kode_desa: {v!r}: {a}"
+        for b, v, a in zip(df[ROW_COL], df["kode_desa"], codes["alasan"], strict=True)
+        if pd.notna(a)
+    ]
+    bad_total = total.isna() | (total < 0) | (total % 1 != 0)
+    problems += [
+        f"baris {b}, kolom keluarga_total: {v!r}: harus bilangan bulat >= 0"
+        for b, v in zip(df.loc[bad_total, ROW_COL], df.loc[bad_total, "keluarga_total"], strict=True)
+    ]
+    dup = codes["kode_desa"].duplicated(keep=False) & codes["kode_desa"].notna()
+    problems += [
+        f"baris {b}: kode desa ganda {k}"
+        for b, k in zip(df.loc[dup, ROW_COL], codes.loc[dup, "kode_desa"], strict=True)
+    ]
+    if problems:
+        msg = f"{label}: {len(problems)} masalah:\n- " + "\n- ".join(problems)
+        raise InputSchemaError(msg)
+    sumber = df["sumber"] if "sumber" in df.columns else pd.Series(pd.NA, index=df.index)
+    return pd.DataFrame(
+        {
+            "kode_desa": codes["kode_desa"],
+            "keluarga_total": total.astype("Int64"),
+            "sumber": sumber.astype("string"),
+        }
+    )

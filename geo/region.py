@@ -1,0 +1,148 @@
+"""Region settings: which district Lokus works on, read from a TOML file.
+
+Kayong Utara is the first region, not the only one. Nothing about a district is a constant in
+code: its name, Kemendagri code prefix, boundary file, family denominators, default P3KE file,
+sub-activity register and (optionally) metric CRS come from a ``region.toml`` such as
+``data/kayong_utara/region.toml``. Relative paths are relative to the TOML file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from geo.codes import normalise_kode_prefix
+from geo.errors import RegionError
+
+__all__ = ["DEFAULT_REGION_FILE", "Region", "default_region", "load_region"]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_REGION_FILE = REPO_ROOT / "data" / "kayong_utara" / "region.toml"
+
+
+@dataclass(frozen=True)
+class Region:
+    """One district's settings.
+
+    Attributes
+    ----------
+    nama : str
+        Display name, e.g. ``"Kabupaten Kayong Utara"``.
+    kode : str
+        Dotted Kemendagri prefix of every desa code in the region, e.g. ``"61.11"``.
+    batas_desa : pathlib.Path
+        Desa boundary file (any format pyogrio reads; must carry a CRS).
+    keluarga_desa : pathlib.Path or None
+        Per-desa table of all families (``kode_desa``, ``keluarga_total``, ``sumber``): the
+        denominator of every desil share.
+    keluarga_p3ke : pathlib.Path or None
+        Default P3KE household file (CSV/XLSX), used when the user gives none.
+    register : pathlib.Path or None
+        Default sub-activity register.
+    metric_crs : str or None
+        Metric CRS; None means "estimate the UTM zone from the boundaries".
+    sumber : str
+        One line on where the default data come from, shown in the app and the report.
+    """
+
+    nama: str
+    kode: str
+    batas_desa: Path
+    keluarga_desa: Path | None = None
+    keluarga_p3ke: Path | None = None
+    register: Path | None = None
+    metric_crs: str | None = None
+    sumber: str = ""
+
+
+def _path(
+    base: Path, value: object, key: str, source: Path, *, must_exist: bool = True
+) -> Path | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        msg = f"{source}: [region] {key} harus berupa teks (path berkas), diterima {value!r}"
+        raise RegionError(msg)
+    path = (base / value).resolve()
+    if must_exist and not path.exists():
+        msg = f"{source}: [region] {key} menunjuk berkas yang tidak ada: {path}"
+        raise RegionError(msg)
+    return path
+
+
+def load_region(path: str | os.PathLike[str], *, check_files: bool = True) -> Region:
+    """Read region settings from a TOML file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A TOML file with a ``[region]`` table holding ``nama``, ``kode``, ``batas_desa`` and
+        optionally ``keluarga_desa``, ``keluarga_p3ke``, ``register``, ``metric_crs``,
+        ``sumber``.
+    check_files : bool, default True
+        Require the optional data files to exist (False only for the sample generator, which
+        writes them).
+
+    Returns
+    -------
+    Region
+        Settings with paths resolved against the TOML file's folder.
+
+    Raises
+    ------
+    RegionError
+        If the file is missing, is not valid TOML, lacks a required key, or names a file that
+        does not exist.
+    """
+    source = Path(path)
+    if not source.is_file():
+        msg = f"berkas wilayah tidak ditemukan: {source}"
+        raise RegionError(msg)
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        msg = f"{source}: bukan TOML yang sah: {err}"
+        raise RegionError(msg) from err
+    table = data.get("region")
+    if not isinstance(table, dict):
+        msg = f"{source}: tabel [region] tidak ada"
+        raise RegionError(msg)
+    missing = [k for k in ("nama", "kode", "batas_desa") if not table.get(k)]
+    if missing:
+        msg = f"{source}: [region] tidak memiliki kunci wajib: {', '.join(missing)}"
+        raise RegionError(msg)
+    try:
+        kode = normalise_kode_prefix(str(table["kode"]))
+    except ValueError as err:
+        raise RegionError(f"{source}: [region] kode: {err}") from err
+    base = source.resolve().parent
+    batas = _path(base, table["batas_desa"], "batas_desa", source)
+    assert batas is not None
+    return Region(
+        nama=str(table["nama"]),
+        kode=kode,
+        batas_desa=batas,
+        keluarga_desa=_path(base, table.get("keluarga_desa"), "keluarga_desa", source, must_exist=check_files),
+        keluarga_p3ke=_path(base, table.get("keluarga_p3ke"), "keluarga_p3ke", source, must_exist=check_files),
+        register=_path(base, table.get("register"), "register", source, must_exist=check_files),
+        metric_crs=table.get("metric_crs") or None,
+        sumber=str(table.get("sumber", "")),
+    )
+
+
+def default_region() -> Region:
+    """Load the region named by ``LOKUS_REGION``, else the embedded Kayong Utara settings.
+
+    Returns
+    -------
+    Region
+        The active region.
+
+    Raises
+    ------
+    RegionError
+        As :func:`load_region`.
+    """
+    return load_region(os.environ.get("LOKUS_REGION") or DEFAULT_REGION_FILE)

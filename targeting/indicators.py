@@ -1,0 +1,166 @@
+"""Per-desa indicators: families per desil, the desil-1 share, and deprivation shares.
+
+Every share comes with the counts behind it: ``persen_desil_1`` is
+``keluarga_desil_1 / keluarga_total * 100`` and each ``persen_p3ke_<x>`` is
+``p3ke_<x> / keluarga_p3ke * 100``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+__all__ = ["DEPRIVASI", "Deprivasi", "desa_indicators", "district_summary"]
+
+
+@dataclass(frozen=True)
+class Deprivasi:
+    """One deprivation: a P3KE column and the values that count as deprived.
+
+    Attributes
+    ----------
+    kolom : str
+        P3KE column name.
+    nilai : tuple of str
+        Values (compared case-insensitively, trimmed) that mark a family as deprived.
+    label : str
+        Bahasa Indonesia label for the UI.
+    """
+
+    kolom: str
+    nilai: tuple[str, ...]
+    label: str
+
+
+DEPRIVASI: dict[str, Deprivasi] = {
+    "tanpa_listrik": Deprivasi(
+        "sumber_penerangan", ("Bukan listrik",), "Tanpa listrik"
+    ),
+    "air_tidak_layak": Deprivasi(
+        "sumber_air_minum",
+        (
+            "Sumur Tidak Terlindung",
+            "Mata Air Tidak Terlindung",
+            "Air Hujan",
+            "Air Permukaan (Sungai, Danau, dll)",
+        ),
+        "Air minum tidak layak",
+    ),
+    "tanpa_jamban_sendiri": Deprivasi(
+        "memiliki_fasilitas_buang_air_besar", ("Tidak",), "Tanpa jamban sendiri"
+    ),
+    "lantai_tanah_bambu": Deprivasi("jenis_lantai", ("Tanah", "Bambu"), "Lantai tanah/bambu"),
+}
+"""Deprivations measured per desa. Values follow the P3KE export (DOMAIN.md, "Typical
+deprivation values"); ``Air Hujan`` counts as unsafe water as in DOMAIN.md, although BPS's
+"air minum layak" counts protected rainwater as improved. An analytic choice: change it here."""
+
+
+def desa_indicators(
+    keluarga: pd.DataFrame,
+    desa: gpd.GeoDataFrame,
+    keluarga_desa: pd.DataFrame | None = None,
+    *,
+    desil_max: int = 4,
+) -> gpd.GeoDataFrame:
+    """Count families per desa and compute the desil-1 and deprivation shares.
+
+    Parameters
+    ----------
+    keluarga : pandas.DataFrame
+        Placed families (``Placement.keluarga``): ``kode_desa`` and ``desil`` (Int64) at
+        least; deprivation columns of :data:`DEPRIVASI` where present.
+    desa : geopandas.GeoDataFrame
+        Desa polygons with ``kode_desa``, ``desa``, ``kecamatan``, ``kode_kecamatan``.
+    keluarga_desa : pandas.DataFrame, optional
+        All families per desa (``kode_desa``, ``keluarga_total``): the denominator of
+        ``persen_desil_1``. Without it, ``keluarga_total`` and ``persen_desil_1`` are NaN.
+    desil_max : int, default 4
+        Highest desil of the scale (4 for P3KE, 10 for DTSEN): one count column per desil.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per desa of ``desa``, same CRS and order, with columns ``kode_desa``,
+        ``desa``, ``kecamatan``, ``kode_kecamatan``, ``keluarga_total`` (households, Int64),
+        ``keluarga_p3ke``, ``keluarga_desil_1`` ... ``keluarga_desil_<desil_max>``,
+        ``persen_desil_1`` (desil-1 families per 100 families), ``persen_desil_1_p3ke``
+        (per 100 P3KE families), ``ada_data`` (bool), and for each deprivation ``p3ke_<x>``
+        (families) and ``persen_p3ke_<x>``, then ``geometry``.
+
+    Notes
+    -----
+    A desa with no P3KE row has no data (``ada_data`` False, counts 0, shares NaN): an
+    absent desa in a P3KE file means "not covered", not "no poor families". It is drawn in
+    the map's "no data" colour rather than as zero.
+    """
+    base = desa[["kode_desa", "desa", "kecamatan", "kode_kecamatan"]].copy()
+    counts = keluarga.groupby("kode_desa").size()
+    out = base.assign(keluarga_p3ke=base["kode_desa"].map(counts).fillna(0).astype("Int64"))
+    if keluarga_desa is not None:
+        total = keluarga_desa.set_index("kode_desa")["keluarga_total"]
+        out["keluarga_total"] = out["kode_desa"].map(total).astype("Int64")
+    else:
+        out["keluarga_total"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    by_desil = keluarga.groupby(["kode_desa", "desil"]).size().unstack(fill_value=0)
+    for d in range(1, desil_max + 1):
+        col = by_desil[d] if d in by_desil.columns else pd.Series(dtype="int64")
+        out[f"keluarga_desil_{d}"] = out["kode_desa"].map(col).fillna(0).astype("Int64")
+    out["ada_data"] = out["keluarga_p3ke"] > 0
+    total_f = out["keluarga_total"].astype("float64")
+    d1 = out["keluarga_desil_1"].astype("float64")
+    p3ke = out["keluarga_p3ke"].astype("float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(out["ada_data"] & (total_f > 0), d1 / total_f * 100, np.nan)
+        out["persen_desil_1"] = share
+        out["persen_desil_1_p3ke"] = np.where(out["ada_data"], d1 / p3ke * 100, np.nan)
+    for key, dep in DEPRIVASI.items():
+        if dep.kolom in keluarga.columns:
+            wanted = {v.casefold() for v in dep.nilai}
+            hit = keluarga[dep.kolom].astype("string").str.strip().str.casefold().isin(wanted)
+            n = keluarga.loc[hit.fillna(False).to_numpy(), "kode_desa"].value_counts()
+            out[f"p3ke_{key}"] = out["kode_desa"].map(n).fillna(0).astype("Int64")
+        else:
+            out[f"p3ke_{key}"] = pd.array([pd.NA] * len(out), dtype="Int64")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            num = out[f"p3ke_{key}"].astype("float64")
+            out[f"persen_p3ke_{key}"] = np.where(out["ada_data"], num / p3ke * 100, np.nan)
+    ordered = [
+        "kode_desa", "desa", "kecamatan", "kode_kecamatan", "keluarga_total", "keluarga_p3ke",
+        *[f"keluarga_desil_{d}" for d in range(1, desil_max + 1)],
+        "persen_desil_1", "persen_desil_1_p3ke", "ada_data",
+        *[c for k in DEPRIVASI for c in (f"p3ke_{k}", f"persen_p3ke_{k}")],
+    ]  # fmt: skip
+    return gpd.GeoDataFrame(out[ordered], geometry=desa.geometry.values, crs=desa.crs)
+
+
+def district_summary(indicators: pd.DataFrame) -> dict[str, float | int]:
+    """Headline figures for the whole (or filtered) district.
+
+    Parameters
+    ----------
+    indicators : pandas.DataFrame
+        Output of :func:`desa_indicators`, possibly filtered to some kecamatan.
+
+    Returns
+    -------
+    dict
+        ``desa`` (count), ``desa_dengan_data``, ``keluarga_total``, ``keluarga_p3ke``,
+        ``keluarga_desil_1`` (households) and ``persen_desil_1`` (desil-1 families per 100
+        families, over desa that have both data and a denominator; NaN if none).
+    """
+    with_total = indicators[indicators["ada_data"] & indicators["keluarga_total"].notna()]
+    denom = float(with_total["keluarga_total"].sum())
+    return {
+        "desa": len(indicators),
+        "desa_dengan_data": int(indicators["ada_data"].sum()),
+        "keluarga_total": int(indicators["keluarga_total"].fillna(0).sum()),
+        "keluarga_p3ke": int(indicators["keluarga_p3ke"].sum()),
+        "keluarga_desil_1": int(indicators["keluarga_desil_1"].sum()),
+        "persen_desil_1": (
+            float(with_total["keluarga_desil_1"].sum()) / denom * 100 if denom > 0 else np.nan
+        ),
+    }

@@ -1,0 +1,298 @@
+"""Build the folium map of desa indicators (compute apart from render, like esda ``explore``).
+
+The map module only styles what :mod:`targeting.indicators` computed. It returns a
+``folium.Map``; the Streamlit page merely displays it. Leaflet can be loaded from the app's
+own static folder (``asset_base``) so the map draws without internet; tiles are optional.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from geo.crs import to_display
+from targeting.format import angka, persen
+
+__all__ = [
+    "INDIKATOR_PETA",
+    "LEAFLET_VERSION",
+    "NO_DATA_COLOUR",
+    "PALETTE",
+    "Kelas",
+    "build_map",
+    "class_breaks",
+]
+
+LEAFLET_VERSION = "1.9.3"
+"""Leaflet release vendored in ``static/vendor/`` (the one folium 0.20 loads from its CDN)."""
+
+PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+"""ColorBrewer YlOrRd, 5 classes (Cynthia Brewer, colorbrewer2.org, Apache 2.0)."""
+
+NO_DATA_COLOUR = "#9e9e9e"
+"""Grey for desa without P3KE rows or without a denominator; drawn with a dashed outline."""
+
+INDIKATOR_PETA: dict[str, str] = {
+    "persen_desil_1": "Keluarga desil 1 per 100 keluarga",
+    "keluarga_desil_1": "Jumlah keluarga desil 1",
+}
+"""Indicators the choropleth can show: column -> legend title (Bahasa Indonesia)."""
+
+
+@dataclass(frozen=True)
+class Kelas:
+    """Class breaks of a choropleth.
+
+    Attributes
+    ----------
+    batas : tuple of float
+        ``k + 1`` increasing break values; class ``i`` is ``batas[i] <= x <= batas[i+1]``
+        (left-closed except the first, which includes its lower edge).
+    warna : tuple of str
+        ``k`` hex colours.
+    """
+
+    batas: tuple[float, ...]
+    warna: tuple[str, ...]
+
+    def colour(self, value: float | None) -> str:
+        """Colour of one value; :data:`NO_DATA_COLOUR` for None/NaN.
+
+        Parameters
+        ----------
+        value : float or None
+            Indicator value.
+
+        Returns
+        -------
+        str
+            Hex colour.
+        """
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return NO_DATA_COLOUR
+        i = int(np.searchsorted(np.asarray(self.batas[1:-1]), value, side="right"))
+        return self.warna[min(i, len(self.warna) - 1)]
+
+
+def class_breaks(values: pd.Series, k: int = 5, *, integer: bool = False) -> Kelas:
+    """Quantile class breaks over the values that exist.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Indicator values; NaN ignored.
+    k : int, default 5
+        Wanted number of classes (fewer when values repeat).
+    integer : bool, default False
+        Round breaks to whole numbers (counts of households).
+
+    Returns
+    -------
+    Kelas
+        Breaks and colours. With no finite value, a single class ``(0, 0)``.
+
+    Notes
+    -----
+    Quantile classes put about the same number of desa in each colour, so a skewed indicator
+    (a few pocket desa far above the rest) still separates the middle. An analytic choice.
+    """
+    finite = values.astype("float64").dropna().to_numpy()
+    if finite.size == 0:
+        return Kelas((0.0, 0.0), (PALETTE[0],))
+    qs = np.quantile(finite, np.linspace(0, 1, k + 1))
+    qs = np.round(qs) if integer else np.round(qs, 1)
+    qs[0] = math.floor(finite.min() * 10) / 10 if not integer else math.floor(finite.min())
+    qs[-1] = math.ceil(finite.max() * 10) / 10 if not integer else math.ceil(finite.max())
+    edges = tuple(float(x) for x in np.unique(qs))
+    if len(edges) == 1:
+        edges = (edges[0], edges[0])
+    n = len(edges) - 1
+    pick = np.round(np.linspace(0, len(PALETTE) - 1, n)).astype(int) if n > 1 else [len(PALETTE) - 1]
+    return Kelas(edges, tuple(PALETTE[i] for i in pick))
+
+
+_LEGEND = Template(
+    """
+{% macro script(this, kwargs) %}
+(function() {
+  var legend = L.control({position: 'bottomright'});
+  legend.onAdd = function () {
+    var div = L.DomUtil.create('div', 'lokus-legend');
+    div.innerHTML = {{ this.html_json }};
+    return div;
+  };
+  legend.addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}
+"""
+)
+
+
+class _Legend(MacroElement):
+    """A static HTML legend drawn as a Leaflet control (no d3, unlike branca colormaps)."""
+
+    _template = _LEGEND
+
+    def __init__(self, inner_html: str) -> None:
+        super().__init__()
+        self._name = "LokusLegend"
+        self.html_json = json.dumps(inner_html)
+
+
+def _legend_html(title: str, kelas: Kelas, *, integer: bool) -> str:
+    fmt = (lambda x: angka(x)) if integer else (lambda x: angka(x, 1))
+    rows = [f"<div class='lokus-legend-title'>{html.escape(title)}</div>"]
+    for i, colour in enumerate(kelas.warna):
+        lo, hi = kelas.batas[i], kelas.batas[i + 1]
+        rows.append(
+            f"<div><span class='lokus-swatch' style='background:{colour}'></span>"
+            f"{html.escape(fmt(lo))} – {html.escape(fmt(hi))}</div>"
+        )
+    rows.append(
+        f"<div><span class='lokus-swatch lokus-nodata' style='background:{NO_DATA_COLOUR}'>"
+        "</span>Tidak ada data</div>"
+    )
+    return "".join(rows)
+
+
+_CSS = """
+<style>
+.leaflet-container { background: #dce8f0; }
+.lokus-legend { background: rgba(255,255,255,0.92); padding: 6px 9px; font: 12px/1.5 sans-serif;
+  border-radius: 4px; box-shadow: 0 0 6px rgba(0,0,0,0.3); color: #222; }
+.lokus-legend-title { font-weight: bold; margin-bottom: 3px; max-width: 190px; }
+.lokus-swatch { display: inline-block; width: 14px; height: 12px; margin-right: 6px;
+  border: 1px solid #555; vertical-align: middle; }
+.lokus-nodata { border-style: dashed; }
+</style>
+"""
+
+
+def build_map(
+    indikator: gpd.GeoDataFrame,
+    *,
+    kolom: str = "persen_desil_1",
+    asset_base: str | None = None,
+    basemap: str | None = None,
+    terpilih: str | None = None,
+    height: int = 560,
+) -> folium.Map:
+    """Choropleth of one desa indicator.
+
+    Parameters
+    ----------
+    indikator : geopandas.GeoDataFrame
+        Output of :func:`targeting.indicators.desa_indicators` (any CRS; drawn in EPSG:4326),
+        possibly filtered. Needs ``kode_desa``, ``desa``, ``kecamatan``, ``keluarga_total``,
+        ``keluarga_p3ke``, ``keluarga_desil_1``, ``persen_desil_1`` and ``kolom``.
+    kolom : str, default "persen_desil_1"
+        Indicator to colour by, a key of :data:`INDIKATOR_PETA`.
+    asset_base : str, optional
+        URL folder holding ``leaflet.js`` and ``leaflet.css`` (e.g. the app's
+        ``/app/static/vendor/leaflet-1.9.3``). None keeps folium's CDN links.
+    basemap : str, optional
+        ``"OpenStreetMap"`` or another folium tile name; None draws no tiles (works offline).
+    terpilih : str, optional
+        ``kode_desa`` to outline as the selected desa.
+    height : int, default 560
+        Map height in pixels.
+
+    Returns
+    -------
+    folium.Map
+        One GeoJson layer ``Desa`` (one feature per desa, tooltip with name, kecamatan and
+        the figures, formatted the Indonesian way), an optional selection outline, a legend,
+        a layer control, and bounds fitted to the desa.
+
+    Raises
+    ------
+    KeyError
+        If ``kolom`` is not a known indicator.
+    """
+    if kolom not in INDIKATOR_PETA:
+        msg = f"indikator peta {kolom!r} tidak dikenal; pilihan: {', '.join(INDIKATOR_PETA)}"
+        raise KeyError(msg)
+    gdf = to_display(indikator)
+    integer = kolom.startswith("keluarga")
+    values = gdf[kolom].astype("float64").where(gdf["ada_data"].to_numpy())
+    kelas = class_breaks(values, integer=integer)
+    colours = {k: kelas.colour(v) for k, v in zip(gdf["kode_desa"], values, strict=True)}
+
+    props = pd.DataFrame(
+        {
+            "kode_desa": gdf["kode_desa"].astype(str),
+            "desa": gdf["desa"].astype(str).map(html.escape),
+            "kecamatan": gdf["kecamatan"].astype(str).map(html.escape),
+            "t_total": gdf["keluarga_total"].map(lambda v: angka(None if pd.isna(v) else v)),
+            "t_p3ke": [angka(v) if ok else "–" for v, ok in zip(gdf["keluarga_p3ke"], gdf["ada_data"], strict=True)],
+            "t_d1": [angka(v) if ok else "–" for v, ok in zip(gdf["keluarga_desil_1"], gdf["ada_data"], strict=True)],
+            "t_persen": gdf["persen_desil_1"].map(lambda v: persen(None if pd.isna(v) else v)),
+        }
+    )
+    layer_data = gpd.GeoDataFrame(props, geometry=gdf.geometry.values, crs=gdf.crs)
+
+    m = folium.Map(tiles=None, control_scale=True, height=height, prefer_canvas=False)
+    if asset_base is not None:
+        base = asset_base.rstrip("/")
+        m.default_js = [("leaflet", f"{base}/leaflet.js")]
+        m.default_css = [("leaflet_css", f"{base}/leaflet.css")]
+    m.get_root().header.add_child(Element(_CSS))
+    if basemap:
+        folium.TileLayer(basemap, name="Peta dasar", control=True).add_to(m)
+
+    def style(feature: dict) -> dict:
+        colour = colours.get(feature["properties"]["kode_desa"], NO_DATA_COLOUR)
+        no_data = colour == NO_DATA_COLOUR
+        return {
+            "fillColor": colour,
+            "color": "#555555" if no_data else "#444444",
+            "weight": 0.8,
+            "dashArray": "4 3" if no_data else None,
+            "fillOpacity": 0.55 if no_data else 0.8,
+        }
+
+    folium.GeoJson(
+        layer_data,
+        name="Desa",
+        style_function=style,
+        highlight_function=lambda _f: {"weight": 2.5, "color": "#1f4e9a"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["desa", "kecamatan", "t_d1", "t_persen", "t_p3ke", "t_total"],
+            aliases=[
+                "Desa",
+                "Kecamatan",
+                "Keluarga desil 1",
+                "Desil 1 per 100 keluarga",
+                "Keluarga P3KE",
+                "Seluruh keluarga",
+            ],
+            localize=False,
+            sticky=True,
+        ),
+        zoom_on_click=False,
+    ).add_to(m)
+
+    if terpilih is not None and terpilih in set(gdf["kode_desa"]):
+        sel = layer_data[layer_data["kode_desa"] == terpilih][["kode_desa", "geometry"]]
+        folium.GeoJson(
+            sel,
+            name="Desa terpilih",
+            style_function=lambda _f: {"fill": False, "color": "#1f4e9a", "weight": 4},
+            interactive=False,
+        ).add_to(m)
+
+    m.add_child(_Legend(_legend_html(INDIKATOR_PETA[kolom], kelas, integer=integer)))
+    folium.LayerControl(collapsed=True).add_to(m)
+    minx, miny, maxx, maxy = gdf.total_bounds
+    if np.isfinite([minx, miny, maxx, maxy]).all():
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m

@@ -1,0 +1,283 @@
+"""The Lokus pipeline: read -> place -> measure, with row accounting and provenance.
+
+The CLI (``python -m targeting run``) and the Streamlit app both call :func:`run`; neither
+holds logic of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyproj
+
+from geo.crs import choose_metric_crs, to_display
+from geo.households import REJECT_COLUMNS, HouseholdCheck, validate_households
+from geo.io import (
+    BoundaryLoad,
+    Source,
+    file_sha256,
+    read_boundaries,
+    read_keluarga_desa,
+    read_table,
+)
+from geo.join import FLAG_COLUMNS, Placement, place_households
+from geo.region import Region
+from targeting.indicators import desa_indicators, district_summary
+
+__all__ = ["DESA_COLUMNS", "Result", "run", "write_outputs"]
+
+LOKUS_VERSION = "0.1.0"
+
+DESA_COLUMNS = [
+    "kode_desa", "desa", "kecamatan", "keluarga_total", "keluarga_p3ke", "keluarga_desil_1",
+    "persen_desil_1",
+]  # fmt: skip
+"""Columns every ``desa.geojson`` carries first (issue 2's contract)."""
+
+
+@dataclass
+class Result:
+    """Everything one pipeline run produced.
+
+    Attributes
+    ----------
+    region : Region
+        The region settings used.
+    batas : BoundaryLoad
+        Desa polygons and what was repaired.
+    metric_crs : pyproj.CRS
+        Metric CRS used for point checks.
+    check : HouseholdCheck
+        Row-level validation of the household file.
+    placement : Placement
+        Families placed in desa, with flags.
+    indikator : geopandas.GeoDataFrame
+        Per-desa indicators (EPSG:4326), see :func:`targeting.indicators.desa_indicators`.
+    ditolak : pandas.DataFrame
+        Every rejected row (``berkas``, ``baris``, ``kolom``, ``nilai``, ``alasan``), sorted by
+        row number.
+    masukan : dict
+        Provenance: file name, SHA-256 and row count of each input.
+    """
+
+    region: Region
+    batas: BoundaryLoad
+    metric_crs: pyproj.CRS
+    check: HouseholdCheck
+    placement: Placement
+    indikator: gpd.GeoDataFrame
+    ditolak: pd.DataFrame
+    masukan: dict[str, Any]
+
+    @property
+    def rows_in(self) -> int:
+        """Data rows read from the household file."""
+        return self.check.rows_in
+
+    @property
+    def rows_used(self) -> int:
+        """Rows placed in a desa and counted."""
+        return len(self.placement.keluarga)
+
+    @property
+    def rows_rejected(self) -> int:
+        """Rows rejected with a reason."""
+        return len(self.ditolak)
+
+    def report(self) -> dict[str, Any]:
+        """The run report written as ``report.json``.
+
+        Returns
+        -------
+        dict
+            ``rows_in``, ``rows_used``, ``rows_rejected`` (``rows_in == rows_used +
+            rows_rejected``), ``flags`` (count of used rows per flag), ``alasan_ditolak``
+            (rejected rows per reason), the desil scale, unknown columns, boundary repairs,
+            the district summary, the region and input provenance.
+        """
+        keluarga = self.placement.keluarga
+        return {
+            "lokus_versi": LOKUS_VERSION,
+            "dibuat_utc": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            "wilayah": {
+                "nama": self.region.nama,
+                "kode": self.region.kode,
+                "crs_metrik": self.metric_crs.to_string(),
+                "crs_tampilan": "EPSG:4326",
+            },
+            "masukan": self.masukan,
+            "rows_in": self.rows_in,
+            "rows_used": self.rows_used,
+            "rows_rejected": self.rows_rejected,
+            "flags": {f: int(keluarga[f].sum()) for f in FLAG_COLUMNS},
+            "arti_flag": dict(FLAG_COLUMNS),
+            "keluarga_berkoordinat": int(keluarga.geometry.notna().sum()),
+            "alasan_ditolak": {
+                str(k): int(v) for k, v in self.ditolak["alasan"].value_counts().items()
+            },
+            "skala_desil": self.check.desil_scale,
+            "kolom_tidak_dikenal": self.check.kolom_tidak_dikenal,
+            "batas_desa": {
+                "desa": len(self.batas.desa),
+                "geometri_diperbaiki": self.batas.diperbaiki.to_dict(orient="records"),
+                "dilewati_di_luar_wilayah": len(self.batas.dilewati),
+            },
+            "ringkasan": district_summary(self.indikator),
+        }
+
+
+def _name(src: Source | None, given: str | None, fallback: str) -> str:
+    if given:
+        return given
+    if isinstance(src, (str, os.PathLike)):
+        return Path(src).name
+    return fallback
+
+
+def _bytes(src: Source) -> bytes:
+    if isinstance(src, bytes):
+        return src
+    if hasattr(src, "read"):
+        data = src.read()  # type: ignore[union-attr]
+        return data if isinstance(data, bytes) else str(data).encode()
+    return Path(src).read_bytes()  # type: ignore[arg-type]
+
+
+def run(
+    region: Region,
+    *,
+    households: Source | None = None,
+    households_name: str | None = None,
+    boundaries: Source | None = None,
+    boundaries_name: str | None = None,
+    keluarga_desa: Source | None = None,
+    keluarga_desa_name: str | None = None,
+    desil_scale: str = "auto",
+) -> Result:
+    """Run read -> place -> measure on one household file.
+
+    Parameters
+    ----------
+    region : Region
+        Region settings; its files are the defaults for every input left as None.
+    households : path, bytes or binary file, optional
+        P3KE household table (CSV, CSV.GZ or XLSX), one row per family.
+    households_name : str, optional
+        File name for messages when ``households`` is bytes (an upload).
+    boundaries : path, bytes or binary file, optional
+        Desa polygons (must carry a CRS).
+    boundaries_name : str, optional
+        File name for messages.
+    keluarga_desa : path, bytes or binary file, optional
+        All families per desa (the denominator).
+    keluarga_desa_name : str, optional
+        File name for messages.
+    desil_scale : {"auto", "p3ke", "dtsen"}, default "auto"
+        Decile scale of the household file.
+
+    Returns
+    -------
+    Result
+        With ``rows_in == rows_used + rows_rejected``.
+
+    Raises
+    ------
+    RegionError
+        If an input is None and the region names no default for it.
+    InputSchemaError, CRSError
+        From the readers, naming the file, row and column.
+    """
+    from geo.errors import RegionError
+
+    households = households if households is not None else region.keluarga_p3ke
+    if households is None:
+        msg = f"wilayah {region.nama} tidak memiliki berkas P3KE bawaan; berikan --households"
+        raise RegionError(msg)
+    boundaries = boundaries if boundaries is not None else region.batas_desa
+    keluarga_desa = keluarga_desa if keluarga_desa is not None else region.keluarga_desa
+
+    h_name = _name(households, households_name, "keluarga.csv")
+    b_name = _name(boundaries, boundaries_name, "batas_desa")
+    h_bytes = _bytes(households)
+    b_bytes = _bytes(boundaries)
+
+    batas = read_boundaries(b_bytes, name=b_name, code_prefix=region.kode)
+    metric = choose_metric_crs(batas.desa, setting=region.metric_crs)
+    raw = read_table(h_bytes, name=h_name)
+    check = validate_households(raw, source=h_name, desil_scale=desil_scale)  # type: ignore[arg-type]
+    placement = place_households(check.keluarga, batas.desa, metric_crs=metric, source=h_name)
+    denom = None
+    masukan: dict[str, Any] = {
+        "keluarga_p3ke": {"berkas": h_name, "sha256": file_sha256(h_bytes), "baris": check.rows_in},
+        "batas_desa": {"berkas": b_name, "sha256": batas.sha256, "desa": len(batas.desa)},
+    }
+    if keluarga_desa is not None:
+        k_name = _name(keluarga_desa, keluarga_desa_name, "keluarga_desa.csv")
+        k_bytes = _bytes(keluarga_desa)
+        denom = read_keluarga_desa(k_bytes, name=k_name)
+        masukan["keluarga_desa"] = {
+            "berkas": k_name,
+            "sha256": file_sha256(k_bytes),
+            "desa": len(denom),
+            "sumber": sorted({str(s) for s in denom["sumber"].dropna().unique()}),
+        }
+    desil_max = 4 if check.desil_scale == "p3ke" else 10
+    indikator = desa_indicators(placement.keluarga, batas.desa, denom, desil_max=desil_max)
+    ditolak = (
+        pd.concat([check.ditolak, placement.ditolak], ignore_index=True)
+        .sort_values("baris", kind="stable")
+        .reset_index(drop=True)[REJECT_COLUMNS]
+    )
+    return Result(
+        region=region,
+        batas=batas,
+        metric_crs=metric,
+        check=check,
+        placement=placement,
+        indikator=indikator,
+        ditolak=ditolak,
+        masukan=masukan,
+    )
+
+
+def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write the run's files.
+
+    Parameters
+    ----------
+    result : Result
+        Output of :func:`run`.
+    out_dir : str or os.PathLike
+        Folder, created if missing.
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``desa.geojson`` (EPSG:4326, one feature per desa, :data:`DESA_COLUMNS` first, then
+        the other indicators), ``report.json`` and ``rejected.csv`` (UTF-8 with BOM, one row
+        per rejected input row; header only when none). No personal data is written.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    desa = to_display(result.indikator)
+    rest = [c for c in desa.columns if c not in DESA_COLUMNS and c != "geometry"]
+    desa = desa[[*DESA_COLUMNS, *rest, "geometry"]]
+    geojson = out / "desa.geojson"
+    if geojson.exists():
+        geojson.unlink()
+    desa.to_file(geojson, driver="GeoJSON", engine="pyogrio")
+    report = out / "report.json"
+    report.write_text(
+        json.dumps(result.report(), indent=2, ensure_ascii=False, default=str) + "\n",
+        encoding="utf-8",
+    )
+    rejected = out / "rejected.csv"
+    result.ditolak.to_csv(rejected, index=False, encoding="utf-8-sig")
+    return [geojson, report, rejected]

@@ -1,0 +1,505 @@
+"""Deterministic generator of the embedded SYNTHETIC sample data (no real person in it).
+
+Writes, into a region folder (``data/kayong_utara/`` by default):
+
+- ``keluarga_desa_SINTETIS.csv``: all families per desa, the denominator of desil shares.
+  No public per-desa figure exists (SOURCES.md, section 2), so every row is synthetic: the
+  district total is 126,898 people (Kepmendagri 2025, via cahyadsn/wilayah) divided by an
+  assumed 3.85 people per family, allocated over desa by area^0.3 times lognormal noise.
+- ``p3ke_keluarga_SINTETIS.csv.gz``: a family-level P3KE export for the poorest ~40 %, in
+  desil 1-4, with the columns of DOMAIN.md ("P3KE"), ``Ya``/``Tidak`` flags, text IDs and a
+  ``SINTETIS`` column. NIK and No KK start with ``99``, a province code that does not exist,
+  so they can never be a real person's. Desil-1 families are about 2-3 % of all families,
+  the order of the 1.89 % extreme-poverty rate (BPS 2023), varying strongly between desa.
+  Families in Sukadana, Simpang Hilir and Pulau Maya carry coordinates (as if field
+  verified), placed around synthetic settlement anchors on the desa's coastline (or its
+  representative point inland), inside their own desa; a few carry GPS errors.
+- ``kantong_SINTETIS.json``: the ground truth of the planted poverty pockets (desa groups
+  with a raised desil-1 share) and household clusters (dense desil-1 families below desa
+  level).
+- ``sub_kegiatan_SINTETIS.csv``: a sub-activity register whose totals match Kayong Utara
+  2024 (strategy 1: 43 sub-activities, Rp 51 bn; 2: 18, Rp 8 bn; 3: 23, Rp 17 bn), with
+  synthetic OPD assignments, codes in Kepmendagri 050-5889/2021 format, pagu and lokus.
+
+Run ``python -m targeting sintetis`` to rebuild; the same seed gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.crs import choose_metric_crs
+from geo.io import read_boundaries
+
+__all__ = ["SampleSettings", "generate_sample", "write_sample"]
+
+PROVINSI = "Kalimantan Barat"
+KABUPATEN = "Kabupaten Kayong Utara"
+
+
+@dataclass(frozen=True)
+class SampleSettings:
+    """Settings of the synthetic sample; the defaults built the committed files.
+
+    Attributes
+    ----------
+    seed : int
+        Seed of ``numpy.random.default_rng``.
+    jiwa_total : int
+        District population (people): 126,898, Kepmendagri 2025 (cahyadsn/wilayah).
+    jiwa_per_keluarga : float
+        Assumed people per family (synthetic assumption).
+    persen_p3ke : float
+        Share of families in P3KE (the poorest 40 %, Kemenko PMK).
+    persen_desil_1 : float
+        Median desil-1 share of families outside pockets, per 100 families.
+    kantong : dict
+        Planted desa pockets: name -> desa codes (contiguous groups).
+    klaster : tuple
+        Planted household clusters: (desa code, families, radius in metres).
+    kecamatan_berkoordinat : tuple of str
+        Kecamatan whose families carry coordinates (field verification).
+    """
+
+    seed: int = 20240601
+    jiwa_total: int = 126_898
+    jiwa_per_keluarga: float = 3.85
+    persen_p3ke: float = 40.0
+    persen_desil_1: float = 1.0
+    kantong: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("kantong_pulau_maya", ("61.11.04.2001", "61.11.04.2003", "61.11.04.2004")),
+        (
+            "kantong_hulu_simpang_hilir",
+            ("61.11.02.2005", "61.11.02.2006", "61.11.02.2007", "61.11.05.2006"),
+        ),
+    )
+    klaster: tuple[tuple[str, int, float], ...] = (
+        ("61.11.04.2003", 34, 150.0),
+        ("61.11.02.2009", 28, 150.0),
+        ("61.11.01.2008", 24, 150.0),
+    )
+    kecamatan_berkoordinat: tuple[str, ...] = ("61.11.01", "61.11.02", "61.11.04")
+
+
+_NAMA_DEPAN_L = (
+    "Abdul", "Ahmad", "Amin", "Bujang", "Darmawan", "Dedi", "Edi", "Fadli", "Hamdan", "Hasan",
+    "Ilham", "Iwan", "Jamal", "Joko", "Kurniawan", "Lukman", "Mahmud", "Muhammad", "Nasrul",
+    "Rahmat", "Ridwan", "Rusdi", "Salim", "Sudirman", "Syahrul", "Taufik", "Usman", "Yusuf",
+)  # fmt: skip
+_NAMA_DEPAN_P = (
+    "Aminah", "Dewi", "Fatimah", "Halimah", "Juriah", "Kartini", "Maimunah", "Nurhayati",
+    "Rohani", "Salmah", "Siti", "Sri", "Suryani", "Wati", "Zainab",
+)  # fmt: skip
+_NAMA_BELAKANG = (
+    "", "", "", "Saputra", "Hidayat", "Ramadhan", "Syahputra", "Wijaya", "bin Ali", "bin Umar",
+    "Pratama", "Setiawan", "Lestari", "Rahman", "Hakim",
+)  # fmt: skip
+_DUSUN = ("Sepakat", "Makmur", "Bahagia", "Sejahtera", "Harapan", "Karya", "Bakti", "Mulia")
+
+
+def _allocate(total: int, weights: np.ndarray) -> np.ndarray:
+    """Split an integer total by weights, largest remainder first (sum is exact)."""
+    raw = weights / weights.sum() * total
+    base = np.floor(raw).astype(int)
+    rest = total - base.sum()
+    order = np.argsort(-(raw - base), kind="stable")
+    base[order[:rest]] += 1
+    return base
+
+
+def _choice(rng: np.random.Generator, values: tuple[str, ...], p: list[float], n: int) -> np.ndarray:
+    prob = np.asarray(p, dtype=float)
+    return rng.choice(np.asarray(values, dtype=object), size=n, p=prob / prob.sum())
+
+
+def _anchors(desa_m: gpd.GeoDataFrame, coast: shapely.Geometry) -> dict[str, list[shapely.Point]]:
+    """Synthetic settlement anchors: points on each desa's coastline, else inland points."""
+    anchors: dict[str, list[shapely.Point]] = {}
+    coast_zone = coast.buffer(50)
+    for row in desa_m.itertuples():
+        geom = row.geometry
+        shore = geom.boundary.intersection(coast_zone)
+        k = int(np.clip(round(geom.area / 40e6) + 1, 1, 4))
+        if shore.length > 500:
+            lines = shapely.get_parts(shapely.line_merge(shapely.force_2d(shore)))
+            lines = sorted(lines, key=lambda g: -g.length)
+            pts = [lines[0].interpolate(f, normalized=True) for f in np.linspace(0.15, 0.85, k)]
+        else:
+            pts = [geom.representative_point()]
+        anchors[row.kode_desa] = pts
+    return anchors
+
+
+def _points_near(
+    rng: np.random.Generator,
+    polygon: shapely.Geometry,
+    centres: list[shapely.Point],
+    n: int,
+    sigma_m: float,
+) -> np.ndarray:
+    """n points scattered around centres (Gaussian, sigma in metres), all inside polygon."""
+    out = np.empty((0, 2))
+    shapely.prepare(polygon)
+    cx = np.array([c.x for c in centres])
+    cy = np.array([c.y for c in centres])
+    for _ in range(60):
+        if len(out) >= n:
+            break
+        m = max(4 * (n - len(out)), 16)
+        pick = rng.integers(0, len(centres), size=m)
+        xy = np.column_stack([cx[pick], cy[pick]]) + rng.normal(0, sigma_m, size=(m, 2))
+        inside = shapely.contains_xy(polygon, xy[:, 0], xy[:, 1])
+        out = np.vstack([out, xy[inside]])
+        sigma_m *= 1.15
+    if len(out) < n:  # very thin polygons: fall back to uniform sampling inside
+        extra = gpd.GeoSeries([polygon]).sample_points(n - len(out), rng=rng).explode()
+        out = np.vstack([out, np.column_stack([extra.x, extra.y])])
+    return out[:n]
+
+
+def generate_sample(
+    batas_desa: Path, settings: SampleSettings = SampleSettings()
+) -> dict[str, object]:
+    """Build the synthetic sample in memory.
+
+    Parameters
+    ----------
+    batas_desa : pathlib.Path
+        The region's desa boundary file (Kayong Utara's real polygons).
+    settings : SampleSettings, optional
+        Generator settings; the defaults built the committed files.
+
+    Returns
+    -------
+    dict
+        ``keluarga_desa`` (DataFrame, one row per desa), ``p3ke`` (DataFrame, one row per
+        family, every cell text), ``kantong`` (dict, ground truth) and ``register``
+        (DataFrame, one row per sub-activity).
+    """
+    rng = np.random.default_rng(settings.seed)
+    desa = read_boundaries(batas_desa).desa
+    metric = choose_metric_crs(desa)
+    desa_m = desa.to_crs(metric)
+    n_desa = len(desa)
+    area_km2 = desa_m.area.to_numpy() / 1e6
+    kec = desa["kode_kecamatan"].to_numpy()
+    codes = desa["kode_desa"].to_numpy()
+    pocket_of = {c: name for name, cs in settings.kantong for c in cs}
+    in_pocket = np.array([c in pocket_of for c in codes])
+    island = np.isin(kec, ["61.11.04", "61.11.06"])
+
+    # 1. All families per desa (synthetic denominators).
+    total_families = round(settings.jiwa_total / settings.jiwa_per_keluarga)
+    weights = area_km2**0.3 * rng.lognormal(0.0, 0.45, size=n_desa)
+    keluarga_total = _allocate(total_families, weights)
+
+    # 2. Desil rates per desa: strong variation, pockets raised.
+    r1 = np.clip(settings.persen_desil_1 / 100 * rng.lognormal(0, 0.55, n_desa), 0.003, 0.05)
+    r1[in_pocket] = rng.uniform(0.05, 0.075, in_pocket.sum())
+    r2 = np.clip(0.06 * rng.lognormal(0, 0.25, n_desa) + 0.5 * r1, 0.02, 0.16)
+    r3 = np.clip(0.13 * rng.lognormal(0, 0.2, n_desa), 0.06, 0.2)
+    p3ke_share = np.clip(settings.persen_p3ke / 100 * rng.lognormal(0, 0.15, n_desa)
+                         + 1.2 * (r1 - r1.mean()), 0.25, 0.7)  # fmt: skip
+    n1 = np.round(keluarga_total * r1).astype(int)
+    n2 = np.round(keluarga_total * r2).astype(int)
+    n3 = np.round(keluarga_total * r3).astype(int)
+    n4 = np.maximum(np.round(keluarga_total * p3ke_share).astype(int) - n1 - n2 - n3, 5)
+
+    # Household clusters: extra desil-1 families with tight coordinates.
+    cluster_n = {c: (n, r) for c, n, r in settings.klaster}
+
+    coast = shapely.union_all(desa_m.geometry.values).boundary
+    anchors = _anchors(desa_m, coast)
+
+    rows: list[dict[str, object]] = []
+    truth_clusters: list[dict[str, object]] = []
+    serial = 0
+    for i, code in enumerate(codes):
+        counts = [n1[i], n2[i], n3[i], n4[i]]
+        desil = np.repeat([1, 2, 3, 4], counts)
+        n_plain = len(desil)
+        extra_n, radius = cluster_n.get(code, (0, 0.0))
+        desil = np.concatenate([desil, np.ones(extra_n, dtype=int)])
+        is_cluster = np.concatenate([np.zeros(n_plain, bool), np.ones(extra_n, bool)])
+        n = len(desil)
+        with_coords = kec[i] in settings.kecamatan_berkoordinat
+        xy = np.full((n, 2), np.nan)
+        if with_coords:
+            poly = desa_m.geometry.iloc[i]
+            xy[:n_plain] = _points_near(rng, poly, anchors[code], n_plain, 350.0)
+            if extra_n:
+                centre_xy = _points_near(rng, poly.buffer(-400), anchors[code], 1, 700.0)[0]
+                centre = shapely.Point(centre_xy)
+                xy[n_plain:] = _points_near(rng, poly, [centre], extra_n, radius / 2.5)
+            # Field reality: some families not visited, a few GPS errors of 1-3 km.
+            blank = rng.random(n) < 0.06
+            blank[is_cluster] = False
+            err = (rng.random(n) < 0.006) & ~blank & ~is_cluster
+            angle = rng.uniform(0, 2 * np.pi, err.sum())
+            dist = rng.uniform(1000, 3000, err.sum())
+            xy[err] += np.column_stack([np.cos(angle) * dist, np.sin(angle) * dist])
+            xy[blank] = np.nan
+        lonlat = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=metric).to_crs(4326)
+        lon, lat = lonlat.x.to_numpy(), lonlat.y.to_numpy()
+
+        # Deprivations: worse for lower desil, on islands and in pockets.
+        dfac = np.array([1.0, 0.75, 0.5, 0.3])[desil - 1]
+        pocket_name = pocket_of.get(code, "")
+        no_power = np.clip(dfac * (0.45 if island[i] else 0.12)
+                           * (1.8 if pocket_name == "kantong_pulau_maya" else 1.0), 0, 0.95)  # fmt: skip
+        bad_water = np.clip(dfac * (0.5 if island[i] else 0.3)
+                            * (1.6 if pocket_name == "kantong_pulau_maya" else 1.0), 0, 0.95)  # fmt: skip
+        no_toilet = np.clip(dfac * 0.35 * (1.9 if pocket_name.endswith("hilir") else 1.0), 0, 0.95)
+        bad_floor = np.clip(dfac * 0.2 * (2.5 if pocket_name.endswith("hilir") else 1.0), 0, 0.9)
+        u = rng.random((n, 4))
+        penerangan = np.where(
+            u[:, 0] < no_power, "Bukan listrik",
+            np.where(u[:, 0] < no_power + 0.1, "Listrik non-PLN", "Listrik PLN"),
+        )  # fmt: skip
+        air_bad = _choice(rng, ("Sumur Tidak Terlindung", "Air Hujan",
+                                "Air Permukaan (Sungai, Danau, dll)", "Mata Air Tidak Terlindung"),
+                          [0.3, 0.35, 0.3, 0.05], n)  # fmt: skip
+        air_ok = _choice(rng, ("Air Kemasan/Isi Ulang", "Ledeng/PAM", "Sumur Bor/Pompa",
+                               "Sumur Terlindung"), [0.4, 0.2, 0.15, 0.25], n)  # fmt: skip
+        air = np.where(u[:, 1] < bad_water, air_bad, air_ok)
+        jamban = np.where(u[:, 2] < no_toilet, "Tidak", "Ya")
+        lantai_bad = _choice(rng, ("Tanah", "Bambu"), [0.6, 0.4], n)
+        lantai_ok = _choice(rng, ("Kayu/Papan", "Semen/Bata Merah", "Keramik"), [0.6, 0.3, 0.1], n)
+        lantai = np.where(u[:, 3] < bad_floor, lantai_bad, lantai_ok)
+
+        female = rng.random(n) < 0.16
+        depan = np.where(
+            female,
+            _choice(rng, _NAMA_DEPAN_P, [1.0] * len(_NAMA_DEPAN_P), n),
+            _choice(rng, _NAMA_DEPAN_L, [1.0] * len(_NAMA_DEPAN_L), n),
+        )
+        belakang = _choice(rng, _NAMA_BELAKANG, [1.0] * len(_NAMA_BELAKANG), n)
+        age = rng.integers(21, 80, n)
+        month = rng.integers(1, 13, n)
+        day = rng.integers(1, 29, n)
+        year = 2024 - age
+        kec2 = code[6:8]
+        order = rng.permutation(n)
+        receive = lambda p: np.where(rng.random(n) < p, "Ya", "Tidak")  # noqa: E731
+        pbpnt = receive(np.array([0.75, 0.6, 0.4, 0.2])[desil - 1])
+        ppkh = receive(np.array([0.55, 0.4, 0.25, 0.1])[desil - 1])
+        pbst = receive(np.full(n, 0.05))
+        pbpum = receive(np.full(n, 0.03))
+        psembako = receive(np.array([0.7, 0.55, 0.35, 0.2])[desil - 1])
+        stunting = receive(np.array([0.3, 0.22, 0.15, 0.1])[desil - 1])
+        pekerjaan = _choice(rng, ("Nelayan", "Petani", "Buruh Harian Lepas", "Pedagang",
+                                  "Wiraswasta", "Tidak Bekerja", "Mengurus Rumah Tangga"),
+                            [0.25, 0.3, 0.2, 0.05, 0.05, 0.1, 0.05], n)  # fmt: skip
+        pendidikan = _choice(rng, ("Tidak/Belum Sekolah", "SD/Sederajat", "SMP/Sederajat",
+                                   "SMA/Sederajat", "Diploma/S1"), [0.15, 0.45, 0.2, 0.17, 0.03], n)  # fmt: skip
+        atap = _choice(rng, ("Seng", "Asbes", "Daun/Rumbia", "Sirap"), [0.6, 0.2, 0.12, 0.08], n)
+        dinding = _choice(rng, ("Kayu/Papan", "Tembok", "Bambu", "Lainnya"), [0.6, 0.25, 0.1, 0.05], n)
+        bbm = _choice(rng, ("Gas LPG 3 kg", "Kayu Bakar", "Minyak Tanah"), [0.55, 0.4, 0.05], n)
+        rumah = _choice(rng, ("Milik Sendiri", "Menumpang", "Sewa", "Lainnya"), [0.8, 0.12, 0.05, 0.03], n)
+        cluster_ids: list[str] = []
+        for j in order:
+            serial += 1
+            dob_day = int(day[j]) + (40 if female[j] else 0)
+            dob = f"{dob_day:02d}{int(month[j]):02d}{int(year[j]) % 100:02d}"
+            fam_id = f"P3KE-SIN-{serial:06d}"
+            name = f"{depan[j]} {belakang[j]}".strip()
+            has = not np.isnan(lat[j])
+            rows.append(
+                {
+                    "id_keluarga_p3ke": fam_id,
+                    "provinsi": PROVINSI,
+                    "kabupaten_kota": KABUPATEN,
+                    "kecamatan": desa["kecamatan"].iloc[i],
+                    "desa_kelurahan": desa["desa"].iloc[i],
+                    "kode_kemdagri": code.replace(".", ""),
+                    "desil_kesejahteraan": str(int(desil[j])),
+                    "alamat": f"Dusun {_DUSUN[serial % len(_DUSUN)]} RT {1 + serial % 9:03d} "
+                              f"RW {1 + serial % 4:03d}",  # fmt: skip
+                    "kepala_keluarga": name,
+                    "nik": f"9911{kec2}{dob}{serial % 10000:04d}",
+                    "no_kk": f"9911{kec2}{rng.integers(1, 29):02d}{rng.integers(1, 13):02d}"
+                             f"{rng.integers(10, 23):02d}{(serial * 7) % 10000:04d}",  # fmt: skip
+                    "padan_dukcapil": "Ya" if rng.random() < 0.95 else "Tidak",
+                    "jenis_kelamin": "Perempuan" if female[j] else "Laki-laki",
+                    "tanggal_lahir": f"{int(year[j])}-{int(month[j]):02d}-{int(day[j]):02d}",
+                    "pekerjaan": pekerjaan[j],
+                    "pendidikan": pendidikan[j],
+                    "kepemilikan_rumah": rumah[j],
+                    "jenis_atap": atap[j],
+                    "jenis_dinding": dinding[j],
+                    "jenis_lantai": lantai[j],
+                    "sumber_penerangan": penerangan[j],
+                    "bahan_bakar_memasak": bbm[j],
+                    "sumber_air_minum": air[j],
+                    "memiliki_fasilitas_buang_air_besar": jamban[j],
+                    "penerima_bpnt": pbpnt[j],
+                    "penerima_bpum": pbpum[j],
+                    "penerima_bst": pbst[j],
+                    "penerima_pkh": ppkh[j],
+                    "penerima_sembako": psembako[j],
+                    "resiko_stunting": stunting[j],
+                    "lintang": f"{lat[j]:.6f}" if has else "",
+                    "bujur": f"{lon[j]:.6f}" if has else "",
+                    "SINTETIS": "Ya",
+                }
+            )
+            if is_cluster[j]:
+                cluster_ids.append(fam_id)
+        if extra_n:
+            c = gpd.GeoSeries([centre], crs=metric).to_crs(4326).iloc[0]
+            truth_clusters.append(
+                {
+                    "kode_desa": code,
+                    "desa": desa["desa"].iloc[i],
+                    "pusat_bujur": round(c.x, 6),
+                    "pusat_lintang": round(c.y, 6),
+                    "radius_m": radius,
+                    "keluarga": sorted(cluster_ids),
+                }
+            )
+
+    keluarga_desa = pd.DataFrame(
+        {
+            "kode_desa": codes,
+            "desa": desa["desa"],
+            "kecamatan": desa["kecamatan"],
+            "keluarga_total": keluarga_total,
+            "sumber": "SINTETIS: 126.898 jiwa (Kepmendagri 2025) / 3,85 jiwa per keluarga, "
+                      "dibagi per desa menurut luas^0,3 x derau lognormal",  # fmt: skip
+        }
+    )
+    kantong = {
+        "SINTETIS": True,
+        "keterangan": "Kebenaran dasar kantong kemiskinan yang ditanam oleh targeting.synthetic",
+        "seed": settings.seed,
+        "kantong_desa": [
+            {"nama": name, "kode_desa": list(cs)} for name, cs in settings.kantong
+        ],
+        "klaster_keluarga": truth_clusters,
+    }
+    register = _register(rng, codes, [c for _, cs in settings.kantong for c in cs])
+    return {
+        "keluarga_desa": keluarga_desa,
+        "p3ke": pd.DataFrame(rows),
+        "kantong": kantong,
+        "register": register,
+    }
+
+
+# Sub-activity templates: (opd, code, name, sasaran_jenis, satuan, kebutuhan, weight).
+# Codes follow the Kepmendagri 050-5889/2021 format; the pairing of names, codes and OPD is
+# illustrative (SYNTHETIC), not Kayong Utara's actual budget.
+_TEMPLATES: dict[int, list[tuple[str, str, str, str, str, str, float]]] = {
+    1: [
+        ("Dinas Kesehatan", "1.02.02.2.02.0036", "Pengelolaan Jaminan Kesehatan Masyarakat (PBI daerah)", "individu", "jiwa", "kesehatan", 6.0),
+        ("Dinas Sosial", "1.06.04.2.01.0001", "Penyediaan Permakanan bagi Keluarga Miskin Ekstrem", "keluarga", "keluarga", "pangan", 2.0),
+        ("Dinas Sosial", "1.06.06.2.01.0003", "Pemberian Bantuan Sosial Tunai Daerah", "keluarga", "keluarga", "pangan", 2.5),
+        ("Dinas Pendidikan", "1.01.02.2.02.0019", "Bantuan Biaya Pendidikan Siswa Miskin", "individu", "siswa", "pendidikan", 1.5),
+        ("Dinas Ketahanan Pangan", "2.09.03.2.02.0002", "Penyaluran Cadangan Pangan Pemerintah Daerah", "keluarga", "keluarga", "pangan", 1.0),
+        ("Dinas Kesehatan", "1.02.02.2.02.0020", "Pelayanan Kesehatan Ibu Hamil dan Balita Keluarga Miskin", "individu", "jiwa", "kesehatan", 1.0),
+        ("Dinas Sosial", "1.06.05.2.01.0002", "Rehabilitasi Sosial Dasar Lanjut Usia Terlantar", "individu", "jiwa", "kesehatan", 0.6),
+        ("Dinas Kependudukan dan Pencatatan Sipil", "2.12.02.2.01.0001", "Pelayanan Administrasi Kependudukan Keluarga Miskin", "individu", "dokumen", "", 0.3),
+    ],
+    2: [
+        ("Dinas Tenaga Kerja", "2.07.02.2.01.0003", "Pelatihan Berbasis Kompetensi bagi Keluarga Miskin", "individu", "orang", "pendapatan", 1.0),
+        ("Dinas Koperasi dan UKM", "2.17.07.2.01.0002", "Pemberdayaan Usaha Mikro melalui Bantuan Peralatan", "keluarga", "unit usaha", "pendapatan", 1.2),
+        ("Dinas Pertanian", "3.27.02.2.01.0001", "Penyediaan Benih dan Bibit bagi Petani Miskin", "keluarga", "keluarga", "pendapatan", 1.0),
+        ("Dinas Perikanan", "3.25.03.2.02.0001", "Bantuan Sarana Penangkapan Ikan bagi Nelayan Kecil", "keluarga", "paket", "pendapatan", 1.3),
+        ("Dinas Pemberdayaan Masyarakat dan Desa", "2.13.05.2.01.0004", "Pengembangan Usaha Ekonomi Keluarga Desa", "keluarga", "kelompok", "pendapatan", 0.8),
+    ],
+    3: [
+        ("Dinas Pekerjaan Umum dan Penataan Ruang", "1.03.03.2.01.0005", "Pembangunan Sistem Penyediaan Air Minum Perdesaan", "wilayah", "unit", "air", 1.6),
+        ("Dinas Perumahan Rakyat dan Kawasan Permukiman", "1.04.02.2.01.0013", "Rehabilitasi Rumah Tidak Layak Huni", "keluarga", "unit rumah", "rumah", 1.8),
+        ("Dinas Pekerjaan Umum dan Penataan Ruang", "1.03.06.2.01.0001", "Pembangunan Sanitasi Komunal dan Jamban Keluarga", "keluarga", "unit", "sanitasi", 1.2),
+        ("Dinas Pekerjaan Umum dan Penataan Ruang", "1.03.10.2.01.0020", "Peningkatan Jalan Lingkungan Permukiman", "wilayah", "meter", "", 1.0),
+        ("Dinas Energi dan Sumber Daya Mineral", "3.29.04.2.01.0001", "Penyediaan Listrik Tenaga Surya bagi Rumah Tangga Miskin", "keluarga", "unit", "listrik", 1.0),
+    ],
+}  # fmt: skip
+
+_STRATEGY_TOTALS = {1: (43, 51_000_000_000), 2: (18, 8_000_000_000), 3: (23, 17_000_000_000)}
+"""Kayong Utara 2024: sub-activities and Rupiah per Inpres 4/2022 strategy (DOMAIN.md)."""
+
+
+def _register(rng: np.random.Generator, codes: np.ndarray, pockets: list[str]) -> pd.DataFrame:
+    rows: list[dict[str, object]] = []
+    non_pocket = [c for c in codes if c not in pockets]
+    for strategi, (count, pagu_total) in _STRATEGY_TOTALS.items():
+        templates = _TEMPLATES[strategi]
+        picks = [templates[i % len(templates)] for i in range(count)]
+        weights = np.array([t[6] for t in picks]) * rng.lognormal(0, 0.5, count)
+        juta = _allocate(pagu_total // 1_000_000, weights)
+        for k, (tpl, pagu_juta) in enumerate(zip(picks, juta, strict=True)):
+            opd, kode, nama, sasaran, satuan, kebutuhan, _ = tpl
+            if strategi == 1 and rng.random() < 0.35:
+                lokus = "kabupaten"
+            else:
+                size = {1: (3, 9), 2: (1, 5), 3: (1, 3)}[strategi]
+                m = int(rng.integers(size[0], size[1] + 1))
+                pool = pockets if (strategi == 3 and rng.random() < 0.55) else list(codes)
+                if strategi == 3 and pool is not pockets:
+                    pool = non_pocket
+                chosen = sorted(rng.choice(np.asarray(pool), size=min(m, len(pool)), replace=False))
+                lokus = ";".join(chosen)
+            volume = int(max(1, round(pagu_juta / rng.uniform(2, 25))))
+            realisasi = int(pagu_juta * rng.uniform(0.55, 1.0)) * 1_000_000
+            rows.append(
+                {
+                    "tahun": "2024",
+                    "opd": opd,
+                    "kode_sub_kegiatan": f"{kode[:-4]}{int(kode[-4:]) + k // len(templates):04d}",
+                    "nama_sub_kegiatan": nama,
+                    "strategi": str(strategi),
+                    "pagu": str(int(pagu_juta) * 1_000_000),
+                    "sumber_dana": "DAU" if rng.random() < 0.6 else "DAK",
+                    "lokus": lokus,
+                    "sasaran_jenis": sasaran,
+                    "target_volume": str(volume),
+                    "satuan": satuan,
+                    "realisasi": str(realisasi),
+                    "kebutuhan": kebutuhan,
+                    "SINTETIS": "Ya",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def write_sample(out_dir: Path, batas_desa: Path, settings: SampleSettings = SampleSettings()) -> list[Path]:
+    """Generate the sample and write its four files.
+
+    Parameters
+    ----------
+    out_dir : pathlib.Path
+        Target folder (created if missing).
+    batas_desa : pathlib.Path
+        The region's desa boundary file.
+    settings : SampleSettings, optional
+        Generator settings.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sample = generate_sample(batas_desa, settings)
+    paths = {
+        "keluarga_desa": out_dir / "keluarga_desa_SINTETIS.csv",
+        "p3ke": out_dir / "p3ke_keluarga_SINTETIS.csv.gz",
+        "register": out_dir / "sub_kegiatan_SINTETIS.csv",
+    }
+    for key, path in paths.items():
+        frame = sample[key]
+        assert isinstance(frame, pd.DataFrame)
+        # gzip with mtime 0 so the same seed gives byte-identical files.
+        compression = {"method": "gzip", "mtime": 0} if path.suffix == ".gz" else None
+        frame.to_csv(path, index=False, lineterminator="\n", compression=compression)
+    truth = out_dir / "kantong_SINTETIS.json"
+    truth.write_text(json.dumps(sample["kantong"], indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return [*paths.values(), truth]
