@@ -138,9 +138,7 @@ def normalise_kode_prefix(prefix: str) -> str:
     """
     digits = _SEPARATORS.sub("", str(prefix).strip())
     if not digits.isdigit() or len(digits) not in (2, 4, 6):
-        msg = (
-            f"awalan kode wilayah harus 2, 4 atau 6 digit (mis. '61.11'), diterima {prefix!r}"
-        )
+        msg = f"awalan kode wilayah harus 2, 4 atau 6 digit (mis. '61.11'), diterima {prefix!r}"
         raise ValueError(msg)
     return ".".join(digits[i : i + 2] for i in range(0, len(digits), 2))
 

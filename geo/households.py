@@ -216,7 +216,10 @@ def validate_households(
         lon = parse_decimal(out["bujur"])
         given = out["lintang"].notna() | out["bujur"].notna()
         bad = given & (
-            lat.isna() | lon.isna() | ((lat == 0) & (lon == 0)) | ~lat.between(-90, 90)
+            lat.isna()
+            | lon.isna()
+            | ((lat == 0) & (lon == 0))
+            | ~lat.between(-90, 90)
             | ~lon.between(-180, 180)
         )
         out["flag_koordinat_tidak_valid"] = bad.to_numpy()

@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import io
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -167,10 +168,15 @@ def read_boundaries(
         unreadable code, an empty geometry, or a duplicate code (all listed at once), or if no
         desa lies inside ``code_prefix``.
     """
-    label = name or (Path(src).name if isinstance(src, (str, os.PathLike)) else "batas desa")
+    is_path = isinstance(src, (str, os.PathLike))
+    label = name or (Path(src).name if is_path else "batas desa")  # type: ignore[arg-type]
     data = _read_bytes(src)
     try:
-        gdf = gpd.read_file(io.BytesIO(data))
+        with warnings.catch_warnings():
+            # Bytes are read through GDAL's /vsimem without a file extension: GeoPackage warns.
+            warnings.filterwarnings("ignore", message=".*non conformant file extension")
+            # A path is read in place, so a shapefile finds its .shx/.dbf/.prj beside it.
+            gdf = gpd.read_file(src if is_path else io.BytesIO(data))
     except Exception as err:  # pyogrio raises several types for unreadable files
         msg = f"{label}: berkas batas desa tidak dapat dibaca ({type(err).__name__}: {err})"
         raise InputSchemaError(msg) from err
@@ -241,7 +247,9 @@ def read_boundaries(
         }
     )
     geoms = shapely.make_valid(out.geometry.values)
-    out = out.set_geometry(gpd.GeoSeries([_polygonal(g) for g in geoms], crs=out.crs, index=out.index))
+    out = out.set_geometry(
+        gpd.GeoSeries([_polygonal(g) for g in geoms], crs=out.crs, index=out.index)
+    )
     out = to_display(out).sort_values("kode_desa").reset_index(drop=True)
     out = out[["kode_desa", "desa", "kecamatan", "kode_kecamatan", "geometry"]]
     return BoundaryLoad(
@@ -358,7 +366,9 @@ def read_keluarga_desa(src: Source, *, name: str | None = None) -> pd.DataFrame:
     bad_total = total.isna() | (total < 0) | (total % 1 != 0)
     problems += [
         f"baris {b}, kolom keluarga_total: {v!r}: harus bilangan bulat >= 0"
-        for b, v in zip(df.loc[bad_total, ROW_COL], df.loc[bad_total, "keluarga_total"], strict=True)
+        for b, v in zip(
+            df.loc[bad_total, ROW_COL], df.loc[bad_total, "keluarga_total"], strict=True
+        )
     ]
     dup = codes["kode_desa"].duplicated(keep=False) & codes["kode_desa"].notna()
     problems += [

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import pandas as pd
-import pyproj
 import shapely
 
 from geo.crs import DISPLAY_CRS, require_crs
@@ -51,7 +50,6 @@ def place_households(
     keluarga: pd.DataFrame,
     desa: gpd.GeoDataFrame,
     *,
-    metric_crs: pyproj.CRS,
     source: str,
 ) -> Placement:
     """Place validated families in desa and check their points.
@@ -62,9 +60,9 @@ def place_households(
         ``HouseholdCheck.keluarga``: needs ``kode_desa`` (dotted), ``lintang``, ``bujur``
         (float degrees, NaN where absent), ``flag_koordinat_tidak_valid`` and ``_baris``.
     desa : geopandas.GeoDataFrame
-        Desa polygons with ``kode_desa``, any CRS (required).
-    metric_crs : pyproj.CRS
-        Metric CRS for the point-in-polygon test (EPSG:32749 for Kayong Utara).
+        Desa polygons with ``kode_desa``, any CRS (required). Points are tested in this CRS;
+        for EPSG:4326 (how boundaries are stored) no reprojection touches either side, so a
+        point exactly on a border stays exactly on it.
     source : str
         File name, written in every rejection.
 
@@ -109,9 +107,9 @@ def place_households(
     out["flag_titik_desa_lain"] = False
 
     if has_point.any():
-        desa_m = desa.to_crs(metric_crs)
-        polys = desa_m.set_index("kode_desa").geometry
-        pts = out.geometry[has_point].to_crs(metric_crs)
+        desa_c = desa[["kode_desa", "geometry"]]
+        polys = desa_c.set_index("kode_desa").geometry
+        pts = out.geometry[has_point].to_crs(desa.crs)
         shapely.prepare(polys.values)
         coded = polys.reindex(out.loc[has_point, "kode_desa"]).to_numpy()
         agrees = shapely.intersects(coded, pts.to_numpy())
@@ -120,8 +118,10 @@ def place_households(
         other = pts[~agrees]
         if len(other):
             hits = gpd.sjoin(
-                gpd.GeoDataFrame(geometry=other), desa_m[["kode_desa", "geometry"]],
-                predicate="intersects", how="inner",
+                gpd.GeoDataFrame(geometry=other),
+                desa_c,
+                predicate="intersects",
+                how="inner",
             )
             first = hits.groupby(level=0)["kode_desa"].min()
             kode_titik[first.index] = first.to_numpy()
@@ -133,5 +133,3 @@ def place_households(
         out[flag] = out[flag].astype(bool)
     out.attrs = {}
     return Placement(keluarga=out, ditolak=ditolak)
-
-

@@ -116,7 +116,8 @@ def load_region(path: str | os.PathLike[str], *, check_files: bool = True) -> Re
     try:
         kode = normalise_kode_prefix(str(table["kode"]))
     except ValueError as err:
-        raise RegionError(f"{source}: [region] kode: {err}") from err
+        msg = f"{source}: [region] kode: {err}"
+        raise RegionError(msg) from err
     base = source.resolve().parent
     batas = _path(base, table["batas_desa"], "batas_desa", source)
     assert batas is not None
@@ -124,8 +125,12 @@ def load_region(path: str | os.PathLike[str], *, check_files: bool = True) -> Re
         nama=str(table["nama"]),
         kode=kode,
         batas_desa=batas,
-        keluarga_desa=_path(base, table.get("keluarga_desa"), "keluarga_desa", source, must_exist=check_files),
-        keluarga_p3ke=_path(base, table.get("keluarga_p3ke"), "keluarga_p3ke", source, must_exist=check_files),
+        keluarga_desa=_path(
+            base, table.get("keluarga_desa"), "keluarga_desa", source, must_exist=check_files
+        ),
+        keluarga_p3ke=_path(
+            base, table.get("keluarga_p3ke"), "keluarga_p3ke", source, must_exist=check_files
+        ),
         register=_path(base, table.get("register"), "register", source, must_exist=check_files),
         metric_crs=table.get("metric_crs") or None,
         sumber=str(table.get("sumber", "")),

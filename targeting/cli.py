@@ -22,9 +22,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", required=True, type=Path, help="folder keluaran")
     run.add_argument("--region", type=Path, default=None,
                      help=f"berkas wilayah TOML (bawaan: LOKUS_REGION atau {DEFAULT_REGION_FILE.name})")  # fmt: skip
-    run.add_argument("--households", type=Path, help="berkas P3KE (CSV/XLSX); bawaan: sampel SINTETIS")
+    run.add_argument(
+        "--households", type=Path, help="berkas P3KE (CSV/XLSX); bawaan: sampel SINTETIS"
+    )
     run.add_argument("--boundaries", type=Path, help="batas desa (GeoJSON/GPKG/SHP.zip, ber-CRS)")
-    run.add_argument("--keluarga-desa", type=Path, help="tabel seluruh keluarga per desa (penyebut)")
+    run.add_argument(
+        "--keluarga-desa", type=Path, help="tabel seluruh keluarga per desa (penyebut)"
+    )
     run.add_argument("--desil-scale", choices=["auto", "p3ke", "dtsen"], default="auto",
                      help="skala desil: p3ke 1-4, dtsen 1-10 (bawaan: deteksi otomatis)")  # fmt: skip
     synth = sub.add_parser("sintetis", help="bangun ulang data sampel SINTETIS (deterministik)")

@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-__all__ = ["DEPRIVASI", "Deprivasi", "desa_indicators", "district_summary"]
+__all__ = ["DEPRIVASI", "Deprivasi", "column_labels", "desa_indicators", "district_summary"]
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,7 @@ class Deprivasi:
 
 
 DEPRIVASI: dict[str, Deprivasi] = {
-    "tanpa_listrik": Deprivasi(
-        "sumber_penerangan", ("Bukan listrik",), "Tanpa listrik"
-    ),
+    "tanpa_listrik": Deprivasi("sumber_penerangan", ("Bukan listrik",), "Tanpa listrik"),
     "air_tidak_layak": Deprivasi(
         "sumber_air_minum",
         (
@@ -97,7 +95,8 @@ def desa_indicators(
     absent desa in a P3KE file means "not covered", not "no poor families". It is drawn in
     the map's "no data" colour rather than as zero.
     """
-    base = desa[["kode_desa", "desa", "kecamatan", "kode_kecamatan"]].copy()
+    base = desa[["kode_desa", "desa", "kecamatan"]].copy()
+    base["kode_kecamatan"] = desa["kode_desa"].str.slice(0, 8)
     counts = keluarga.groupby("kode_desa").size()
     out = base.assign(keluarga_p3ke=base["kode_desa"].map(counts).fillna(0).astype("Int64"))
     if keluarga_desa is not None:
@@ -164,3 +163,45 @@ def district_summary(indicators: pd.DataFrame) -> dict[str, float | int]:
             float(with_total["keluarga_desil_1"].sum()) / denom * 100 if denom > 0 else np.nan
         ),
     }
+
+
+def column_labels(columns: list[str] | pd.Index) -> dict[str, str]:
+    """Bahasa Indonesia labels for indicator columns, for tables and exports.
+
+    Parameters
+    ----------
+    columns : list of str or pandas.Index
+        Column names from :func:`desa_indicators`.
+
+    Returns
+    -------
+    dict
+        Column -> label, for the columns that have one (others are left out).
+
+    Examples
+    --------
+    >>> column_labels(["keluarga_desil_2", "persen_p3ke_tanpa_listrik"])
+    {'keluarga_desil_2': 'Keluarga desil 2', 'persen_p3ke_tanpa_listrik': 'Tanpa listrik per 100 P3KE'}
+    """
+    fixed = {
+        "kode_desa": "Kode desa",
+        "desa": "Desa",
+        "kecamatan": "Kecamatan",
+        "kode_kecamatan": "Kode kecamatan",
+        "keluarga_total": "Seluruh keluarga",
+        "keluarga_p3ke": "Keluarga P3KE",
+        "persen_desil_1": "Desil 1 per 100 keluarga",
+        "persen_desil_1_p3ke": "Desil 1 per 100 P3KE",
+        "ada_data": "Ada data P3KE",
+    }
+    out: dict[str, str] = {}
+    for col in columns:
+        if col in fixed:
+            out[col] = fixed[col]
+        elif col.startswith("keluarga_desil_"):
+            out[col] = f"Keluarga desil {col.rsplit('_', 1)[1]}"
+        elif col.startswith("persen_p3ke_") and col[12:] in DEPRIVASI:
+            out[col] = f"{DEPRIVASI[col[12:]].label} per 100 P3KE"
+        elif col.startswith("p3ke_") and col[5:] in DEPRIVASI:
+            out[col] = f"{DEPRIVASI[col[5:]].label} (keluarga)"
+    return out

@@ -116,7 +116,9 @@ def class_breaks(values: pd.Series, k: int = 5, *, integer: bool = False) -> Kel
     if len(edges) == 1:
         edges = (edges[0], edges[0])
     n = len(edges) - 1
-    pick = np.round(np.linspace(0, len(PALETTE) - 1, n)).astype(int) if n > 1 else [len(PALETTE) - 1]
+    pick = (
+        np.round(np.linspace(0, len(PALETTE) - 1, n)).astype(int) if n > 1 else [len(PALETTE) - 1]
+    )
     return Kelas(edges, tuple(PALETTE[i] for i in pick))
 
 
@@ -233,14 +235,20 @@ def build_map(
             "desa": gdf["desa"].astype(str).map(html.escape),
             "kecamatan": gdf["kecamatan"].astype(str).map(html.escape),
             "t_total": gdf["keluarga_total"].map(lambda v: angka(None if pd.isna(v) else v)),
-            "t_p3ke": [angka(v) if ok else "–" for v, ok in zip(gdf["keluarga_p3ke"], gdf["ada_data"], strict=True)],
-            "t_d1": [angka(v) if ok else "–" for v, ok in zip(gdf["keluarga_desil_1"], gdf["ada_data"], strict=True)],
+            "t_p3ke": [
+                angka(v) if ok else "–"
+                for v, ok in zip(gdf["keluarga_p3ke"], gdf["ada_data"], strict=True)
+            ],
+            "t_d1": [
+                angka(v) if ok else "–"
+                for v, ok in zip(gdf["keluarga_desil_1"], gdf["ada_data"], strict=True)
+            ],
             "t_persen": gdf["persen_desil_1"].map(lambda v: persen(None if pd.isna(v) else v)),
         }
     )
     layer_data = gpd.GeoDataFrame(props, geometry=gdf.geometry.values, crs=gdf.crs)
 
-    m = folium.Map(tiles=None, control_scale=True, height=height, prefer_canvas=False)
+    m = folium.Map(tiles=None, control_scale=True, height=height, zoom_snap=0.25)
     if asset_base is not None:
         base = asset_base.rstrip("/")
         m.default_js = [("leaflet", f"{base}/leaflet.js")]

@@ -92,7 +92,7 @@ class Result:
         return len(self.ditolak)
 
     def report(self) -> dict[str, Any]:
-        """The run report written as ``report.json``.
+        """Build the run report written as ``report.json``.
 
         Returns
         -------
@@ -208,11 +208,15 @@ def run(
     h_bytes = _bytes(households)
     b_bytes = _bytes(boundaries)
 
-    batas = read_boundaries(b_bytes, name=b_name, code_prefix=region.kode)
+    batas = read_boundaries(
+        boundaries if isinstance(boundaries, (str, os.PathLike)) else b_bytes,
+        name=b_name,
+        code_prefix=region.kode,
+    )
     metric = choose_metric_crs(batas.desa, setting=region.metric_crs)
     raw = read_table(h_bytes, name=h_name)
     check = validate_households(raw, source=h_name, desil_scale=desil_scale)  # type: ignore[arg-type]
-    placement = place_households(check.keluarga, batas.desa, metric_crs=metric, source=h_name)
+    placement = place_households(check.keluarga, batas.desa, source=h_name)
     denom = None
     masukan: dict[str, Any] = {
         "keluarga_p3ke": {"berkas": h_name, "sha256": file_sha256(h_bytes), "baris": check.rows_in},

@@ -89,18 +89,69 @@ class SampleSettings:
 
 
 _NAMA_DEPAN_L = (
-    "Abdul", "Ahmad", "Amin", "Bujang", "Darmawan", "Dedi", "Edi", "Fadli", "Hamdan", "Hasan",
-    "Ilham", "Iwan", "Jamal", "Joko", "Kurniawan", "Lukman", "Mahmud", "Muhammad", "Nasrul",
-    "Rahmat", "Ridwan", "Rusdi", "Salim", "Sudirman", "Syahrul", "Taufik", "Usman", "Yusuf",
-)  # fmt: skip
+    "Abdul",
+    "Ahmad",
+    "Amin",
+    "Bujang",
+    "Darmawan",
+    "Dedi",
+    "Edi",
+    "Fadli",
+    "Hamdan",
+    "Hasan",
+    "Ilham",
+    "Iwan",
+    "Jamal",
+    "Joko",
+    "Kurniawan",
+    "Lukman",
+    "Mahmud",
+    "Muhammad",
+    "Nasrul",
+    "Rahmat",
+    "Ridwan",
+    "Rusdi",
+    "Salim",
+    "Sudirman",
+    "Syahrul",
+    "Taufik",
+    "Usman",
+    "Yusuf",
+)
 _NAMA_DEPAN_P = (
-    "Aminah", "Dewi", "Fatimah", "Halimah", "Juriah", "Kartini", "Maimunah", "Nurhayati",
-    "Rohani", "Salmah", "Siti", "Sri", "Suryani", "Wati", "Zainab",
-)  # fmt: skip
+    "Aminah",
+    "Dewi",
+    "Fatimah",
+    "Halimah",
+    "Juriah",
+    "Kartini",
+    "Maimunah",
+    "Nurhayati",
+    "Rohani",
+    "Salmah",
+    "Siti",
+    "Sri",
+    "Suryani",
+    "Wati",
+    "Zainab",
+)
 _NAMA_BELAKANG = (
-    "", "", "", "Saputra", "Hidayat", "Ramadhan", "Syahputra", "Wijaya", "bin Ali", "bin Umar",
-    "Pratama", "Setiawan", "Lestari", "Rahman", "Hakim",
-)  # fmt: skip
+    "",
+    "",
+    "",
+    "Saputra",
+    "Hidayat",
+    "Ramadhan",
+    "Syahputra",
+    "Wijaya",
+    "bin Ali",
+    "bin Umar",
+    "Pratama",
+    "Setiawan",
+    "Lestari",
+    "Rahman",
+    "Hakim",
+)
 _DUSUN = ("Sepakat", "Makmur", "Bahagia", "Sejahtera", "Harapan", "Karya", "Bakti", "Mulia")
 
 
@@ -114,7 +165,9 @@ def _allocate(total: int, weights: np.ndarray) -> np.ndarray:
     return base
 
 
-def _choice(rng: np.random.Generator, values: tuple[str, ...], p: list[float], n: int) -> np.ndarray:
+def _choice(
+    rng: np.random.Generator, values: tuple[str, ...], p: list[float], n: int
+) -> np.ndarray:
     prob = np.asarray(p, dtype=float)
     return rng.choice(np.asarray(values, dtype=object), size=n, p=prob / prob.sum())
 
@@ -144,7 +197,7 @@ def _points_near(
     n: int,
     sigma_m: float,
 ) -> np.ndarray:
-    """n points scattered around centres (Gaussian, sigma in metres), all inside polygon."""
+    """N points scattered around centres (Gaussian, sigma in metres), all inside polygon."""
     out = np.empty((0, 2))
     shapely.prepare(polygon)
     cx = np.array([c.x for c in centres])
@@ -205,8 +258,11 @@ def generate_sample(
     r1[in_pocket] = rng.uniform(0.05, 0.075, in_pocket.sum())
     r2 = np.clip(0.06 * rng.lognormal(0, 0.25, n_desa) + 0.5 * r1, 0.02, 0.16)
     r3 = np.clip(0.13 * rng.lognormal(0, 0.2, n_desa), 0.06, 0.2)
-    p3ke_share = np.clip(settings.persen_p3ke / 100 * rng.lognormal(0, 0.15, n_desa)
-                         + 1.2 * (r1 - r1.mean()), 0.25, 0.7)  # fmt: skip
+    p3ke_share = np.clip(
+        settings.persen_p3ke / 100 * rng.lognormal(0, 0.15, n_desa) + 1.2 * (r1 - r1.mean()),
+        0.25,
+        0.7,
+    )
     n1 = np.round(keluarga_total * r1).astype(int)
     n2 = np.round(keluarga_total * r2).astype(int)
     n3 = np.round(keluarga_total * r3).astype(int)
@@ -252,22 +308,45 @@ def generate_sample(
         # Deprivations: worse for lower desil, on islands and in pockets.
         dfac = np.array([1.0, 0.75, 0.5, 0.3])[desil - 1]
         pocket_name = pocket_of.get(code, "")
-        no_power = np.clip(dfac * (0.45 if island[i] else 0.12)
-                           * (1.8 if pocket_name == "kantong_pulau_maya" else 1.0), 0, 0.95)  # fmt: skip
-        bad_water = np.clip(dfac * (0.5 if island[i] else 0.3)
-                            * (1.6 if pocket_name == "kantong_pulau_maya" else 1.0), 0, 0.95)  # fmt: skip
+        no_power = np.clip(
+            dfac
+            * (0.45 if island[i] else 0.12)
+            * (1.8 if pocket_name == "kantong_pulau_maya" else 1.0),
+            0,
+            0.95,
+        )
+        bad_water = np.clip(
+            dfac
+            * (0.5 if island[i] else 0.3)
+            * (1.6 if pocket_name == "kantong_pulau_maya" else 1.0),
+            0,
+            0.95,
+        )
         no_toilet = np.clip(dfac * 0.35 * (1.9 if pocket_name.endswith("hilir") else 1.0), 0, 0.95)
         bad_floor = np.clip(dfac * 0.2 * (2.5 if pocket_name.endswith("hilir") else 1.0), 0, 0.9)
         u = rng.random((n, 4))
         penerangan = np.where(
-            u[:, 0] < no_power, "Bukan listrik",
+            u[:, 0] < no_power,
+            "Bukan listrik",
             np.where(u[:, 0] < no_power + 0.1, "Listrik non-PLN", "Listrik PLN"),
-        )  # fmt: skip
-        air_bad = _choice(rng, ("Sumur Tidak Terlindung", "Air Hujan",
-                                "Air Permukaan (Sungai, Danau, dll)", "Mata Air Tidak Terlindung"),
-                          [0.3, 0.35, 0.3, 0.05], n)  # fmt: skip
-        air_ok = _choice(rng, ("Air Kemasan/Isi Ulang", "Ledeng/PAM", "Sumur Bor/Pompa",
-                               "Sumur Terlindung"), [0.4, 0.2, 0.15, 0.25], n)  # fmt: skip
+        )
+        air_bad = _choice(
+            rng,
+            (
+                "Sumur Tidak Terlindung",
+                "Air Hujan",
+                "Air Permukaan (Sungai, Danau, dll)",
+                "Mata Air Tidak Terlindung",
+            ),
+            [0.3, 0.35, 0.3, 0.05],
+            n,
+        )
+        air_ok = _choice(
+            rng,
+            ("Air Kemasan/Isi Ulang", "Ledeng/PAM", "Sumur Bor/Pompa", "Sumur Terlindung"),
+            [0.4, 0.2, 0.15, 0.25],
+            n,
+        )
         air = np.where(u[:, 1] < bad_water, air_bad, air_ok)
         jamban = np.where(u[:, 2] < no_toilet, "Tidak", "Ya")
         lantai_bad = _choice(rng, ("Tanah", "Bambu"), [0.6, 0.4], n)
@@ -287,22 +366,44 @@ def generate_sample(
         year = 2024 - age
         kec2 = code[6:8]
         order = rng.permutation(n)
-        receive = lambda p: np.where(rng.random(n) < p, "Ya", "Tidak")  # noqa: E731
+
+        def receive(p: np.ndarray, n: int = n) -> np.ndarray:
+            return np.where(rng.random(n) < p, "Ya", "Tidak")
+
         pbpnt = receive(np.array([0.75, 0.6, 0.4, 0.2])[desil - 1])
         ppkh = receive(np.array([0.55, 0.4, 0.25, 0.1])[desil - 1])
         pbst = receive(np.full(n, 0.05))
         pbpum = receive(np.full(n, 0.03))
         psembako = receive(np.array([0.7, 0.55, 0.35, 0.2])[desil - 1])
         stunting = receive(np.array([0.3, 0.22, 0.15, 0.1])[desil - 1])
-        pekerjaan = _choice(rng, ("Nelayan", "Petani", "Buruh Harian Lepas", "Pedagang",
-                                  "Wiraswasta", "Tidak Bekerja", "Mengurus Rumah Tangga"),
-                            [0.25, 0.3, 0.2, 0.05, 0.05, 0.1, 0.05], n)  # fmt: skip
-        pendidikan = _choice(rng, ("Tidak/Belum Sekolah", "SD/Sederajat", "SMP/Sederajat",
-                                   "SMA/Sederajat", "Diploma/S1"), [0.15, 0.45, 0.2, 0.17, 0.03], n)  # fmt: skip
+        pekerjaan = _choice(
+            rng,
+            (
+                "Nelayan",
+                "Petani",
+                "Buruh Harian Lepas",
+                "Pedagang",
+                "Wiraswasta",
+                "Tidak Bekerja",
+                "Mengurus Rumah Tangga",
+            ),
+            [0.25, 0.3, 0.2, 0.05, 0.05, 0.1, 0.05],
+            n,
+        )
+        pendidikan = _choice(
+            rng,
+            ("Tidak/Belum Sekolah", "SD/Sederajat", "SMP/Sederajat", "SMA/Sederajat", "Diploma/S1"),
+            [0.15, 0.45, 0.2, 0.17, 0.03],
+            n,
+        )
         atap = _choice(rng, ("Seng", "Asbes", "Daun/Rumbia", "Sirap"), [0.6, 0.2, 0.12, 0.08], n)
-        dinding = _choice(rng, ("Kayu/Papan", "Tembok", "Bambu", "Lainnya"), [0.6, 0.25, 0.1, 0.05], n)
+        dinding = _choice(
+            rng, ("Kayu/Papan", "Tembok", "Bambu", "Lainnya"), [0.6, 0.25, 0.1, 0.05], n
+        )
         bbm = _choice(rng, ("Gas LPG 3 kg", "Kayu Bakar", "Minyak Tanah"), [0.55, 0.4, 0.05], n)
-        rumah = _choice(rng, ("Milik Sendiri", "Menumpang", "Sewa", "Lainnya"), [0.8, 0.12, 0.05, 0.03], n)
+        rumah = _choice(
+            rng, ("Milik Sendiri", "Menumpang", "Sewa", "Lainnya"), [0.8, 0.12, 0.05, 0.03], n
+        )
         cluster_ids: list[str] = []
         for j in order:
             serial += 1
@@ -321,11 +422,11 @@ def generate_sample(
                     "kode_kemdagri": code.replace(".", ""),
                     "desil_kesejahteraan": str(int(desil[j])),
                     "alamat": f"Dusun {_DUSUN[serial % len(_DUSUN)]} RT {1 + serial % 9:03d} "
-                              f"RW {1 + serial % 4:03d}",  # fmt: skip
+                    f"RW {1 + serial % 4:03d}",
                     "kepala_keluarga": name,
                     "nik": f"9911{kec2}{dob}{serial % 10000:04d}",
                     "no_kk": f"9911{kec2}{rng.integers(1, 29):02d}{rng.integers(1, 13):02d}"
-                             f"{rng.integers(10, 23):02d}{(serial * 7) % 10000:04d}",  # fmt: skip
+                    f"{rng.integers(10, 23):02d}{(serial * 7) % 10000:04d}",
                     "padan_dukcapil": "Ya" if rng.random() < 0.95 else "Tidak",
                     "jenis_kelamin": "Perempuan" if female[j] else "Laki-laki",
                     "tanggal_lahir": f"{int(year[j])}-{int(month[j]):02d}-{int(day[j]):02d}",
@@ -372,16 +473,14 @@ def generate_sample(
             "kecamatan": desa["kecamatan"],
             "keluarga_total": keluarga_total,
             "sumber": "SINTETIS: 126.898 jiwa (Kepmendagri 2025) / 3,85 jiwa per keluarga, "
-                      "dibagi per desa menurut luas^0,3 x derau lognormal",  # fmt: skip
+            "dibagi per desa menurut luas^0,3 x derau lognormal",
         }
     )
     kantong = {
         "SINTETIS": True,
         "keterangan": "Kebenaran dasar kantong kemiskinan yang ditanam oleh targeting.synthetic",
         "seed": settings.seed,
-        "kantong_desa": [
-            {"nama": name, "kode_desa": list(cs)} for name, cs in settings.kantong
-        ],
+        "kantong_desa": [{"nama": name, "kode_desa": list(cs)} for name, cs in settings.kantong],
         "klaster_keluarga": truth_clusters,
     }
     register = _register(rng, codes, [c for _, cs in settings.kantong for c in cs])
@@ -398,30 +497,174 @@ def generate_sample(
 # illustrative (SYNTHETIC), not Kayong Utara's actual budget.
 _TEMPLATES: dict[int, list[tuple[str, str, str, str, str, str, float]]] = {
     1: [
-        ("Dinas Kesehatan", "1.02.02.2.02.0036", "Pengelolaan Jaminan Kesehatan Masyarakat (PBI daerah)", "individu", "jiwa", "kesehatan", 6.0),
-        ("Dinas Sosial", "1.06.04.2.01.0001", "Penyediaan Permakanan bagi Keluarga Miskin Ekstrem", "keluarga", "keluarga", "pangan", 2.0),
-        ("Dinas Sosial", "1.06.06.2.01.0003", "Pemberian Bantuan Sosial Tunai Daerah", "keluarga", "keluarga", "pangan", 2.5),
-        ("Dinas Pendidikan", "1.01.02.2.02.0019", "Bantuan Biaya Pendidikan Siswa Miskin", "individu", "siswa", "pendidikan", 1.5),
-        ("Dinas Ketahanan Pangan", "2.09.03.2.02.0002", "Penyaluran Cadangan Pangan Pemerintah Daerah", "keluarga", "keluarga", "pangan", 1.0),
-        ("Dinas Kesehatan", "1.02.02.2.02.0020", "Pelayanan Kesehatan Ibu Hamil dan Balita Keluarga Miskin", "individu", "jiwa", "kesehatan", 1.0),
-        ("Dinas Sosial", "1.06.05.2.01.0002", "Rehabilitasi Sosial Dasar Lanjut Usia Terlantar", "individu", "jiwa", "kesehatan", 0.6),
-        ("Dinas Kependudukan dan Pencatatan Sipil", "2.12.02.2.01.0001", "Pelayanan Administrasi Kependudukan Keluarga Miskin", "individu", "dokumen", "", 0.3),
+        (
+            "Dinas Kesehatan",
+            "1.02.02.2.02.0036",
+            "Pengelolaan Jaminan Kesehatan Masyarakat (PBI daerah)",
+            "individu",
+            "jiwa",
+            "kesehatan",
+            6.0,
+        ),
+        (
+            "Dinas Sosial",
+            "1.06.04.2.01.0001",
+            "Penyediaan Permakanan bagi Keluarga Miskin Ekstrem",
+            "keluarga",
+            "keluarga",
+            "pangan",
+            2.0,
+        ),
+        (
+            "Dinas Sosial",
+            "1.06.06.2.01.0003",
+            "Pemberian Bantuan Sosial Tunai Daerah",
+            "keluarga",
+            "keluarga",
+            "pangan",
+            2.5,
+        ),
+        (
+            "Dinas Pendidikan",
+            "1.01.02.2.02.0019",
+            "Bantuan Biaya Pendidikan Siswa Miskin",
+            "individu",
+            "siswa",
+            "pendidikan",
+            1.5,
+        ),
+        (
+            "Dinas Ketahanan Pangan",
+            "2.09.03.2.02.0002",
+            "Penyaluran Cadangan Pangan Pemerintah Daerah",
+            "keluarga",
+            "keluarga",
+            "pangan",
+            1.0,
+        ),
+        (
+            "Dinas Kesehatan",
+            "1.02.02.2.02.0020",
+            "Pelayanan Kesehatan Ibu Hamil dan Balita Keluarga Miskin",
+            "individu",
+            "jiwa",
+            "kesehatan",
+            1.0,
+        ),
+        (
+            "Dinas Sosial",
+            "1.06.05.2.01.0002",
+            "Rehabilitasi Sosial Dasar Lanjut Usia Terlantar",
+            "individu",
+            "jiwa",
+            "kesehatan",
+            0.6,
+        ),
+        (
+            "Dinas Kependudukan dan Pencatatan Sipil",
+            "2.12.02.2.01.0001",
+            "Pelayanan Administrasi Kependudukan Keluarga Miskin",
+            "individu",
+            "dokumen",
+            "",
+            0.3,
+        ),
     ],
     2: [
-        ("Dinas Tenaga Kerja", "2.07.02.2.01.0003", "Pelatihan Berbasis Kompetensi bagi Keluarga Miskin", "individu", "orang", "pendapatan", 1.0),
-        ("Dinas Koperasi dan UKM", "2.17.07.2.01.0002", "Pemberdayaan Usaha Mikro melalui Bantuan Peralatan", "keluarga", "unit usaha", "pendapatan", 1.2),
-        ("Dinas Pertanian", "3.27.02.2.01.0001", "Penyediaan Benih dan Bibit bagi Petani Miskin", "keluarga", "keluarga", "pendapatan", 1.0),
-        ("Dinas Perikanan", "3.25.03.2.02.0001", "Bantuan Sarana Penangkapan Ikan bagi Nelayan Kecil", "keluarga", "paket", "pendapatan", 1.3),
-        ("Dinas Pemberdayaan Masyarakat dan Desa", "2.13.05.2.01.0004", "Pengembangan Usaha Ekonomi Keluarga Desa", "keluarga", "kelompok", "pendapatan", 0.8),
+        (
+            "Dinas Tenaga Kerja",
+            "2.07.02.2.01.0003",
+            "Pelatihan Berbasis Kompetensi bagi Keluarga Miskin",
+            "individu",
+            "orang",
+            "pendapatan",
+            1.0,
+        ),
+        (
+            "Dinas Koperasi dan UKM",
+            "2.17.07.2.01.0002",
+            "Pemberdayaan Usaha Mikro melalui Bantuan Peralatan",
+            "keluarga",
+            "unit usaha",
+            "pendapatan",
+            1.2,
+        ),
+        (
+            "Dinas Pertanian",
+            "3.27.02.2.01.0001",
+            "Penyediaan Benih dan Bibit bagi Petani Miskin",
+            "keluarga",
+            "keluarga",
+            "pendapatan",
+            1.0,
+        ),
+        (
+            "Dinas Perikanan",
+            "3.25.03.2.02.0001",
+            "Bantuan Sarana Penangkapan Ikan bagi Nelayan Kecil",
+            "keluarga",
+            "paket",
+            "pendapatan",
+            1.3,
+        ),
+        (
+            "Dinas Pemberdayaan Masyarakat dan Desa",
+            "2.13.05.2.01.0004",
+            "Pengembangan Usaha Ekonomi Keluarga Desa",
+            "keluarga",
+            "kelompok",
+            "pendapatan",
+            0.8,
+        ),
     ],
     3: [
-        ("Dinas Pekerjaan Umum dan Penataan Ruang", "1.03.03.2.01.0005", "Pembangunan Sistem Penyediaan Air Minum Perdesaan", "wilayah", "unit", "air", 1.6),
-        ("Dinas Perumahan Rakyat dan Kawasan Permukiman", "1.04.02.2.01.0013", "Rehabilitasi Rumah Tidak Layak Huni", "keluarga", "unit rumah", "rumah", 1.8),
-        ("Dinas Pekerjaan Umum dan Penataan Ruang", "1.03.06.2.01.0001", "Pembangunan Sanitasi Komunal dan Jamban Keluarga", "keluarga", "unit", "sanitasi", 1.2),
-        ("Dinas Pekerjaan Umum dan Penataan Ruang", "1.03.10.2.01.0020", "Peningkatan Jalan Lingkungan Permukiman", "wilayah", "meter", "", 1.0),
-        ("Dinas Energi dan Sumber Daya Mineral", "3.29.04.2.01.0001", "Penyediaan Listrik Tenaga Surya bagi Rumah Tangga Miskin", "keluarga", "unit", "listrik", 1.0),
+        (
+            "Dinas Pekerjaan Umum dan Penataan Ruang",
+            "1.03.03.2.01.0005",
+            "Pembangunan Sistem Penyediaan Air Minum Perdesaan",
+            "wilayah",
+            "unit",
+            "air",
+            1.6,
+        ),
+        (
+            "Dinas Perumahan Rakyat dan Kawasan Permukiman",
+            "1.04.02.2.01.0013",
+            "Rehabilitasi Rumah Tidak Layak Huni",
+            "keluarga",
+            "unit rumah",
+            "rumah",
+            1.8,
+        ),
+        (
+            "Dinas Pekerjaan Umum dan Penataan Ruang",
+            "1.03.06.2.01.0001",
+            "Pembangunan Sanitasi Komunal dan Jamban Keluarga",
+            "keluarga",
+            "unit",
+            "sanitasi",
+            1.2,
+        ),
+        (
+            "Dinas Pekerjaan Umum dan Penataan Ruang",
+            "1.03.10.2.01.0020",
+            "Peningkatan Jalan Lingkungan Permukiman",
+            "wilayah",
+            "meter",
+            "",
+            1.0,
+        ),
+        (
+            "Dinas Energi dan Sumber Daya Mineral",
+            "3.29.04.2.01.0001",
+            "Penyediaan Listrik Tenaga Surya bagi Rumah Tangga Miskin",
+            "keluarga",
+            "unit",
+            "listrik",
+            1.0,
+        ),
     ],
-}  # fmt: skip
+}
 
 _STRATEGY_TOTALS = {1: (43, 51_000_000_000), 2: (18, 8_000_000_000), 3: (23, 17_000_000_000)}
 """Kayong Utara 2024: sub-activities and Rupiah per Inpres 4/2022 strategy (DOMAIN.md)."""
@@ -470,7 +713,9 @@ def _register(rng: np.random.Generator, codes: np.ndarray, pockets: list[str]) -
     return pd.DataFrame(rows)
 
 
-def write_sample(out_dir: Path, batas_desa: Path, settings: SampleSettings = SampleSettings()) -> list[Path]:
+def write_sample(
+    out_dir: Path, batas_desa: Path, settings: SampleSettings = SampleSettings()
+) -> list[Path]:
     """Generate the sample and write its four files.
 
     Parameters
@@ -501,5 +746,7 @@ def write_sample(out_dir: Path, batas_desa: Path, settings: SampleSettings = Sam
         compression = {"method": "gzip", "mtime": 0} if path.suffix == ".gz" else None
         frame.to_csv(path, index=False, lineterminator="\n", compression=compression)
     truth = out_dir / "kantong_SINTETIS.json"
-    truth.write_text(json.dumps(sample["kantong"], indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    truth.write_text(
+        json.dumps(sample["kantong"], indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return [*paths.values(), truth]

@@ -1,0 +1,50 @@
+# Lokus: two commands from a fresh clone. `make run` starts the app; `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: run test lint sample cli clean browser-deps
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Re-install when the pinned requirements change.
+$(VENV)/.req-stamp: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-stamp: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.req-stamp $@
+
+## Start the app on the embedded data at http://localhost:$(PORT)
+run: $(VENV)/.req-stamp
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+## Debian's Chromium for the browser tests (Playwright never downloads its own browser)
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian chromium for browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "WARNING: chromium could not be installed; browser tests will fail"; }
+
+## Run the whole suite (unit, app, CLI and headless-browser tests)
+test: $(VENV)/.dev-stamp browser-deps
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev-stamp
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## Rebuild the SYNTHETIC sample data in data/kayong_utara/ (deterministic)
+sample: $(VENV)/.req-stamp
+	$(BIN)/python -m targeting sintetis
+
+## Headless pipeline on the embedded data into out/
+cli: $(VENV)/.req-stamp
+	$(BIN)/python -m targeting run --out out
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/artifacts

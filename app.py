@@ -1,0 +1,20 @@
+"""Lokus: Streamlit entry point. A router only; pages live in ``views/``.
+
+Start with ``make run`` (or ``streamlit run app.py``) and open http://localhost:8501.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+ICON = Path(__file__).resolve().parent / "static" / "lokus-icon.png"
+
+st.set_page_config(
+    page_title="Lokus – sasaran kemiskinan ekstrem", page_icon=str(ICON), layout="wide"
+)
+
+pages = [
+    st.Page("views/peta.py", title="Peta desil 1", icon=":material/map:", default=True),
+    st.Page("views/laporan.py", title="Laporan impor", icon=":material/fact_check:"),
+]
+st.navigation(pages).run()

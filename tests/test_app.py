@@ -1,0 +1,52 @@
+"""The Streamlit pages through AppTest (no browser)."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture
+def at() -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_map_page_shows_district_figures(at):
+    assert at.title[0].value == "Peta keluarga desil 1 per desa"
+    assert _metric(at, "Desa") == "43 / 43"
+    assert _metric(at, "Keluarga P3KE") == "12.909"
+    assert _metric(at, "Desil 1 per 100 keluarga").endswith(" %")
+    assert any("SINTETIS" in i.value for i in at.info)
+
+
+def test_kecamatan_filter_narrows_the_figures(at):
+    at.multiselect(key="filter_kecamatan").set_value(["Pulau Maya"]).run()
+    assert not at.exception
+    assert _metric(at, "Desa") == "5 / 5"
+    assert len(at.dataframe[-1].value) == 5
+
+
+def test_choosing_a_desa_shows_its_figures(at):
+    at.selectbox(key="desa_terpilih").set_value("61.11.04.2003").run()
+    assert not at.exception
+    assert at.subheader[0].value == "Dusun Kecil"
+    assert any(m.label == "Keluarga desil 1" for m in at.metric)
+
+
+def test_count_indicator_and_import_report_page(at):
+    at.radio(key="indikator_peta").set_value("keluarga_desil_1").run()
+    assert not at.exception
+    at.switch_page("views/laporan.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Laporan impor"
+    assert _metric(at, "Ditolak") == "0"

@@ -1,0 +1,76 @@
+import pandas as pd
+import pytest
+
+from geo.households import validate_households
+from geo.join import place_households
+from tests.conftest import LAT0, LON0, STEP, households
+
+
+def _row(kode: str, i: float | None = None, j: float | None = None) -> dict[str, object]:
+    """A family coded to ``kode`` with a point at grid position (i, j) in cell units."""
+    row: dict[str, object] = {"kode_kemdagri": kode, "desil_kesejahteraan": "1"}
+    if i is not None and j is not None:
+        lon, lat = round(LON0 + i * STEP, 9), round(LAT0 + j * STEP, 9)
+        row.update({"lintang": repr(lat), "bujur": repr(lon)})
+    else:
+        row.update({"lintang": pd.NA, "bujur": pd.NA})
+    return row
+
+
+@pytest.fixture
+def placed(squares):
+    rows = [
+        _row("6111012001", 0.5, 1.5),  # 0 inside its own desa
+        _row("6111012001", 1.5, 1.5),  # 1 inside desa 2002: flagged
+        _row("6111012001", 1.0, 1.5),  # 2 on the 2001|2002 border: agrees
+        _row("6111012004", 1.0, 1.0),  # 3 corner of all four, coded 2004: agrees
+        _row("6111022001", 1.0, 1.0),  # 4 corner, coded elsewhere: lowest code
+        _row("6111012003", -3.0, -3.0),  # 5 outside every desa (sea)
+        _row("6111012003"),  # 6 no coordinates
+        _row("6111992001", 0.5, 0.5),  # 7 code not in the boundaries: rejected
+    ]
+    check = validate_households(households(rows), source="k.csv")
+    return check, place_households(check.keluarga, squares, source="k.csv")
+
+
+def test_no_row_is_lost(placed):
+    check, p = placed
+    assert len(p.keluarga) + len(p.ditolak) == len(check.keluarga) == 8
+    assert p.ditolak["baris"].tolist() == [9]
+    assert "tidak ada dalam batas desa" in p.ditolak.at[0, "alasan"]
+
+
+def test_family_stays_in_its_coded_desa_and_disagreements_are_flagged(placed):
+    _, p = placed
+    k = p.keluarga
+    assert k["kode_desa"].tolist()[:7] == [
+        "61.11.01.2001", "61.11.01.2001", "61.11.01.2001", "61.11.01.2004",
+        "61.11.02.2001", "61.11.01.2003", "61.11.01.2003",
+    ]  # fmt: skip
+    assert k["flag_titik_desa_lain"].tolist() == [False, True, False, False, True, False, False]
+    assert k.at[1, "kode_desa_titik"] == "61.11.01.2002"
+    assert k["flag_titik_luar_wilayah"].tolist() == [False] * 5 + [True, False]
+    assert pd.isna(k.at[5, "kode_desa_titik"])
+
+
+def test_border_rule_gives_exactly_one_desa(placed):
+    _, p = placed
+    k = p.keluarga
+    assert k.at[2, "kode_desa_titik"] == "61.11.01.2001"  # border point agrees with its code
+    assert k.at[3, "kode_desa_titik"] == "61.11.01.2004"
+    assert k.at[4, "kode_desa_titik"] == "61.11.01.2001"  # lowest code among those touching
+
+
+def test_points_are_in_display_crs_and_missing_ones_are_null(placed):
+    _, p = placed
+    k = p.keluarga
+    assert k.crs.to_epsg() == 4326
+    assert k.geometry.isna().tolist() == [False] * 6 + [True]
+    assert pd.isna(k.at[6, "kode_desa_titik"])
+
+
+def test_input_is_not_mutated(squares):
+    check = validate_households(households([_row("6111012001", 0.1, 1.1)]), source="k")
+    before = check.keluarga.copy()
+    place_households(check.keluarga, squares, source="k")
+    pd.testing.assert_frame_equal(check.keluarga, before)

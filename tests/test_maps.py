@@ -1,0 +1,109 @@
+import folium
+import numpy as np
+import pandas as pd
+import pytest
+
+from targeting.maps import NO_DATA_COLOUR, PALETTE, build_map, class_breaks
+
+LOCAL = "/app/static/vendor/leaflet-1.9.3"
+
+
+def _layers(m: folium.Map, name: str) -> list[folium.GeoJson]:
+    return [
+        c for c in m._children.values() if isinstance(c, folium.GeoJson) and c.layer_name == name
+    ]
+
+
+def _colours(m: folium.Map) -> dict[str, str]:
+    layer = _layers(m, "Desa")[0]
+    return {
+        f["properties"]["kode_desa"]: layer.style_function(f)["fillColor"]
+        for f in layer.data["features"]
+    }
+
+
+def test_one_feature_per_desa_with_only_needed_properties(embedded):
+    m = build_map(embedded.indikator)
+    (layer,) = _layers(m, "Desa")
+    feats = layer.data["features"]
+    assert len(feats) == 43
+    assert set(feats[0]["properties"]) == {
+        "kode_desa", "desa", "kecamatan", "t_total", "t_p3ke", "t_d1", "t_persen",
+    }  # fmt: skip
+    colours = set(_colours(m).values())
+    assert colours <= set(PALETTE)
+    assert len(colours) == 5
+
+
+def test_no_data_desa_get_the_no_data_colour_and_legend_entry(embedded):
+    ind = embedded.indikator.copy()
+    ind.loc[ind["kecamatan"] == "Pulau Maya", "ada_data"] = False
+    m = build_map(ind)
+    colours = _colours(m)
+    maya = ind.loc[ind["kecamatan"] == "Pulau Maya", "kode_desa"]
+    assert {colours[k] for k in maya} == {NO_DATA_COLOUR}
+    html = m.get_root().render()
+    assert "Tidak ada data" in html
+
+
+def test_rendered_html_uses_local_leaflet_and_no_tiles(embedded):
+    html = build_map(embedded.indikator, asset_base=LOCAL).get_root().render()
+    assert f"{LOCAL}/leaflet.js" in html
+    assert f"{LOCAL}/leaflet.css" in html
+    assert "cdn.jsdelivr" not in html
+    assert "code.jquery" not in html
+    assert "cdnjs" not in html
+    assert "tile.openstreetmap" not in html
+    assert (
+        "tile.openstreetmap"
+        in build_map(embedded.indikator, basemap="OpenStreetMap").get_root().render()
+    )
+
+
+def test_tooltip_and_legend_are_indonesian(embedded):
+    m = build_map(embedded.indikator)
+    (layer,) = _layers(m, "Desa")
+    props = {f["properties"]["kode_desa"]: f["properties"] for f in layer.data["features"]}
+    row = embedded.indikator.set_index("kode_desa").loc["61.11.04.2003"]
+    assert props["61.11.04.2003"]["t_d1"] == f"{int(row['keluarga_desil_1']):,}".replace(",", ".")
+    assert props["61.11.04.2003"]["t_persen"].endswith(" %")
+    assert "," in props["61.11.04.2003"]["t_persen"]
+    html = m.get_root().render()
+    assert "Keluarga desil 1 per 100 keluarga" in html
+
+
+def test_names_from_data_are_escaped(embedded):
+    ind = embedded.indikator.copy()
+    ind.loc[0, "desa"] = '<img src=x onerror="alert(1)">'
+    m = build_map(ind)
+    (layer,) = _layers(m, "Desa")
+    assert layer.data["features"][0]["properties"]["desa"].startswith("&lt;img")
+    assert "<img src=x" not in m.get_root().render()
+
+
+def test_bounds_cover_the_islands(embedded):
+    m = build_map(embedded.indikator)
+    html = m.get_root().render()
+    assert "fitBounds" in html
+    minx, _miny, _maxx, _maxy = embedded.indikator.total_bounds
+    assert minx < 108.9  # Karimata islands lie far west of the mainland
+
+
+def test_count_indicator_and_unknown_indicator(embedded):
+    m = build_map(embedded.indikator, kolom="keluarga_desil_1")
+    assert "Jumlah keluarga desil 1" in m.get_root().render()
+    with pytest.raises(KeyError, match="tidak dikenal"):
+        build_map(embedded.indikator, kolom="nope")
+
+
+def test_class_breaks():
+    k = class_breaks(pd.Series([0.0, 1, 2, 3, 4, 5, 6, 7, 8, 9, np.nan]))
+    assert k.batas[0] == 0
+    assert k.batas[-1] == 9
+    assert list(k.batas) == sorted(k.batas)
+    assert k.colour(0) == PALETTE[0]
+    assert k.colour(9) == PALETTE[-1]
+    assert k.colour(float("nan")) == NO_DATA_COLOUR
+    same = class_breaks(pd.Series([2.0, 2.0]))
+    assert len(same.warna) == 1
+    assert class_breaks(pd.Series([np.nan])).colour(1.0) == PALETTE[0]

@@ -1,0 +1,91 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from geo.errors import InputSchemaError
+from geo.region import default_region
+from targeting.cli import main
+from targeting.pipeline import DESA_COLUMNS, run
+from tests.conftest import assert_accounting
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_embedded_run_accounts_for_every_row(embedded):
+    assert_accounting(embedded)
+    report = embedded.report()
+    assert report["rows_in"] == report["rows_used"] + report["rows_rejected"]
+    assert report["wilayah"]["crs_metrik"] == "EPSG:32749"
+    assert report["skala_desil"] == "p3ke"
+    assert set(report["flags"]) == {
+        "flag_koordinat_tidak_valid", "flag_titik_luar_wilayah", "flag_titik_desa_lain",
+    }  # fmt: skip
+    assert report["flags"]["flag_titik_desa_lain"] > 0  # the planted GPS errors are found
+
+
+def test_cli_writes_the_contract(tmp_path):
+    assert main(["run", "--out", str(tmp_path)]) == 0
+    desa = gpd.read_file(tmp_path / "desa.geojson")
+    assert len(desa) == 43
+    assert desa.crs.to_epsg() == 4326
+    assert list(desa.columns[: len(DESA_COLUMNS)]) == DESA_COLUMNS
+    assert desa["keluarga_desil_1"].sum() > 0
+    row = desa.iloc[0]
+    assert row["persen_desil_1"] == pytest.approx(
+        row["keluarga_desil_1"] / row["keluarga_total"] * 100
+    )
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["rows_in"] == report["rows_used"] + report["rows_rejected"]
+    assert (tmp_path / "rejected.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_cli_on_a_messy_file_lists_rejections(tmp_path):
+    src = tmp_path / "p3ke.csv"
+    src.write_text(
+        "kode_kemendagri;desil;nik;nama_lengkap\n"
+        "61.11.01.2001;1;9911010101800001;A\n"
+        "6111012001;9;9911010101800002;B\n"
+        "6199012001;2;9911010101800003;C\n"
+        ";1;9911010101800004;D\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert main(["run", "--households", str(src), "--out", str(out), "--desil-scale", "p3ke"]) == 0
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert (report["rows_in"], report["rows_used"], report["rows_rejected"]) == (4, 1, 3)
+    rejected = pd.read_csv(out / "rejected.csv", encoding="utf-8-sig", dtype=str)
+    assert rejected["baris"].tolist() == ["3", "4", "5"]
+    assert rejected["berkas"].eq("p3ke.csv").all()
+    text = (out / "rejected.csv").read_text(encoding="utf-8-sig") + json.dumps(report)
+    assert "9911010101800002" not in text  # no personal data in the outputs
+    desa = gpd.read_file(out / "desa.geojson").set_index("kode_desa")
+    assert desa.loc["61.11.01.2001", "keluarga_desil_1"] == 1
+    assert pd.isna(desa.loc["61.11.01.2002", "persen_desil_1"])  # no rows: no data
+
+
+def test_cli_input_error_exits_2_with_the_file_named(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    assert main(["run", "--households", str(bad), "--out", str(tmp_path / "o")]) == 2
+    assert "bad.csv: kolom wajib tidak ditemukan" in capsys.readouterr().err
+
+
+def test_python_dash_m_entry_point(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "targeting", "run", "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "dipakai" in proc.stdout
+    assert (tmp_path / "desa.geojson").is_file()
+
+
+def test_run_refuses_boundaries_without_region_desa(tmp_path, squares):
+    other = squares.assign(kode_desa=squares["kode_desa"].str.replace("61.11", "62.01"))
+    with pytest.raises(InputSchemaError, match=r"berawalan 61\.11"):
+        run(default_region(), boundaries=other.to_json().encode(), boundaries_name="o.geojson")

@@ -1,0 +1,1 @@
+"""Streamlit pages of Lokus. They read widgets, call ``geo``/``targeting`` and show results."""

@@ -1,0 +1,150 @@
+"""Page: the desa map coloured by desil-1 families, headline figures and the desa table."""
+
+from __future__ import annotations
+
+import folium
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from targeting.format import angka, persen
+from targeting.indicators import DEPRIVASI, column_labels, district_summary
+from targeting.maps import INDIKATOR_PETA, build_map
+from views.common import asset_base, data_banner, sidebar_data
+
+d = sidebar_data()
+st.title("Peta keluarga desil 1 per desa")
+if d is None:
+    st.stop()
+data_banner(d)
+ind = d.result.indikator
+
+with st.sidebar:
+    st.header("Tampilan")
+    kec_all = sorted(ind["kecamatan"].unique())
+    kec = st.multiselect(
+        "Kecamatan", kec_all, placeholder="Semua kecamatan", key="filter_kecamatan"
+    )
+    kolom = st.radio(
+        "Warna peta", list(INDIKATOR_PETA), format_func=INDIKATOR_PETA.get, key="indikator_peta"
+    )
+    basemap = st.toggle(
+        "Peta dasar OpenStreetMap (perlu internet)",
+        value=False,
+        key="peta_dasar",
+        help="Batas desa selalu tampil; ubin peta dasar hanya dimuat bila ada internet.",
+    )
+
+view = ind[ind["kecamatan"].isin(kec)] if kec else ind
+s = district_summary(view)
+cols = st.columns(5)
+cols[0].metric(
+    "Desa",
+    f"{angka(s['desa_dengan_data'])} / {angka(s['desa'])}",
+    help="desa dengan data P3KE / semua desa",
+)
+cols[1].metric("Seluruh keluarga", angka(s["keluarga_total"]))
+cols[2].metric("Keluarga P3KE", angka(s["keluarga_p3ke"]))
+cols[3].metric("Keluarga desil 1", angka(s["keluarga_desil_1"]))
+cols[4].metric("Desil 1 per 100 keluarga", persen(s["persen_desil_1"]))
+
+
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    # Built fresh each run (about 50 ms): a folium.Map must not be re-rendered, so it is never
+    # cached. The analysis behind it is cached on the data; panning and zooming do not rerun.
+    m = build_map(
+        view, kolom=kolom, asset_base=asset_base(), basemap="OpenStreetMap" if basemap else None
+    )
+    terpilih = st.session_state.get("desa_terpilih")
+    group = folium.FeatureGroup(name="Desa terpilih")
+    if terpilih in set(view["kode_desa"]):
+        folium.GeoJson(
+            view[view["kode_desa"] == terpilih][["kode_desa", "geometry"]],
+            style_function=lambda _f: {"fill": False, "color": "#1f4e9a", "weight": 4},
+            interactive=False,
+        ).add_to(group)
+    out = st_folium(
+        m,
+        key="peta_desa",
+        height=560,
+        use_container_width=True,
+        returned_objects=["last_active_drawing"],
+        feature_group_to_add=group,
+    )
+    clicked = ((out or {}).get("last_active_drawing") or {}).get("properties", {}).get("kode_desa")
+    if clicked and clicked != st.session_state.get("_klik_terakhir"):
+        st.session_state["_klik_terakhir"] = clicked
+        st.session_state["desa_terpilih"] = clicked
+        st.rerun()
+
+with right:
+    names = dict(zip(view["kode_desa"], view["desa"] + " (" + view["kecamatan"] + ")", strict=True))
+    options = list(names)
+    if st.session_state.get("desa_terpilih") not in names:
+        st.session_state["desa_terpilih"] = None
+    pick = st.selectbox(
+        "Desa",
+        options,
+        format_func=names.get,
+        index=None,
+        key="desa_terpilih",
+        placeholder="Klik desa di peta atau pilih di sini",
+    )
+    if pick is None:
+        st.caption("Klik sebuah desa di peta untuk melihat angkanya.")
+    else:
+        row = view[view["kode_desa"] == pick].iloc[0]
+        st.subheader(f"{row['desa']}")
+        st.caption(f"Kecamatan {row['kecamatan']} · kode {row['kode_desa']}")
+        if not row["ada_data"]:
+            st.warning("Tidak ada baris P3KE untuk desa ini di berkas yang dipakai.")
+        c1, c2 = st.columns(2)
+        c1.metric("Keluarga desil 1", angka(row["keluarga_desil_1"]))
+        c2.metric("Desil 1 per 100 keluarga", persen(row["persen_desil_1"]))
+        c1.metric("Keluarga P3KE", angka(row["keluarga_p3ke"]))
+        c2.metric(
+            "Seluruh keluarga",
+            angka(None if pd.isna(row["keluarga_total"]) else row["keluarga_total"]),
+        )
+        desil_cols = [c for c in view.columns if c.startswith("keluarga_desil_")]
+        st.markdown("**Keluarga P3KE per desil**")
+        st.dataframe(
+            pd.DataFrame(
+                {"Desil": [c.rsplit("_", 1)[1] for c in desil_cols],
+                 "Keluarga": [angka(row[c]) for c in desil_cols]}
+            ),
+            hide_index=True, width="stretch",
+        )  # fmt: skip
+        st.markdown("**Kekurangan pada keluarga P3KE**")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Kekurangan": [dep.label for dep in DEPRIVASI.values()],
+                    "Keluarga": [angka(None if pd.isna(row[f"p3ke_{k}"]) else row[f"p3ke_{k}"]) for k in DEPRIVASI],
+                    "Per 100 keluarga P3KE": [persen(row[f"persen_p3ke_{k}"]) for k in DEPRIVASI],
+                }
+            ),
+            hide_index=True, width="stretch",
+        )  # fmt: skip
+
+st.subheader("Angka per desa")
+table = view.drop(columns=["geometry", "kode_kecamatan"])
+table = table.rename(columns=column_labels(table.columns))
+num = table.select_dtypes("number").columns
+share_cols = [c for c in num if "per 100" in c]
+styler = table.style.format(
+    {
+        c: (lambda v: persen(v))
+        if c in share_cols
+        else (lambda v: angka(None if pd.isna(v) else v))
+        for c in num
+    }
+)
+st.dataframe(styler, hide_index=True, width="stretch")
+st.download_button(
+    "Unduh angka per desa (CSV)",
+    view.drop(columns=["geometry"]).to_csv(index=False).encode("utf-8-sig"),
+    file_name="lokus_desa.csv",
+    mime="text/csv",
+)
