@@ -61,15 +61,21 @@ def _digits_of(value: object) -> str | None:
     # A code that went through a float column (Excel) arrives as "6111012001.0".
     if re.fullmatch(r"\d{10}\.0+", text):
         text = _FLOAT_TAIL.sub("", text)
-    text = _SEPARATORS.sub("", text)
-    return text
+    # Separated parts that lost leading zeros ("61.11.1.2001") are padded to 2.2.2.4.
+    parts = [p for p in _SEPARATORS.split(text) if p]
+    if len(parts) == 4 and all(p.isdigit() for p in parts):
+        widths = (2, 2, 2, 4)
+        if all(len(p) <= w for p, w in zip(parts, widths, strict=True)):
+            return "".join(p.zfill(w) for p, w in zip(parts, widths, strict=True))
+    return _SEPARATORS.sub("", text)
 
 
 def normalise_kode_desa(values: pd.Series) -> pd.DataFrame:
     """Normalise desa codes to the canonical dotted form.
 
-    ``61.11.01.2001``, ``6111012001``, ``61 11 01 2001`` and the float-damaged
-    ``6111012001.0`` all give ``61.11.01.2001``.
+    ``61.11.01.2001``, ``6111012001``, ``61 11 01 2001``, the float-damaged
+    ``6111012001.0`` and ``61.11.1.2001`` (a part that lost its leading zero) all give
+    ``61.11.01.2001``.
 
     Parameters
     ----------

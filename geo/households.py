@@ -1,59 +1,54 @@
-"""Validate a P3KE household table: column aliases, desil scale, codes and coordinates.
+"""Validate a P3KE household table: aliases, individual rows, desil scale, IDs, coordinates.
 
-Input is the text table from :func:`geo.io.read_table`. Output splits every input row into
-exactly one of two frames: ``keluarga`` (usable, with flags) or ``ditolak`` (rejected, with
-file, row, column, value and reason). Nothing is dropped silently.
+Input is the text table from :func:`geo.sheets.read_sheet`. Output splits every input row into
+exactly one of two frames: ``keluarga`` (usable families, with flags) or ``ditolak`` (rejected
+rows, with file, row, column, value and reason). Nothing is dropped silently. Desa codes are
+parsed here but resolved against the boundaries (including by name) in :mod:`geo.join`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from geo.codes import normalise_kode_desa
+from geo.columns import ALIASES, KNOWN
+from geo.coords import parse_coordinates
 from geo.errors import InputSchemaError
-from geo.io import ROW_COL
+from geo.sheets import ROW_COL
 
 __all__ = [
     "ALIASES",
     "DESIL_SCALES",
+    "HOUSEHOLD_FLAGS",
     "REJECT_COLUMNS",
     "HouseholdCheck",
     "parse_decimal",
     "validate_households",
 ]
 
-ALIASES: dict[str, tuple[str, ...]] = {
-    "id_keluarga_p3ke": ("id_keluarga_p3ke", "id_keluarga", "id_kel", "idkeluarga"),
-    "kode_kemdagri": (
-        "kode_kemdagri",
-        "kode_kemendagri",
-        "kemendagri_kode_desa",
-        "kode_desa",
-        "kode_wilayah",
-    ),
-    "desil_kesejahteraan": ("desil_kesejahteraan", "desil", "desil_nasional", "peringkat_desil"),
-    "kepala_keluarga": ("kepala_keluarga", "nama_lengkap", "nama_kepala_keluarga", "nama_kk"),
-    "nik": ("nik", "nik_kepala_keluarga", "nik_kk"),
-    "no_kk": ("no_kk", "nomor_kk", "nokk"),
-    "desa_kelurahan": ("desa_kelurahan", "desa", "kelurahan", "nama_desa"),
-    "lintang": ("lintang", "latitude", "lat", "koordinat_y"),
-    "bujur": ("bujur", "longitude", "lon", "lng", "long", "koordinat_x"),
-}
-"""Canonical column name -> accepted spellings (compared lower-case, spaces as underscores).
-
-Source: column names seen in P3KE exports and field-verification sheets (DOMAIN.md, "P3KE").
-"""
-
 DESIL_SCALES: dict[str, tuple[int, int]] = {"p3ke": (1, 4), "dtsen": (1, 10)}
 """Welfare-decile scales: P3KE ranks desil 1-4 (Kemenko PMK 2022); DTSEN ranks 1-10 (Inpres 4/2025)."""
 
 REJECT_COLUMNS = ["berkas", "baris", "kolom", "nilai", "alasan"]
 
-REQUIRED = ("kode_kemdagri", "desil_kesejahteraan")
+HOUSEHOLD_FLAGS = {
+    "flag_koordinat_tidak_valid": "koordinat tidak terbaca, 0,0, di luar rentang derajat, atau di luar wilayah",
+    "flag_koordinat_ditukar": "lintang dan bujur tertukar; ditukar kembali karena hasilnya jatuh di wilayah",
+    "flag_nik_angka": "NIK tersimpan sebagai angka atau notasi ilmiah (Excel memotong digit ke-16)",
+    "flag_nik_bukan_16_digit": "NIK tidak terdiri dari tepat 16 digit",
+    "flag_nik_ganda": "NIK yang sama muncul pada lebih dari satu keluarga",
+    "flag_no_kk_ganda": "No KK yang sama muncul pada lebih dari satu keluarga",
+    "flag_id_keluarga_ganda": "id keluarga yang sama muncul pada lebih dari satu baris keluarga",
+    "flag_tanpa_kepala_keluarga": "berkas per individu: keluarga tanpa baris kepala keluarga; anggota pertama dipakai",
+}  # fmt: skip
+"""Flags set at validation, with their meaning (Bahasa Indonesia, shown in reports)."""
+
+REQUIRED = ("desil_kesejahteraan",)
+CODE_OR_NAME = ("kode_kemdagri", "desa_kelurahan")
 
 
 @dataclass
@@ -63,17 +58,22 @@ class HouseholdCheck:
     Attributes
     ----------
     keluarga : pandas.DataFrame
-        Usable rows: input columns renamed to canonical names, plus ``kode_desa`` (dotted),
-        ``desil`` (Int64), ``lintang``/``bujur`` as float degrees (NaN where absent), and the
-        boolean ``flag_koordinat_tidak_valid``.
+        One row per family: input columns under canonical names, plus ``kode_desa`` (dotted,
+        ``<NA>`` where the code is blank or unreadable: :mod:`geo.join` then tries the desa
+        name), ``alasan_kode``, ``desil`` (Int64), ``lintang``/``bujur`` (float degrees, NaN
+        where absent or invalid), ``jumlah_anggota`` (Int64, individual-level files only),
+        ``_baris`` (the family's row, its head's row for individual files), ``_baris_semua``
+        (every input row merged into it) and the flags of :data:`HOUSEHOLD_FLAGS`.
     ditolak : pandas.DataFrame
-        Rejected rows, columns ``berkas``, ``baris``, ``kolom``, ``nilai``, ``alasan``.
+        Rejected rows: ``berkas``, ``baris``, ``kolom``, ``nilai``, ``alasan``.
     desil_scale : str
         ``"p3ke"`` (1-4) or ``"dtsen"`` (1-10).
     kolom_tidak_dikenal : list of str
-        Input columns Lokus does not interpret; they are kept in ``keluarga``.
+        Input columns Lokus does not interpret; they are kept.
     rows_in : int
-        Number of data rows read.
+        Input rows (people for an individual-level file, families otherwise).
+    per_individu : bool
+        True when the file has one row per person and was aggregated to families.
     """
 
     keluarga: pd.DataFrame
@@ -81,6 +81,8 @@ class HouseholdCheck:
     desil_scale: str
     kolom_tidak_dikenal: list[str]
     rows_in: int
+    per_individu: bool = False
+    catatan: list[str] = field(default_factory=list)
 
 
 def parse_decimal(values: pd.Series) -> pd.Series:
@@ -107,27 +109,44 @@ def parse_decimal(values: pd.Series) -> pd.Series:
 
 def _rename(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     mapping: dict[str, str] = {}
+    taken = set(df.columns)
     for canonical, spellings in ALIASES.items():
+        if canonical in taken:
+            continue
         for spelling in spellings:
-            if spelling in df.columns and canonical not in mapping.values():
-                if canonical in df.columns and spelling != canonical:
-                    continue
+            if spelling in df.columns and spelling not in mapping and spelling not in ALIASES:
                 mapping[spelling] = canonical
                 break
-    known = set(ALIASES) | {ROW_COL}
     out = df.rename(columns=mapping)
-    unknown = [c for c in out.columns if c not in known and c not in _KNOWN_P3KE]
+    unknown = [c for c in out.columns if c != ROW_COL and c not in KNOWN and c not in ALIASES]
     return out, unknown
 
 
-_KNOWN_P3KE = {
-    "provinsi", "kabupaten_kota", "kecamatan", "alamat", "padan_dukcapil", "jenis_kelamin",
-    "tanggal_lahir", "pekerjaan", "pendidikan", "kepemilikan_rumah", "jenis_atap",
-    "jenis_dinding", "jenis_lantai", "sumber_penerangan", "bahan_bakar_memasak",
-    "sumber_air_minum", "memiliki_fasilitas_buang_air_besar", "penerima_bpnt", "penerima_bpum",
-    "penerima_bst", "penerima_pkh", "penerima_sembako", "resiko_stunting", "sintetis",
-    "rt", "rw", "dusun",
-}  # fmt: skip
+def _is_head(values: pd.Series) -> pd.Series:
+    text = values.astype("string").str.strip().str.casefold()
+    return text.isin(["kepala keluarga", "kepala rumah tangga", "kk", "krt", "1"]).fillna(False)
+
+
+def _aggregate_individuals(
+    df: pd.DataFrame, reject: dict[int, list[tuple[str, object, str]]]
+) -> tuple[pd.DataFrame, pd.Series]:
+    """One row per family from one row per person; returns families and the no-head flag."""
+    key_col = "id_keluarga_p3ke" if "id_keluarga_p3ke" in df.columns else "no_kk"
+    key = df[key_col].astype("string").str.strip()
+    for idx in df.index[key.isna()]:
+        reject.setdefault(idx, []).append((key_col, pd.NA, "baris individu tanpa id keluarga"))
+    ok = df[key.notna()].assign(_kunci=key[key.notna()])
+    ok = ok.assign(_kepala=_is_head(ok["hubungan_dengan_kepala_keluarga"]).to_numpy())
+    ok = ok.sort_values(
+        ["_kunci", "_kepala", ROW_COL], ascending=[True, False, True], kind="stable"
+    )
+    groups = ok.groupby("_kunci", sort=False)
+    head = groups.head(1).set_index("_kunci")
+    head["jumlah_anggota"] = groups.size().astype("Int64")
+    head["_baris_semua"] = groups[ROW_COL].agg(lambda s: ";".join(str(int(v)) for v in sorted(s)))
+    no_head = ~head["_kepala"].astype(bool)
+    out = head.drop(columns=["_kepala"]).reset_index(drop=True)
+    return out, no_head.reset_index(drop=True)
 
 
 def validate_households(
@@ -135,58 +154,69 @@ def validate_households(
     *,
     source: str,
     desil_scale: Literal["auto", "p3ke", "dtsen"] = "auto",
+    numeric_cells: dict[str, set[int]] | None = None,
 ) -> HouseholdCheck:
     """Check a household table row by row.
 
     Parameters
     ----------
     raw : pandas.DataFrame
-        Text table from :func:`geo.io.read_table` (with ``_baris``), one row per family.
+        Text table from :func:`geo.sheets.read_sheet` (with ``_baris``): one row per family,
+        or one row per person (recognised by ``hubungan_dengan_kepala_keluarga``).
     source : str
         File name, written in every rejection.
     desil_scale : {"auto", "p3ke", "dtsen"}, default "auto"
         Decile scale. ``"auto"`` picks P3KE (1-4) when every readable desil is in 1-4, else
         DTSEN (1-10).
+    numeric_cells : dict, optional
+        Column -> row numbers whose XLSX cell was a number (``RawTable.numeric_cells``).
 
     Returns
     -------
     HouseholdCheck
-        ``len(keluarga) + len(ditolak) == rows_in``.
+        Every input row is in ``ditolak`` or counted in a family of ``keluarga``.
 
     Raises
     ------
     InputSchemaError
-        If a required column (``kode_kemdagri``, ``desil_kesejahteraan`` or an alias) is
-        missing. The message lists the columns found and the accepted spellings.
+        If the desil column, or both the desa code and the desa name columns, are missing.
+        The message lists the columns found and the accepted spellings.
+    ValueError
+        If ``desil_scale`` is not one of the allowed values.
 
     Notes
     -----
-    A row is rejected when its desa code cannot be read, or its desil is blank, not an
-    integer, or outside the scale. Unreadable coordinates do not reject a row (coordinates are
-    optional in P3KE): the row is kept, placed by its code, and flagged.
+    Rejected: desil blank, not an integer, or outside the scale; for individual files, a
+    person row without a family id. Flagged, never rejected: NIK or No KK problems,
+    coordinates that cannot be used (coordinates are optional in P3KE). A family's desa code
+    is resolved in :func:`geo.join.place_households`, by name where the code fails.
     """
+    if desil_scale not in ("auto", *DESIL_SCALES):
+        msg = f"desil_scale harus 'auto', 'p3ke' atau 'dtsen', diterima {desil_scale!r}"
+        raise ValueError(msg)
     if ROW_COL not in raw.columns:
         raw = raw.assign(**{ROW_COL: range(2, len(raw) + 2)})
     df, unknown = _rename(raw)
     missing = [c for c in REQUIRED if c not in df.columns]
+    if not any(c in df.columns for c in CODE_OR_NAME):
+        missing.append("kode_kemdagri (atau desa_kelurahan)")
     if missing:
-        accepted = "; ".join(f"{c}: {', '.join(ALIASES[c])}" for c in missing)
+        accepted = "; ".join(
+            f"{c}: {', '.join(ALIASES[c])}" for c in ("kode_kemdagri", "desil_kesejahteraan")
+        )
         found = ", ".join(c for c in raw.columns if c != ROW_COL)
         msg = (
             f"{source}: kolom wajib tidak ditemukan: {', '.join(missing)}. "
-            f"Kolom yang ada: {found}. Ejaan yang diterima: {accepted}."
+            f"Kolom yang ada: {found or '(tidak ada)'}. Ejaan yang diterima: {accepted}."
         )
         raise InputSchemaError(msg)
-
+    rows_in = len(df)
+    numeric_cells = numeric_cells or {}
     reasons: dict[int, list[tuple[str, object, str]]] = {}
 
-    def reject(mask: pd.Series, column: str, reason: str | pd.Series) -> None:
+    def reject(mask: pd.Series, column: str, reason: str) -> None:
         for idx in df.index[mask.fillna(False).astype(bool)]:
-            text = reason if isinstance(reason, str) else str(reason.at[idx])
-            reasons.setdefault(idx, []).append((column, df.at[idx, column], text))
-
-    codes = normalise_kode_desa(df["kode_kemdagri"])
-    reject(codes["kode_desa"].isna(), "kode_kemdagri", codes["alasan"])
+            reasons.setdefault(idx, []).append((column, df.at[idx, column], reason))
 
     desil_text = df["desil_kesejahteraan"].astype("string").str.strip()
     desil_num = pd.to_numeric(desil_text.str.replace(",", ".", regex=False), errors="coerce")
@@ -196,59 +226,136 @@ def validate_households(
     if desil_scale == "auto":
         readable = desil_num[is_int]
         scale = "p3ke" if readable.empty or readable.between(1, 4).all() else "dtsen"
-    elif desil_scale in DESIL_SCALES:
-        scale = desil_scale
     else:
-        msg = f"desil_scale harus 'auto', 'p3ke' atau 'dtsen', diterima {desil_scale!r}"
-        raise ValueError(msg)
+        scale = desil_scale
     lo, hi = DESIL_SCALES[scale]
     reject(
         is_int & ~desil_num.between(lo, hi),
         "desil_kesejahteraan",
         f"desil di luar skala {scale.upper()} {lo}-{hi}",
     )
+    df["desil"] = desil_num.where(is_int).astype("Int64")
 
-    out = df.copy()
-    out["kode_desa"] = codes["kode_desa"]
-    out["desil"] = desil_num.where(is_int).astype("Int64")
-    if "lintang" in out.columns and "bujur" in out.columns:
-        lat = parse_decimal(out["lintang"])
-        lon = parse_decimal(out["bujur"])
-        given = out["lintang"].notna() | out["bujur"].notna()
-        bad = given & (
-            lat.isna()
-            | lon.isna()
-            | ((lat == 0) & (lon == 0))
-            | ~lat.between(-90, 90)
-            | ~lon.between(-180, 180)
-        )
-        out["flag_koordinat_tidak_valid"] = bad.to_numpy()
-        out["lintang"] = lat.where(~bad)
-        out["bujur"] = lon.where(~bad)
+    # NIK flags are read per input row, before individual rows are merged.
+    flags = pd.DataFrame(index=df.index)
+    if "nik" in df.columns:
+        nik = df["nik"].astype("string").str.strip()
+        rows_numeric = numeric_cells.get(_original(raw, "nik"), set())
+        sci = nik.str.contains(r"[eE][+]?\d+$", regex=True).fillna(False)
+        flags["flag_nik_angka"] = df[ROW_COL].isin(rows_numeric).to_numpy() | sci.to_numpy()
+        flags["flag_nik_bukan_16_digit"] = (
+            nik.notna() & ~nik.str.fullmatch(r"\d{16}").fillna(False)
+        ).to_numpy()
     else:
-        out["lintang"] = np.nan
-        out["bujur"] = np.nan
-        out["flag_koordinat_tidak_valid"] = False
+        flags["flag_nik_angka"] = False
+        flags["flag_nik_bukan_16_digit"] = False
+    df = pd.concat([df, flags], axis=1)
 
+    per_individu = "hubungan_dengan_kepala_keluarga" in df.columns and (
+        "id_keluarga_p3ke" in df.columns or "no_kk" in df.columns
+    )
     rejected_idx = sorted(reasons)
-    ditolak = pd.DataFrame(
+    ditolak = _reject_frame(df, reasons, rejected_idx, source)
+    ok = df.drop(index=rejected_idx)
+    catatan: list[str] = []
+    if per_individu:
+        person_reasons: dict[int, list[tuple[str, object, str]]] = {}
+        fam, no_head = _aggregate_individuals(ok, person_reasons)
+        ditolak = pd.concat(
+            [ditolak, _reject_frame(ok, person_reasons, sorted(person_reasons), source)],
+            ignore_index=True,
+        )
+        # A family is flagged when any member's NIK was; desil and desa come from the head.
+        fam["flag_tanpa_kepala_keluarga"] = no_head.to_numpy()
+        catatan.append(
+            f"berkas per individu: {rows_in} baris orang digabung menjadi {len(fam)} keluarga "
+            "(kepala keluarga dari kolom hubungan_dengan_kepala_keluarga)"
+        )
+        out = fam
+    else:
+        out = ok.reset_index(drop=True)
+        out["_baris_semua"] = out[ROW_COL].astype(int).astype(str)
+        out["flag_tanpa_kepala_keluarga"] = False
+
+    codes = normalise_kode_desa(
+        out["kode_kemdagri"]
+        if "kode_kemdagri" in out.columns
+        else pd.Series(pd.NA, index=out.index)
+    )
+    out["kode_desa"] = codes["kode_desa"]
+    out["alasan_kode"] = codes["alasan"]
+
+    for col, flag in (
+        ("nik", "flag_nik_ganda"),
+        ("no_kk", "flag_no_kk_ganda"),
+        ("id_keluarga_p3ke", "flag_id_keluarga_ganda"),
+    ):
+        if col in out.columns:
+            values = out[col].astype("string").str.strip()
+            out[flag] = (values.notna() & values.duplicated(keep=False)).to_numpy()
+        else:
+            out[flag] = False
+
+    out = _coordinates(out)
+    for flag in HOUSEHOLD_FLAGS:
+        out[flag] = out[flag].astype(bool)
+    return HouseholdCheck(
+        keluarga=out.reset_index(drop=True),
+        ditolak=ditolak.sort_values("baris", kind="stable").reset_index(drop=True),
+        desil_scale=scale,
+        kolom_tidak_dikenal=unknown,
+        rows_in=rows_in,
+        per_individu=per_individu,
+        catatan=catatan,
+    )
+
+
+def _original(raw: pd.DataFrame, canonical: str) -> str:
+    """Return the input column renamed to ``canonical`` (for numeric-cell lookups)."""
+    if canonical in raw.columns:
+        return canonical
+    return next((s for s in ALIASES.get(canonical, ()) if s in raw.columns), canonical)
+
+
+def _reject_frame(
+    df: pd.DataFrame,
+    reasons: dict[int, list[tuple[str, object, str]]],
+    idx: list[int],
+    source: str,
+) -> pd.DataFrame:
+    return pd.DataFrame(
         [
             {
                 "berkas": source,
-                "baris": int(df.at[idx, ROW_COL]),
-                "kolom": "; ".join(c for c, _, _ in reasons[idx]),
-                "nilai": "; ".join("" if pd.isna(v) else str(v) for _, v, _ in reasons[idx]),
-                "alasan": "; ".join(r for _, _, r in reasons[idx]),
+                "baris": int(df.at[i, ROW_COL]),
+                "kolom": "; ".join(c for c, _, _ in reasons[i]),
+                "nilai": "; ".join("" if pd.isna(v) else str(v) for _, v, _ in reasons[i]),
+                "alasan": "; ".join(r for _, _, r in reasons[i]),
             }
-            for idx in rejected_idx
+            for i in idx
         ],
         columns=REJECT_COLUMNS,
     )
-    keluarga = out.drop(index=rejected_idx).reset_index(drop=True)
-    return HouseholdCheck(
-        keluarga=keluarga,
-        ditolak=ditolak,
-        desil_scale=scale,
-        kolom_tidak_dikenal=unknown,
-        rows_in=len(df),
-    )
+
+
+def _coordinates(out: pd.DataFrame) -> pd.DataFrame:
+    """Parse ``lintang``/``bujur`` (any accepted form); range checks only, extent in geo.join."""
+    out["flag_koordinat_ditukar"] = False
+    if "lintang" not in out.columns or "bujur" not in out.columns:
+        out["lintang"] = np.nan
+        out["bujur"] = np.nan
+        out["flag_koordinat_tidak_valid"] = False
+        return out
+    given = out["lintang"].notna() | out["bujur"].notna()
+    lat = parse_coordinates(out["lintang"])
+    lon = parse_coordinates(out["bujur"])
+    bad = given & (
+        lat.isna() | lon.isna() | ((lat == 0) & (lon == 0))
+        | ~lat.between(-180, 180) | ~lon.between(-180, 180)
+    )  # fmt: skip
+    out["lintang_asli"] = out["lintang"]
+    out["bujur_asli"] = out["bujur"]
+    out["flag_koordinat_tidak_valid"] = bad.to_numpy()
+    out["lintang"] = lat.where(~bad)
+    out["bujur"] = lon.where(~bad)
+    return out

@@ -7,7 +7,6 @@ so a NIK never passes through a float.
 
 from __future__ import annotations
 
-import csv
 import gzip
 import hashlib
 import io
@@ -24,21 +23,21 @@ import shapely
 from geo.codes import normalise_kode_desa, normalise_kode_prefix
 from geo.crs import require_crs, to_display
 from geo.errors import InputSchemaError
+from geo.sheets import ROW_COL, read_sheet
 
 __all__ = [
     "BoundaryLoad",
     "file_sha256",
     "read_boundaries",
+    "read_bytes",
     "read_keluarga_desa",
     "read_table",
 ]
 
-ROW_COL = "_baris"
-"""Column holding each table row's number as the user sees it in a spreadsheet (header = 1)."""
 
 _BOUNDARY_ALIASES = {
     "kode_desa": ("kode_desa", "kode", "kode_kemendagri", "kode_kemdagri", "kd_desa", "kdepum"),
-    "desa": ("desa", "nama", "nama_desa", "desa_kelurahan", "namobj"),
+    "desa": ("desa", "nama", "nama_desa", "desa_kelurahan", "wadmkd", "namobj"),
     "kecamatan": ("kecamatan", "nama_kecamatan", "wadmkc"),
 }
 
@@ -65,7 +64,24 @@ MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
 """Largest gzip content Lokus will unpack (bytes), a guard against decompression bombs."""
 
 
-def _read_bytes(src: Source) -> bytes:
+def read_bytes(src: Source) -> bytes:
+    """Bytes of a path, bytes or binary file, gzip unpacked (bounded by MAX_UNCOMPRESSED_BYTES).
+
+    Parameters
+    ----------
+    src : path, bytes or binary file
+        The input.
+
+    Returns
+    -------
+    bytes
+        The (unpacked) content.
+
+    Raises
+    ------
+    InputSchemaError
+        If a gzip stream is corrupt or unpacks beyond the limit.
+    """
     if isinstance(src, bytes):
         data = src
     elif hasattr(src, "read"):
@@ -170,7 +186,7 @@ def read_boundaries(
     """
     is_path = isinstance(src, (str, os.PathLike))
     label = name or (Path(src).name if is_path else "batas desa")  # type: ignore[arg-type]
-    data = _read_bytes(src)
+    data = read_bytes(src)
     try:
         with warnings.catch_warnings():
             # Bytes are read through GDAL's /vsimem without a file extension: GeoPackage warns.
@@ -261,69 +277,35 @@ def read_boundaries(
     )
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
-
-
-def read_table(src: Source, *, name: str | None = None) -> pd.DataFrame:
+def read_table(src: Source, *, name: str | None = None, sheet: str | None = None) -> pd.DataFrame:
     """Read a CSV or XLSX table as text, keeping spreadsheet row numbers.
 
     Parameters
     ----------
     src : path, bytes or binary file
-        CSV (comma, semicolon or tab separated; UTF-8, UTF-8 with BOM or Windows-1252) or
-        XLSX (first sheet). The first row is the header.
+        CSV (comma, semicolon, tab or pipe separated; UTF-8 with or without BOM, or
+        Windows-1252), CSV.GZ, or XLSX. Title rows above the header are skipped (see
+        :func:`geo.sheets.read_sheet`).
     name : str, optional
         File name; its suffix decides the format when ``src`` is not a path.
+    sheet : str, optional
+        XLSX sheet; default: the first with a recognised header.
 
     Returns
     -------
     pandas.DataFrame
         Every cell as a stripped string (blank cells are ``<NA>``), column names lower-cased
-        with spaces as underscores, plus ``_baris``: the row number in the spreadsheet (the
-        header is row 1, so the first data row is 2).
+        with spaces as underscores, plus ``_baris``: the row number in the spreadsheet.
+        Rows that repeat the header or hold totals are left out (use
+        :func:`geo.sheets.read_sheet` to see them).
 
     Raises
     ------
     InputSchemaError
-        If the file cannot be parsed, is empty, or has duplicate column names.
+        If the file cannot be parsed or is empty.
     """
     label = name or (Path(src).name if isinstance(src, (str, os.PathLike)) else "tabel")
-    data = _read_bytes(src)
-    suffix = Path(label.removesuffix(".gz")).suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xlsm") or data[:2] == b"PK":
-            df = pd.read_excel(
-                io.BytesIO(data), dtype=str, keep_default_na=False, engine="openpyxl"
-            )
-        else:
-            text = _decode(data)
-            sample = text[:20000]
-            try:
-                sep = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-            except csv.Error:
-                sep = ","
-            df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-    except Exception as err:
-        msg = f"{label}: tabel tidak dapat dibaca ({type(err).__name__}: {err})"
-        raise InputSchemaError(msg) from err
-    if df.columns.empty:
-        msg = f"{label}: tabel kosong, tidak ada baris judul"
-        raise InputSchemaError(msg)
-    canon = [_canon(c) for c in df.columns]
-    seen = {c for c in canon if canon.count(c) > 1}
-    if seen:
-        msg = f"{label}: nama kolom ganda: {', '.join(sorted(seen))}"
-        raise InputSchemaError(msg)
-    df.columns = canon
-    df = df.apply(lambda s: s.astype("string").str.strip()).replace("", pd.NA)
-    df[ROW_COL] = range(2, len(df) + 2)
-    return df.reset_index(drop=True)
+    return read_sheet(read_bytes(src), label=label, sheet=sheet).frame
 
 
 def read_keluarga_desa(src: Source, *, name: str | None = None) -> pd.DataFrame:

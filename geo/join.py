@@ -1,29 +1,86 @@
-"""Place households in desa: by code first, then check points against the polygons.
+"""Place households in desa: by code, by name where the code fails, then check the points.
 
 A family always belongs to the desa its ``kode_kemdagri`` names (P3KE is by-name-by-address;
-coordinates are optional field additions). Where the family has a point, Lokus checks that the
-point lies in that desa and flags it when it does not; it never moves or drops the family.
+coordinates are optional field additions). Where the code is blank, unreadable or unknown,
+the desa is matched by name within its kecamatan (rapidfuzz). Where the family has a point,
+Lokus checks that the point lies in that desa and flags it when it does not; it never moves
+or drops the family.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import pyproj
 import shapely
+from rapidfuzz import fuzz, process
 
 from geo.crs import DISPLAY_CRS, require_crs
-from geo.households import REJECT_COLUMNS
+from geo.households import HOUSEHOLD_FLAGS, REJECT_COLUMNS
 
-__all__ = ["FLAG_COLUMNS", "Placement", "place_households"]
+__all__ = [
+    "DEFAULT_COAST_M",
+    "FLAG_COLUMNS",
+    "NAME_MATCH_MARGIN",
+    "NAME_MATCH_MIN",
+    "Placement",
+    "normalise_name",
+    "place_households",
+]
 
 FLAG_COLUMNS = {
-    "flag_koordinat_tidak_valid": "koordinat tidak terbaca, 0,0, atau di luar rentang derajat",
-    "flag_titik_luar_wilayah": "titik di luar semua poligon desa wilayah",
+    **HOUSEHOLD_FLAGS,
+    "flag_desa_dari_nama": "kode desa kosong/tidak dikenal; desa ditentukan dari namanya",
+    "flag_titik_lepas_pantai": "titik di laut, dalam jarak toleransi dari desanya",
+    "flag_titik_luar_wilayah": "titik di luar semua poligon desa, lebih jauh dari toleransi pantai",
     "flag_titik_desa_lain": "titik jatuh di desa lain daripada kode desanya",
 }
 """Flags a used row can carry, with their meaning (Bahasa Indonesia, shown in reports)."""
+
+DEFAULT_COAST_M = 500.0
+"""Points in the sea within this distance (metres) of their own desa are flagged as just off
+the coast, not as outside the region: GPS error on a jetty or a stilt house over water. An
+analytic choice."""
+
+NAME_MATCH_MIN = 85.0
+"""Lowest rapidfuzz WRatio (0-100) at which a desa name is accepted as a match."""
+
+NAME_MATCH_MARGIN = 5.0
+"""The best name must beat the second best by this many points, or the row is ambiguous."""
+
+_PREFIXES = re.compile(r"^(desa|kelurahan|kel|ds)\.?\s+")
+_SYNONYMS = ((re.compile(r"\bsei\b"), "sungai"), (re.compile(r"\bsp\b"), "simpang"))
+
+
+def normalise_name(name: object) -> str:
+    """Normalise a desa or kecamatan name for matching.
+
+    Parameters
+    ----------
+    name : object
+        A name as written (``"Desa Sei Mata-Mata"``).
+
+    Returns
+    -------
+    str
+        Lower case, without ``desa``/``kelurahan`` prefixes, ``sei`` read as ``sungai``,
+        without spaces, hyphens or punctuation (``"sungaimatamata"``).
+
+    Examples
+    --------
+    >>> normalise_name("Desa Sei Mata-Mata")
+    'sungaimatamata'
+    """
+    if name is None or name is pd.NA or (isinstance(name, float) and np.isnan(name)):
+        return ""
+    text = _PREFIXES.sub("", str(name).strip().lower())
+    for pattern, repl in _SYNONYMS:
+        text = pattern.sub(repl, text)
+    return re.sub(r"[^a-z0-9]", "", text)
 
 
 @dataclass
@@ -33,17 +90,68 @@ class Placement:
     Attributes
     ----------
     keluarga : geopandas.GeoDataFrame
-        One row per used family, EPSG:4326, index 0..n-1. Columns of the validated table plus
-        ``kode_desa_titik`` (the desa the point lies in, ``<NA>`` without a usable point),
-        the flag columns of :data:`FLAG_COLUMNS`, and point geometry (None without
-        coordinates).
+        One row per used family, EPSG:4326, index 0..n-1. Columns of the validated table with
+        ``kode_desa`` resolved, ``kode_desa_titik`` (the desa the point lies in, ``<NA>``
+        without a usable point or outside every desa), the flags of :data:`FLAG_COLUMNS`,
+        and point geometry (None without usable coordinates).
     ditolak : pandas.DataFrame
-        Rows rejected at this step (code not in the region's boundaries), columns
-        ``berkas``, ``baris``, ``kolom``, ``nilai``, ``alasan``.
+        Rows rejected at this step, columns ``berkas``, ``baris``, ``kolom``, ``nilai``,
+        ``alasan``.
+    cocok_nama : pandas.DataFrame
+        Every desa found by name instead of by code: ``baris``, ``nama_masukan``,
+        ``kecamatan_masukan``, ``kode_desa``, ``desa``, ``skor`` (0-100), ``persis`` (bool).
+    kode_tidak_dikenal : list of str
+        Distinct readable codes absent from the boundaries (the boundary set does not cover
+        them).
     """
 
     keluarga: gpd.GeoDataFrame
     ditolak: pd.DataFrame
+    cocok_nama: pd.DataFrame = field(default_factory=pd.DataFrame)
+    kode_tidak_dikenal: list[str] = field(default_factory=list)
+
+
+def _match_names(
+    rows: pd.DataFrame, desa: pd.DataFrame
+) -> tuple[dict[int, tuple[str, float, bool]], dict[int, str]]:
+    """Match desa names within their kecamatan. Returns matches and failure reasons by index."""
+    desa_norm = desa.assign(
+        _n=desa["desa"].map(normalise_name), _k=desa["kecamatan"].map(normalise_name)
+    )
+    kec_names = sorted(set(desa_norm["_k"]))
+    matches: dict[int, tuple[str, float, bool]] = {}
+    failures: dict[int, str] = {}
+    for idx, row in rows.iterrows():
+        name = normalise_name(row.get("desa_kelurahan"))
+        if not name:
+            failures[idx] = "kode desa tidak dapat dipakai dan nama desa kosong"
+            continue
+        pool = desa_norm
+        kec = normalise_name(row.get("kecamatan"))
+        if kec:
+            best = process.extractOne(kec, kec_names, scorer=fuzz.WRatio)
+            if best is not None and best[1] >= NAME_MATCH_MIN:
+                pool = desa_norm[desa_norm["_k"] == best[0]]
+        scored = process.extract(name, pool["_n"].tolist(), scorer=fuzz.WRatio, limit=2)
+        if not scored or scored[0][1] < NAME_MATCH_MIN:
+            failures[idx] = (
+                f"nama desa {row.get('desa_kelurahan')!s} tidak cocok dengan desa mana pun"
+            )
+            continue
+        if (
+            len(scored) > 1
+            and scored[0][1] - scored[1][1] < NAME_MATCH_MARGIN
+            and scored[0][0] != scored[1][0]
+        ):
+            a = pool.iloc[scored[0][2]]["desa"]
+            b = pool.iloc[scored[1][2]]["desa"]
+            failures[idx] = (
+                f"nama desa ambigu: {a} ({scored[0][1]:.0f}) atau {b} ({scored[1][1]:.0f})"
+            )
+            continue
+        hit = pool.iloc[scored[0][2]]
+        matches[idx] = (str(hit["kode_desa"]), float(scored[0][1]), scored[0][0] == name)
+    return matches, failures
 
 
 def place_households(
@@ -51,20 +159,28 @@ def place_households(
     desa: gpd.GeoDataFrame,
     *,
     source: str,
+    metric_crs: pyproj.CRS | None = None,
+    jarak_pantai_m: float = DEFAULT_COAST_M,
 ) -> Placement:
     """Place validated families in desa and check their points.
 
     Parameters
     ----------
     keluarga : pandas.DataFrame
-        ``HouseholdCheck.keluarga``: needs ``kode_desa`` (dotted), ``lintang``, ``bujur``
-        (float degrees, NaN where absent), ``flag_koordinat_tidak_valid`` and ``_baris``.
+        ``HouseholdCheck.keluarga``: needs ``kode_desa`` (dotted or ``<NA>``),
+        ``alasan_kode``, ``lintang``, ``bujur`` (float degrees, NaN where absent), the
+        validation flags and ``_baris``; ``desa_kelurahan`` and ``kecamatan`` for name
+        matching.
     desa : geopandas.GeoDataFrame
-        Desa polygons with ``kode_desa``, any CRS (required). Points are tested in this CRS;
-        for EPSG:4326 (how boundaries are stored) no reprojection touches either side, so a
-        point exactly on a border stays exactly on it.
+        Desa polygons with ``kode_desa``, ``desa``, ``kecamatan``, any CRS (required). Points
+        are tested in this CRS; for EPSG:4326 (how boundaries are stored) no reprojection
+        touches either side, so a point exactly on a border stays exactly on it.
     source : str
         File name, written in every rejection.
+    metric_crs : pyproj.CRS, optional
+        Metric CRS for the distance to the coast; default: the UTM zone of the boundaries.
+    jarak_pantai_m : float, default :data:`DEFAULT_COAST_M`
+        Metres within which a point in the sea counts as "just off the coast".
 
     Returns
     -------
@@ -78,58 +194,160 @@ def place_households(
 
     Notes
     -----
+    Coordinates outside the region's extent (its bounding box widened by
+    ``jarak_pantai_m``) are dropped and flagged, except when the swapped pair falls inside a
+    desa: then lintang and bujur are swapped back and flagged.
+
     Border rule: a point on the shared border of its coded desa and another desa agrees with
     its code (the test is ``intersects``, boundary included). A point that lies outside its
     coded desa and on or inside several others is given the lowest ``kode_desa`` among them
     in ``kode_desa_titik``, so each point belongs to exactly one desa.
     """
     require_crs(desa, source="batas desa")
-    known = keluarga["kode_desa"].isin(set(desa["kode_desa"]))
-    ditolak = pd.DataFrame(
-        {
-            "berkas": source,
-            "baris": keluarga.loc[~known, "_baris"].astype(int),
-            "kolom": "kode_kemdagri",
-            "nilai": keluarga.loc[~known, "kode_kemdagri"].astype("string"),
-            "alasan": "kode desa tidak ada dalam batas desa wilayah",
-        },
-        columns=REJECT_COLUMNS,
-    ).reset_index(drop=True)
-    used = keluarga[known].reset_index(drop=True)
+    codes = set(desa["kode_desa"])
+    out = keluarga.copy().reset_index(drop=True)
+    known = out["kode_desa"].isin(codes)
+    unknown_codes = sorted(set(out.loc[out["kode_desa"].notna() & ~known, "kode_desa"]))
+    needs_name = ~known
+    matches, failures = _match_names(out[needs_name], desa)
+    cocok = []
+    for idx, (kode, score, exact) in matches.items():
+        cocok.append(
+            {
+                "baris": int(out.at[idx, "_baris"]),
+                "nama_masukan": out.at[idx, "desa_kelurahan"],
+                "kecamatan_masukan": out.get("kecamatan", pd.Series(pd.NA, index=out.index)).at[
+                    idx
+                ],
+                "kode_desa": kode,
+                "desa": desa.loc[desa["kode_desa"] == kode, "desa"].iloc[0],
+                "skor": round(score, 1),
+                "persis": exact,
+            }
+        )
+        out.at[idx, "kode_desa"] = kode
+    out["flag_desa_dari_nama"] = out.index.isin(list(matches))
+    rej_rows = []
+    for idx, why in failures.items():
+        members = (
+            str(out.at[idx, "_baris_semua"]).split(";") if "_baris_semua" in out.columns else []
+        )
+        code_raw = out.at[idx, "kode_kemdagri"] if "kode_kemdagri" in out.columns else pd.NA
+        kode = out.at[idx, "kode_desa"]
+        if pd.notna(kode):
+            code_reason = f"kode desa {kode} tidak ada dalam batas desa wilayah"
+        else:
+            code_reason = str(out.at[idx, "alasan_kode"])
+        rej_rows.append(
+            {
+                "berkas": source,
+                "baris": int(out.at[idx, "_baris"]),
+                "kolom": "kode_kemdagri; desa_kelurahan",
+                "nilai": f"{'' if pd.isna(code_raw) else code_raw}; "
+                f"{'' if pd.isna(out.get('desa_kelurahan', pd.Series(pd.NA, index=out.index)).at[idx]) else out.at[idx, 'desa_kelurahan']}",
+                "alasan": f"{code_reason}; {why}",
+            }
+        )
+        head = str(int(out.at[idx, "_baris"]))
+        for b in members:
+            if b and b != head:
+                rej_rows.append(
+                    {
+                        "berkas": source,
+                        "baris": int(b),
+                        "kolom": "",
+                        "nilai": "",
+                        "alasan": f"anggota keluarga baris {head} yang ditolak: {code_reason}",
+                    }
+                )
+    ditolak = pd.DataFrame(rej_rows, columns=REJECT_COLUMNS)
+    used = out.drop(index=list(failures)).reset_index(drop=True)
 
+    metric = metric_crs or pyproj.CRS.from_user_input(desa.estimate_utm_crs())
+    used = _check_extent(used, desa, jarak_pantai_m)
     has_point = used["lintang"].notna() & used["bujur"].notna()
     geometry = gpd.GeoSeries(
         gpd.points_from_xy(used["bujur"], used["lintang"]), crs=DISPLAY_CRS
     ).where(has_point.to_numpy(), None)
-    out = gpd.GeoDataFrame(used, geometry=geometry, crs=DISPLAY_CRS)
-    out["kode_desa_titik"] = pd.array([pd.NA] * len(out), dtype="string")
-    out["flag_titik_luar_wilayah"] = False
-    out["flag_titik_desa_lain"] = False
+    res = gpd.GeoDataFrame(used, geometry=geometry, crs=DISPLAY_CRS)
+    res["kode_desa_titik"] = pd.array([pd.NA] * len(res), dtype="string")
+    res["flag_titik_luar_wilayah"] = False
+    res["flag_titik_desa_lain"] = False
+    res["flag_titik_lepas_pantai"] = False
 
     if has_point.any():
         desa_c = desa[["kode_desa", "geometry"]]
         polys = desa_c.set_index("kode_desa").geometry
-        pts = out.geometry[has_point].to_crs(desa.crs)
+        pts = res.geometry[has_point].to_crs(desa.crs)
         shapely.prepare(polys.values)
-        coded = polys.reindex(out.loc[has_point, "kode_desa"]).to_numpy()
+        coded = polys.reindex(res.loc[has_point, "kode_desa"]).to_numpy()
         agrees = shapely.intersects(coded, pts.to_numpy())
         kode_titik = pd.Series(pd.NA, index=pts.index, dtype="string")
-        kode_titik[agrees] = out.loc[has_point, "kode_desa"][agrees]
+        kode_titik[agrees] = res.loc[has_point, "kode_desa"][agrees]
         other = pts[~agrees]
         if len(other):
             hits = gpd.sjoin(
-                gpd.GeoDataFrame(geometry=other),
-                desa_c,
-                predicate="intersects",
-                how="inner",
+                gpd.GeoDataFrame(geometry=other), desa_c, predicate="intersects", how="inner"
             )
             first = hits.groupby(level=0)["kode_desa"].min()
             kode_titik[first.index] = first.to_numpy()
-            out.loc[first.index, "flag_titik_desa_lain"] = True
+            res.loc[first.index, "flag_titik_desa_lain"] = True
             outside = other.index.difference(first.index)
-            out.loc[outside, "flag_titik_luar_wilayah"] = True
-        out.loc[pts.index, "kode_desa_titik"] = kode_titik
+            if len(outside):
+                own = polys.reindex(res.loc[outside, "kode_desa"]).to_crs(metric).to_numpy()
+                dist = shapely.distance(own, res.geometry[outside].to_crs(metric).to_numpy())
+                near = dist <= jarak_pantai_m
+                res.loc[outside[near], "flag_titik_lepas_pantai"] = True
+                res.loc[outside[~near], "flag_titik_luar_wilayah"] = True
+        res.loc[pts.index, "kode_desa_titik"] = kode_titik
     for flag in FLAG_COLUMNS:
-        out[flag] = out[flag].astype(bool)
-    out.attrs = {}
-    return Placement(keluarga=out, ditolak=ditolak)
+        res[flag] = res[flag].astype(bool)
+    res.attrs = {}
+    return Placement(
+        keluarga=res,
+        ditolak=ditolak,
+        cocok_nama=pd.DataFrame(
+            cocok,
+            columns=[
+                "baris",
+                "nama_masukan",
+                "kecamatan_masukan",
+                "kode_desa",
+                "desa",
+                "skor",
+                "persis",
+            ],
+        ),
+        kode_tidak_dikenal=unknown_codes,
+    )
+
+
+def _check_extent(
+    used: pd.DataFrame, desa: gpd.GeoDataFrame, jarak_pantai_m: float
+) -> pd.DataFrame:
+    """Drop points outside the region's extent; swap lintang/bujur back where that fits."""
+    shown = desa.to_crs(DISPLAY_CRS)
+    minx, miny, maxx, maxy = shown.total_bounds
+    pad = jarak_pantai_m / 111_320  # metres to degrees (1 degree of latitude ~ 111.32 km)
+    lat, lon = used["lintang"], used["bujur"]
+    has = lat.notna() & lon.notna()
+
+    def inside(la: pd.Series, lo: pd.Series) -> pd.Series:
+        return la.between(miny - pad, maxy + pad) & lo.between(minx - pad, maxx + pad)
+
+    ok = has & inside(lat, lon)
+    cand = has & ~ok & inside(lon, lat)
+    swap = pd.Series(False, index=used.index)
+    if cand.any():
+        pts = gpd.GeoSeries(
+            gpd.points_from_xy(lat[cand], lon[cand]), index=lat[cand].index, crs=DISPLAY_CRS
+        )
+        union = shapely.union_all(shown.geometry.values)
+        swap.loc[cand] = shapely.intersects(union, pts.to_numpy())
+    out = used.copy()
+    out.loc[swap, ["lintang", "bujur"]] = out.loc[swap, ["bujur", "lintang"]].to_numpy()
+    out["flag_koordinat_ditukar"] = out["flag_koordinat_ditukar"] | swap
+    bad = has & ~ok & ~swap
+    out.loc[bad, ["lintang", "bujur"]] = np.nan
+    out["flag_koordinat_tidak_valid"] = out["flag_koordinat_tidak_valid"] | bad
+    return out

@@ -24,11 +24,12 @@ from geo.io import (
     Source,
     file_sha256,
     read_boundaries,
+    read_bytes,
     read_keluarga_desa,
-    read_table,
 )
-from geo.join import FLAG_COLUMNS, Placement, place_households
+from geo.join import DEFAULT_COAST_M, FLAG_COLUMNS, Placement, place_households
 from geo.region import Region
+from geo.sheets import RawTable, read_sheet
 from targeting.indicators import desa_indicators, district_summary
 
 __all__ = ["DESA_COLUMNS", "Result", "run", "write_outputs"]
@@ -67,6 +68,7 @@ class Result:
         Provenance: file name, SHA-256 and row count of each input.
     """
 
+    sheet: RawTable
     region: Region
     batas: BoundaryLoad
     metric_crs: pyproj.CRS
@@ -78,12 +80,18 @@ class Result:
 
     @property
     def rows_in(self) -> int:
-        """Data rows read from the household file."""
-        return self.check.rows_in
+        """Rows read below the header (blank rows aside), skipped rows included."""
+        return self.check.rows_in + len(self.sheet.dilewati)
 
     @property
     def rows_used(self) -> int:
-        """Rows placed in a desa and counted."""
+        """Input rows counted in a used family (people, for an individual-level file)."""
+        members = self.placement.keluarga["_baris_semua"].astype(str).str.split(";")
+        return int(members.map(len).sum())
+
+    @property
+    def families_used(self) -> int:
+        """Families placed in a desa and counted."""
         return len(self.placement.keluarga)
 
     @property
@@ -116,6 +124,16 @@ class Result:
             "rows_in": self.rows_in,
             "rows_used": self.rows_used,
             "rows_rejected": self.rows_rejected,
+            "keluarga_dipakai": self.families_used,
+            "per_individu": self.check.per_individu,
+            "catatan": self.check.catatan,
+            "desa_dari_nama": {
+                "jumlah": len(self.placement.cocok_nama),
+                "tidak_persis": self.placement.cocok_nama[
+                    ~self.placement.cocok_nama["persis"].astype(bool)
+                ].to_dict(orient="records"),
+            },
+            "kode_tidak_ada_di_batas_desa": self.placement.kode_tidak_dikenal,
             "flags": {f: int(keluarga[f].sum()) for f in FLAG_COLUMNS},
             "arti_flag": dict(FLAG_COLUMNS),
             "keluarga_berkoordinat": int(keluarga.geometry.notna().sum()),
@@ -141,15 +159,6 @@ def _name(src: Source | None, given: str | None, fallback: str) -> str:
     return fallback
 
 
-def _bytes(src: Source) -> bytes:
-    if isinstance(src, bytes):
-        return src
-    if hasattr(src, "read"):
-        data = src.read()  # type: ignore[union-attr]
-        return data if isinstance(data, bytes) else str(data).encode()
-    return Path(src).read_bytes()  # type: ignore[arg-type]
-
-
 def run(
     region: Region,
     *,
@@ -160,6 +169,8 @@ def run(
     keluarga_desa: Source | None = None,
     keluarga_desa_name: str | None = None,
     desil_scale: str = "auto",
+    sheet: str | None = None,
+    jarak_pantai_m: float = DEFAULT_COAST_M,
 ) -> Result:
     """Run read -> place -> measure on one household file.
 
@@ -181,6 +192,10 @@ def run(
         File name for messages.
     desil_scale : {"auto", "p3ke", "dtsen"}, default "auto"
         Decile scale of the household file.
+    sheet : str, optional
+        XLSX sheet to read; default: the first sheet with a recognised header.
+    jarak_pantai_m : float, default 500
+        Metres within which a point in the sea is "just off the coast" (flagged, kept).
 
     Returns
     -------
@@ -205,8 +220,8 @@ def run(
 
     h_name = _name(households, households_name, "keluarga.csv")
     b_name = _name(boundaries, boundaries_name, "batas_desa")
-    h_bytes = _bytes(households)
-    b_bytes = _bytes(boundaries)
+    h_bytes = read_bytes(households)
+    b_bytes = read_bytes(boundaries)
 
     batas = read_boundaries(
         boundaries if isinstance(boundaries, (str, os.PathLike)) else b_bytes,
@@ -214,17 +229,31 @@ def run(
         code_prefix=region.kode,
     )
     metric = choose_metric_crs(batas.desa, setting=region.metric_crs)
-    raw = read_table(h_bytes, name=h_name)
-    check = validate_households(raw, source=h_name, desil_scale=desil_scale)  # type: ignore[arg-type]
-    placement = place_households(check.keluarga, batas.desa, source=h_name)
+    sheet_table = read_sheet(h_bytes, label=h_name, sheet=sheet)
+    check = validate_households(
+        sheet_table.frame,
+        source=h_name,
+        desil_scale=desil_scale,  # type: ignore[arg-type]
+        numeric_cells=sheet_table.numeric_cells,
+    )
+    placement = place_households(
+        check.keluarga, batas.desa, source=h_name, metric_crs=metric, jarak_pantai_m=jarak_pantai_m
+    )
     denom = None
     masukan: dict[str, Any] = {
-        "keluarga_p3ke": {"berkas": h_name, "sha256": file_sha256(h_bytes), "baris": check.rows_in},
+        "keluarga_p3ke": {
+            "berkas": h_name,
+            "sha256": file_sha256(h_bytes),
+            "lembar": sheet_table.sheet,
+            "lembar_tersedia": sheet_table.sheets,
+            "baris_judul": sheet_table.header_row,
+            "baris": check.rows_in + len(sheet_table.dilewati),
+        },
         "batas_desa": {"berkas": b_name, "sha256": batas.sha256, "desa": len(batas.desa)},
     }
     if keluarga_desa is not None:
         k_name = _name(keluarga_desa, keluarga_desa_name, "keluarga_desa.csv")
-        k_bytes = _bytes(keluarga_desa)
+        k_bytes = read_bytes(keluarga_desa)
         denom = read_keluarga_desa(k_bytes, name=k_name)
         masukan["keluarga_desa"] = {
             "berkas": k_name,
@@ -235,11 +264,12 @@ def run(
     desil_max = 4 if check.desil_scale == "p3ke" else 10
     indikator = desa_indicators(placement.keluarga, batas.desa, denom, desil_max=desil_max)
     ditolak = (
-        pd.concat([check.ditolak, placement.ditolak], ignore_index=True)
+        pd.concat([sheet_table.dilewati, check.ditolak, placement.ditolak], ignore_index=True)
         .sort_values("baris", kind="stable")
         .reset_index(drop=True)[REJECT_COLUMNS]
     )
     return Result(
+        sheet=sheet_table,
         region=region,
         batas=batas,
         metric_crs=metric,

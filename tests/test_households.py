@@ -24,28 +24,73 @@ def test_missing_required_column_names_accepted_spellings():
         validate_households(raw, source="k.csv")
 
 
-def test_every_bad_row_is_rejected_with_row_column_value_reason():
+def test_every_bad_desil_is_rejected_with_row_column_value_reason():
     raw = households(
         [
             {"kode_kemdagri": "6111012001", "desil_kesejahteraan": "1"},
-            {"kode_kemdagri": "", "desil_kesejahteraan": "2"},
-            {"kode_kemdagri": "6111012001", "desil_kesejahteraan": ""},
+            {"kode_kemdagri": pd.NA, "desil_kesejahteraan": "2"},
+            {"kode_kemdagri": "6111012001", "desil_kesejahteraan": pd.NA},
             {"kode_kemdagri": "6111012001", "desil_kesejahteraan": "5"},
             {"kode_kemdagri": "6111012001", "desil_kesejahteraan": "2,5"},
             {"kode_kemdagri": "61110", "desil_kesejahteraan": "x"},
         ]
     )
-    raw = raw.replace("", pd.NA)
     check = validate_households(raw, source="k.csv", desil_scale="p3ke")
     assert len(check.keluarga) + len(check.ditolak) == check.rows_in == 6
     rej = check.ditolak.set_index("baris")
-    assert rej.loc[3, "alasan"] == "kode desa kosong"
     assert rej.loc[4, "alasan"] == "desil kosong"
     assert "luar skala P3KE 1-4" in rej.loc[5, "alasan"]
     assert rej.loc[5, "nilai"] == "5"
     assert rej.loc[6, "alasan"] == "desil bukan bilangan bulat"
-    assert rej.loc[7, "kolom"] == "kode_kemdagri; desil_kesejahteraan"  # both problems listed
+    assert rej.loc[7, "kolom"] == "desil_kesejahteraan"
     assert (rej["berkas"] == "k.csv").all()
+    # A blank code is not rejected here: geo.join tries the desa name first.
+    kept = check.keluarga.set_index("_baris")
+    assert pd.isna(kept.loc[3, "kode_desa"])
+    assert kept.loc[3, "alasan_kode"] == "kode desa kosong"
+
+
+def test_nik_problems_are_flagged_never_rejected():
+    raw = households(
+        [
+            {"kode_kemdagri": "6111012001", "desil": "1", "nik": "9911010101800001"},
+            {"kode_kemdagri": "6111012001", "desil": "1", "nik": "9.91101E+15"},
+            {"kode_kemdagri": "6111012001", "desil": "1", "nik": "991101010180"},
+            {"kode_kemdagri": "6111012001", "desil": "1", "nik": "9911010101800001"},
+            {"kode_kemdagri": "6111012001", "desil": "1", "nik": "9911010101800009"},
+        ]
+    )
+    check = validate_households(raw, source="k.xlsx", numeric_cells={"nik": {6}})
+    k = check.keluarga
+    assert check.ditolak.empty
+    assert k["flag_nik_angka"].tolist() == [False, True, False, False, True]
+    assert k["flag_nik_bukan_16_digit"].tolist() == [False, True, True, False, False]
+    assert k["flag_nik_ganda"].tolist() == [True, False, False, True, False]
+    assert k.at[0, "nik"] == "9911010101800001"  # text kept as it came
+
+
+def test_individual_rows_become_families_with_member_count():
+    rows = [
+        {"id_keluarga": "K1", "kode_kemdagri": "6111012001", "desil": "1",
+         "hubungan_dengan_kepala_keluarga": "Istri", "nama": "B"},
+        {"id_keluarga": "K1", "kode_kemdagri": "6111012001", "desil": "1",
+         "hubungan_dengan_kepala_keluarga": "Kepala Keluarga", "nama": "A"},
+        {"id_keluarga": "K1", "kode_kemdagri": "6111012001", "desil": "1",
+         "hubungan_dengan_kepala_keluarga": "Anak", "nama": "C"},
+        {"id_keluarga": "K2", "kode_kemdagri": "6111012002", "desil": "3",
+         "hubungan_dengan_kepala_keluarga": "Anak", "nama": "D"},
+        {"id_keluarga": pd.NA, "kode_kemdagri": "6111012002", "desil": "3",
+         "hubungan_dengan_kepala_keluarga": "Anak", "nama": "E"},
+    ]  # fmt: skip
+    check = validate_households(households(rows), source="ind.xlsx")
+    assert check.per_individu
+    fam = check.keluarga.set_index("id_keluarga_p3ke")
+    assert fam.loc["K1", "nama"] == "A"  # the head's row represents the family
+    assert fam.loc["K1", "jumlah_anggota"] == 3
+    assert fam.loc["K1", "_baris_semua"] == "2;3;4"
+    assert bool(fam.loc["K2", "flag_tanpa_kepala_keluarga"])
+    assert check.ditolak["baris"].tolist() == [6]
+    assert "tanpa id keluarga" in check.ditolak.at[0, "alasan"]
 
 
 @pytest.mark.parametrize(
@@ -72,6 +117,12 @@ def test_coordinates_with_comma_and_bad_values_are_flagged_not_rejected():
             {"kode_kemdagri": "6111012001", "desil": "1", "latitude": "0", "longitude": "0"},
             {"kode_kemdagri": "6111012001", "desil": "1", "latitude": "abc", "longitude": "109"},
             {"kode_kemdagri": "6111012001", "desil": "1", "latitude": pd.NA, "longitude": pd.NA},
+            {
+                "kode_kemdagri": "6111012001",
+                "desil": "1",
+                "latitude": "1 15 0 LS",
+                "longitude": "109°57'0\"BT",
+            },
         ]
     )
     check = validate_households(raw, source="k.csv")
@@ -79,8 +130,10 @@ def test_coordinates_with_comma_and_bad_values_are_flagged_not_rejected():
     k = check.keluarga
     assert k.at[0, "lintang"] == -1.25
     assert k.at[0, "bujur"] == 109.95
-    assert k["flag_koordinat_tidak_valid"].tolist() == [False, True, True, False]
-    assert k["lintang"].isna().tolist() == [False, True, True, True]
+    assert k["flag_koordinat_tidak_valid"].tolist() == [False, True, True, False, False]
+    assert k["lintang"].isna().tolist() == [False, True, True, True, False]
+    assert k.at[4, "lintang"] == -1.25
+    assert k.at[4, "bujur"] == pytest.approx(109.95)
 
 
 def test_parse_decimal():

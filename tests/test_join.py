@@ -25,7 +25,7 @@ def placed(squares):
         _row("6111012001", 1.0, 1.5),  # 2 on the 2001|2002 border: agrees
         _row("6111012004", 1.0, 1.0),  # 3 corner of all four, coded 2004: agrees
         _row("6111022001", 1.0, 1.0),  # 4 corner, coded elsewhere: lowest code
-        _row("6111012003", -3.0, -3.0),  # 5 outside every desa (sea)
+        _row("6111012003", 3.0, 0.5),  # 5 in the sea between desa, 2 km from its own
         _row("6111012003"),  # 6 no coordinates
         _row("6111992001", 0.5, 0.5),  # 7 code not in the boundaries: rejected
     ]
@@ -74,3 +74,72 @@ def test_input_is_not_mutated(squares):
     before = check.keluarga.copy()
     place_households(check.keluarga, squares, source="k")
     pd.testing.assert_frame_equal(check.keluarga, before)
+
+
+def test_sea_points_swaps_and_out_of_extent(squares):
+    rows = [
+        _row("6111012004", 2.3, 0.5),  # 330 m off its desa's edge: just off the coast
+        _row("6111012004", 3.5, 0.5),  # 1.6 km off: outside the region
+        _row("6111012001", 0.5, 1.5),  # valid, then swapped below
+        _row("6111012001", -40.0, 30.0),  # far outside the extent: coordinates dropped
+    ]
+    raw = households(rows)
+    raw.loc[2, ["lintang", "bujur"]] = [raw.at[2, "bujur"], raw.at[2, "lintang"]]
+    check = validate_households(raw, source="k.csv")
+    k = place_households(check.keluarga, squares, source="k.csv").keluarga
+    assert k["flag_titik_lepas_pantai"].tolist() == [True, False, False, False]
+    assert k["flag_titik_luar_wilayah"].tolist() == [False, True, False, False]
+    assert k["flag_koordinat_ditukar"].tolist() == [False, False, True, False]
+    assert k.at[2, "kode_desa_titik"] == "61.11.01.2001"
+    assert k.at[2, "lintang"] == pytest.approx(LAT0 + 1.5 * STEP)
+    assert k["flag_koordinat_tidak_valid"].tolist() == [False, False, False, True]
+    assert k.geometry.isna().tolist() == [False, False, False, True]
+
+
+@pytest.mark.parametrize(
+    ("kode", "desa", "kecamatan", "expected"),
+    [
+        (pd.NA, "Tiga", "Kec A", "61.11.01.2003"),  # exact name, no code
+        ("6111019999", "Desa Tigaa", "Kec A", "61.11.01.2003"),  # unknown code, near name
+        ("abc", "tiga", pd.NA, "61.11.01.2003"),  # unreadable code, no kecamatan
+    ],
+    ids=["no-code", "unknown-code-typo", "bad-code-no-kecamatan"],
+)
+def test_desa_found_by_name_when_code_fails(squares, kode, desa, kecamatan, expected):
+    raw = households(
+        [{"kode_kemdagri": kode, "desil": "1", "desa_kelurahan": desa, "kecamatan": kecamatan}]
+    )
+    check = validate_households(raw, source="k.csv")
+    p = place_households(check.keluarga, squares, source="k.csv")
+    assert p.ditolak.empty
+    assert p.keluarga.at[0, "kode_desa"] == expected
+    assert bool(p.keluarga.at[0, "flag_desa_dari_nama"])
+    assert p.cocok_nama.at[0, "kode_desa"] == expected
+
+
+def test_unknown_name_and_ambiguous_name_are_rejected(squares):
+    sq = squares.copy()
+    sq.loc[1, "desa"] = "Tiga Baru"  # now "Tiga" and "Tiga Baru" compete... but exact wins
+    sq.loc[0, "desa"] = "Sungai Dua"
+    sq.loc[3, "desa"] = "Sungai Duo"
+    raw = households(
+        [
+            {"kode_kemdagri": pd.NA, "desil": "1", "desa_kelurahan": "Entah", "kecamatan": "Kec A"},
+            {
+                "kode_kemdagri": pd.NA,
+                "desil": "1",
+                "desa_kelurahan": "Sungai Du",
+                "kecamatan": "Kec A",
+            },
+            {"kode_kemdagri": "6111999999", "desil": "1", "desa_kelurahan": pd.NA},
+        ]
+    )
+    check = validate_households(raw, source="k.csv")
+    p = place_households(check.keluarga, sq, source="k.csv")
+    assert p.keluarga.empty
+    reasons = p.ditolak.set_index("baris")["alasan"]
+    assert "tidak cocok" in reasons[2]
+    assert "ambigu" in reasons[3]
+    assert "61.11.99.9999 tidak ada dalam batas desa" in reasons[4]
+    assert "nama desa kosong" in reasons[4]
+    assert p.kode_tidak_dikenal == ["61.11.99.9999"]

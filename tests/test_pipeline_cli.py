@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from geo.errors import InputSchemaError
+from geo.join import FLAG_COLUMNS
 from geo.region import default_region
 from targeting.cli import main
 from targeting.pipeline import DESA_COLUMNS, run
@@ -22,9 +23,7 @@ def test_embedded_run_accounts_for_every_row(embedded):
     assert report["rows_in"] == report["rows_used"] + report["rows_rejected"]
     assert report["wilayah"]["crs_metrik"] == "EPSG:32749"
     assert report["skala_desil"] == "p3ke"
-    assert set(report["flags"]) == {
-        "flag_koordinat_tidak_valid", "flag_titik_luar_wilayah", "flag_titik_desa_lain",
-    }  # fmt: skip
+    assert set(report["flags"]) == set(FLAG_COLUMNS)  # fmt: skip
     assert report["flags"]["flag_titik_desa_lain"] > 0  # the planted GPS errors are found
 
 

@@ -1,0 +1,311 @@
+"""Read spreadsheet-shaped tables as they arrive: title rows, merged cells, repeated headers.
+
+P3KE files come as Excel from the ministry or from field verification: title rows above the
+header (data often start around row 13), two-row headers with merged group cells, kecamatan
+and desa written once in a vertically merged cell, the header repeated on every printed page,
+and ``JUMLAH``/``TOTAL`` rows. :func:`read_sheet` turns such a sheet into one row per data row,
+keeping the spreadsheet row number, and lists every row it skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from geo.columns import KNOWN, canon
+from geo.errors import InputSchemaError
+
+__all__ = ["SKIP_COLUMNS", "RawTable", "grids_from_bytes", "read_sheet"]
+
+ROW_COL = "_baris"
+SKIP_COLUMNS = ["berkas", "baris", "kolom", "nilai", "alasan"]
+HEADER_SCAN_ROWS = 40
+"""Rows searched for the header (title blocks above it are usually under 15 rows)."""
+
+TOTAL_WORDS = ("JUMLAH", "TOTAL", "SUB TOTAL", "SUBTOTAL", "GRAND TOTAL")
+
+
+@dataclass
+class Grid:
+    """One sheet as text cells, with the positions of cells that were numbers."""
+
+    rows: list[list[str | None]]
+    numeric: set[tuple[int, int]] = field(default_factory=set)
+
+
+@dataclass
+class RawTable:
+    """A sheet read into a table.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per data row, every cell a stripped string or ``<NA>``, columns named by
+        :func:`geo.columns.canon`, plus ``_baris`` (the row number in the spreadsheet).
+    dilewati : pandas.DataFrame
+        Rows below the header that are not data (repeated headers, total rows), with
+        ``berkas``, ``baris``, ``kolom``, ``nilai``, ``alasan``. They count as input rows.
+    sheet : str
+        Sheet used (``"csv"`` for CSV).
+    sheets : list of str
+        All sheets of the workbook.
+    header_row : int
+        Spreadsheet row of the (last) header row.
+    numeric_cells : dict
+        Column -> set of row numbers whose cell was stored as a number in the XLSX (a NIK
+        stored as a number has lost digits).
+    """
+
+    frame: pd.DataFrame
+    dilewati: pd.DataFrame
+    sheet: str
+    sheets: list[str]
+    header_row: int
+    numeric_cells: dict[str, set[int]]
+
+
+def _cell_text(value: object) -> tuple[str | None, bool]:
+    """Text of an openpyxl cell value, and whether it was a number."""
+    if value is None:
+        return None, False
+    if isinstance(value, bool):
+        return ("Ya" if value else "Tidak"), False
+    if isinstance(value, int):
+        return str(value), True
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e21:
+            return f"{value:.0f}", True
+        return repr(value), True
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat(), False
+    if isinstance(value, dt.date):
+        return value.isoformat(), False
+    text = str(value).strip()
+    return (text or None), False
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def grids_from_bytes(data: bytes, *, label: str) -> dict[str, Grid]:
+    """Every sheet of an XLSX (merged ranges filled), or the one grid of a CSV.
+
+    Parameters
+    ----------
+    data : bytes
+        File content.
+    label : str
+        File name; ``.xlsx``/``.xlsm`` (or a zip signature) means Excel.
+
+    Returns
+    -------
+    dict
+        Sheet name -> :class:`Grid`, in workbook order.
+
+    Raises
+    ------
+    InputSchemaError
+        If the file cannot be parsed.
+    """
+    is_excel = label.lower().endswith((".xlsx", ".xlsm")) or data[:2] == b"PK"
+    try:
+        if is_excel:
+            return _excel_grids(data)
+        return {"csv": _csv_grid(data)}
+    except InputSchemaError:
+        raise
+    except Exception as err:
+        msg = f"{label}: tabel tidak dapat dibaca ({type(err).__name__}: {err})"
+        raise InputSchemaError(msg) from err
+
+
+def _excel_grids(data: bytes) -> dict[str, Grid]:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data), data_only=True, read_only=False)
+    grids: dict[str, Grid] = {}
+    for ws in wb.worksheets:
+        rows: list[list[str | None]] = []
+        numeric: set[tuple[int, int]] = set()
+        for r, row in enumerate(ws.iter_rows(values_only=True)):
+            texts = []
+            for c, value in enumerate(row):
+                text, was_number = _cell_text(value)
+                texts.append(text)
+                if was_number:
+                    numeric.add((r, c))
+            rows.append(texts)
+        # Merged ranges hold their value in the top-left cell only: fill the whole range.
+        for rng in ws.merged_cells.ranges:
+            r0, c0 = rng.min_row - 1, rng.min_col - 1
+            if r0 >= len(rows) or c0 >= len(rows[r0]):
+                continue
+            top = rows[r0][c0]
+            for r in range(r0, min(rng.max_row, len(rows))):
+                for c in range(c0, min(rng.max_col, len(rows[r]))):
+                    rows[r][c] = top
+                    if (r0, c0) in numeric:
+                        numeric.add((r, c))
+        grids[ws.title] = Grid(rows, numeric)
+    wb.close()
+    return grids
+
+
+def _csv_grid(data: bytes) -> Grid:
+    text = _decode(data)
+    sample = text[:20000]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        sep = dialect.delimiter
+    except csv.Error:
+        sep = ","
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    rows = [[(cell.strip() or None) for cell in row] for row in reader]
+    return Grid(rows)
+
+
+def _score(names: list[str | None]) -> int:
+    return sum(1 for n in names if n and canon(n) in KNOWN)
+
+
+def _combine(top: str | None, bottom: str | None) -> str | None:
+    """Name of a column under a two-row header."""
+    if top is None:
+        return bottom
+    if bottom is None or canon(top) == canon(bottom):
+        return top
+    for candidate in (bottom, f"{top} {bottom}"):
+        if canon(candidate) in KNOWN:
+            return candidate
+    return f"{top} {bottom}"
+
+
+def _is_blank(row: list[str | None]) -> bool:
+    return all(v is None for v in row)
+
+
+def read_sheet(data: bytes, *, label: str, sheet: str | None = None) -> RawTable:
+    """Read one sheet of a CSV/XLSX file into a table of text.
+
+    Parameters
+    ----------
+    data : bytes
+        File content.
+    label : str
+        File name, for messages and format detection.
+    sheet : str, optional
+        Sheet to read. Default: the first sheet whose header holds at least two recognised
+        P3KE column names, else the first sheet.
+
+    Returns
+    -------
+    RawTable
+        The data rows, the skipped rows and where the header was found.
+
+    Raises
+    ------
+    InputSchemaError
+        If the file cannot be parsed, the sheet does not exist, or the sheet is empty.
+
+    Notes
+    -----
+    The header is the row, among the first 40, with the most recognised column names; when
+    joining it with the row below (merged group cells over sub-headers) recognises more
+    names, both rows form the header. Below it, blank rows are ignored; rows repeating the
+    header and rows whose first cells say ``JUMLAH``/``TOTAL`` are listed as skipped.
+    """
+    grids = grids_from_bytes(data, label=label)
+    names = list(grids)
+    if sheet is not None:
+        if sheet not in grids:
+            msg = f"{label}: lembar {sheet!r} tidak ada; lembar yang ada: {', '.join(names)}"
+            raise InputSchemaError(msg)
+        chosen = sheet
+    else:
+        chosen = names[0]
+        for n in names:
+            top = grids[n].rows[:HEADER_SCAN_ROWS]
+            if top and max(_score(r) for r in top) >= 2:
+                chosen = n
+                break
+    grid = grids[chosen]
+    rows = grid.rows
+    if not rows or all(_is_blank(r) for r in rows):
+        msg = f"{label}: lembar {chosen!r} kosong"
+        raise InputSchemaError(msg)
+    width = max(len(r) for r in rows)
+    rows = [r + [None] * (width - len(r)) for r in rows]
+
+    scan = rows[:HEADER_SCAN_ROWS]
+    scores = [_score(r) for r in scan]
+    if max(scores) >= 2:
+        h = scores.index(max(scores))
+    else:
+        h = next(i for i, r in enumerate(rows) if not _is_blank(r))
+    header = rows[h]
+    n_header = 1
+    if h + 1 < len(rows):
+        combined = [_combine(t, b) for t, b in zip(header, rows[h + 1], strict=True)]
+        if _score(combined) > _score(header):
+            header, n_header = combined, 2
+    first_data = h + n_header
+
+    columns: list[str] = []
+    for c, value in enumerate(header):
+        base = canon(value) if value else f"kolom_{c + 1}"
+        name, k = base, 2
+        while name in columns:
+            name, k = f"{base}_{k}", k + 1
+        columns.append(name)
+    header_canon = {canon(v) for v in header if v}
+
+    records: list[list[str | None]] = []
+    baris: list[int] = []
+    skipped: list[dict[str, object]] = []
+    for r in range(first_data, len(rows)):
+        row = rows[r]
+        if _is_blank(row):
+            continue
+        filled = [v for v in row if v is not None]
+        first_cells = [v.upper() for v in row[: min(width, 4)] if v is not None]
+        if len(filled) >= 2 and sum(canon(v) in header_canon for v in filled) >= len(filled) / 2:
+            skipped.append(
+                {"baris": r + 1, "nilai": " | ".join(filled[:4]), "alasan": "judul kolom berulang"}
+            )
+        elif any(v.startswith(TOTAL_WORDS) for v in first_cells):
+            skipped.append(
+                {"baris": r + 1, "nilai": " | ".join(filled[:4]), "alasan": "baris jumlah/total"}
+            )
+        else:
+            records.append(row)
+            baris.append(r + 1)
+
+    frame = pd.DataFrame(records, columns=columns, dtype="string")
+    keep = [c for c in columns if not (c.startswith("kolom_") and frame[c].isna().all())]
+    frame = frame[keep]
+    frame[ROW_COL] = baris
+    numeric: dict[str, set[int]] = {}
+    for r, c in grid.numeric:
+        if r >= first_data and c < len(columns) and columns[c] in keep:
+            numeric.setdefault(columns[c], set()).add(r + 1)
+    dilewati = pd.DataFrame(
+        [{"berkas": label, "kolom": "", **s} for s in skipped], columns=SKIP_COLUMNS
+    )
+    return RawTable(
+        frame=frame.reset_index(drop=True),
+        dilewati=dilewati,
+        sheet=chosen,
+        sheets=names,
+        header_row=first_data,
+        numeric_cells=numeric,
+    )
