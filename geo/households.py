@@ -47,6 +47,10 @@ HOUSEHOLD_FLAGS = {
 }  # fmt: skip
 """Flags set at validation, with their meaning (Bahasa Indonesia, shown in reports)."""
 
+DTSEN_THRESHOLD = 0.95
+"""Automatic scale: P3KE (1-4) when at least this share of readable desil lie in 1-4, else
+DTSEN (1-10). Values outside the chosen scale are rejected row by row. An analytic choice."""
+
 REQUIRED = ("desil_kesejahteraan",)
 CODE_OR_NAME = ("kode_kemdagri", "desa_kelurahan")
 
@@ -211,12 +215,26 @@ def validate_households(
         )
         raise InputSchemaError(msg)
     rows_in = len(df)
+    if rows_in == 0:
+        msg = f"{source}: tidak ada baris data di bawah baris judul kolom"
+        raise InputSchemaError(msg)
     numeric_cells = numeric_cells or {}
+    original = {c: _original(raw, c) for c in df.columns}
     reasons: dict[int, list[tuple[str, object, str]]] = {}
 
     def reject(mask: pd.Series, column: str, reason: str) -> None:
         for idx in df.index[mask.fillna(False).astype(bool)]:
-            reasons.setdefault(idx, []).append((column, df.at[idx, column], reason))
+            reasons.setdefault(idx, []).append((original[column], df.at[idx, column], reason))
+
+    # Exact duplicate rows (every cell equal) are counted once: later copies are rejected.
+    content = [c for c in df.columns if c != ROW_COL]
+    dup = df.duplicated(subset=content, keep="first")
+    if dup.any():
+        first_row = df.groupby(content, dropna=False, sort=False)[ROW_COL].transform("first")
+        for idx in df.index[dup]:
+            reasons.setdefault(idx, []).append(
+                ("", "", f"baris ganda persis dari baris {int(first_row[idx])}")
+            )
 
     desil_text = df["desil_kesejahteraan"].astype("string").str.strip()
     desil_num = pd.to_numeric(desil_text.str.replace(",", ".", regex=False), errors="coerce")
@@ -225,7 +243,9 @@ def validate_households(
     reject(desil_text.notna() & ~is_int, "desil_kesejahteraan", "desil bukan bilangan bulat")
     if desil_scale == "auto":
         readable = desil_num[is_int]
-        scale = "p3ke" if readable.empty or readable.between(1, 4).all() else "dtsen"
+        # One typo ("5" among thousands of 1-4) must not switch the file to DTSEN.
+        in_p3ke = readable.between(1, 4).mean() if len(readable) else 1.0
+        scale = "p3ke" if in_p3ke >= DTSEN_THRESHOLD else "dtsen"
     else:
         scale = desil_scale
     lo, hi = DESIL_SCALES[scale]
@@ -311,7 +331,7 @@ def validate_households(
 
 
 def _original(raw: pd.DataFrame, canonical: str) -> str:
-    """Return the input column renamed to ``canonical`` (for numeric-cell lookups)."""
+    """Return the input column renamed to ``canonical`` (names in messages and lookups)."""
     if canonical in raw.columns:
         return canonical
     return next((s for s in ALIASES.get(canonical, ()) if s in raw.columns), canonical)

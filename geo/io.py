@@ -339,7 +339,11 @@ def read_keluarga_desa(src: Source, *, name: str | None = None) -> pd.DataFrame:
         msg = f"{label}: kolom wajib tidak ditemukan: {', '.join(missing)}"
         raise InputSchemaError(msg)
     codes = normalise_kode_desa(df["kode_desa"])
-    total = pd.to_numeric(df["keluarga_total"].str.replace(".", "", regex=False), errors="coerce")
+    text = df["keluarga_total"].astype("string").str.strip().str.replace(" ", "", regex=False)
+    # "1.234" and "12.345.678" are Indonesian thousands; "625.0" or "625,0" is a plain number.
+    thousands = text.str.fullmatch(r"\d{1,3}([.,]\d{3})+").fillna(False)
+    plain = text.where(~thousands, text.str.replace(r"[.,]", "", regex=True))
+    total = pd.to_numeric(plain.str.replace(",", ".", regex=False), errors="coerce")
     problems = [
         f"baris {b}, kolom kode_desa: {v!r}: {a}"
         for b, v, a in zip(df[ROW_COL], df["kode_desa"], codes["alasan"], strict=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -89,6 +90,8 @@ def _cell_text(value: object) -> tuple[str | None, bool]:
 
 
 def _decode(data: bytes) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel "Unicode Text" export
+        return data.decode("utf-16")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
@@ -163,6 +166,11 @@ def _excel_grids(data: bytes) -> dict[str, Grid]:
 
 def _csv_grid(data: bytes) -> Grid:
     text = _decode(data)
+    sample = text[:4096]
+    control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
+    if "\x00" in sample or control > len(sample) / 20:
+        msg = "bukan berkas teks CSV atau XLSX yang dapat dibaca (berisi data biner)"
+        raise InputSchemaError(msg)
     sample = text[:20000]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
@@ -188,6 +196,16 @@ def _combine(top: str | None, bottom: str | None) -> str | None:
         if canon(candidate) in KNOWN:
             return candidate
     return f"{top} {bottom}"
+
+
+_LONG_DIGITS = re.compile(r"\d{12,}")
+
+
+def _mask_ids(text: str) -> str:
+    """Mask digit runs long enough to be a NIK or No KK (``9911********0001``)."""
+    return _LONG_DIGITS.sub(
+        lambda m: m.group()[:4] + "*" * (len(m.group()) - 8) + m.group()[-4:], text
+    )
 
 
 def _is_blank(row: list[str | None]) -> bool:
@@ -224,7 +242,13 @@ def read_sheet(data: bytes, *, label: str, sheet: str | None = None) -> RawTable
     names, both rows form the header. Below it, blank rows are ignored; rows repeating the
     header and rows whose first cells say ``JUMLAH``/``TOTAL`` are listed as skipped.
     """
-    grids = grids_from_bytes(data, label=label)
+    try:
+        grids = grids_from_bytes(data, label=label)
+    except InputSchemaError as err:
+        if str(err).startswith(label):
+            raise
+        msg = f"{label}: {err}"
+        raise InputSchemaError(msg) from err
     names = list(grids)
     if sheet is not None:
         if sheet not in grids:
@@ -276,7 +300,7 @@ def read_sheet(data: bytes, *, label: str, sheet: str | None = None) -> RawTable
         row = rows[r]
         if _is_blank(row):
             continue
-        filled = [v for v in row if v is not None]
+        filled = [_mask_ids(v) for v in row if v is not None]
         first_cells = [v.upper() for v in row[: min(width, 4)] if v is not None]
         if len(filled) >= 2 and sum(canon(v) in header_canon for v in filled) >= len(filled) / 2:
             skipped.append(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+import pandas as pd
 
 __all__ = ["angka", "persen", "rupiah"]
 
@@ -13,7 +13,7 @@ def angka(value: float | int | None, digits: int = 0) -> str:
     Parameters
     ----------
     value : float, int or None
-        The number; None or NaN gives ``"–"``.
+        The number; None, NaN or ``pd.NA`` gives ``"–"``.
     digits : int, default 0
         Decimal places.
 
@@ -27,7 +27,7 @@ def angka(value: float | int | None, digits: int = 0) -> str:
     >>> angka(12345.678, 1)
     '12.345,7'
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or pd.isna(value):  # type: ignore[arg-type]
         return "–"
     text = f"{float(value):,.{digits}f}"
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")

@@ -91,9 +91,10 @@ def desa_indicators(
 
     Notes
     -----
-    A desa with no P3KE row has no data (``ada_data`` False, counts 0, shares NaN): an
+    A desa with no P3KE row has no data (``ada_data`` False, counts and shares missing): an
     absent desa in a P3KE file means "not covered", not "no poor families". It is drawn in
-    the map's "no data" colour rather than as zero.
+    the map's "no data" colour rather than as zero. Where ``keluarga_total`` is smaller than
+    the desa's P3KE families, ``penyebut_tidak_cukup`` is True and no share is computed.
     """
     base = desa[["kode_desa", "desa", "kecamatan"]].copy()
     base["kode_kecamatan"] = desa["kode_desa"].str.slice(0, 8)
@@ -112,8 +113,12 @@ def desa_indicators(
     total_f = out["keluarga_total"].astype("float64")
     d1 = out["keluarga_desil_1"].astype("float64")
     p3ke = out["keluarga_p3ke"].astype("float64")
+    # A denominator smaller than the P3KE families counted in the desa cannot be right
+    # (wrong table, or a synthetic table beside real households): no share is computed.
+    out["penyebut_tidak_cukup"] = (out["ada_data"] & (total_f < p3ke)).fillna(False).astype(bool)
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(out["ada_data"] & (total_f > 0), d1 / total_f * 100, np.nan)
+        ok = out["ada_data"] & (total_f > 0) & ~out["penyebut_tidak_cukup"]
+        share = np.where(ok, d1 / total_f * 100, np.nan)
         out["persen_desil_1"] = share
         out["persen_desil_1_p3ke"] = np.where(out["ada_data"], d1 / p3ke * 100, np.nan)
     for key, dep in DEPRIVASI.items():
@@ -130,9 +135,14 @@ def desa_indicators(
     ordered = [
         "kode_desa", "desa", "kecamatan", "kode_kecamatan", "keluarga_total", "keluarga_p3ke",
         *[f"keluarga_desil_{d}" for d in range(1, desil_max + 1)],
-        "persen_desil_1", "persen_desil_1_p3ke", "ada_data",
+        "persen_desil_1", "persen_desil_1_p3ke", "ada_data", "penyebut_tidak_cukup",
         *[c for k in DEPRIVASI for c in (f"p3ke_{k}", f"persen_p3ke_{k}")],
     ]  # fmt: skip
+    # A desa without data has unknown counts, not zero counts.
+    counts = ["keluarga_p3ke", *[f"keluarga_desil_{d}" for d in range(1, desil_max + 1)]]
+    counts += [f"p3ke_{k}" for k in DEPRIVASI]
+    for col in counts:
+        out[col] = out[col].astype("Int64").where(out["ada_data"], pd.NA)
     return gpd.GeoDataFrame(out[ordered], geometry=desa.geometry.values, crs=desa.crs)
 
 
@@ -147,18 +157,21 @@ def district_summary(indicators: pd.DataFrame) -> dict[str, float | int]:
     Returns
     -------
     dict
-        ``desa`` (count), ``desa_dengan_data``, ``keluarga_total``, ``keluarga_p3ke``,
-        ``keluarga_desil_1`` (households) and ``persen_desil_1`` (desil-1 families per 100
-        families, over desa that have both data and a denominator; NaN if none).
+        ``desa`` (count), ``desa_dengan_data``, ``desa_dengan_persen`` (desa with a share),
+        ``keluarga_total`` (all families of the desa with a share), ``keluarga_p3ke``,
+        ``keluarga_desil_1`` (households, every desa with data) and ``persen_desil_1``
+        (desil-1 families per 100 families over the desa with a share; NaN if none), so the
+        share and its denominator always describe the same desa.
     """
-    with_total = indicators[indicators["ada_data"] & indicators["keluarga_total"].notna()]
+    with_total = indicators[indicators["persen_desil_1"].notna()]
     denom = float(with_total["keluarga_total"].sum())
     return {
         "desa": len(indicators),
         "desa_dengan_data": int(indicators["ada_data"].sum()),
-        "keluarga_total": int(indicators["keluarga_total"].fillna(0).sum()),
-        "keluarga_p3ke": int(indicators["keluarga_p3ke"].sum()),
-        "keluarga_desil_1": int(indicators["keluarga_desil_1"].sum()),
+        "desa_dengan_persen": len(with_total),
+        "keluarga_total": int(with_total["keluarga_total"].sum()),
+        "keluarga_p3ke": int(indicators["keluarga_p3ke"].fillna(0).sum()),
+        "keluarga_desil_1": int(indicators["keluarga_desil_1"].fillna(0).sum()),
         "persen_desil_1": (
             float(with_total["keluarga_desil_1"].sum()) / denom * 100 if denom > 0 else np.nan
         ),

@@ -150,14 +150,33 @@ class _Legend(MacroElement):
         self.html_json = json.dumps(inner_html)
 
 
+class _MetricScale(MacroElement):
+    """A Leaflet scale bar in metres and kilometres only (folium's shows miles too)."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
+
 def _legend_html(title: str, kelas: Kelas, *, integer: bool) -> str:
     fmt = (lambda x: angka(x)) if integer else (lambda x: angka(x, 1))
     rows = [f"<div class='lokus-legend-title'>{html.escape(title)}</div>"]
+    last = len(kelas.warna) - 1
     for i, colour in enumerate(kelas.warna):
         lo, hi = kelas.batas[i], kelas.batas[i + 1]
+        # Classes are [lo, hi) except the last, [lo, hi]: say so, so no value has two colours.
+        upper = f"{fmt(hi)}" if i == last else f"< {fmt(hi)}"
         rows.append(
             f"<div><span class='lokus-swatch' style='background:{colour}'></span>"
-            f"{html.escape(fmt(lo))} – {html.escape(fmt(hi))}</div>"
+            f"{html.escape(fmt(lo))} – {html.escape(upper)}</div>"
         )
     rows.append(
         f"<div><span class='lokus-swatch lokus-nodata' style='background:{NO_DATA_COLOUR}'>"
@@ -175,6 +194,7 @@ _CSS = """
 .lokus-swatch { display: inline-block; width: 14px; height: 12px; margin-right: 6px;
   border: 1px solid #555; vertical-align: middle; }
 .lokus-nodata { border-style: dashed; }
+path.leaflet-interactive:focus { outline: none; }
 </style>
 """
 
@@ -187,6 +207,7 @@ def build_map(
     basemap: str | None = None,
     terpilih: str | None = None,
     height: int = 560,
+    kelas: Kelas | None = None,
 ) -> folium.Map:
     """Choropleth of one desa indicator.
 
@@ -207,6 +228,9 @@ def build_map(
         ``kode_desa`` to outline as the selected desa.
     height : int, default 560
         Map height in pixels.
+    kelas : Kelas, optional
+        Class breaks to use, e.g. computed on the whole district so that a filtered view keeps
+        the same colours (:func:`class_breaks`). Default: quantiles of ``indikator``.
 
     Returns
     -------
@@ -226,7 +250,7 @@ def build_map(
     gdf = to_display(indikator)
     integer = kolom.startswith("keluarga")
     values = gdf[kolom].astype("float64").where(gdf["ada_data"].to_numpy())
-    kelas = class_breaks(values, integer=integer)
+    kelas = kelas if kelas is not None else class_breaks(values, integer=integer)
     colours = {k: kelas.colour(v) for k, v in zip(gdf["kode_desa"], values, strict=True)}
 
     props = pd.DataFrame(
@@ -248,7 +272,8 @@ def build_map(
     )
     layer_data = gpd.GeoDataFrame(props, geometry=gdf.geometry.values, crs=gdf.crs)
 
-    m = folium.Map(tiles=None, control_scale=True, height=height, zoom_snap=0.25)
+    m = folium.Map(tiles=None, control_scale=False, height=height, zoom_snap=0.25)
+    m.add_child(_MetricScale())
     if asset_base is not None:
         base = asset_base.rstrip("/")
         m.default_js = [("leaflet", f"{base}/leaflet.js")]

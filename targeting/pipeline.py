@@ -30,6 +30,7 @@ from geo.io import (
 from geo.join import DEFAULT_COAST_M, FLAG_COLUMNS, Placement, place_households
 from geo.region import Region
 from geo.sheets import RawTable, read_sheet
+from targeting.export import to_csv_bytes
 from targeting.indicators import desa_indicators, district_summary
 
 __all__ = ["DESA_COLUMNS", "Result", "run", "write_outputs"]
@@ -313,5 +314,5 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
         encoding="utf-8",
     )
     rejected = out / "rejected.csv"
-    result.ditolak.to_csv(rejected, index=False, encoding="utf-8-sig")
+    rejected.write_bytes(to_csv_bytes(result.ditolak))
     return [geojson, report, rejected]

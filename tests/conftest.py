@@ -56,10 +56,13 @@ def households(rows: list[dict[str, object]]) -> pd.DataFrame:
 def assert_accounting(result: Result) -> None:
     """Every input row is used or rejected, never both, never neither."""
     assert result.rows_in == result.rows_used + result.rows_rejected
-    used = set(result.placement.keluarga["_baris"].astype(int))
-    rejected = set(result.ditolak["baris"].astype(int))
-    assert not used & rejected
-    assert used | rejected == set(range(2, result.rows_in + 2))
+    members = result.placement.keluarga["_baris_semua"].astype(str).str.split(";")
+    used = [int(b) for row in members for b in row]
+    rejected = result.ditolak["baris"].astype(int).tolist()
+    assert len(set(used)) == len(used)
+    assert len(set(rejected)) == len(rejected)
+    assert not set(used) & set(rejected)
+    assert len(used) + len(rejected) == result.rows_in
 
 
 @pytest.fixture(scope="session")

@@ -56,7 +56,7 @@ def test_nik_problems_are_flagged_never_rejected():
             {"kode_kemdagri": "6111012001", "desil": "1", "nik": "9911010101800001"},
             {"kode_kemdagri": "6111012001", "desil": "1", "nik": "9.91101E+15"},
             {"kode_kemdagri": "6111012001", "desil": "1", "nik": "991101010180"},
-            {"kode_kemdagri": "6111012001", "desil": "1", "nik": "9911010101800001"},
+            {"kode_kemdagri": "6111012001", "desil": "2", "nik": "9911010101800001"},
             {"kode_kemdagri": "6111012001", "desil": "1", "nik": "9911010101800009"},
         ]
     )

@@ -43,7 +43,8 @@ def test_desa_without_p3ke_rows_has_no_data_not_zero(squares, keluarga, denom):
     ind = desa_indicators(keluarga, squares, denom).set_index("kode_desa")
     c = ind.loc["61.11.01.2003"]
     assert not c["ada_data"]
-    assert c["keluarga_p3ke"] == 0
+    assert pd.isna(c["keluarga_p3ke"])  # unknown, not zero
+    assert pd.isna(c["keluarga_desil_1"])
     assert np.isnan(c["persen_desil_1"])
     assert pd.isna(ind.loc["61.11.01.2004", "keluarga_total"])
 

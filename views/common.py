@@ -1,22 +1,33 @@
 """Shared Streamlit wiring: the sidebar data choice and the cached pipeline run.
 
 Caches are keyed on content (the uploaded bytes and the settings), never on the map view,
-and live in memory only: nothing personal is written to disk.
+and live in memory only: nothing personal is written to disk. The uploaded files are kept in
+this session's state so that they stay active across pages.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 
 import streamlit as st
 
 from geo.errors import LokusError
 from geo.region import DEFAULT_REGION_FILE, Region, load_region
+from geo.sheets import grids_from_bytes
 from targeting.pipeline import Result, run
 
 ASSET_DIR = "static/vendor/leaflet-1.9.3"
+UPLOAD_KEY = "_berkas_p3ke"  # (name, bytes) of the household file of this session
+DENOM_KEY = "_berkas_keluarga_desa"  # (name, bytes) of the family table of this session
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def md_escape(text: object) -> str:
+    """Escape Markdown so text from a data file shows as text (no links, images or HTML)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 @dataclass
@@ -27,6 +38,7 @@ class Data:
     key: str
     label: str
     sintetis: bool
+    penyebut_sintetis: bool
 
 
 @st.cache_resource(show_spinner=False)
@@ -35,9 +47,33 @@ def _region(path: str) -> Region:
 
 
 @st.cache_data(show_spinner="Memproses data P3KE…", max_entries=6)
-def _run(region_path: str, households: bytes | None, name: str | None, desil_scale: str) -> Result:
+def _run(
+    region_path: str,
+    households: bytes | None,
+    name: str | None,
+    denom: bytes | None,
+    denom_name: str | None,
+    desil_scale: str,
+    sheet: str | None,
+) -> Result:
     region = _region(region_path)
-    return run(region, households=households, households_name=name, desil_scale=desil_scale)
+    return run(
+        region,
+        households=households,
+        households_name=name,
+        keluarga_desa=denom,
+        keluarga_desa_name=denom_name,
+        desil_scale=desil_scale,
+        sheet=sheet,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=6)
+def _sheet_names(data: bytes, name: str) -> list[str]:
+    try:
+        return list(grids_from_bytes(data, label=name))
+    except LokusError:
+        return []
 
 
 def region_path() -> str:
@@ -51,6 +87,13 @@ def asset_base() -> str:
     return f"/{prefix}/app/{ASSET_DIR}" if prefix else f"/app/{ASSET_DIR}"
 
 
+def _keep_upload(widget_key: str, state_key: str) -> None:
+    """Copy a new upload into session state (a widget's value does not survive a page switch)."""
+    f = st.session_state.get(widget_key)
+    if f is not None:
+        st.session_state[state_key] = (f.name, f.getvalue())
+
+
 def sidebar_data() -> Data | None:
     """Draw the data choice in the sidebar and return the processed dataset.
 
@@ -59,13 +102,37 @@ def sidebar_data() -> Data | None:
     Data or None
         None when the chosen file could not be used (the error is shown).
     """
+    max_mb = st.get_option("server.maxUploadSize")
     with st.sidebar:
         st.header("Data")
-        upload = st.file_uploader(
-            "Berkas P3KE (CSV atau XLSX)",
-            type=["csv", "xlsx", "gz"],
+        st.file_uploader(
+            f"Berkas P3KE (CSV atau XLSX, paling besar {max_mb} MB)",
+            type=["csv", "xlsx", "gz", "txt"],
             key="unggah_p3ke",
+            on_change=_keep_upload,
+            args=("unggah_p3ke", UPLOAD_KEY),
             help="Tanpa berkas, Lokus memakai sampel SINTETIS bawaan (bukan data orang nyata).",
+        )
+        upload = st.session_state.get(UPLOAD_KEY)
+        sheet = None
+        if upload is not None:
+            st.caption(f"Dipakai: **{md_escape(upload[0])}**")
+            sheets = _sheet_names(upload[1], upload[0])
+            if len(sheets) > 1:
+                sheet = st.selectbox(
+                    "Lembar (sheet)", [None, *sheets], key="lembar",
+                    format_func=lambda s: "Otomatis (lembar dengan judul kolom P3KE)" if s is None else s,
+                )  # fmt: skip
+            if st.button("Kembali ke sampel SINTETIS", key="hapus_unggahan"):
+                st.session_state.pop(UPLOAD_KEY, None)
+                st.rerun()
+        st.file_uploader(
+            "Tabel seluruh keluarga per desa (opsional)",
+            type=["csv", "xlsx"],
+            key="unggah_penyebut",
+            on_change=_keep_upload,
+            args=("unggah_penyebut", DENOM_KEY),
+            help="Kolom kode_desa dan keluarga_total: penyebut persentase desil 1.",
         )
         scale = st.selectbox(
             "Skala desil",
@@ -77,27 +144,51 @@ def sidebar_data() -> Data | None:
             }.get,
             key="skala_desil",
         )
-    if upload is None:
-        data, name, label, sintetis = None, None, "sampel SINTETIS bawaan", True
-    else:
-        data, name, label, sintetis = upload.getvalue(), upload.name, upload.name, False
+    data, name = (upload[1], upload[0]) if upload else (None, None)
+    denom = st.session_state.get(DENOM_KEY)
     try:
-        result = _run(region_path(), data, name, scale)
+        result = _run(
+            region_path(), data, name, denom[1] if denom else None,
+            denom[0] if denom else None, scale, sheet,
+        )  # fmt: skip
     except LokusError as err:
-        st.error(f"Berkas tidak dapat dipakai.\n\n{err}")
+        st.error("Berkas tidak dapat dipakai.\n\n" + md_escape(err))
         return None
-    digest = hashlib.sha256(data or b"").hexdigest()[:16]
-    return Data(result=result, key=f"{digest}:{scale}", label=label, sintetis=sintetis)
+    digest = hashlib.sha256((data or b"") + b"|" + (denom[1] if denom else b"")).hexdigest()[:16]
+    sumber = result.masukan.get("keluarga_desa", {}).get("sumber", [])
+    return Data(
+        result=result,
+        key=f"{digest}:{scale}:{sheet}",
+        label=name or "sampel SINTETIS bawaan",
+        sintetis=upload is None,
+        penyebut_sintetis=any("SINTETIS" in s for s in sumber),
+    )
 
 
 def data_banner(d: Data) -> None:
-    """One line naming the data in use, with a warning for the synthetic sample."""
+    """Name the data in use; warn about synthetic data and unusable denominators."""
     region = d.result.region
     if d.sintetis:
         st.info(
             f"{region.nama}: batas desa asli; data keluarga adalah **sampel SINTETIS** "
             "(bukan orang nyata). Unggah berkas P3KE di samping untuk data sebenarnya.",
-            icon="ℹ️",
+            icon=":material/info:",
         )
     else:
-        st.caption(f"{region.nama} · berkas: {d.label}")
+        st.caption(f"{md_escape(region.nama)} · berkas: {md_escape(d.label)}")
+        if d.penyebut_sintetis:
+            st.warning(
+                "Penyebut persentase (seluruh keluarga per desa) masih tabel **SINTETIS** "
+                "bawaan. Unggah tabel keluarga per desa yang asli di samping agar persentase "
+                "desil 1 bermakna.",
+                icon=":material/warning:",
+            )
+    bad = d.result.indikator[d.result.indikator["penyebut_tidak_cukup"]]
+    if len(bad):
+        st.warning(
+            f"{len(bad)} desa memiliki keluarga P3KE lebih banyak daripada seluruh keluarganya "
+            "menurut tabel penyebut; persentasenya tidak dihitung: "
+            + ", ".join(md_escape(x) for x in bad["desa"].head(8))
+            + ("…" if len(bad) > 8 else ""),
+            icon=":material/warning:",
+        )

@@ -6,33 +6,61 @@ import pandas as pd
 import streamlit as st
 
 from geo.join import FLAG_COLUMNS
+from targeting.export import to_csv_bytes
 from targeting.format import angka
-from views.common import data_banner, sidebar_data
+from views.common import data_banner, md_escape, sidebar_data
 
-d = sidebar_data()
 st.title("Laporan impor")
+d = sidebar_data()
 if d is None:
     st.stop()
 data_banner(d)
 r = d.result
-cols = st.columns(3)
+h = r.masukan["keluarga_p3ke"]
+cols = st.columns(4)
 cols[0].metric("Baris dibaca", angka(r.rows_in))
 cols[1].metric("Dipakai", angka(r.rows_used))
 cols[2].metric("Ditolak", angka(r.rows_rejected))
+cols[3].metric("Keluarga dipakai", angka(r.families_used))
 st.caption(
-    f"Skala desil: **{r.check.desil_scale.upper()}** · CRS metrik: {r.metric_crs.to_string()} · "
+    f"Lembar: **{md_escape(h['lembar'])}** · judul kolom sampai baris {h['baris_judul']} · "
+    f"skala desil: **{r.check.desil_scale.upper()}** · "
     f"keluarga dengan koordinat: {angka(int(r.placement.keluarga.geometry.notna().sum()))}"
 )
+for note in r.check.catatan:
+    st.info(md_escape(note))
 
 st.subheader("Tanda pada baris yang dipakai")
+k = r.placement.keluarga
 flags = pd.DataFrame(
     {
         "Tanda": list(FLAG_COLUMNS),
         "Arti": list(FLAG_COLUMNS.values()),
-        "Baris": [int(r.placement.keluarga[f].sum()) for f in FLAG_COLUMNS],
+        "Keluarga": [int(k[f].sum()) for f in FLAG_COLUMNS],
     }
 )
-st.dataframe(flags, hide_index=True, width="stretch")
+st.dataframe(flags[flags["Keluarga"] > 0], hide_index=True, width="stretch")
+flagged = k[k[list(FLAG_COLUMNS)].any(axis=1)]
+if len(flagged):
+    # Row numbers, codes and flags only: no name, NIK, address or coordinates leave here.
+    table = pd.DataFrame(
+        {
+            "baris": flagged["_baris"].astype(int),
+            "kode_desa": flagged["kode_desa"],
+            "kode_desa_titik": flagged["kode_desa_titik"],
+            "tanda": flagged[list(FLAG_COLUMNS)].apply(
+                lambda row: "; ".join(f for f in FLAG_COLUMNS if row[f]), axis=1
+            ),
+        }
+    )
+    with st.expander(f"Daftar {angka(len(table))} keluarga bertanda"):
+        st.dataframe(table, hide_index=True, width="stretch")
+        st.download_button(
+            "Unduh daftar bertanda (CSV)",
+            to_csv_bytes(table),
+            file_name="lokus_bertanda.csv",
+            mime="text/csv",
+        )
 
 st.subheader("Baris ditolak")
 if r.ditolak.empty:
@@ -43,12 +71,29 @@ else:
     st.dataframe(r.ditolak, hide_index=True, width="stretch")
     st.download_button(
         "Unduh baris ditolak (CSV)",
-        r.ditolak.to_csv(index=False).encode("utf-8-sig"),
+        to_csv_bytes(r.ditolak),
         file_name="lokus_ditolak.csv",
         mime="text/csv",
     )
+if len(r.placement.cocok_nama):
+    st.subheader("Desa ditentukan dari nama")
+    st.dataframe(r.placement.cocok_nama, hide_index=True, width="stretch")
+if r.placement.kode_tidak_dikenal:
+    st.warning(
+        "Kode desa di berkas yang tidak ada di batas desa wilayah: "
+        + ", ".join(md_escape(c) for c in r.placement.kode_tidak_dikenal)
+    )
+missing_denom = r.indikator[r.indikator["ada_data"] & r.indikator["keluarga_total"].isna()]
+if len(missing_denom):
+    st.warning(
+        "Desa berdata P3KE tanpa angka seluruh keluarga (persentase tidak dihitung): "
+        + ", ".join(md_escape(x) for x in missing_denom["desa"])
+    )
 if r.check.kolom_tidak_dikenal:
-    st.info("Kolom yang tidak dikenali (tetap disimpan): " + ", ".join(r.check.kolom_tidak_dikenal))
+    st.info(
+        "Kolom yang tidak dikenali (tetap disimpan): "
+        + ", ".join(md_escape(c) for c in r.check.kolom_tidak_dikenal)
+    )
 if not r.batas.diperbaiki.empty:
     st.subheader("Geometri desa yang diperbaiki")
     st.dataframe(r.batas.diperbaiki, hide_index=True, width="stretch")

@@ -7,13 +7,14 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from targeting.export import to_csv_bytes
 from targeting.format import angka, persen
 from targeting.indicators import DEPRIVASI, column_labels, district_summary
-from targeting.maps import INDIKATOR_PETA, build_map
+from targeting.maps import INDIKATOR_PETA, build_map, class_breaks
 from views.common import asset_base, data_banner, sidebar_data
 
-d = sidebar_data()
 st.title("Peta keluarga desil 1 per desa")
+d = sidebar_data()
 if d is None:
     st.stop()
 data_banner(d)
@@ -37,13 +38,23 @@ with st.sidebar:
 
 view = ind[ind["kecamatan"].isin(kec)] if kec else ind
 s = district_summary(view)
+r = d.result
+if r.rows_rejected:
+    st.caption(
+        f"{angka(r.rows_in)} baris dibaca: {angka(r.rows_used)} dipakai, "
+        f"**{angka(r.rows_rejected)} ditolak** (lihat halaman Laporan impor)."
+    )
 cols = st.columns(5)
 cols[0].metric(
     "Desa",
     f"{angka(s['desa_dengan_data'])} / {angka(s['desa'])}",
     help="desa dengan data P3KE / semua desa",
 )
-cols[1].metric("Seluruh keluarga", angka(s["keluarga_total"]))
+cols[1].metric(
+    "Seluruh keluarga",
+    angka(s["keluarga_total"]),
+    help="di desa yang persentasenya dapat dihitung; penyebut persentase di samping",
+)
 cols[2].metric("Keluarga P3KE", angka(s["keluarga_p3ke"]))
 cols[3].metric("Keluarga desil 1", angka(s["keluarga_desil_1"]))
 cols[4].metric("Desil 1 per 100 keluarga", persen(s["persen_desil_1"]))
@@ -53,8 +64,16 @@ left, right = st.columns([3, 2], gap="medium")
 with left:
     # Built fresh each run (about 50 ms): a folium.Map must not be re-rendered, so it is never
     # cached. The analysis behind it is cached on the data; panning and zooming do not rerun.
+    # Colour classes come from the whole district, so a filtered view keeps its colours.
+    kelas = class_breaks(
+        ind[kolom].astype("float64").where(ind["ada_data"]), integer=kolom.startswith("keluarga")
+    )
     m = build_map(
-        view, kolom=kolom, asset_base=asset_base(), basemap="OpenStreetMap" if basemap else None
+        view,
+        kolom=kolom,
+        asset_base=asset_base(),
+        basemap="OpenStreetMap" if basemap else None,
+        kelas=kelas,
     )
     terpilih = st.session_state.get("desa_terpilih")
     group = folium.FeatureGroup(name="Desa terpilih")
@@ -142,9 +161,17 @@ styler = table.style.format(
     }
 )
 st.dataframe(styler, hide_index=True, width="stretch")
-st.download_button(
-    "Unduh angka per desa (CSV)",
-    view.drop(columns=["geometry"]).to_csv(index=False).encode("utf-8-sig"),
+export = view.drop(columns=["geometry"]).round(2)
+c1, c2 = st.columns(2)
+c1.download_button(
+    "Unduh angka per desa (CSV, pemisah koma)",
+    to_csv_bytes(export),
     file_name="lokus_desa.csv",
+    mime="text/csv",
+)
+c2.download_button(
+    "Unduh angka per desa (CSV untuk Excel Indonesia, pemisah ;)",
+    to_csv_bytes(export, sep=";"),
+    file_name="lokus_desa_titikkoma.csv",
     mime="text/csv",
 )

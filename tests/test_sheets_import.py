@@ -1,0 +1,174 @@
+"""Real-world layouts and faults: each fixture is built in code and its outcome asserted."""
+
+import io
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook
+
+from geo.errors import InputSchemaError
+from geo.region import default_region
+from geo.sheets import read_sheet
+from targeting.pipeline import run
+from tests.conftest import assert_accounting
+
+
+def _raw_p3ke_workbook() -> bytes:
+    """A ministry-style sheet: title block, two-row merged header, merged desa cells,
+    a header repeated at a page break, a JUMLAH row, a NIK stored as a number."""
+    wb = Workbook()
+    cover = wb.active
+    cover.title = "Keterangan"
+    cover["A1"] = "Data ini rahasia"
+    ws = wb.create_sheet("Data P3KE")
+    ws["A1"] = "DATA KELUARGA P3KE"
+    ws["A2"] = "KABUPATEN KAYONG UTARA"
+    ws["A3"] = "Tahun 2023"
+    header_top = [
+        "No",
+        "Kecamatan",
+        "Desa/Kelurahan",
+        "Kode Kemendagri",
+        "Desil Kesejahteraan",
+        "NIK",
+        "Kepala Keluarga",
+        "Penerima",
+        None,
+    ]
+    header_bottom = [None, None, None, None, None, None, None, "PKH", "BPNT"]
+    for c, v in enumerate(header_top, start=1):
+        ws.cell(row=12, column=c, value=v)
+    for c, v in enumerate(header_bottom, start=1):
+        ws.cell(row=13, column=c, value=v)
+    for col in "ABCDEFG":  # single-level columns are merged over both header rows
+        ws.merge_cells(f"{col}12:{col}13")
+    ws.merge_cells("H12:I12")  # "Penerima" spans PKH and BPNT
+    data = [
+        [1, "Sukadana", "Sutera", "6111012001", 1, "9911010101800001", "A", "Ya", "Tidak"],
+        [2, None, None, "6111012001", 2, 9911010101800002, "B", "Tidak", "Ya"],
+        [3, None, None, "6111012001", 1, "9911010101800003", "C", "Ya", "Ya"],
+    ]
+    for r, row in enumerate(data, start=14):
+        for c, v in enumerate(row, start=1):
+            ws.cell(row=r, column=c, value=v)
+    ws.merge_cells("B14:B16")
+    ws.merge_cells("C14:C16")
+    for c, v in enumerate(header_top, start=1):  # header repeated after a page break
+        ws.cell(row=17, column=c, value=v)
+    ws.cell(row=18, column=1, value=4)
+    ws.cell(row=18, column=2, value="Pulau Maya")
+    ws.cell(row=18, column=3, value="Dusun Kecil")
+    ws.cell(row=18, column=4, value=None)  # code missing: found by name
+    ws.cell(row=18, column=5, value=1)
+    ws.cell(row=19, column=1, value="JUMLAH")
+    ws.cell(row=19, column=5, value=5)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_raw_excel_layout_is_read_as_laid_out():
+    table = read_sheet(_raw_p3ke_workbook(), label="p3ke.xlsx")
+    assert table.sheet == "Data P3KE"  # the sheet with the recognised header
+    assert table.sheets == ["Keterangan", "Data P3KE"]
+    assert table.header_row == 13
+    f = table.frame
+    assert {
+        "kode_kemendagri",
+        "desil_kesejahteraan",
+        "nik",
+        "penerima_pkh",
+        "penerima_bpnt",
+    } <= set(f.columns)
+    assert f["_baris"].tolist() == [14, 15, 16, 18]
+    assert f["desa_kelurahan"].tolist()[:3] == ["Sutera"] * 3  # merged cells filled
+    assert f["kecamatan"].tolist()[:3] == ["Sukadana"] * 3
+    assert table.numeric_cells["nik"] == {15}
+    assert table.dilewati.set_index("baris")["alasan"].to_dict() == {
+        17: "judul kolom berulang",
+        19: "baris jumlah/total",
+    }
+
+
+def test_raw_excel_through_the_pipeline_accounts_for_every_row():
+    res = run(default_region(), households=_raw_p3ke_workbook(), households_name="p3ke.xlsx")
+    assert_accounting(res)
+    assert (res.rows_in, res.rows_used, res.rows_rejected) == (6, 4, 2)
+    k = res.placement.keluarga.set_index("_baris")
+    assert bool(k.loc[15, "flag_nik_angka"])
+    assert k.loc[18, "kode_desa"] == "61.11.04.2003"
+    assert bool(k.loc[18, "flag_desa_dari_nama"])
+    text = res.ditolak.to_csv()
+    assert "9911010101800002" not in text
+
+
+def test_trailing_commas_do_not_shift_columns():
+    data = b"kode_desa,desil\n6111012001,1,\n6111012001,2,\n"
+    res = run(default_region(), households=data, households_name="t.csv")
+    assert (res.rows_used, res.rows_rejected) == (2, 0)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"kode_desa,desil\n", "tidak ada baris data"),
+        (b"\x00\x01\x02\x03garbage\x00" * 50, "biner"),
+        (b"", "kosong"),
+    ],
+    ids=["header-only", "binary", "empty"],
+)
+def test_unusable_files_say_why(data, message):
+    with pytest.raises(InputSchemaError, match=message):
+        run(default_region(), households=data, households_name="x.csv")
+
+
+def test_utf16_excel_unicode_text_export():
+    data = "kode_desa\tdesil\n6111012001\t1\n".encode("utf-16")
+    res = run(default_region(), households=data, households_name="u.txt")
+    assert res.rows_used == 1
+
+
+def test_exact_duplicates_count_once_and_same_id_is_flagged():
+    data = (
+        b"id_keluarga_p3ke,kode_desa,desil\n"
+        b"K1,6111012001,1\nK1,6111012001,1\nK1,6111012001,2\nK2,6111012001,1\n"
+    )
+    res = run(default_region(), households=data, households_name="d.csv")
+    assert_accounting(res)
+    assert res.ditolak.set_index("baris").loc[3, "alasan"] == "baris ganda persis dari baris 2"
+    k = res.placement.keluarga.set_index("_baris")
+    assert k["flag_id_keluarga_ganda"].to_dict() == {2: True, 4: True, 5: False}
+
+
+def test_one_typo_does_not_switch_the_desil_scale():
+    rows = "".join(f"K{i},6111012001,1\n" for i in range(30)) + "K99,6111012001,5\n"
+    data = ("id_keluarga,kode_desa,desil\n" + rows).encode()
+    res = run(default_region(), households=data, households_name="t.csv")
+    assert res.check.desil_scale == "p3ke"
+    rej = res.ditolak.iloc[0]
+    assert "luar skala P3KE" in rej["alasan"]
+    assert rej["kolom"] == "desil"  # the user's column name, not Lokus's
+
+
+def test_rejected_csv_cannot_run_as_a_formula(tmp_path):
+    from targeting.pipeline import write_outputs
+
+    data = b'kode_desa,desil\n"=HYPERLINK(""http://x"",""klik"")",1\n6111012001,1\n'
+    res = run(default_region(), households=data, households_name="f.csv")
+    write_outputs(res, tmp_path)
+    text = (tmp_path / "rejected.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text
+    assert ",=HYPERLINK" not in text
+
+
+def test_denominator_smaller_than_p3ke_gives_no_share():
+    rows = "".join(f"K{i},6111012001,1\n" for i in range(5)) + "K9,6111012002,1\n"
+    hh = ("id_keluarga,kode_desa,desil\n" + rows).encode()
+    denom = b"kode_desa,keluarga_total\n6111012001,3\n6111012002,625.0\n"
+    res = run(default_region(), households=hh, households_name="h.csv", keluarga_desa=denom,
+              keluarga_desa_name="k.csv")  # fmt: skip
+    ind = res.indikator.set_index("kode_desa")
+    assert bool(ind.loc["61.11.01.2001", "penyebut_tidak_cukup"])
+    assert pd.isna(ind.loc["61.11.01.2001", "persen_desil_1"])
+    assert ind.loc["61.11.01.2002", "keluarga_total"] == 625  # "625.0" is 625, not 6250
+    assert ind.loc["61.11.01.2002", "persen_desil_1"] == pytest.approx(100 / 625)
