@@ -50,3 +50,37 @@ def test_count_indicator_and_import_report_page(at):
     assert not at.exception
     assert at.title[0].value == "Laporan impor"
     assert _metric(at, "Ditolak") == "0"
+
+
+def test_uploaded_file_stays_active_across_pages(at):
+    data = b"id_keluarga,kode_desa,desil\nK1,6111012001,1\nK2,6111012002,2\nK3,6111012002,x\n"
+    at.session_state["_berkas_p3ke"] = ("unggah.csv", data)
+    at.run()
+    assert not at.exception
+    assert _metric(at, "Keluarga desil 1") == "1"
+    assert any("SINTETIS" in w.value for w in at.warning)  # denominator still synthetic
+    at.switch_page("views/laporan.py").run()
+    assert not at.exception
+    assert _metric(at, "Baris dibaca") == "3"
+    assert _metric(at, "Ditolak") == "1"
+
+
+def test_bad_upload_shows_a_clear_error_and_the_app_recovers(at):
+    at.session_state["_berkas_p3ke"] = ("rusak.csv", b"a,b\n1,2\n")
+    at.run()
+    assert not at.exception
+    assert "rusak" in at.error[0].value
+    assert "kolom wajib tidak ditemukan" in at.error[0].value
+    at.session_state["_berkas_p3ke"] = None
+    del at.session_state["_berkas_p3ke"]
+    at.run()
+    assert not at.exception
+    assert _metric(at, "Keluarga P3KE") == "12.909"
+
+
+def test_markdown_in_file_text_is_escaped():
+    from views.common import md_escape
+
+    text = md_escape("![t](http://127.0.0.1:9/x.png) [klik](http://evil)")
+    assert "](" not in text.replace("\\](", "")
+    assert text.startswith("\\!\\[")

@@ -152,14 +152,7 @@ table = view.drop(columns=["geometry", "kode_kecamatan"])
 table = table.rename(columns=column_labels(table.columns))
 num = table.select_dtypes("number").columns
 share_cols = [c for c in num if "per 100" in c]
-styler = table.style.format(
-    {
-        c: (lambda v: persen(v))
-        if c in share_cols
-        else (lambda v: angka(None if pd.isna(v) else v))
-        for c in num
-    }
-)
+styler = table.style.format({c: (persen if c in share_cols else angka) for c in num}, na_rep="–")
 st.dataframe(styler, hide_index=True, width="stretch")
 export = view.drop(columns=["geometry"]).round(2)
 c1, c2 = st.columns(2)
