@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -59,6 +60,9 @@ def file_sha256(data: bytes) -> str:
     """
     return hashlib.sha256(data).hexdigest()
 
+
+AREA_CHANGE_PERCENT = 1.0
+"""A repaired desa whose area changed by more than this (per cent) is marked for checking."""
 
 MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
 """Largest gzip content Lokus will unpack (bytes), a guard against decompression bombs."""
@@ -115,10 +119,12 @@ class BoundaryLoad:
         One row per desa, EPSG:4326, index 0..n-1, columns ``kode_desa`` (dotted),
         ``desa``, ``kecamatan``, ``kode_kecamatan``, ``geometry`` (MultiPolygon).
     diperbaiki : pandas.DataFrame
-        Rows whose geometry was repaired: ``kode_desa``, ``desa``, ``masalah``.
+        Rows whose geometry was repaired: ``kode_desa``, ``desa``, ``masalah``,
+        ``luas_sebelum_m2``, ``luas_sesudah_m2``, ``perubahan_luas_persen`` and
+        ``perlu_diperiksa`` (area changed by more than :data:`AREA_CHANGE_PERCENT`).
     dilewati : pandas.DataFrame
-        Rows left out because their code lies outside the region prefix: ``baris``,
-        ``kode_desa``, ``alasan``.
+        Rows left out, with ``baris``, ``kode_desa``, ``alasan``: null or empty geometry,
+        or a code outside the region prefix.
     source : str
         File name.
     sha256 : str
@@ -214,9 +220,9 @@ def read_boundaries(
             f"baris {i + 1}, kolom {picked['kode_desa']}: {gdf.at[i, picked['kode_desa']]!r}: "
             f"{codes.at[i, 'alasan']}"
         )
-    empty = gdf.geometry.isna() | gdf.geometry.is_empty
-    for i in gdf.index[empty]:
-        problems.append(f"baris {i + 1}, kolom geometry: geometri kosong")
+    empty = (gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
+    if empty.all():
+        problems.append("semua baris: geometri kosong")
     dup = codes["kode_desa"].duplicated(keep=False) & codes["kode_desa"].notna()
     for i in codes.index[dup]:
         problems.append(f"baris {i + 1}: kode desa ganda {codes.at[i, 'kode_desa']}")
@@ -238,16 +244,31 @@ def read_boundaries(
     else:
         out["kecamatan"] = out["kode_kecamatan"]
 
-    dilewati = pd.DataFrame(columns=["baris", "kode_desa", "alasan"])
+    # Null or empty geometries are listed and left out; their families are then rejected
+    # as "kode desa tidak ada dalam batas desa" by geo.join.
+    dilewati = pd.DataFrame(
+        {
+            "baris": out.index[empty] + 1,
+            "kode_desa": out.loc[empty, "kode_desa"],
+            "alasan": "geometri kosong",
+        }
+    )
+    out = out[~empty]
     if code_prefix:
         prefix = normalise_kode_prefix(code_prefix)
         inside = out["kode_desa"].str.startswith(prefix + ".")
-        dilewati = pd.DataFrame(
-            {
-                "baris": out.index[~inside] + 1,
-                "kode_desa": out.loc[~inside, "kode_desa"],
-                "alasan": f"di luar wilayah {prefix}",
-            }
+        dilewati = pd.concat(
+            [
+                dilewati,
+                pd.DataFrame(
+                    {
+                        "baris": out.index[~inside] + 1,
+                        "kode_desa": out.loc[~inside, "kode_desa"],
+                        "alasan": f"di luar wilayah {prefix}",
+                    }
+                ),
+            ],
+            ignore_index=True,
         )
         out = out[inside]
         if out.empty:
@@ -263,6 +284,19 @@ def read_boundaries(
         }
     )
     geoms = shapely.make_valid(out.geometry.values)
+    if len(diperbaiki):
+        metric = out.estimate_utm_crs()
+        before = out.geometry[~valid].to_crs(metric).area.to_numpy()
+        fixed = gpd.GeoSeries(
+            [_polygonal(g) for g in geoms[~valid.to_numpy()]], crs=out.crs
+        ).to_crs(metric)
+        after = fixed.area.to_numpy()
+        diperbaiki["luas_sebelum_m2"] = before.round(1)
+        diperbaiki["luas_sesudah_m2"] = after.round(1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            change = np.where(before > 0, (after - before) / before * 100, np.nan)
+        diperbaiki["perubahan_luas_persen"] = np.round(change, 3)
+        diperbaiki["perlu_diperiksa"] = ~(np.abs(change) <= AREA_CHANGE_PERCENT)
     out = out.set_geometry(
         gpd.GeoSeries([_polygonal(g) for g in geoms], crs=out.crs, index=out.index)
     )

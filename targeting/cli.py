@@ -31,6 +31,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--desil-scale", choices=["auto", "p3ke", "dtsen"], default="auto",
                      help="skala desil: p3ke 1-4, dtsen 1-10 (bawaan: deteksi otomatis)")  # fmt: skip
+    run.add_argument("--sheet", help="lembar XLSX yang dibaca (bawaan: lembar dengan judul kolom P3KE)")
+    run.add_argument("--jarak-pantai-m", type=float, default=500.0,
+                     help="titik di laut sejauh ini (meter) dari desanya ditandai lepas pantai, "
+                          "bukan di luar wilayah (bawaan: 500)")  # fmt: skip
     synth = sub.add_parser("sintetis", help="bangun ulang data sampel SINTETIS (deterministik)")
     synth.add_argument("--out", type=Path, default=DEFAULT_REGION_FILE.parent)
     synth.add_argument("--seed", type=int, default=None)
@@ -70,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
             boundaries=args.boundaries,
             keluarga_desa=args.keluarga_desa,
             desil_scale=args.desil_scale,
+            sheet=args.sheet,
+            jarak_pantai_m=args.jarak_pantai_m,
         )
         paths = write_outputs(result, args.out)
     except (LokusError, OSError) as err:

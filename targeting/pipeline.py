@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyproj
 
@@ -146,7 +147,7 @@ class Result:
             "batas_desa": {
                 "desa": len(self.batas.desa),
                 "geometri_diperbaiki": self.batas.diperbaiki.to_dict(orient="records"),
-                "dilewati_di_luar_wilayah": len(self.batas.dilewati),
+                "dilewati": self.batas.dilewati.to_dict(orient="records"),
             },
             "ringkasan": district_summary(self.indikator),
         }
@@ -310,9 +311,29 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
     desa.to_file(geojson, driver="GeoJSON", engine="pyogrio")
     report = out / "report.json"
     report.write_text(
-        json.dumps(result.report(), indent=2, ensure_ascii=False, default=str) + "\n",
+        json.dumps(_jsonable(result.report()), indent=2, ensure_ascii=False, allow_nan=False)
+        + "\n",
         encoding="utf-8",
     )
     rejected = out / "rejected.csv"
     rejected.write_bytes(to_csv_bytes(result.ditolak))
     return [geojson, report, rejected]
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON values: NaN and NA become null, numpy scalars become Python numbers."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, str):
+        return value
+    return str(value)

@@ -57,6 +57,23 @@ def test_missing_crs_is_refused(squares, tmp_path):
     assert read_boundaries(path).desa.crs.to_epsg() == 4326  # GeoJSON is EPSG:4326 by RFC 7946
 
 
+def test_empty_geometry_is_listed_and_area_change_reported(squares):
+    gdf = squares.copy()
+    gdf.loc[4, "geometry"] = None
+    # A bowtie whose repair keeps both triangles: valid area differs from the signed area.
+    gdf.loc[0, "geometry"] = Polygon(
+        [(109.0, -1.0), (109.02, -1.01), (109.02, -1.0), (109.0, -1.01)]
+    )
+    load = read_boundaries(_geojson_bytes(gdf), name="b.geojson")
+    assert load.dilewati.to_dict(orient="records") == [
+        {"baris": 5, "kode_desa": "61.11.02.2001", "alasan": "geometri kosong"}
+    ]
+    assert len(load.desa) == 4
+    rep = load.diperbaiki.iloc[0]
+    assert rep["luas_sesudah_m2"] > 0
+    assert bool(rep["perlu_diperiksa"])
+
+
 def test_bad_rows_are_all_listed_at_once(squares):
     gdf = squares.copy()
     gdf.loc[1, "kode_desa"] = "61.11.01.20X2"
