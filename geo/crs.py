@@ -44,7 +44,12 @@ def require_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries, *, source: str) -> pyproj
             "Perbaikan: simpan ulang berkas dengan CRS (mis. EPSG:4326) atau set dengan "
             "gdf.set_crs(...) bila CRS aslinya diketahui."
         )
-        raise CRSError(msg)
+        en = (
+            f"{source}: the layer has no coordinate reference system (CRS). Lokus never "
+            "guesses a CRS. Fix: save the file again with its CRS (e.g. EPSG:4326), or set it "
+            "with gdf.set_crs(...) if the original CRS is known."
+        )
+        raise CRSError(msg, en=en)
     return pyproj.CRS.from_user_input(gdf.crs)
 
 
@@ -81,13 +86,18 @@ def choose_metric_crs(
                 f"CRS metrik wilayah harus terproyeksi dalam meter, diterima {crs.to_string()} "
                 f"(satuan {unit or 'tidak diketahui'}). Contoh: EPSG:32749 (UTM 49S)."
             )
-            raise CRSError(msg)
+            en = (
+                f"the region's metric CRS must be projected in metres, got {crs.to_string()} "
+                f"(unit {unit or 'unknown'}). Example: EPSG:32749 (UTM 49S)."
+            )
+            raise CRSError(msg, en=en)
         return crs
     try:
         crs = gdf.estimate_utm_crs()
     except RuntimeError as err:  # pyproj finds no zone
         msg = f"zona UTM tidak dapat ditentukan dari data: {err}. Setel metric_crs di wilayah."
-        raise CRSError(msg) from err
+        en = f"no UTM zone could be estimated from the data: {err}. Set metric_crs in the region."
+        raise CRSError(msg, en=en) from err
     return pyproj.CRS.from_user_input(crs)
 
 

@@ -11,7 +11,20 @@ __all__ = ["CRSError", "InputSchemaError", "LokusError", "RegionError"]
 
 
 class LokusError(Exception):
-    """Base class of every error Lokus raises on purpose."""
+    """Base class of every error Lokus raises on purpose.
+
+    Parameters
+    ----------
+    message : str
+        The message in Bahasa Indonesia (``str(err)``), shown in the app.
+    en : str, optional
+        The same message in English (``err.en``), written by the CLI to its log. Defaults to
+        ``message``.
+    """
+
+    def __init__(self, message: str, *, en: str | None = None) -> None:
+        super().__init__(message)
+        self.en = en or message
 
 
 class InputSchemaError(LokusError, ValueError):

@@ -213,11 +213,16 @@ def validate_households(
             f"{source}: kolom wajib tidak ditemukan: {', '.join(missing)}. "
             f"Kolom yang ada: {found or '(tidak ada)'}. Ejaan yang diterima: {accepted}."
         )
-        raise InputSchemaError(msg)
+        missing_en = [m.replace("(atau ", "(or ") for m in missing]
+        en = (
+            f"{source}: required columns not found: {', '.join(missing_en)}. "
+            f"Columns present: {found or '(none)'}. Accepted spellings: {accepted}."
+        )
+        raise InputSchemaError(msg, en=en)
     rows_in = len(df)
     if rows_in == 0:
         msg = f"{source}: tidak ada baris data di bawah baris judul kolom"
-        raise InputSchemaError(msg)
+        raise InputSchemaError(msg, en=f"{source}: no data rows below the header row")
     numeric_cells = numeric_cells or {}
     original = {c: _original(raw, c) for c in df.columns}
     reasons: dict[int, list[tuple[str, object, str]]] = {}

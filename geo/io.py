@@ -98,10 +98,11 @@ def read_bytes(src: Source) -> bytes:
             data = gzip.GzipFile(fileobj=io.BytesIO(data)).read(MAX_UNCOMPRESSED_BYTES + 1)
         except (OSError, EOFError) as err:
             msg = f"berkas gzip rusak atau terpotong: {err}"
-            raise InputSchemaError(msg) from err
+            raise InputSchemaError(msg, en=f"corrupt or truncated gzip file: {err}") from err
         if len(data) > MAX_UNCOMPRESSED_BYTES:
             msg = f"isi gzip melebihi {MAX_UNCOMPRESSED_BYTES} byte setelah dibuka"
-            raise InputSchemaError(msg)
+            en = f"gzip content exceeds {MAX_UNCOMPRESSED_BYTES} bytes once unpacked"
+            raise InputSchemaError(msg, en=en)
     return data
 
 
@@ -201,7 +202,8 @@ def read_boundaries(
             gdf = gpd.read_file(src if is_path else io.BytesIO(data))
     except Exception as err:  # pyogrio raises several types for unreadable files
         msg = f"{label}: berkas batas desa tidak dapat dibaca ({type(err).__name__}: {err})"
-        raise InputSchemaError(msg) from err
+        en = f"{label}: the boundary file cannot be read ({type(err).__name__}: {err})"
+        raise InputSchemaError(msg, en=en) from err
     require_crs(gdf, source=label)
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     picked = {key: _pick(cols, aliases) for key, aliases in _BOUNDARY_ALIASES.items()}
@@ -212,23 +214,33 @@ def read_boundaries(
             f"Kolom yang ada: {', '.join(map(str, cols))}. "
             f"Nama yang diterima untuk kode: {', '.join(_BOUNDARY_ALIASES['kode_desa'])}."
         )
-        raise InputSchemaError(msg)
+        en = (
+            f"{label}: required columns not found: {', '.join(missing)}. "
+            f"Columns present: {', '.join(map(str, cols))}. "
+            f"Accepted names for the code: {', '.join(_BOUNDARY_ALIASES['kode_desa'])}."
+        )
+        raise InputSchemaError(msg, en=en)
     codes = normalise_kode_desa(gdf[picked["kode_desa"]])
     problems: list[str] = []
+    problems_en: list[str] = []
     for i in codes.index[codes["kode_desa"].isna()]:
+        value = gdf.at[i, picked["kode_desa"]]
         problems.append(
-            f"baris {i + 1}, kolom {picked['kode_desa']}: {gdf.at[i, picked['kode_desa']]!r}: "
-            f"{codes.at[i, 'alasan']}"
+            f"baris {i + 1}, kolom {picked['kode_desa']}: {value!r}: {codes.at[i, 'alasan']}"
         )
+        problems_en.append(f"row {i + 1}, column {picked['kode_desa']}: {value!r}: unreadable code")
     empty = (gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
     if empty.all():
         problems.append("semua baris: geometri kosong")
+        problems_en.append("all rows: empty geometry")
     dup = codes["kode_desa"].duplicated(keep=False) & codes["kode_desa"].notna()
     for i in codes.index[dup]:
         problems.append(f"baris {i + 1}: kode desa ganda {codes.at[i, 'kode_desa']}")
+        problems_en.append(f"row {i + 1}: duplicate desa code {codes.at[i, 'kode_desa']}")
     if problems:
         msg = f"{label}: {len(problems)} masalah pada batas desa:\n- " + "\n- ".join(problems)
-        raise InputSchemaError(msg)
+        en = f"{label}: {len(problems)} problems in the boundaries:\n- " + "\n- ".join(problems_en)
+        raise InputSchemaError(msg, en=en)
 
     out = gpd.GeoDataFrame(
         {
@@ -273,7 +285,7 @@ def read_boundaries(
         out = out[inside]
         if out.empty:
             msg = f"{label}: tidak ada desa dengan kode berawalan {prefix}"
-            raise InputSchemaError(msg)
+            raise InputSchemaError(msg, en=f"{label}: no desa with a code starting {prefix}")
 
     valid = out.geometry.is_valid
     diperbaiki = pd.DataFrame(
@@ -371,19 +383,30 @@ def read_keluarga_desa(src: Source, *, name: str | None = None) -> pd.DataFrame:
     missing = [c for c in ("kode_desa", "keluarga_total") if c not in df.columns]
     if missing:
         msg = f"{label}: kolom wajib tidak ditemukan: {', '.join(missing)}"
-        raise InputSchemaError(msg)
+        raise InputSchemaError(msg, en=f"{label}: required columns not found: {', '.join(missing)}")
     codes = normalise_kode_desa(df["kode_desa"])
     text = df["keluarga_total"].astype("string").str.strip().str.replace(" ", "", regex=False)
     # "1.234" and "12.345.678" are Indonesian thousands; "625.0" or "625,0" is a plain number.
     thousands = text.str.fullmatch(r"\d{1,3}([.,]\d{3})+").fillna(False)
     plain = text.where(~thousands, text.str.replace(r"[.,]", "", regex=True))
     total = pd.to_numeric(plain.str.replace(",", ".", regex=False), errors="coerce")
+    problems_en = [
+        f"row {b}, column kode_desa: {v!r}: unreadable code"
+        for b, v, a in zip(df[ROW_COL], df["kode_desa"], codes["alasan"], strict=True)
+        if pd.notna(a)
+    ]
     problems = [
         f"baris {b}, kolom kode_desa: {v!r}: {a}"
         for b, v, a in zip(df[ROW_COL], df["kode_desa"], codes["alasan"], strict=True)
         if pd.notna(a)
     ]
     bad_total = total.isna() | (total < 0) | (total % 1 != 0)
+    problems_en += [
+        f"row {b}, column keluarga_total: {v!r}: must be a whole number >= 0"
+        for b, v in zip(
+            df.loc[bad_total, ROW_COL], df.loc[bad_total, "keluarga_total"], strict=True
+        )
+    ]
     problems += [
         f"baris {b}, kolom keluarga_total: {v!r}: harus bilangan bulat >= 0"
         for b, v in zip(
@@ -391,13 +414,18 @@ def read_keluarga_desa(src: Source, *, name: str | None = None) -> pd.DataFrame:
         )
     ]
     dup = codes["kode_desa"].duplicated(keep=False) & codes["kode_desa"].notna()
+    problems_en += [
+        f"row {b}: duplicate desa code {k}"
+        for b, k in zip(df.loc[dup, ROW_COL], codes.loc[dup, "kode_desa"], strict=True)
+    ]
     problems += [
         f"baris {b}: kode desa ganda {k}"
         for b, k in zip(df.loc[dup, ROW_COL], codes.loc[dup, "kode_desa"], strict=True)
     ]
     if problems:
         msg = f"{label}: {len(problems)} masalah:\n- " + "\n- ".join(problems)
-        raise InputSchemaError(msg)
+        en = f"{label}: {len(problems)} problems:\n- " + "\n- ".join(problems_en)
+        raise InputSchemaError(msg, en=en)
     sumber = df["sumber"] if "sumber" in df.columns else pd.Series(pd.NA, index=df.index)
     return pd.DataFrame(
         {

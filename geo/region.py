@@ -64,11 +64,11 @@ def _path(
         return None
     if not isinstance(value, str):
         msg = f"{source}: [region] {key} harus berupa teks (path berkas), diterima {value!r}"
-        raise RegionError(msg)
+        raise RegionError(msg, en=f"{source}: [region] {key} must be a file path, got {value!r}")
     path = (base / value).resolve()
     if must_exist and not path.exists():
         msg = f"{source}: [region] {key} menunjuk berkas yang tidak ada: {path}"
-        raise RegionError(msg)
+        raise RegionError(msg, en=f"{source}: [region] {key} names a missing file: {path}")
     return path
 
 
@@ -99,25 +99,25 @@ def load_region(path: str | os.PathLike[str], *, check_files: bool = True) -> Re
     source = Path(path)
     if not source.is_file():
         msg = f"berkas wilayah tidak ditemukan: {source}"
-        raise RegionError(msg)
+        raise RegionError(msg, en=f"region file not found: {source}")
     try:
         data = tomllib.loads(source.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         msg = f"{source}: bukan TOML yang sah: {err}"
-        raise RegionError(msg) from err
+        raise RegionError(msg, en=f"{source}: not valid TOML: {err}") from err
     table = data.get("region")
     if not isinstance(table, dict):
         msg = f"{source}: tabel [region] tidak ada"
-        raise RegionError(msg)
+        raise RegionError(msg, en=f"{source}: no [region] table")
     missing = [k for k in ("nama", "kode", "batas_desa") if not table.get(k)]
     if missing:
         msg = f"{source}: [region] tidak memiliki kunci wajib: {', '.join(missing)}"
-        raise RegionError(msg)
+        raise RegionError(msg, en=f"{source}: [region] lacks required keys: {', '.join(missing)}")
     try:
         kode = normalise_kode_prefix(str(table["kode"]))
     except ValueError as err:
         msg = f"{source}: [region] kode: {err}"
-        raise RegionError(msg) from err
+        raise RegionError(msg, en=f"{source}: [region] kode must be 2, 4 or 6 digits") from err
     base = source.resolve().parent
     batas = _path(base, table["batas_desa"], "batas_desa", source)
     assert batas is not None

@@ -129,7 +129,8 @@ def grids_from_bytes(data: bytes, *, label: str) -> dict[str, Grid]:
         raise
     except Exception as err:
         msg = f"{label}: tabel tidak dapat dibaca ({type(err).__name__}: {err})"
-        raise InputSchemaError(msg) from err
+        en = f"{label}: the table cannot be read ({type(err).__name__}: {err})"
+        raise InputSchemaError(msg, en=en) from err
 
 
 def _excel_grids(data: bytes) -> dict[str, Grid]:
@@ -170,7 +171,7 @@ def _csv_grid(data: bytes) -> Grid:
     control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
     if "\x00" in sample or control > len(sample) / 20:
         msg = "bukan berkas teks CSV atau XLSX yang dapat dibaca (berisi data biner)"
-        raise InputSchemaError(msg)
+        raise InputSchemaError(msg, en="not a readable CSV or XLSX file (binary content)")
     sample = text[:20000]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
@@ -248,12 +249,13 @@ def read_sheet(data: bytes, *, label: str, sheet: str | None = None) -> RawTable
         if str(err).startswith(label):
             raise
         msg = f"{label}: {err}"
-        raise InputSchemaError(msg) from err
+        raise InputSchemaError(msg, en=f"{label}: {err.en}") from err
     names = list(grids)
     if sheet is not None:
         if sheet not in grids:
             msg = f"{label}: lembar {sheet!r} tidak ada; lembar yang ada: {', '.join(names)}"
-            raise InputSchemaError(msg)
+            en = f"{label}: no sheet {sheet!r}; sheets: {', '.join(names)}"
+            raise InputSchemaError(msg, en=en)
         chosen = sheet
     else:
         chosen = names[0]
@@ -266,7 +268,7 @@ def read_sheet(data: bytes, *, label: str, sheet: str | None = None) -> RawTable
     rows = grid.rows
     if not rows or all(_is_blank(r) for r in rows):
         msg = f"{label}: lembar {chosen!r} kosong"
-        raise InputSchemaError(msg)
+        raise InputSchemaError(msg, en=f"{label}: sheet {chosen!r} is empty")
     width = max(len(r) for r in rows)
     rows = [r + [None] * (width - len(r)) for r in rows]
 

@@ -31,7 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--desil-scale", choices=["auto", "p3ke", "dtsen"], default="auto",
                      help="skala desil: p3ke 1-4, dtsen 1-10 (bawaan: deteksi otomatis)")  # fmt: skip
-    run.add_argument("--sheet", help="lembar XLSX yang dibaca (bawaan: lembar dengan judul kolom P3KE)")
+    run.add_argument(
+        "--sheet", help="lembar XLSX yang dibaca (bawaan: lembar dengan judul kolom P3KE)"
+    )
     run.add_argument("--jarak-pantai-m", type=float, default=500.0,
                      help="titik di laut sejauh ini (meter) dari desanya ditandai lepas pantai, "
                           "bukan di luar wilayah (bawaan: 500)")  # fmt: skip
@@ -78,12 +80,16 @@ def main(argv: list[str] | None = None) -> int:
             jarak_pantai_m=args.jarak_pantai_m,
         )
         paths = write_outputs(result, args.out)
-    except (LokusError, OSError) as err:
-        print(f"galat: {err}", file=sys.stderr)
+    except LokusError as err:
+        # The CLI log is in English (the app shows the same errors in Bahasa Indonesia).
+        print(f"error: {err.en}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"error: {err}", file=sys.stderr)
         return 2
     print(
-        f"{result.rows_in} baris dibaca: {result.rows_used} dipakai, "
-        f"{result.rows_rejected} ditolak. Skala desil: {result.check.desil_scale.upper()}."
+        f"{result.rows_in} rows read: {result.rows_used} used, {result.rows_rejected} rejected "
+        f"(reasons in rejected.csv). Desil scale: {result.check.desil_scale.upper()}."
     )
     for path in paths:
         print(path)

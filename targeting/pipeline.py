@@ -216,7 +216,8 @@ def run(
     households = households if households is not None else region.keluarga_p3ke
     if households is None:
         msg = f"wilayah {region.nama} tidak memiliki berkas P3KE bawaan; berikan --households"
-        raise RegionError(msg)
+        en = f"region {region.nama} has no default P3KE file; pass --households"
+        raise RegionError(msg, en=en)
     boundaries = boundaries if boundaries is not None else region.batas_desa
     keluarga_desa = keluarga_desa if keluarga_desa is not None else region.keluarga_desa
 

@@ -71,7 +71,9 @@ def test_cli_input_error_exits_2_with_the_file_named(tmp_path, capsys):
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n")
     assert main(["run", "--households", str(bad), "--out", str(tmp_path / "o")]) == 2
-    assert "bad.csv: kolom wajib tidak ditemukan" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "bad.csv: required columns not found" in err  # English in the CLI log
+    assert "Traceback" not in err
 
 
 def test_python_dash_m_entry_point(tmp_path):
@@ -80,7 +82,7 @@ def test_python_dash_m_entry_point(tmp_path):
         cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    assert "dipakai" in proc.stdout
+    assert "rows read" in proc.stdout
     assert (tmp_path / "desa.geojson").is_file()
 
 
@@ -88,3 +90,14 @@ def test_run_refuses_boundaries_without_region_desa(tmp_path, squares):
     other = squares.assign(kode_desa=squares["kode_desa"].str.replace("61.11", "62.01"))
     with pytest.raises(InputSchemaError, match=r"berawalan 61\.11"):
         run(default_region(), boundaries=other.to_json().encode(), boundaries_name="o.geojson")
+
+
+def test_app_message_is_indonesian_and_cli_message_english(tmp_path):
+    from geo.errors import LokusError
+
+    bad = tmp_path / "b.csv"
+    bad.write_text("a\n1\n")
+    with pytest.raises(LokusError) as info:
+        run(default_region(), households=bad)
+    assert "kolom wajib tidak ditemukan" in str(info.value)
+    assert "required columns not found" in info.value.en
