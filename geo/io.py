@@ -147,6 +147,18 @@ def _pick(columns: list[str], aliases: tuple[str, ...]) -> str | None:
     return None
 
 
+def _looks_mojibake(text: str) -> bool:
+    """Tell whether UTF-8 bytes were decoded as Latin-1/cp1252 (``'DÃ©sa'`` for ``'Désa'``)."""
+    if not any(ch in text for ch in "ÃÂâ"):
+        return False
+    for codec in ("cp1252", "latin-1"):
+        try:
+            return text.encode(codec).decode("utf-8") != text
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+    return False
+
+
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     """Keep the polygon parts of a (repaired) geometry as one MultiPolygon."""
     if geom is None or geom.is_empty:
@@ -250,6 +262,19 @@ def read_boundaries(
         geometry=gdf.geometry.values,
         crs=gdf.crs,
     )
+    garbled = [n for n in out["desa"] if _looks_mojibake(n)]
+    if garbled:
+        msg = (
+            f"{label}: nama desa tampak salah baca karakter (mis. {garbled[0]!r}): berkas UTF-8 "
+            "dibaca sebagai Latin-1. Perbaikan: tambahkan berkas .cpg berisi 'UTF-8' di samping "
+            ".shp, atau simpan ulang sebagai GeoPackage."
+        )
+        en = (
+            f"{label}: desa names look garbled (e.g. {garbled[0]!r}): a UTF-8 file read as "
+            "Latin-1. Fix: add a .cpg file containing 'UTF-8' next to the .shp, or save it as "
+            "GeoPackage."
+        )
+        raise InputSchemaError(msg, en=en)
     out["kode_kecamatan"] = out["kode_desa"].str.slice(0, 8)
     if picked["kecamatan"] is not None:
         out["kecamatan"] = gdf[picked["kecamatan"]].astype(str).str.strip().values

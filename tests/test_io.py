@@ -142,3 +142,21 @@ def test_keluarga_desa_validation():
     assert "baris 2, kolom keluarga_total" in str(info.value)
     assert "baris 3, kolom keluarga_total" in str(info.value)
     assert "kode desa ganda" in str(info.value)
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "UTF-8"], ids=["cp1252-cpg", "utf8-cpg"])
+def test_shapefile_attribute_encodings_decode(squares, tmp_path, encoding):
+    gdf = squares.copy()
+    gdf.loc[0, "desa"] = "Désa Sungai Ôrang"
+    gdf.to_file(tmp_path / "d.shp", encoding=encoding)
+    assert (tmp_path / "d.cpg").exists()
+    assert read_boundaries(tmp_path / "d.shp").desa.at[0, "desa"] == "Désa Sungai Ôrang"
+
+
+def test_utf8_shapefile_read_as_latin1_fails_loudly(squares, tmp_path):
+    gdf = squares.copy()
+    gdf.loc[0, "desa"] = "Désa"
+    gdf.to_file(tmp_path / "d.shp", encoding="UTF-8")
+    (tmp_path / "d.cpg").write_text("ISO-8859-1")  # wrong code page declared
+    with pytest.raises(InputSchemaError, match=r"\.cpg"):
+        read_boundaries(tmp_path / "d.shp")
