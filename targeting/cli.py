@@ -8,6 +8,7 @@ from pathlib import Path
 
 from geo.errors import LokusError
 from geo.region import DEFAULT_REGION_FILE, load_region
+from targeting.pockets import PocketSettings
 
 __all__ = ["main"]
 
@@ -37,6 +38,57 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--jarak-pantai-m", type=float, default=500.0,
                      help="titik di laut sejauh ini (meter) dari desanya ditandai lepas pantai, "
                           "bukan di luar wilayah (bawaan: 500)")  # fmt: skip
+    d = PocketSettings()
+    g = run.add_argument_group("kantong kemiskinan (pilihan analitis; bawaan dalam kurung)")
+    g.add_argument(
+        "--statistik",
+        choices=["gi_star", "moran"],
+        default=d.statistik,
+        help=f"statistik lokal ({d.statistik})",
+    )
+    g.add_argument(
+        "--variabel",
+        choices=["persen_desil_1", "keluarga_desil_1"],
+        default=d.variabel,
+        help=f"nilai yang diuji ({d.variabel})",
+    )
+    g.add_argument(
+        "--tanpa-smoothing", action="store_true", help="tanpa penghalusan Empirical Bayes"
+    )
+    g.add_argument(
+        "--tetangga",
+        choices=["knn", "kontiguitas", "kontiguitas_knn", "jarak"],
+        default=d.tetangga,
+        help=f"aturan tetangga ({d.tetangga})",
+    )
+    g.add_argument("--k", type=int, default=d.k, help=f"jumlah tetangga terdekat ({d.k})")
+    g.add_argument(
+        "--toleransi-m",
+        type=float,
+        default=d.toleransi_m,
+        help=f"celah batas yang masih bersinggungan, meter ({d.toleransi_m:g})",
+    )
+    g.add_argument(
+        "--jarak-m",
+        type=float,
+        default=d.jarak_m,
+        help=f"pita jarak untuk --tetangga jarak, meter ({d.jarak_m:g})",
+    )
+    g.add_argument("--permutasi", type=int, default=d.permutasi, help=f"permutasi ({d.permutasi})")
+    g.add_argument("--seed", type=int, default=d.seed, help=f"seed permutasi ({d.seed})")
+    g.add_argument("--alpha", type=float, default=d.alpha, help=f"tingkat FDR ({d.alpha})")
+    g.add_argument(
+        "--radius-m",
+        type=float,
+        default=d.radius_m,
+        help=f"radius DBSCAN klaster keluarga, meter ({d.radius_m:g})",
+    )
+    g.add_argument(
+        "--min-keluarga",
+        type=int,
+        default=d.min_keluarga,
+        help=f"keluarga minimal per klaster ({d.min_keluarga})",
+    )
     synth = sub.add_parser("sintetis", help="bangun ulang data sampel SINTETIS (deterministik)")
     synth.add_argument("--out", type=Path, default=DEFAULT_REGION_FILE.parent)
     synth.add_argument("--seed", type=int, default=None)
@@ -78,11 +130,28 @@ def main(argv: list[str] | None = None) -> int:
             desil_scale=args.desil_scale,
             sheet=args.sheet,
             jarak_pantai_m=args.jarak_pantai_m,
+            kantong=PocketSettings(
+                statistik=args.statistik,
+                variabel=args.variabel,
+                smoothing=not args.tanpa_smoothing,
+                tetangga=args.tetangga,
+                k=args.k,
+                toleransi_m=args.toleransi_m,
+                jarak_m=args.jarak_m,
+                permutasi=args.permutasi,
+                seed=args.seed,
+                alpha=args.alpha,
+                radius_m=args.radius_m,
+                min_keluarga=args.min_keluarga,
+            ),
         )
         paths = write_outputs(result, args.out)
     except LokusError as err:
         # The CLI log is in English (the app shows the same errors in Bahasa Indonesia).
         print(f"error: {err.en}", file=sys.stderr)
+        return 2
+    except ValueError as err:  # invalid settings
+        print(f"error: {err}", file=sys.stderr)
         return 2
     except OSError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -33,6 +33,7 @@ from geo.region import Region
 from geo.sheets import RawTable, read_sheet
 from targeting.export import to_csv_bytes
 from targeting.indicators import desa_indicators, district_summary
+from targeting.pockets import AnalysisError, PocketResult, PocketSettings, find_pockets
 
 __all__ = ["DESA_COLUMNS", "Result", "run", "write_outputs"]
 
@@ -68,6 +69,11 @@ class Result:
         row number.
     masukan : dict
         Provenance: file name, SHA-256 and row count of each input.
+    kantong : PocketResult or None
+        Poverty pockets at desa level and below; None when the analysis could not run (the
+        reason is in ``kantong_galat``).
+    kantong_galat : str or None
+        Why the pocket analysis did not run (e.g. every desa has the same value).
     """
 
     sheet: RawTable
@@ -79,6 +85,8 @@ class Result:
     indikator: gpd.GeoDataFrame
     ditolak: pd.DataFrame
     masukan: dict[str, Any]
+    kantong: PocketResult | None = None
+    kantong_galat: str | None = None
 
     @property
     def rows_in(self) -> int:
@@ -150,6 +158,23 @@ class Result:
                 "dilewati": self.batas.dilewati.to_dict(orient="records"),
             },
             "ringkasan": district_summary(self.indikator),
+            "kantong": self._pocket_report(),
+        }
+
+    def _pocket_report(self) -> dict[str, Any]:
+        if self.kantong is None:
+            return {"dijalankan": False, "alasan": self.kantong_galat}
+        labels = self.kantong.desa["kantong"].value_counts()
+        return {
+            "dijalankan": True,
+            "parameter": self.kantong.parameter,
+            "desa_per_label": {str(k): int(v) for k, v in labels.items()},
+            "desa_panas": self.kantong.desa.loc[
+                self.kantong.desa["kantong"] == "panas", "kode_desa"
+            ].tolist(),
+            "klaster_keluarga": self.kantong.klaster.drop(columns="geometry").to_dict(
+                orient="records"
+            ),
         }
 
 
@@ -173,6 +198,7 @@ def run(
     desil_scale: str = "auto",
     sheet: str | None = None,
     jarak_pantai_m: float = DEFAULT_COAST_M,
+    kantong: PocketSettings | None = None,
 ) -> Result:
     """Run read -> place -> measure on one household file.
 
@@ -198,6 +224,8 @@ def run(
         XLSX sheet to read; default: the first sheet with a recognised header.
     jarak_pantai_m : float, default 500
         Metres within which a point in the sea is "just off the coast" (flagged, kept).
+    kantong : PocketSettings, optional
+        Settings of the pocket analysis (defaults documented on :class:`PocketSettings`).
 
     Returns
     -------
@@ -271,7 +299,16 @@ def run(
         .sort_values("baris", kind="stable")
         .reset_index(drop=True)[REJECT_COLUMNS]
     )
+    pockets, pocket_error = None, None
+    try:
+        pockets = find_pockets(
+            indikator, placement.keluarga, batas.desa, metric_crs=metric, settings=kantong
+        )
+    except AnalysisError as err:
+        pocket_error = str(err)
     return Result(
+        kantong=pockets,
+        kantong_galat=pocket_error,
         sheet=sheet_table,
         region=region,
         batas=batas,
@@ -298,12 +335,19 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
     -------
     list of pathlib.Path
         ``desa.geojson`` (EPSG:4326, one feature per desa, :data:`DESA_COLUMNS` first, then
-        the other indicators), ``report.json`` and ``rejected.csv`` (UTF-8 with BOM, one row
-        per rejected input row; header only when none). No personal data is written.
+        the other indicators and the pocket columns ``kantong``, ``gi_z``, ``gi_p``,
+        ``gi_q``, ``nilai_tetangga``, ``alasan``), ``report.json``, ``rejected.csv`` (UTF-8
+        with BOM, one row per rejected input row; header only when none) and
+        ``pockets.geojson`` (EPSG:4326: the ``panas`` desa and the household clusters). No
+        personal data is written.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     desa = to_display(result.indikator)
+    if result.kantong is not None:
+        hot = result.kantong.desa.drop(columns="geometry").set_index("kode_desa")
+        for col in ("kantong", "gi_z", "gi_p", "gi_q", "nilai_tetangga", "alasan"):
+            desa[col] = desa["kode_desa"].map(hot[col])
     rest = [c for c in desa.columns if c not in DESA_COLUMNS and c != "geometry"]
     desa = desa[[*DESA_COLUMNS, *rest, "geometry"]]
     geojson = out / "desa.geojson"
@@ -318,7 +362,48 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
     )
     rejected = out / "rejected.csv"
     rejected.write_bytes(to_csv_bytes(result.ditolak))
-    return [geojson, report, rejected]
+    written = [geojson, report, rejected]
+    if result.kantong is not None:
+        pockets = out / "pockets.geojson"
+        if pockets.exists():
+            pockets.unlink()
+        hot = result.kantong.desa[result.kantong.desa["kantong"] == "panas"]
+        layer = pd.concat(
+            [
+                gpd.GeoDataFrame(
+                    {
+                        "jenis": "desa",
+                        "id_kantong": hot["kode_desa"],
+                        "kode_desa": hot["kode_desa"],
+                        "keluarga_desil_1": hot["kode_desa"]
+                        .map(result.indikator.set_index("kode_desa")["keluarga_desil_1"])
+                        .astype("float64"),
+                        "keterangan": hot["alasan"],
+                    },
+                    geometry=hot.geometry.values,
+                    crs=hot.crs,
+                ),
+                gpd.GeoDataFrame(
+                    {
+                        "jenis": "klaster_keluarga",
+                        "id_kantong": result.kantong.klaster["id_kantong"],
+                        "kode_desa": result.kantong.klaster["kode_desa"],
+                        "keluarga_desil_1": result.kantong.klaster["keluarga_desil_1"].astype(
+                            "float64"
+                        ),
+                        "keterangan": result.kantong.klaster["kekurangan_utama"],
+                    },
+                    geometry=result.kantong.klaster.geometry.values,
+                    crs=result.kantong.klaster.crs,
+                ),
+            ],
+            ignore_index=True,
+        )
+        gpd.GeoDataFrame(layer, geometry="geometry", crs="EPSG:4326").to_file(
+            pockets, driver="GeoJSON", engine="pyogrio"
+        )
+        written.append(pockets)
+    return written
 
 
 def _jsonable(value: Any) -> Any:

@@ -60,8 +60,11 @@ class SampleSettings:
         Share of families in P3KE (the poorest 40 %, Kemenko PMK).
     persen_desil_1 : float
         Median desil-1 share of families outside pockets, per 100 families.
-    kantong : dict
-        Planted desa pockets: name -> desa codes (contiguous groups).
+    kantong : tuple
+        Planted desa pockets: (name, desa codes). A group of five neighbouring desa, each
+        having four of its five nearest desa inside the group: with 43 desa, permutation
+        inference and a false-discovery-rate correction, smaller or looser groups cannot
+        reach significance (see targeting/pockets.py, "Power").
     klaster : tuple
         Planted household clusters: (desa code, families, radius in metres).
     kecamatan_berkoordinat : tuple of str
@@ -74,10 +77,9 @@ class SampleSettings:
     persen_p3ke: float = 40.0
     persen_desil_1: float = 1.0
     kantong: tuple[tuple[str, tuple[str, ...]], ...] = (
-        ("kantong_pulau_maya", ("61.11.04.2001", "61.11.04.2003", "61.11.04.2004")),
         (
-            "kantong_hulu_simpang_hilir",
-            ("61.11.02.2005", "61.11.02.2006", "61.11.02.2007", "61.11.05.2006"),
+            "kantong_sukadana",
+            ("61.11.01.2001", "61.11.01.2002", "61.11.01.2005", "61.11.01.2006", "61.11.01.2009"),
         ),
     )
     klaster: tuple[tuple[str, int, float], ...] = (
@@ -307,23 +309,12 @@ def generate_sample(
 
         # Deprivations: worse for lower desil, on islands and in pockets.
         dfac = np.array([1.0, 0.75, 0.5, 0.3])[desil - 1]
-        pocket_name = pocket_of.get(code, "")
-        no_power = np.clip(
-            dfac
-            * (0.45 if island[i] else 0.12)
-            * (1.8 if pocket_name == "kantong_pulau_maya" else 1.0),
-            0,
-            0.95,
-        )
-        bad_water = np.clip(
-            dfac
-            * (0.5 if island[i] else 0.3)
-            * (1.6 if pocket_name == "kantong_pulau_maya" else 1.0),
-            0,
-            0.95,
-        )
-        no_toilet = np.clip(dfac * 0.35 * (1.9 if pocket_name.endswith("hilir") else 1.0), 0, 0.95)
-        bad_floor = np.clip(dfac * 0.2 * (2.5 if pocket_name.endswith("hilir") else 1.0), 0, 0.9)
+        # The pocket lacks sanitation and has poor floors; islands lack power and water.
+        in_kantong = code in pocket_of
+        no_power = np.clip(dfac * (0.45 if island[i] else 0.12), 0, 0.95)
+        bad_water = np.clip(dfac * (0.5 if island[i] else 0.3), 0, 0.95)
+        no_toilet = np.clip(dfac * 0.35 * (1.9 if in_kantong else 1.0), 0, 0.95)
+        bad_floor = np.clip(dfac * 0.2 * (2.5 if in_kantong else 1.0), 0, 0.9)
         u = rng.random((n, 4))
         penerangan = np.where(
             u[:, 0] < no_power,

@@ -24,7 +24,7 @@ def _metric(at: AppTest, label: str) -> str:
 def test_map_page_shows_district_figures(at):
     assert at.title[0].value == "Peta keluarga desil 1 per desa"
     assert _metric(at, "Desa") == "43 / 43"
-    assert _metric(at, "Keluarga P3KE") == "12.909"
+    assert _metric(at, "Keluarga P3KE") == "12.907"
     assert _metric(at, "Desil 1 per 100 keluarga").endswith(" %")
     assert any("SINTETIS" in i.value for i in at.info)
 
@@ -75,7 +75,7 @@ def test_bad_upload_shows_a_clear_error_and_the_app_recovers(at):
     del at.session_state["_berkas_p3ke"]
     at.run()
     assert not at.exception
-    assert _metric(at, "Keluarga P3KE") == "12.909"
+    assert _metric(at, "Keluarga P3KE") == "12.907"
 
 
 def test_markdown_in_file_text_is_escaped():

@@ -1,0 +1,605 @@
+"""Poverty pockets (kantong kemiskinan): desa hotspots and household clusters below the desa.
+
+No regulation defines a poverty pocket numerically: the rules here are an **analytic choice**,
+stated in every output.
+
+Desa level
+    Local Getis-Ord Gi* (Getis & Ord 1992; Ord & Getis 1995; esda ``G_Local``, ``star=True``)
+    or local Moran's I (Anselin 1995; esda ``Moran_Local``) on the desil-1 share (empirical
+    Bayes smoothed, Clayton & Kaldor 1987, esda ``Empirical_Bayes``) or count, with seeded
+    conditional permutation inference (esda's directed pseudo p-values: one-sided in the
+    direction observed) and the Benjamini-Hochberg false-discovery-rate
+    correction (scipy ``false_discovery_control``). A desa is ``panas`` (a pocket) when its
+    statistic is significantly high *and* its own value is above the district median: a
+    pocket is a desa that is itself poor among poor neighbours, not a well-off desa that
+    borders a pocket (DOMAIN.md: "a desa whose share of desil-1 families is significantly
+    high together with its neighbours").
+
+Power
+    With 43 desa, conditional permutation and FDR, a desa can only reach significance when
+    nearly all of its neighbours are high too: with k = 5 nearest neighbours, about four of
+    five. Loose or small groups of poor desa are therefore reported "tidak signifikan"
+    however poor they are; read the map of shares beside the pocket map.
+
+Below the desa
+    DBSCAN (Ester et al. 1996; scikit-learn) on the desil-1 families that have a point inside
+    their own desa, in metres. Each cluster becomes a polygon: the concave hull of its
+    points, buffered.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+import esda
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+from libpysal import weights
+from scipy.stats import false_discovery_control
+from sklearn.cluster import DBSCAN
+
+from geo.crs import DISPLAY_CRS
+from geo.errors import LokusError
+from targeting.indicators import DEPRIVASI
+
+__all__ = [
+    "LABELS",
+    "AnalysisError",
+    "PocketResult",
+    "PocketSettings",
+    "build_weights",
+    "desa_hotspots",
+    "find_pockets",
+    "household_clusters",
+]
+
+LABELS = ("panas", "dingin", "tidak signifikan", "tidak dinilai")
+"""Desa labels: hot (a pocket), cold, not significant, not assessed (no data or no neighbour)."""
+
+
+class AnalysisError(LokusError, ValueError):
+    """The input cannot be analysed (constant, all zero, negative, or too few desa)."""
+
+
+@dataclass(frozen=True)
+class PocketSettings:
+    """Settings of the pocket analysis, with their defaults.
+
+    Attributes
+    ----------
+    statistik : {"gi_star", "moran"}
+        Local Getis-Ord Gi* (default) or local Moran's I.
+    variabel : {"persen_desil_1", "keluarga_desil_1"}
+        Desil-1 share (per 100 families, EB-smoothed when ``smoothing``) or count.
+    smoothing : bool
+        Empirical Bayes smoothing of the share (desa with few families borrow strength).
+    tetangga : {"knn", "kontiguitas", "kontiguitas_knn", "jarak"}
+        Neighbour rule, in metres in the metric CRS: ``knn`` (default) the ``k`` nearest desa
+        by representative point, so island desa always have neighbours; ``kontiguitas`` desa
+        within ``toleransi_m`` of each other, desa left without neighbour attached to their
+        nearest desa (libpysal ``attach_islands``); ``kontiguitas_knn`` the union of both;
+        ``jarak`` every desa within ``jarak_m`` (desa with none are "tidak dinilai").
+    k : int
+        Neighbours of the ``knn`` rules (default 5, see "Power" in the module notes).
+    toleransi_m : float
+        Gap in metres still counted as a shared border (digitising slivers; default 50).
+    jarak_m : float
+        Distance band in metres for ``jarak`` (default 15,000).
+    permutasi : int
+        Conditional permutations (at least 999).
+    seed : int
+        Seed of the permutations; the same input and seed give identical output.
+    alpha : float
+        False-discovery rate (Benjamini-Hochberg) for a desa to count as significant.
+    radius_m : float
+        DBSCAN neighbourhood radius in metres for household clusters (default 100).
+    min_keluarga : int
+        Fewest desil-1 families that make a cluster (default 10).
+    maks_titik_sama : int
+        Families recorded at one exact point beyond this count are treated as one location
+        (a GPS placeholder such as the desa office must not create a pocket; default 3).
+    buffer_m : float
+        Buffer in metres around a cluster's concave hull (default 50).
+    """
+
+    statistik: Literal["gi_star", "moran"] = "gi_star"
+    variabel: Literal["persen_desil_1", "keluarga_desil_1"] = "persen_desil_1"
+    smoothing: bool = True
+    tetangga: Literal["knn", "kontiguitas", "kontiguitas_knn", "jarak"] = "knn"
+    k: int = 5
+    toleransi_m: float = 50.0
+    jarak_m: float = 15_000.0
+    permutasi: int = 999
+    seed: int = 20240601
+    alpha: float = 0.05
+    radius_m: float = 100.0
+    min_keluarga: int = 10
+    maks_titik_sama: int = 3
+    buffer_m: float = 50.0
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.statistik not in ("gi_star", "moran"):
+            problems.append(f"statistik {self.statistik!r} (pilihan: gi_star, moran)")
+        if self.variabel not in ("persen_desil_1", "keluarga_desil_1"):
+            problems.append(f"variabel {self.variabel!r}")
+        if self.tetangga not in ("knn", "kontiguitas", "kontiguitas_knn", "jarak"):
+            problems.append(f"tetangga {self.tetangga!r}")
+        if self.permutasi < 999:
+            problems.append(f"permutasi {self.permutasi} (paling sedikit 999)")
+        if not 0 < self.alpha < 1:
+            problems.append(f"alpha {self.alpha}")
+        if self.k < 1 or self.min_keluarga < 2:
+            problems.append("k >= 1 dan min_keluarga >= 2")
+        if min(self.radius_m, self.toleransi_m, self.jarak_m, self.buffer_m) < 0:
+            problems.append("jarak dalam meter tidak boleh negatif")
+        if problems:
+            msg = "pengaturan kantong tidak sah: " + "; ".join(problems)
+            raise ValueError(msg)
+
+
+@dataclass
+class PocketResult:
+    """Pockets at desa level and below.
+
+    Attributes
+    ----------
+    desa : geopandas.GeoDataFrame
+        One row per desa (input order, EPSG:4326): ``kode_desa``, ``kantong`` (a label of
+        :data:`LABELS`), ``nilai`` (the analysed value), ``gi_z``, ``gi_p`` (pseudo p-value
+        of the permutations), ``gi_q`` (FDR-adjusted), ``kuadran`` (Moran only),
+        ``nilai_tetangga`` (mean of the neighbours' values), ``tetangga`` (codes, ``;``
+        separated), ``jumlah_tetangga`` and ``alasan`` (why it is or is not a pocket).
+    klaster : geopandas.GeoDataFrame
+        One row per household cluster (EPSG:4326): ``id_kantong``, ``kode_desa``, ``desa``,
+        ``keluarga_desil_1`` (households), ``luas_m2``, ``kekurangan_utama`` and a polygon.
+    anggota : pandas.DataFrame
+        ``id_kantong`` and the row index of each member family in the placed households (kept
+        in memory for target lists; no identifier is written by the pocket outputs).
+    parameter : dict
+        Every setting, the metric CRS and the rule texts, for the report.
+    """
+
+    desa: gpd.GeoDataFrame
+    klaster: gpd.GeoDataFrame
+    anggota: pd.DataFrame
+    parameter: dict[str, object]
+
+
+def build_weights(
+    desa: gpd.GeoDataFrame, *, metric_crs: pyproj.CRS, settings: PocketSettings
+) -> weights.W:
+    """Neighbour weights between desa, with ``kode_desa`` as ids, in the input's row order.
+
+    Parameters
+    ----------
+    desa : geopandas.GeoDataFrame
+        Desa polygons with ``kode_desa``, any CRS (required).
+    metric_crs : pyproj.CRS
+        Metric CRS in which distances and tolerances are measured (EPSG:32749 here).
+    settings : PocketSettings
+        ``tetangga``, ``k``, ``toleransi_m``, ``jarak_m``.
+
+    Returns
+    -------
+    libpysal.weights.W
+        Binary weights; ``w.id_order == list(desa["kode_desa"])``. Under ``jarak`` a desa
+        may have no neighbour (``w.islands``).
+
+    Raises
+    ------
+    AnalysisError
+        If there are fewer desa than ``k + 1`` for the nearest-neighbour rules.
+    """
+    with _quiet_pysal():
+        return _build_weights(desa, metric_crs=metric_crs, settings=settings)
+
+
+@contextlib.contextmanager
+def _quiet_pysal() -> Iterator[None]:
+    """Silence libpysal's notes that Lokus handles itself.
+
+    libpysal warns about islands and disconnected components (an archipelago has them by
+    nature; Lokus labels desa without neighbours "tidak dinilai"), and libpysal 4.14 calls
+    ``GeoDataFrame.drop(inplace=True)``, deprecated in pandas 3.1. esda 2.9 announces a
+    change of the default alternative hypothesis of conditional randomization.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"(?s).*(not fully connected|island)")
+        warnings.filterwarnings("ignore", message=r"(?s).*inplace keyword")
+        # esda 2.9 announces a future change of its default alternative; Lokus records the
+        # current one (directed, folded) in the report.
+        warnings.filterwarnings("ignore", message=r"(?s).*alternative hypothesis for conditional")
+        # esda 2.9 still calls numpy's deprecated row_stack alias.
+        warnings.filterwarnings("ignore", message=r"(?s).*row_stack")
+        yield
+
+
+def _build_weights(
+    desa: gpd.GeoDataFrame, *, metric_crs: pyproj.CRS, settings: PocketSettings
+) -> weights.W:
+    m = desa.to_crs(metric_crs).set_index("kode_desa", drop=False)
+    ids = m["kode_desa"].tolist()
+    points = m.set_geometry(m.representative_point())
+    rule = settings.tetangga
+    if rule in ("knn", "kontiguitas_knn") and len(ids) <= settings.k:
+        msg = f"terlalu sedikit desa ({len(ids)}) untuk {settings.k} tetangga terdekat"
+        raise AnalysisError(
+            msg, en=f"too few desa ({len(ids)}) for {settings.k} nearest neighbours"
+        )
+    if rule == "knn":
+        w = weights.KNN.from_dataframe(points, k=settings.k, ids=ids, silence_warnings=True)
+    elif rule == "jarak":
+        w = weights.DistanceBand.from_dataframe(
+            points, threshold=settings.jarak_m, binary=True, ids=ids, silence_warnings=True
+        )
+    else:
+        contig = weights.fuzzy_contiguity(
+            m, tolerance=0, buffering=True, buffer=settings.toleransi_m / 2, silence_warnings=True
+        )
+        if rule == "kontiguitas":
+            knn1 = weights.KNN.from_dataframe(points, k=1, ids=ids, silence_warnings=True)
+            w = weights.attach_islands(contig, knn1) if contig.islands else contig
+        else:
+            knn = weights.KNN.from_dataframe(points, k=settings.k, ids=ids, silence_warnings=True)
+            w = weights.w_union(contig, knn, silence_warnings=True)
+    # Symmetrise (KNN is not symmetric) and keep the input order.
+    neighbours = {i: set(w.neighbors.get(i, [])) for i in ids}
+    for i in ids:
+        for j in list(neighbours[i]):
+            neighbours[j].add(i)
+    out = weights.W({i: sorted(neighbours[i]) for i in ids}, id_order=ids, silence_warnings=True)
+    if out.id_order != ids:  # pragma: no cover - libpysal contract
+        msg = "urutan bobot tidak sama dengan urutan desa"
+        raise AnalysisError(msg, en="weights order differs from desa order")
+    return out
+
+
+def _values(ind: pd.DataFrame, settings: PocketSettings) -> np.ndarray:
+    if settings.variabel == "keluarga_desil_1":
+        return ind["keluarga_desil_1"].astype("float64").to_numpy()
+    share = ind["persen_desil_1"].astype("float64").to_numpy()
+    if not settings.smoothing:
+        return share
+    events = ind["keluarga_desil_1"].astype("float64").to_numpy().reshape(-1, 1)
+    base = ind["keluarga_total"].astype("float64").to_numpy().reshape(-1, 1)
+    return esda.smoothing.Empirical_Bayes(events, base).r.ravel() * 100
+
+
+def _check_values(y: np.ndarray) -> None:
+    if len(y) < 3:
+        msg = f"hanya {len(y)} desa dengan data: terlalu sedikit untuk statistik lokal"
+        raise AnalysisError(msg, en=f"only {len(y)} desa with data: too few for a local statistic")
+    if (y < 0).any():
+        msg = "nilai negatif tidak dapat dianalisis (jumlah dan persentase keluarga >= 0)"
+        raise AnalysisError(msg, en="negative values cannot be analysed")
+    if np.allclose(y, 0):
+        msg = "semua desa bernilai 0: tidak ada keluarga desil 1 untuk dianalisis"
+        raise AnalysisError(msg, en="every desa is 0: no desil-1 families to analyse")
+    if np.allclose(y, y[0]):
+        msg = "semua desa bernilai sama: statistik lokal tidak terdefinisi"
+        raise AnalysisError(msg, en="every desa has the same value: local statistics undefined")
+
+
+def desa_hotspots(
+    indikator: gpd.GeoDataFrame, *, metric_crs: pyproj.CRS, settings: PocketSettings
+) -> gpd.GeoDataFrame:
+    """Label each desa as a pocket (``panas``), cold, not significant or not assessed.
+
+    Parameters
+    ----------
+    indikator : geopandas.GeoDataFrame
+        Output of :func:`targeting.indicators.desa_indicators`: ``kode_desa``, ``ada_data``,
+        ``keluarga_desil_1``, ``keluarga_total``, ``persen_desil_1`` and polygons.
+    metric_crs : pyproj.CRS
+        Metric CRS for the neighbour rule.
+    settings : PocketSettings
+        Statistic, variable, neighbours, permutations, seed, alpha.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed like ``indikator``, EPSG:4326; columns listed in :class:`PocketResult`.
+
+    Raises
+    ------
+    AnalysisError
+        If the analysed values are constant, all zero, negative, or fewer than 3 desa.
+
+    Notes
+    -----
+    Desa without data (or without a share, for the share variable) are left out of the
+    weights and labelled ``tidak dinilai``, as is any desa the neighbour rule leaves without
+    a neighbour. The weights are checked against the row order before the statistic.
+    """
+    ind = indikator.reset_index(drop=True)
+    col = "keluarga_desil_1" if settings.variabel == "keluarga_desil_1" else "persen_desil_1"
+    usable = ind["ada_data"].astype(bool) & ind[col].notna()
+    if settings.variabel == "persen_desil_1":
+        usable &= ind["keluarga_total"].notna()
+    sub = ind[usable].reset_index(drop=True)
+    raw_col = "keluarga_desil_1" if settings.variabel == "keluarga_desil_1" else "persen_desil_1"
+    _check_values(sub[raw_col].astype("float64").to_numpy())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = _values(sub, settings)
+    if not np.isfinite(y).all():
+        msg = "penghalusan Empirical Bayes gagal (penyebut nol); jalankan tanpa smoothing"
+        raise AnalysisError(msg, en="Empirical Bayes smoothing failed (zero base); run without it")
+    w = build_weights(sub, metric_crs=metric_crs, settings=settings)
+    if w.id_order != sub["kode_desa"].tolist():
+        msg = "urutan bobot tidak sama dengan urutan desa"
+        raise AnalysisError(msg, en="weights order differs from desa order")
+    has_nb = np.array([w.cardinalities[i] > 0 for i in w.id_order])
+    if has_nb.sum() < 3:
+        msg = "kurang dari 3 desa memiliki tetangga menurut aturan tetangga ini"
+        raise AnalysisError(msg, en="fewer than 3 desa have a neighbour under this rule")
+    w_sub = w
+    if not has_nb.all():
+        keep = [i for i, ok in zip(w.id_order, has_nb, strict=True) if ok]
+        with _quiet_pysal():
+            w_sub = weights.w_subset(w, keep, silence_warnings=True)
+    y_sub = y[has_nb]
+    with _quiet_pysal():
+        stat, z, quad = _local_statistic(y_sub, w_sub, settings)
+    p = np.asarray(stat.p_sim, dtype=float)
+    q = false_discovery_control(p, method="bh")
+    median = float(np.median(y))
+    return _label(ind, sub, y, w, has_nb, z, p, q, quad, median, settings)
+
+
+def _local_statistic(
+    y_sub: np.ndarray, w_sub: weights.W, settings: PocketSettings
+) -> tuple[object, np.ndarray, np.ndarray]:
+    if settings.statistik == "gi_star":
+        stat = esda.G_Local(
+            y_sub, w_sub, transform="B", permutations=settings.permutasi, star=True,
+            seed=settings.seed, keep_simulations=False,
+        )  # fmt: skip
+        z = np.asarray(stat.Zs, dtype=float)
+        quad = np.full(len(y_sub), np.nan)
+    else:
+        stat = esda.Moran_Local(
+            y_sub, w_sub, transformation="r", permutations=settings.permutasi,
+            seed=settings.seed, keep_simulations=True,  # z_sim needs the simulations
+        )  # fmt: skip
+        z = np.asarray(stat.z_sim, dtype=float)
+        quad = np.asarray(stat.q, dtype=float)
+    return stat, z, quad
+
+
+def _label(
+    ind: pd.DataFrame,
+    sub: pd.DataFrame,
+    y: np.ndarray,
+    w: weights.W,
+    has_nb: np.ndarray,
+    z: np.ndarray,
+    p: np.ndarray,
+    q: np.ndarray,
+    quad: np.ndarray,
+    median: float,
+    settings: PocketSettings,
+) -> gpd.GeoDataFrame:
+    out = pd.DataFrame(
+        {
+            "kode_desa": ind["kode_desa"],
+            "kantong": "tidak dinilai",
+            "nilai": np.nan,
+            "gi_z": np.nan,
+            "gi_p": np.nan,
+            "gi_q": np.nan,
+            "kuadran": np.nan,
+            "nilai_tetangga": np.nan,
+            "tetangga": "",
+            "jumlah_tetangga": 0,
+            "alasan": "",
+        }
+    )
+    pos = {k: i for i, k in enumerate(ind["kode_desa"])}
+    values = dict(zip(sub["kode_desa"], y, strict=True))
+    names = dict(zip(ind["kode_desa"], ind["desa"], strict=True))
+    assessed = [k for k, ok in zip(w.id_order, has_nb, strict=True) if ok]
+    stats = {k: (z[i], p[i], q[i], quad[i]) for i, k in enumerate(assessed)}
+    what = "persentase desil 1" + (" (dihaluskan EB)" if settings.smoothing else "")
+    if settings.variabel == "keluarga_desil_1":
+        what = "jumlah keluarga desil 1"
+    name = "Gi*" if settings.statistik == "gi_star" else "Moran lokal"
+    for kode in ind["kode_desa"]:
+        i = pos[kode]
+        if kode not in values:
+            out.at[i, "alasan"] = "tidak dinilai: desa tanpa data P3KE atau tanpa penyebut"
+            continue
+        nbs = list(w.neighbors[kode])
+        out.at[i, "nilai"] = values[kode]
+        out.at[i, "tetangga"] = ";".join(nbs)
+        out.at[i, "jumlah_tetangga"] = len(nbs)
+        if nbs:
+            out.at[i, "nilai_tetangga"] = float(np.mean([values[j] for j in nbs]))
+        if kode not in stats:
+            out.at[i, "alasan"] = "tidak dinilai: tidak ada desa tetangga menurut aturan ini"
+            continue
+        zi, pi, qi, qd = stats[kode]
+        out.loc[i, ["gi_z", "gi_p", "gi_q", "kuadran"]] = [zi, pi, qi, qd]
+        signif = qi <= settings.alpha
+        own_high = values[kode] > median
+        if settings.statistik == "gi_star":
+            high, low = zi > 0, zi < 0
+        else:
+            high, low = qd == 1, qd == 3  # HH and LL
+        if signif and high and own_high:
+            label = "panas"
+        elif signif and low and not own_high:
+            label = "dingin"
+        else:
+            label = "tidak signifikan"
+        out.at[i, "kantong"] = label
+        nb_txt = ", ".join(f"{names[j]} {values[j]:.1f}".replace(".", ",") for j in nbs[:8])
+        base = (
+            f"{what} {values[kode]:.2f} (median kabupaten {median:.2f}); tetangga ({len(nbs)}): "
+            f"{nb_txt}; {name} z = {zi:.2f}, p = {pi:.3f}, q (FDR) = {qi:.3f}, alpha {settings.alpha}"
+        ).replace(".", ",")
+        if label == "panas":
+            out.at[i, "alasan"] = f"KANTONG: tinggi bersama tetangganya. {base}"
+        elif label == "dingin":
+            out.at[i, "alasan"] = f"rendah bersama tetangganya. {base}"
+        elif signif and high and not own_high:
+            out.at[i, "alasan"] = (
+                f"bukan kantong: tetangganya tinggi tetapi nilai desa ini tidak di atas median. {base}"
+            )
+        else:
+            out.at[i, "alasan"] = f"bukan kantong: tidak signifikan setelah koreksi FDR. {base}"
+    geo_out = gpd.GeoDataFrame(out, geometry=ind.geometry.values, crs=ind.crs)
+    return geo_out.to_crs(DISPLAY_CRS) if geo_out.crs is not None else geo_out
+
+
+def household_clusters(
+    keluarga: gpd.GeoDataFrame,
+    desa: gpd.GeoDataFrame,
+    *,
+    metric_crs: pyproj.CRS,
+    settings: PocketSettings,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Dense clusters of desil-1 families below the desa (DBSCAN in metres).
+
+    Parameters
+    ----------
+    keluarga : geopandas.GeoDataFrame
+        Placed families (``Placement.keluarga``): ``desil``, ``kode_desa``,
+        ``kode_desa_titik`` and point geometry (EPSG:4326). Only desil-1 families whose point
+        lies in their own desa are clustered.
+    desa : geopandas.GeoDataFrame
+        Desa polygons with ``kode_desa``, ``desa``.
+    metric_crs : pyproj.CRS
+        Metric CRS (radius and buffer in metres).
+    settings : PocketSettings
+        ``radius_m``, ``min_keluarga``, ``maks_titik_sama``, ``buffer_m``.
+
+    Returns
+    -------
+    tuple of (geopandas.GeoDataFrame, pandas.DataFrame)
+        Clusters (see :class:`PocketResult`, EPSG:4326, ``id_kantong`` ``K01``, ``K02``, … by
+        size) and members (``id_kantong``, ``indeks`` into ``keluarga``).
+
+    Notes
+    -----
+    Coincident points: families at one exact location count as separate families up to
+    ``maks_titik_sama``; beyond that the location counts as ``maks_titik_sama`` families
+    (DBSCAN ``sample_weight``), so a GPS placeholder cannot make a pocket by itself.
+    """
+    empty_members = pd.DataFrame(columns=["id_kantong", "indeks"])
+    columns = ["id_kantong", "kode_desa", "desa", "keluarga_desil_1", "luas_m2", "kekurangan_utama"]
+    empty = gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry", crs=DISPLAY_CRS)
+    mask = (
+        (keluarga["desil"] == 1).fillna(False).to_numpy()
+        & keluarga.geometry.notna().to_numpy()
+        & (keluarga["kode_desa_titik"] == keluarga["kode_desa"]).fillna(False).to_numpy()
+    )
+    pts = keluarga[mask]
+    if len(pts) < settings.min_keluarga:
+        return empty, empty_members
+    m = pts.to_crs(metric_crs)
+    xy = np.column_stack([m.geometry.x.to_numpy(), m.geometry.y.to_numpy()])
+    locs, inverse, counts = np.unique(xy, axis=0, return_inverse=True, return_counts=True)
+    weight = np.minimum(counts, settings.maks_titik_sama)
+    labels_loc = (
+        DBSCAN(eps=settings.radius_m, min_samples=settings.min_keluarga)
+        .fit(locs, sample_weight=weight)
+        .labels_
+    )
+    labels = labels_loc[inverse.ravel()]
+    names = dict(zip(desa["kode_desa"], desa["desa"], strict=True))
+    clusters = []
+    members = []
+    found = [c for c in np.unique(labels) if c >= 0]
+    found.sort(key=lambda c: -int((labels == c).sum()))
+    for n, c in enumerate(found, start=1):
+        sel = labels == c
+        idx = pts.index[sel]
+        group = m.loc[idx]
+        hull = shapely.concave_hull(shapely.MultiPoint(group.geometry.to_numpy()), ratio=0.5)
+        poly = hull.buffer(settings.buffer_m)
+        kode = group["kode_desa"].mode().iloc[0]
+        shares = {}
+        for dep in DEPRIVASI.values():
+            if dep.kolom in group.columns:
+                wanted = {v.casefold() for v in dep.nilai}
+                vals = group[dep.kolom].astype("string").str.strip().str.casefold()
+                shares[dep.label] = float(vals.isin(wanted).fillna(False).mean())
+        top = sorted(shares.items(), key=lambda kv: -kv[1])[:2]
+        clusters.append(
+            {
+                "id_kantong": f"K{n:02d}",
+                "kode_desa": kode,
+                "desa": names.get(kode, kode),
+                "keluarga_desil_1": int(sel.sum()),
+                "luas_m2": round(float(poly.area), 1),
+                "kekurangan_utama": "; ".join(f"{k} {v * 100:.0f} %" for k, v in top if v > 0),
+                "geometry": poly,
+            }
+        )
+        members.append(pd.DataFrame({"id_kantong": f"K{n:02d}", "indeks": idx}))
+    if not clusters:
+        return empty, empty_members
+    out = gpd.GeoDataFrame(clusters, geometry="geometry", crs=metric_crs).to_crs(DISPLAY_CRS)
+    return out, pd.concat(members, ignore_index=True)
+
+
+def find_pockets(
+    indikator: gpd.GeoDataFrame,
+    keluarga: gpd.GeoDataFrame,
+    desa: gpd.GeoDataFrame,
+    *,
+    metric_crs: pyproj.CRS,
+    settings: PocketSettings | None = None,
+) -> PocketResult:
+    """Run both pocket analyses and record their parameters.
+
+    Parameters
+    ----------
+    indikator : geopandas.GeoDataFrame
+        Per-desa indicators.
+    keluarga : geopandas.GeoDataFrame
+        Placed families.
+    desa : geopandas.GeoDataFrame
+        Desa polygons.
+    metric_crs : pyproj.CRS
+        The region's metric CRS.
+    settings : PocketSettings, optional
+        Defaults as documented on :class:`PocketSettings`.
+
+    Returns
+    -------
+    PocketResult
+        Desa labels, household clusters, members and parameters.
+
+    Raises
+    ------
+    AnalysisError
+        From :func:`desa_hotspots`.
+    """
+    settings = settings or PocketSettings()
+    hot = desa_hotspots(indikator, metric_crs=metric_crs, settings=settings)
+    klaster, anggota = household_clusters(keluarga, desa, metric_crs=metric_crs, settings=settings)
+    parameter: dict[str, object] = {
+        **asdict(settings),
+        "crs_metrik": metric_crs.to_string(),
+        "aturan_desa": (
+            "panas = statistik lokal signifikan tinggi (q FDR Benjamini-Hochberg <= alpha) dan "
+            "nilai desa sendiri di atas median kabupaten; dingin = signifikan rendah dan di "
+            "bawah median; tidak dinilai = tanpa data atau tanpa tetangga. Pilihan analitis, "
+            "bukan definisi peraturan."
+        ),
+        "aturan_klaster": (
+            f"DBSCAN pada keluarga desil 1 bertitik di desanya sendiri: radius {settings.radius_m} m, "
+            f"minimal {settings.min_keluarga} keluarga; titik yang sama dihitung paling banyak "
+            f"{settings.maks_titik_sama} keluarga; poligon = concave hull + buffer {settings.buffer_m} m."
+        ),
+    }
+    return PocketResult(desa=hot, klaster=klaster, anggota=anggota, parameter=parameter)
