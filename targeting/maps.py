@@ -19,11 +19,13 @@ import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from geo.crs import to_display
+from geo.crs import DISPLAY_CRS, to_display
 from targeting.format import angka, persen
 
 __all__ = [
     "INDIKATOR_PETA",
+    "KANTONG_COLOURS",
+    "KLASTER_COLOUR",
     "LEAFLET_VERSION",
     "NO_DATA_COLOUR",
     "PALETTE",
@@ -40,6 +42,12 @@ PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 
 NO_DATA_COLOUR = "#9e9e9e"
 """Grey for desa without P3KE rows or without a denominator; drawn with a dashed outline."""
+
+KANTONG_COLOURS = {"panas": "#7a0177", "dingin": "#2166ac"}
+"""Outline colours of pocket labels on the map (purple for pockets, blue for cold desa)."""
+
+KLASTER_COLOUR = "#542788"
+"""Fill of household-cluster pocket polygons."""
 
 INDIKATOR_PETA: dict[str, str] = {
     "persen_desil_1": "Keluarga desil 1 per 100 keluarga",
@@ -166,7 +174,9 @@ L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
         self._name = "MetricScale"
 
 
-def _legend_html(title: str, kelas: Kelas, *, integer: bool) -> str:
+def _legend_html(
+    title: str, kelas: Kelas, *, integer: bool, extra: list[tuple[str, str, bool]] | None = None
+) -> str:
     fmt = (lambda x: angka(x)) if integer else (lambda x: angka(x, 1))
     rows = [f"<div class='lokus-legend-title'>{html.escape(title)}</div>"]
     last = len(kelas.warna) - 1
@@ -182,6 +192,11 @@ def _legend_html(title: str, kelas: Kelas, *, integer: bool) -> str:
         f"<div><span class='lokus-swatch lokus-nodata' style='background:{NO_DATA_COLOUR}'>"
         "</span>Tidak ada data</div>"
     )
+    for colour, label, outline in extra or []:
+        style = f"border:3px dashed {colour};background:none" if outline else f"background:{colour}"
+        rows.append(
+            f"<div><span class='lokus-swatch' style='{style}'></span>{html.escape(label)}</div>"
+        )
     return "".join(rows)
 
 
@@ -208,6 +223,8 @@ def build_map(
     terpilih: str | None = None,
     height: int = 560,
     kelas: Kelas | None = None,
+    kantong: gpd.GeoDataFrame | None = None,
+    klaster: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """Choropleth of one desa indicator.
 
@@ -231,6 +248,13 @@ def build_map(
     kelas : Kelas, optional
         Class breaks to use, e.g. computed on the whole district so that a filtered view keeps
         the same colours (:func:`class_breaks`). Default: quantiles of ``indikator``.
+    kantong : geopandas.GeoDataFrame, optional
+        ``PocketResult.desa`` (``kode_desa``, ``kantong``, ``alasan``): adds a layer
+        "Kantong desa" outlining ``panas`` (red) and ``dingin`` (blue) desa, and a click
+        popup on every desa saying why it is or is not a pocket.
+    klaster : geopandas.GeoDataFrame, optional
+        ``PocketResult.klaster``: adds a layer "Klaster keluarga desil 1" of pocket polygons
+        with a popup (families, desa, main deprivations).
 
     Returns
     -------
@@ -270,6 +294,19 @@ def build_map(
             "t_persen": gdf["persen_desil_1"].map(lambda v: persen(None if pd.isna(v) else v)),
         }
     )
+    popup = None
+    if kantong is not None:
+        k = kantong.drop(columns="geometry").set_index("kode_desa")
+        props["t_kantong"] = gdf["kode_desa"].map(k["kantong"]).fillna("tidak dinilai").to_numpy()
+        props["t_alasan"] = (
+            gdf["kode_desa"].map(k["alasan"]).fillna("").astype(str).map(html.escape).to_numpy()
+        )
+        popup = folium.GeoJsonPopup(
+            fields=["desa", "t_kantong", "t_alasan"],
+            aliases=["Desa", "Kantong kemiskinan", "Mengapa"],
+            localize=False,
+            max_width=420,
+        )
     layer_data = gpd.GeoDataFrame(props, geometry=gdf.geometry.values, crs=gdf.crs)
 
     m = folium.Map(tiles=None, control_scale=False, height=height, zoom_snap=0.25)
@@ -286,6 +323,7 @@ def build_map(
         colour = colours.get(feature["properties"]["kode_desa"], NO_DATA_COLOUR)
         no_data = colour == NO_DATA_COLOUR
         return {
+            "className": "lokus-desa",
             "fillColor": colour,
             "color": "#555555" if no_data else "#444444",
             "weight": 0.8,
@@ -311,8 +349,76 @@ def build_map(
             localize=False,
             sticky=True,
         ),
+        popup=popup,
         zoom_on_click=False,
     ).add_to(m)
+
+    if kantong is not None:
+        marked = kantong[kantong["kantong"].isin(["panas", "dingin"])]
+        marked = marked[marked["kode_desa"].isin(set(gdf["kode_desa"]))]
+        if len(marked):
+            outline = gpd.GeoDataFrame(
+                {
+                    "kode_desa": marked["kode_desa"].to_numpy(),
+                    "kantong": marked["kantong"].to_numpy(),
+                },
+                geometry=to_display(marked).geometry.values,
+                crs=DISPLAY_CRS,
+            )
+            folium.GeoJson(
+                outline,
+                name="Kantong desa (panas/dingin)",
+                style_function=lambda f: {
+                    "fill": False,
+                    "color": KANTONG_COLOURS[f["properties"]["kantong"]],
+                    "weight": 3.5,
+                    "dashArray": "6 4",
+                },
+                interactive=False,
+            ).add_to(m)
+    if klaster is not None and len(klaster):
+        layer = gpd.GeoDataFrame(
+            {
+                "id_kantong": klaster["id_kantong"].astype(str).to_numpy(),
+                "desa": klaster["desa"].astype(str).map(html.escape).to_numpy(),
+                "t_keluarga": klaster["keluarga_desil_1"].map(angka).to_numpy(),
+                "t_kekurangan": klaster["kekurangan_utama"].astype(str).map(html.escape).to_numpy(),
+            },
+            geometry=to_display(klaster).geometry.values,
+            crs=DISPLAY_CRS,
+        )
+        group = folium.FeatureGroup(name="Klaster keluarga desil 1")
+        folium.GeoJson(
+            layer,
+            style_function=lambda _f: {
+                "className": "lokus-klaster",
+                "color": KLASTER_COLOUR,
+                "weight": 2,
+                "fillColor": KLASTER_COLOUR,
+                "fillOpacity": 0.45,
+            },
+            tooltip=folium.GeoJsonTooltip(
+                fields=["id_kantong", "desa", "t_keluarga", "t_kekurangan"],
+                aliases=["Klaster", "Desa", "Keluarga desil 1", "Kekurangan utama"],
+                localize=False,
+            ),
+            zoom_on_click=True,
+        ).add_to(group)
+        # A marker keeps a 300 m cluster visible when the whole district is in view.
+        for row, point in zip(
+            layer.itertuples(), layer.geometry.representative_point(), strict=True
+        ):
+            folium.CircleMarker(
+                location=[point.y, point.x],
+                radius=7,
+                color="#ffffff",
+                weight=2,
+                fill=True,
+                fill_color=KLASTER_COLOUR,
+                fill_opacity=0.9,
+                tooltip=f"Klaster {row.id_kantong}: {row.t_keluarga} keluarga desil 1 ({row.desa})",
+            ).add_to(group)
+        group.add_to(m)
 
     if terpilih is not None and terpilih in set(gdf["kode_desa"]):
         sel = layer_data[layer_data["kode_desa"] == terpilih][["kode_desa", "geometry"]]
@@ -323,7 +429,16 @@ def build_map(
             interactive=False,
         ).add_to(m)
 
-    m.add_child(_Legend(_legend_html(INDIKATOR_PETA[kolom], kelas, integer=integer)))
+    extra = []
+    if kantong is not None:
+        present = set(kantong["kantong"])
+        if "panas" in present:
+            extra.append((KANTONG_COLOURS["panas"], "Kantong desa (panas)", True))
+        if "dingin" in present:
+            extra.append((KANTONG_COLOURS["dingin"], "Desa dingin", True))
+    if klaster is not None and len(klaster):
+        extra.append((KLASTER_COLOUR, "Klaster keluarga desil 1", False))
+    m.add_child(_Legend(_legend_html(INDIKATOR_PETA[kolom], kelas, integer=integer, extra=extra)))
     folium.LayerControl(collapsed=True).add_to(m)
     minx, miny, maxx, maxy = gdf.total_bounds
     if np.isfinite([minx, miny, maxx, maxy]).all():

@@ -100,11 +100,12 @@ def test_map_draws_43_desa_offline_and_a_click_shows_figures(server, browser, tm
     frame = page.wait_for_selector(
         "iframe[title='streamlit_folium.st_folium']", timeout=90_000
     ).content_frame()
-    frame.wait_for_selector("path.leaflet-interactive", timeout=60_000)
-    paths = frame.locator("path.leaflet-interactive")
+    frame.wait_for_selector("path.lokus-desa", timeout=60_000)
+    paths = frame.locator("path.lokus-desa")
     assert paths.count() == 43
+    assert frame.locator("path.lokus-klaster").count() == 3  # the planted household pockets
     fills = set(frame.eval_on_selector_all(
-        "path.leaflet-interactive", "els => els.map(e => e.getAttribute('fill'))"
+        "path.lokus-desa", "els => els.map(e => e.getAttribute('fill'))"
     ))  # fmt: skip
     assert len(fills) >= 5  # a choropleth, not one flat colour
     assert frame.locator(".lokus-legend").inner_text().startswith("Keluarga desil 1")
@@ -113,7 +114,7 @@ def test_map_draws_43_desa_offline_and_a_click_shows_figures(server, browser, tm
     # really on that polygon (multi-island desa have sea at their centre).
     point = frame.evaluate(
         """() => {
-            for (const p of document.querySelectorAll('path.leaflet-interactive')) {
+            for (const p of document.querySelectorAll('path.lokus-desa')) {
                 const r = p.getBoundingClientRect();
                 const x = r.left + r.width / 2, y = r.top + r.height / 2;
                 if (r.width > 20 && document.elementFromPoint(x, y) === p) return [x, y];

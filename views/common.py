@@ -18,6 +18,7 @@ from geo.errors import LokusError
 from geo.region import DEFAULT_REGION_FILE, Region, load_region
 from geo.sheets import grids_from_bytes
 from targeting.pipeline import Result, run
+from targeting.pockets import PocketSettings
 
 ASSET_DIR = "static/vendor/leaflet-1.9.3"
 UPLOAD_KEY = "_berkas_p3ke"  # (name, bytes) of the household file of this session
@@ -55,6 +56,7 @@ def _run(
     denom_name: str | None,
     desil_scale: str,
     sheet: str | None,
+    kantong: PocketSettings,
 ) -> Result:
     region = _region(region_path)
     return run(
@@ -65,7 +67,57 @@ def _run(
         keluarga_desa_name=denom_name,
         desil_scale=desil_scale,
         sheet=sheet,
+        kantong=kantong,
     )
+
+
+def _pocket_settings() -> PocketSettings:
+    """Sidebar controls of the pocket analysis (defaults from :class:`PocketSettings`)."""
+    d = PocketSettings()
+    with st.sidebar.expander("Pengaturan kantong kemiskinan"):
+        st.caption(
+            "Pilihan analitis: tidak ada definisi kantong kemiskinan dalam peraturan. "
+            "Bawaan dijelaskan di README."
+        )
+        statistik = st.selectbox(
+            "Statistik", ["gi_star", "moran"], key="k_statistik",
+            format_func={"gi_star": "Getis-Ord Gi*", "moran": "Moran lokal (HH/LL)"}.get,
+        )  # fmt: skip
+        variabel = st.selectbox(
+            "Nilai yang diuji", ["persen_desil_1", "keluarga_desil_1"], key="k_variabel",
+            format_func={"persen_desil_1": "Persentase desil 1", "keluarga_desil_1": "Jumlah desil 1"}.get,
+        )  # fmt: skip
+        smoothing = st.checkbox("Penghalusan Empirical Bayes", value=d.smoothing, key="k_eb")
+        tetangga = st.selectbox(
+            "Aturan tetangga", ["knn", "kontiguitas", "kontiguitas_knn", "jarak"], key="k_tetangga",
+            format_func={
+                "knn": "k desa terdekat", "kontiguitas": "Bersinggungan (+ toleransi)",
+                "kontiguitas_knn": "Bersinggungan atau k terdekat", "jarak": "Dalam jarak tertentu",
+            }.get,
+        )  # fmt: skip
+        k = st.number_input("k (tetangga terdekat)", 1, 12, d.k, key="k_k")
+        toleransi = st.number_input(
+            "Toleransi celah batas (m)", 0.0, 1000.0, d.toleransi_m, key="k_tol"
+        )
+        jarak = st.number_input(
+            "Pita jarak (m)", 500.0, 100_000.0, d.jarak_m, step=500.0, key="k_jarak"
+        )
+        permutasi = st.number_input("Permutasi", 999, 99_999, d.permutasi, step=1000, key="k_perm")
+        seed = st.number_input("Seed", 0, 2**31 - 1, d.seed, key="k_seed")
+        alpha = st.number_input(
+            "Alpha (FDR)", 0.001, 0.2, d.alpha, step=0.01, format="%.3f", key="k_alpha"
+        )
+        radius = st.number_input(
+            "Radius klaster keluarga (m)", 10.0, 2000.0, d.radius_m, key="k_radius"
+        )
+        minimal = st.number_input(
+            "Keluarga minimal per klaster", 2, 200, d.min_keluarga, key="k_min"
+        )
+    return PocketSettings(
+        statistik=statistik, variabel=variabel, smoothing=smoothing, tetangga=tetangga,
+        k=int(k), toleransi_m=float(toleransi), jarak_m=float(jarak), permutasi=int(permutasi),
+        seed=int(seed), alpha=float(alpha), radius_m=float(radius), min_keluarga=int(minimal),
+    )  # fmt: skip
 
 
 @st.cache_data(show_spinner=False, max_entries=6)
@@ -144,12 +196,13 @@ def sidebar_data() -> Data | None:
             }.get,
             key="skala_desil",
         )
+    kantong = _pocket_settings()
     data, name = (upload[1], upload[0]) if upload else (None, None)
     denom = st.session_state.get(DENOM_KEY)
     try:
         result = _run(
             region_path(), data, name, denom[1] if denom else None,
-            denom[0] if denom else None, scale, sheet,
+            denom[0] if denom else None, scale, sheet, kantong,
         )  # fmt: skip
     except LokusError as err:
         st.error("Berkas tidak dapat dipakai.\n\n" + md_escape(err))
@@ -158,7 +211,7 @@ def sidebar_data() -> Data | None:
     sumber = result.masukan.get("keluarga_desa", {}).get("sumber", [])
     return Data(
         result=result,
-        key=f"{digest}:{scale}:{sheet}",
+        key=f"{digest}:{scale}:{sheet}:{hash(kantong)}",
         label=name or "sampel SINTETIS bawaan",
         sintetis=upload is None,
         penyebut_sintetis=any("SINTETIS" in s for s in sumber),

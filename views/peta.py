@@ -11,7 +11,7 @@ from targeting.export import to_csv_bytes
 from targeting.format import angka, persen
 from targeting.indicators import DEPRIVASI, column_labels, district_summary
 from targeting.maps import INDIKATOR_PETA, build_map, class_breaks
-from views.common import asset_base, data_banner, sidebar_data
+from views.common import asset_base, data_banner, md_escape, sidebar_data
 
 st.title("Peta keluarga desil 1 per desa")
 d = sidebar_data()
@@ -74,6 +74,8 @@ with left:
         asset_base=asset_base(),
         basemap="OpenStreetMap" if basemap else None,
         kelas=kelas,
+        kantong=r.kantong.desa if r.kantong is not None else None,
+        klaster=r.kantong.klaster if r.kantong is not None else None,
     )
     terpilih = st.session_state.get("desa_terpilih")
     group = folium.FeatureGroup(name="Desa terpilih")
@@ -118,6 +120,10 @@ with right:
         st.caption(f"Kecamatan {row['kecamatan']} · kode {row['kode_desa']}")
         if not row["ada_data"]:
             st.warning("Tidak ada baris P3KE untuk desa ini di berkas yang dipakai.")
+        if r.kantong is not None:
+            hot = r.kantong.desa.set_index("kode_desa").loc[pick]
+            text = f"**Kantong kemiskinan: {hot['kantong']}.** {md_escape(hot['alasan'])}"
+            (st.error if hot["kantong"] == "panas" else st.caption)(text)
         c1, c2 = st.columns(2)
         c1.metric("Keluarga desil 1", angka(row["keluarga_desil_1"]))
         c2.metric("Desil 1 per 100 keluarga", persen(row["persen_desil_1"]))
@@ -144,6 +150,43 @@ with right:
                     "Per 100 keluarga P3KE": [persen(row[f"persen_p3ke_{k}"]) for k in DEPRIVASI],
                 }
             ),
+            hide_index=True, width="stretch",
+        )  # fmt: skip
+
+st.subheader("Kantong kemiskinan")
+if r.kantong is None:
+    st.info(f"Analisis kantong tidak dijalankan: {md_escape(r.kantong_galat)}")
+else:
+    params = r.kantong.parameter
+    st.caption(
+        f"Aturan (pilihan analitis): {md_escape(params['aturan_desa'])} "
+        f"Statistik {params['statistik']}, tetangga {params['tetangga']} (k = {params['k']}), "
+        f"{params['permutasi']} permutasi, seed {params['seed']}, alpha {params['alpha']}. "
+        "Dengan 43 desa, hanya kelompok desa yang hampir semua tetangganya juga tinggi dapat "
+        "signifikan: bacalah juga peta persentase."
+    )
+    hot = r.kantong.desa
+    hot = hot[hot["kode_desa"].isin(set(view["kode_desa"]))]
+    panas = hot[hot["kantong"] == "panas"].merge(
+        view[["kode_desa", "desa", "kecamatan", "keluarga_desil_1"]], on="kode_desa"
+    )
+    c1, c2 = st.columns(2)
+    c1.metric("Desa kantong (panas)", angka(len(panas)))
+    c2.metric("Klaster keluarga desil 1", angka(len(r.kantong.klaster)))
+    if len(panas):
+        st.dataframe(
+            panas[["kode_desa", "desa", "kecamatan", "keluarga_desil_1", "nilai", "gi_z", "gi_q", "alasan"]]
+            .rename(columns={"nilai": "nilai diuji", "gi_z": "z", "gi_q": "q (FDR)"})
+            .round(3),
+            hide_index=True, width="stretch",
+        )  # fmt: skip
+    if len(r.kantong.klaster):
+        st.markdown("**Klaster keluarga desil 1 di bawah tingkat desa**")
+        st.dataframe(r.kantong.klaster.drop(columns="geometry"), hide_index=True, width="stretch")
+    with st.expander("Label semua desa dan alasannya"):
+        st.dataframe(
+            hot.drop(columns="geometry")[["kode_desa", "kantong", "nilai", "nilai_tetangga",
+                                          "gi_z", "gi_p", "gi_q", "alasan"]].round(3),
             hide_index=True, width="stretch",
         )  # fmt: skip
 
