@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test lint sample cli clean browser-deps
+.PHONY: run test lint sample cli clean browser-deps bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,3 +48,7 @@ cli: $(VENV)/.req-stamp
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/artifacts
+
+## Benchmarks (by hand; figures are printed, never asserted in tests)
+bench: $(VENV)/.req-stamp
+	$(BIN)/python bench/bench_pockets.py
