@@ -49,7 +49,7 @@ def parse_coordinate(text: object) -> float:
         return math.nan
     if isinstance(text, (int, float)):
         return float(text)
-    s = str(text).strip().upper()
+    s = str(text).strip().upper().replace("\u2212", "-").replace("\u2013", "-")
     if not s:
         return math.nan
     hemi = None

@@ -24,6 +24,9 @@ __all__ = ["SKIP_COLUMNS", "RawTable", "grids_from_bytes", "read_sheet"]
 
 ROW_COL = "_baris"
 SKIP_COLUMNS = ["berkas", "baris", "kolom", "nilai", "alasan"]
+MAX_COLUMNS = 1000
+"""Most filled columns a sheet may have (a P3KE export has about 40)."""
+
 HEADER_SCAN_ROWS = 40
 """Rows searched for the header (title blocks above it are usually under 15 rows)."""
 
@@ -85,8 +88,7 @@ def _cell_text(value: object) -> tuple[str | None, bool]:
         return value.date().isoformat(), False
     if isinstance(value, dt.date):
         return value.isoformat(), False
-    text = str(value).strip()
-    return (text or None), False
+    return _clean(str(value)), False
 
 
 def _decode(data: bytes) -> str:
@@ -120,7 +122,13 @@ def grids_from_bytes(data: bytes, *, label: str) -> dict[str, Grid]:
     InputSchemaError
         If the file cannot be parsed.
     """
-    is_excel = label.lower().endswith((".xlsx", ".xlsm")) or data[:2] == b"PK"
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # OLE2: Excel 97-2003 .xls
+        msg = "format .xls (Excel 97-2003) tidak didukung: buka di Excel dan simpan sebagai .xlsx"
+        raise InputSchemaError(
+            msg, en="the .xls format (Excel 97-2003) is not supported: save as .xlsx"
+        )
+    # The content decides, not the name: a CSV renamed to .xlsx is still read as CSV.
+    is_excel = data[:2] == b"PK"
     try:
         if is_excel:
             return _excel_grids(data)
@@ -136,12 +144,24 @@ def grids_from_bytes(data: bytes, *, label: str) -> dict[str, Grid]:
 def _excel_grids(data: bytes) -> dict[str, Grid]:
     from openpyxl import load_workbook
 
-    wb = load_workbook(io.BytesIO(data), data_only=True, read_only=False)
+    try:
+        wb = load_workbook(io.BytesIO(data), data_only=True, read_only=False)
+    except Exception as err:
+        msg = "berkas XLSX rusak atau bukan XLSX (buka dan simpan ulang di Excel sebagai .xlsx)"
+        en = f"corrupt or not an XLSX file ({type(err).__name__}); open and save it again as .xlsx"
+        raise InputSchemaError(msg, en=en) from err
     grids: dict[str, Grid] = {}
     for ws in wb.worksheets:
         rows: list[list[str | None]] = []
         numeric: set[tuple[int, int]] = set()
-        for r, row in enumerate(ws.iter_rows(values_only=True)):
+        # The data width: the right-most cell holding a value. A title merged across the whole
+        # row (A1:XFD1) must not make every row 16,384 cells wide.
+        width = max((c for (_r, c), cell in ws._cells.items() if cell.value is not None), default=0)
+        if width > MAX_COLUMNS:
+            msg = f"lembar {ws.title!r} memiliki {width} kolom berisi; paling banyak {MAX_COLUMNS}"
+            en = f"sheet {ws.title!r} has {width} filled columns; at most {MAX_COLUMNS}"
+            raise InputSchemaError(msg, en=en)
+        for r, row in enumerate(ws.iter_rows(values_only=True, max_col=max(width, 1))):
             texts = []
             for c, value in enumerate(row):
                 text, was_number = _cell_text(value)
@@ -156,7 +176,7 @@ def _excel_grids(data: bytes) -> dict[str, Grid]:
                 continue
             top = rows[r0][c0]
             for r in range(r0, min(rng.max_row, len(rows))):
-                for c in range(c0, min(rng.max_col, len(rows[r]))):
+                for c in range(c0, min(rng.max_col, len(rows[r]), width)):
                     rows[r][c] = top
                     if (r0, c0) in numeric:
                         numeric.add((r, c))
@@ -172,15 +192,32 @@ def _csv_grid(data: bytes) -> Grid:
     if "\x00" in sample or control > len(sample) / 20:
         msg = "bukan berkas teks CSV atau XLSX yang dapat dibaca (berisi data biner)"
         raise InputSchemaError(msg, en="not a readable CSV or XLSX file (binary content)")
-    sample = text[:20000]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-        sep = dialect.delimiter
-    except csv.Error:
-        sep = ","
-    reader = csv.reader(io.StringIO(text), delimiter=sep)
-    rows = [[(cell.strip() or None) for cell in row] for row in reader]
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text) or ",")
+    rows = [[_clean(cell) for cell in row] for row in reader]
     return Grid(rows)
+
+
+def _clean(cell: str) -> str | None:
+    """Strip a cell; drop Excel's text marker (a leading apostrophe before digits)."""
+    text = cell.strip()
+    if text.startswith("'") and text[1:].strip().isdigit():
+        text = text[1:].strip()
+    return text or None
+
+
+def _delimiter(text: str) -> str | None:
+    """Pick the separator used most consistently over the first lines (titles have none)."""
+    lines = [ln for ln in text.splitlines()[:60] if ln.strip()]
+    best, best_score = None, 0
+    for sep in (";", ",", "\t", "|"):
+        counts = [ln.count(sep) for ln in lines if ln.count(sep) > 0]
+        if not counts:
+            continue
+        mode = max(set(counts), key=counts.count)
+        score = counts.count(mode) * mode
+        if score > best_score:
+            best, best_score = sep, score
+    return best
 
 
 def _score(names: list[str | None]) -> int:
@@ -207,6 +244,12 @@ def _mask_ids(text: str) -> str:
     return _LONG_DIGITS.sub(
         lambda m: m.group()[:4] + "*" * (len(m.group()) - 8) + m.group()[-4:], text
     )
+
+
+def _only_running_number(row: list[str | None], columns: list[str]) -> bool:
+    """Tell whether a template row holds nothing but its running number ("No")."""
+    filled = [c for c, v in zip(columns, row, strict=False) if v is not None]
+    return filled in (["no"], ["nomor"], ["no_urut"])
 
 
 def _is_blank(row: list[str | None]) -> bool:
@@ -300,7 +343,7 @@ def read_sheet(data: bytes, *, label: str, sheet: str | None = None) -> RawTable
     skipped: list[dict[str, object]] = []
     for r in range(first_data, len(rows)):
         row = rows[r]
-        if _is_blank(row):
+        if _is_blank(row) or _only_running_number(row, columns):
             continue
         filled = [_mask_ids(v) for v in row if v is not None]
         first_cells = [v.upper() for v in row[: min(width, 4)] if v is not None]

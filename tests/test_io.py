@@ -128,8 +128,12 @@ def test_broken_tables_raise_schema_errors():
     with pytest.raises(InputSchemaError, match="gzip"):
         read_table(b"\x1f\x8b\x08\x00broken", name="k.csv.gz")
     assert list(read_table(b"nik,NIK\n1,2\n", name="k.csv").columns) == ["nik", "nik_2", "_baris"]
-    with pytest.raises(InputSchemaError, match="tidak dapat dibaca"):
+    with pytest.raises(InputSchemaError, match="rusak atau bukan XLSX"):
         read_table(b"PK\x03\x04garbage", name="k.xlsx")
+    with pytest.raises(InputSchemaError, match=r"\.xls \(Excel 97-2003\)"):
+        read_table(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, name="k.xls")
+    # A CSV renamed to .xlsx is read by its content.
+    assert read_table(b"kode_desa,desil\n6111012001,1\n", name="k.xlsx").at[0, "desil"] == "1"
 
 
 def test_keluarga_desa_validation():
