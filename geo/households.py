@@ -8,6 +8,7 @@ parsed here but resolved against the boundaries (including by name) in :mod:`geo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -44,12 +45,16 @@ HOUSEHOLD_FLAGS = {
     "flag_no_kk_ganda": "No KK yang sama muncul pada lebih dari satu keluarga",
     "flag_id_keluarga_ganda": "id keluarga yang sama muncul pada lebih dari satu baris keluarga",
     "flag_tanpa_kepala_keluarga": "berkas per individu: keluarga tanpa baris kepala keluarga; anggota pertama dipakai",
+    "flag_kepala_ganda": "berkas per individu: lebih dari satu baris kepala keluarga; yang pertama dipakai",
+    "flag_anggota_beda_desa_desil": "berkas per individu: anggota keluarga berbeda kode desa atau desil dari kepala keluarga",
 }  # fmt: skip
 """Flags set at validation, with their meaning (Bahasa Indonesia, shown in reports)."""
 
 DTSEN_THRESHOLD = 0.95
-"""Automatic scale: P3KE (1-4) when at least this share of readable desil lie in 1-4, else
-DTSEN (1-10). Values outside the chosen scale are rejected row by row. An analytic choice."""
+DTSEN_MIN_ROWS = 3
+"""Automatic scale: DTSEN (1-10) when at least DTSEN_MIN_ROWS rows and at least 5 %
+(1 - DTSEN_THRESHOLD) of the desil values in 1-10 lie in 5-10; else P3KE (1-4). Values outside
+the chosen scale are rejected row by row. An analytic choice."""
 
 REQUIRED = ("desil_kesejahteraan",)
 CODE_OR_NAME = ("kode_kemdagri", "desa_kelurahan")
@@ -131,15 +136,14 @@ def _is_head(values: pd.Series) -> pd.Series:
     return text.isin(["kepala keluarga", "kepala rumah tangga", "kk", "krt", "1"]).fillna(False)
 
 
-def _aggregate_individuals(
-    df: pd.DataFrame, reject: dict[int, list[tuple[str, object, str]]]
-) -> tuple[pd.DataFrame, pd.Series]:
-    """One row per family from one row per person; returns families and the no-head flag."""
+def _aggregate_individuals(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """One row per family from one row per person (rows with a family id only).
+
+    The head of family's row represents the family; without a head row, the first member's.
+    Returns the families and, per family, the index labels of its member rows.
+    """
     key_col = "id_keluarga_p3ke" if "id_keluarga_p3ke" in df.columns else "no_kk"
-    key = df[key_col].astype("string").str.strip()
-    for idx in df.index[key.isna()]:
-        reject.setdefault(idx, []).append((key_col, pd.NA, "baris individu tanpa id keluarga"))
-    ok = df[key.notna()].assign(_kunci=key[key.notna()])
+    ok = df.assign(_kunci=df[key_col].astype("string").str.strip())
     ok = ok.assign(_kepala=_is_head(ok["hubungan_dengan_kepala_keluarga"]).to_numpy())
     ok = ok.sort_values(
         ["_kunci", "_kepala", ROW_COL], ascending=[True, False, True], kind="stable"
@@ -147,10 +151,64 @@ def _aggregate_individuals(
     groups = ok.groupby("_kunci", sort=False)
     head = groups.head(1).set_index("_kunci")
     head["jumlah_anggota"] = groups.size().astype("Int64")
-    head["_baris_semua"] = groups[ROW_COL].agg(lambda s: ";".join(str(int(v)) for v in sorted(s)))
-    no_head = ~head["_kepala"].astype(bool)
+    head["_baris_semua"] = groups[ROW_COL].agg(lambda v: ";".join(str(int(x)) for x in sorted(v)))
+    head["flag_tanpa_kepala_keluarga"] = ~head["_kepala"].astype(bool)
+    head["flag_kepala_ganda"] = groups["_kepala"].sum() > 1
+    differs = pd.Series(False, index=head.index)
+    for col in ("kode_kemdagri", "desil_kesejahteraan"):
+        if col in ok.columns:
+            differs |= groups[col].agg(lambda v: v.dropna().astype(str).str.strip().nunique() > 1)
+    head["flag_anggota_beda_desa_desil"] = differs
+    members = pd.Series([list(g.index) for _, g in groups])
     out = head.drop(columns=["_kepala"]).reset_index(drop=True)
-    return out, no_head.reset_index(drop=True)
+    return out, members
+
+
+_SAFE_VALUE = {"desil_kesejahteraan": 6, "kode_kemdagri": 24}
+
+
+def _safe_value(column: str, value: object) -> str:
+    """Show a rejected cell in reports: short values as they are, long text hidden.
+
+    A shifted column can put a name, address or NIK where a desil or code was expected; only
+    values of the expected size are repeated in reports and ``rejected.csv``.
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    text = str(value)
+    limit = _SAFE_VALUE.get(column, 24)
+    if len(text) <= limit and not re.search(r"\d{12,}", text):
+        return text
+    return f"[disamarkan: {len(text)} karakter]"
+
+
+def _desil(
+    frame: pd.DataFrame, desil_scale: str
+) -> tuple[pd.Series, str, dict[int, tuple[object, str]]]:
+    """Parse desil; pick the scale; return values, scale and a (value, reason) per bad index."""
+    text = frame["desil_kesejahteraan"].astype("string").str.strip()
+    num = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").astype("float64")
+    finite = np.isfinite(num.to_numpy())
+    is_int = pd.Series(finite, index=num.index) & (num.where(finite, 0.5) % 1 == 0)
+    if desil_scale == "auto":
+        plausible = num[is_int & num.between(1, 10)]
+        above4 = int((plausible > 4).sum())
+        # DTSEN only on real evidence: several desil 5-10 making up a visible share. Values
+        # outside 1-10 (0, negatives, a NIK in the wrong column) are errors on either scale.
+        share = above4 / max(len(plausible), 1)
+        scale = "dtsen" if above4 >= DTSEN_MIN_ROWS and share >= 1 - DTSEN_THRESHOLD else "p3ke"
+    else:
+        scale = desil_scale
+    lo, hi = DESIL_SCALES[scale]
+    bad: dict[int, tuple[object, str]] = {}
+    for idx in frame.index:
+        if pd.isna(text[idx]):
+            bad[idx] = ("", "desil kosong")
+        elif not is_int[idx]:
+            bad[idx] = (text[idx], "desil bukan bilangan bulat")
+        elif not lo <= num[idx] <= hi:
+            bad[idx] = (text[idx], f"desil di luar skala {scale.upper()} {lo}-{hi}")
+    return num.where(is_int).astype("Int64"), scale, bad
 
 
 def validate_households(
@@ -227,45 +285,15 @@ def validate_households(
     original = {c: _original(raw, c) for c in df.columns}
     reasons: dict[int, list[tuple[str, object, str]]] = {}
 
-    def reject(mask: pd.Series, column: str, reason: str) -> None:
-        for idx in df.index[mask.fillna(False).astype(bool)]:
-            reasons.setdefault(idx, []).append((original[column], df.at[idx, column], reason))
-
-    # Exact duplicate rows (every cell equal) are counted once: later copies are rejected.
-    content = [c for c in df.columns if c != ROW_COL]
-    dup = df.duplicated(subset=content, keep="first")
-    if dup.any():
-        first_row = df.groupby(content, dropna=False, sort=False)[ROW_COL].transform("first")
-        for idx in df.index[dup]:
-            reasons.setdefault(idx, []).append(
-                ("", "", f"baris ganda persis dari baris {int(first_row[idx])}")
-            )
-
-    desil_text = df["desil_kesejahteraan"].astype("string").str.strip()
-    desil_num = pd.to_numeric(desil_text.str.replace(",", ".", regex=False), errors="coerce")
-    is_int = desil_num.notna() & (desil_num % 1 == 0)
-    reject(desil_text.isna(), "desil_kesejahteraan", "desil kosong")
-    reject(desil_text.notna() & ~is_int, "desil_kesejahteraan", "desil bukan bilangan bulat")
-    if desil_scale == "auto":
-        readable = desil_num[is_int]
-        # One typo ("5" among thousands of 1-4) must not switch the file to DTSEN.
-        in_p3ke = readable.between(1, 4).mean() if len(readable) else 1.0
-        scale = "p3ke" if in_p3ke >= DTSEN_THRESHOLD else "dtsen"
-    else:
-        scale = desil_scale
-    lo, hi = DESIL_SCALES[scale]
-    reject(
-        is_int & ~desil_num.between(lo, hi),
-        "desil_kesejahteraan",
-        f"desil di luar skala {scale.upper()} {lo}-{hi}",
-    )
-    df["desil"] = desil_num.where(is_int).astype("Int64")
+    def add(idx: int, column: str, value: object, reason: str) -> None:
+        shown = original.get(column, column)
+        reasons.setdefault(idx, []).append((shown, _safe_value(column, value), reason))
 
     # NIK flags are read per input row, before individual rows are merged.
     flags = pd.DataFrame(index=df.index)
     if "nik" in df.columns:
         nik = df["nik"].astype("string").str.strip()
-        rows_numeric = numeric_cells.get(_original(raw, "nik"), set())
+        rows_numeric = numeric_cells.get(original["nik"], set())
         sci = nik.str.contains(r"[eE][+]?\d+$", regex=True).fillna(False)
         flags["flag_nik_angka"] = df[ROW_COL].isin(rows_numeric).to_numpy() | sci.to_numpy()
         flags["flag_nik_bukan_16_digit"] = (
@@ -279,28 +307,51 @@ def validate_households(
     per_individu = "hubungan_dengan_kepala_keluarga" in df.columns and (
         "id_keluarga_p3ke" in df.columns or "no_kk" in df.columns
     )
-    rejected_idx = sorted(reasons)
-    ditolak = _reject_frame(df, reasons, rejected_idx, source)
-    ok = df.drop(index=rejected_idx)
+    # Exact copies are counted once, but only where a row carries an identifier: two
+    # families without ids may well share desa and desil.
+    id_cols = [c for c in ("id_individu", "nik", "id_keluarga_p3ke", "no_kk") if c in df.columns]
+    if id_cols:
+        content = [c for c in df.columns if c != ROW_COL and not c.startswith("flag_")]
+        has_id = df[id_cols].notna().any(axis=1)
+        dup = df.duplicated(subset=content, keep="first") & has_id
+        if dup.any():
+            first_row = df.groupby(content, dropna=False, sort=False)[ROW_COL].transform("first")
+            for idx in df.index[dup]:
+                add(idx, "", "", f"baris ganda persis dari baris {int(first_row[idx])}")
+
     catatan: list[str] = []
     if per_individu:
-        person_reasons: dict[int, list[tuple[str, object, str]]] = {}
-        fam, no_head = _aggregate_individuals(ok, person_reasons)
-        ditolak = pd.concat(
-            [ditolak, _reject_frame(ok, person_reasons, sorted(person_reasons), source)],
-            ignore_index=True,
-        )
-        # A family is flagged when any member's NIK was; desil and desa come from the head.
-        fam["flag_tanpa_kepala_keluarga"] = no_head.to_numpy()
+        key_col = "id_keluarga_p3ke" if "id_keluarga_p3ke" in df.columns else "no_kk"
+        for idx in df.index[df[key_col].isna()]:
+            add(idx, key_col, "", "baris individu tanpa id keluarga")
+        persons = df.drop(index=list(reasons))
+        fam, members = _aggregate_individuals(persons)
+        desil, scale, bad = _desil(fam, desil_scale)
+        fam["desil"] = desil
+        for i, (value, why) in bad.items():
+            head = int(fam.at[i, ROW_COL])
+            for idx in members[i]:
+                if int(df.at[idx, ROW_COL]) == head:
+                    add(idx, "desil_kesejahteraan", value, why)
+                else:
+                    add(idx, "", "", f"anggota keluarga baris {head} yang ditolak: {why}")
+        out = fam.drop(index=list(bad)).reset_index(drop=True)
         catatan.append(
             f"berkas per individu: {rows_in} baris orang digabung menjadi {len(fam)} keluarga "
-            "(kepala keluarga dari kolom hubungan_dengan_kepala_keluarga)"
+            "(kepala keluarga dari kolom hubungan_dengan_kepala_keluarga; desil dan desa dari "
+            "baris kepala keluarga)"
         )
-        out = fam
     else:
-        out = ok.reset_index(drop=True)
+        desil, scale, bad = _desil(df, desil_scale)
+        df["desil"] = desil
+        for idx, (value, why) in bad.items():
+            add(idx, "desil_kesejahteraan", value, why)
+        out = df.drop(index=list(reasons)).reset_index(drop=True)
         out["_baris_semua"] = out[ROW_COL].astype(int).astype(str)
         out["flag_tanpa_kepala_keluarga"] = False
+        out["flag_kepala_ganda"] = False
+        out["flag_anggota_beda_desa_desil"] = False
+    ditolak = _reject_frame(df, reasons, sorted(reasons), source)
 
     codes = normalise_kode_desa(
         out["kode_kemdagri"]

@@ -47,7 +47,9 @@ the coast, not as outside the region: GPS error on a jetty or a stilt house over
 analytic choice."""
 
 NAME_MATCH_MIN = 85.0
-"""Lowest rapidfuzz WRatio (0-100) at which a desa name is accepted as a match."""
+"""Lowest rapidfuzz ``fuzz.ratio`` (normalised Levenshtein similarity, 0-100) at which a
+normalised desa name is accepted. ``ratio`` compares whole names: "Padang Tikar" does not match
+"Padang", unlike partial scorers."""
 
 NAME_MATCH_MARGIN = 5.0
 """The best name must beat the second best by this many points, or the row is ambiguous."""
@@ -129,10 +131,10 @@ def _match_names(
         pool = desa_norm
         kec = normalise_name(row.get("kecamatan"))
         if kec:
-            best = process.extractOne(kec, kec_names, scorer=fuzz.WRatio)
+            best = process.extractOne(kec, kec_names, scorer=fuzz.ratio)
             if best is not None and best[1] >= NAME_MATCH_MIN:
                 pool = desa_norm[desa_norm["_k"] == best[0]]
-        scored = process.extract(name, pool["_n"].tolist(), scorer=fuzz.WRatio, limit=2)
+        scored = process.extract(name, pool["_n"].tolist(), scorer=fuzz.ratio, limit=2)
         if not scored or scored[0][1] < NAME_MATCH_MIN:
             failures[idx] = (
                 f"nama desa {row.get('desa_kelurahan')!s} tidak cocok dengan desa mana pun"
@@ -208,8 +210,16 @@ def place_households(
     out = keluarga.copy().reset_index(drop=True)
     known = out["kode_desa"].isin(codes)
     unknown_codes = sorted(set(out.loc[out["kode_desa"].notna() & ~known, "kode_desa"]))
-    needs_name = ~known
+    # A readable code of another region is a family of another district: it is rejected,
+    # never moved into this region by a similar desa name.
+    prefixes = {c[:5] for c in codes}
+    foreign = out["kode_desa"].notna() & ~out["kode_desa"].astype("string").str.slice(0, 5).isin(
+        prefixes
+    )
+    needs_name = ~known & ~foreign.fillna(False)
     matches, failures = _match_names(out[needs_name], desa)
+    for idx in out.index[foreign.fillna(False)]:
+        failures[idx] = "kode desa milik wilayah lain (tidak dicocokkan dengan nama)"
     cocok = []
     for idx, (kode, score, exact) in matches.items():
         cocok.append(

@@ -95,7 +95,7 @@ def test_individual_rows_become_families_with_member_count():
 
 @pytest.mark.parametrize(
     ("values", "scale"),
-    [(["1", "2", "4"], "p3ke"), (["1", "7", "10"], "dtsen")],
+    [(["1", "2", "4"], "p3ke"), (["1", "5", "7", "10"], "dtsen")],
     ids=["p3ke-1-4", "dtsen-1-10"],
 )
 def test_desil_scale_is_detected(values, scale):

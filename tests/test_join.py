@@ -143,3 +143,27 @@ def test_unknown_name_and_ambiguous_name_are_rejected(squares):
     assert "61.11.99.9999 tidak ada dalam batas desa" in reasons[4]
     assert "nama desa kosong" in reasons[4]
     assert p.kode_tidak_dikenal == ["61.11.99.9999"]
+
+
+def test_code_of_another_district_is_rejected_not_matched_by_name(squares):
+    raw = households(
+        [
+            {
+                "kode_kemdagri": "6104122005",
+                "desil": "1",
+                "desa_kelurahan": "Tiga",
+                "kecamatan": "Kec A",
+            },
+            {
+                "kode_kemdagri": pd.NA,
+                "desil": "1",
+                "desa_kelurahan": "Tiga Baru",
+                "kecamatan": "Kec A",
+            },
+        ]
+    )
+    p = place_households(validate_households(raw, source="k.csv").keluarga, squares, source="k.csv")
+    assert p.keluarga.empty
+    reasons = p.ditolak.set_index("baris")["alasan"]
+    assert "wilayah lain" in reasons[2]
+    assert "tidak cocok" in reasons[3]  # "Tiga Baru" is not "Tiga"

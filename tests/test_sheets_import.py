@@ -172,3 +172,73 @@ def test_denominator_smaller_than_p3ke_gives_no_share():
     assert pd.isna(ind.loc["61.11.01.2001", "persen_desil_1"])
     assert ind.loc["61.11.01.2002", "keluarga_total"] == 625  # "625.0" is 625, not 6250
     assert ind.loc["61.11.01.2002", "persen_desil_1"] == pytest.approx(100 / 625)
+
+
+def test_families_without_ids_are_never_taken_for_duplicates():
+    data = b"kode_desa,desil\n" + b"6111012001,1\n" * 15 + b"6111012001,5\n"
+    res = run(default_region(), households=data, households_name="noid.csv")
+    assert res.check.desil_scale == "p3ke"  # one stray 5 is an error, not DTSEN evidence
+    assert (res.rows_used, res.rows_rejected) == (15, 1)
+    assert "luar skala P3KE" in res.ditolak.at[0, "alasan"]
+
+
+def test_shifted_columns_do_not_leak_names_or_nik_into_reports():
+    data = (
+        b"id_keluarga,kode_desa,desil,nama\n"
+        b"K1,6111012001,Budi Santoso,x\n"
+        b"K2,6111012001,6111010101800004,y\n"
+        b"K3,6111012001,1,z\n"
+    )
+    res = run(default_region(), households=data, households_name="geser.csv")
+    text = res.ditolak.to_csv()
+    assert "Budi" not in text
+    assert "6111010101800004" not in text
+    assert "disamarkan" in text
+
+
+def test_individual_file_desil_comes_from_the_head_and_oddities_are_flagged():
+    data = (
+        b"id_keluarga_p3ke,hubungan_dengan_kepala_keluarga,kode_kemdagri,desil_kesejahteraan,nama\n"
+        b"K1,Kepala Keluarga,6111012001,1,A\n"
+        b"K1,Anak,6111012001,,B\n"  # member without desil: fine, the family is desil 1
+        b"K2,Kepala Keluarga,6111012001,2,C\n"
+        b"K2,Kepala Keluarga,6111012002,3,D\n"  # a second head in another desa
+        b"K3,Kepala Keluarga,6111012001,,E\n"  # head without desil: family rejected
+        b"K3,Istri,6111012001,,F\n"
+    )
+    res = run(default_region(), households=data, households_name="ind.csv")
+    assert_accounting(res)
+    fam = res.placement.keluarga.set_index("id_keluarga_p3ke")
+    assert fam.loc["K1", "jumlah_anggota"] == 2
+    assert bool(fam.loc["K2", "flag_kepala_ganda"])
+    assert bool(fam.loc["K2", "flag_anggota_beda_desa_desil"])
+    assert "K3" not in fam.index
+    reasons = res.ditolak.set_index("baris")["alasan"]
+    assert reasons[6] == "desil kosong"
+    assert "anggota keluarga baris 6 yang ditolak" in reasons[7]
+
+
+def test_semicolon_csv_with_title_rows():
+    data = "DATA P3KE KAB KAYONG UTARA\nTAHUN 2023\n\nkode_desa;desil;lintang;bujur\n6111012001;1;−1,2;109,9\n"
+    res = run(
+        default_region(),
+        households=data.encode("cp1252", errors="replace"),
+        households_name="t.csv",
+    )
+    assert res.rows_used == 1
+    res = run(default_region(), households=data.encode("utf-8"), households_name="t.csv")
+    assert res.placement.keluarga.at[0, "lintang"] == pytest.approx(-1.2)  # Unicode minus
+
+
+def test_title_merged_across_the_whole_row_stays_fast():
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"] = "DATA P3KE"
+    ws.merge_cells("A1:XFD1")
+    ws.append(["kode_desa", "desil"])
+    for i in range(500):
+        ws.append([f"611101200{1 + i % 9}", 1 + i % 4])
+    buf = io.BytesIO()
+    wb.save(buf)
+    table = read_sheet(buf.getvalue(), label="lebar.xlsx")
+    assert table.frame.shape == (500, 3)
