@@ -101,10 +101,10 @@ def step(name: str) -> dict[str, float]:
 
 def _run_in_child(name: str) -> dict[str, float]:
     code = (
-        "import json, resource, sys; sys.path.insert(0, %r); "
-        "from bench.bench_pockets import step; r = step(%r); "
+        f"import json, resource, sys; sys.path.insert(0, {str(ROOT)!r}); "
+        f"from bench.bench_pockets import step; r = step({name!r}); "
         "r['rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; print(json.dumps(r))"
-    ) % (str(ROOT), name)
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 

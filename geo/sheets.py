@@ -62,6 +62,9 @@ class RawTable:
     numeric_cells : dict
         Column -> set of row numbers whose cell was stored as a number in the XLSX (a NIK
         stored as a number has lost digits).
+    lembar_lain : list of str
+        Other sheets that also hold a recognised P3KE header and were not read (a workbook
+        with one sheet per kecamatan): the report and the app warn about them.
     """
 
     frame: pd.DataFrame
@@ -70,6 +73,7 @@ class RawTable:
     sheets: list[str]
     header_row: int
     numeric_cells: dict[str, set[int]]
+    lembar_lain: list[str] = field(default_factory=list)
 
 
 def _cell_text(value: object) -> tuple[str | None, bool]:
@@ -307,6 +311,13 @@ def read_sheet(data: bytes, *, label: str, sheet: str | None = None) -> RawTable
             if top and max(_score(r) for r in top) >= 2:
                 chosen = n
                 break
+    others = [
+        n
+        for n in names
+        if n != chosen
+        and grids[n].rows
+        and max(_score(r) for r in grids[n].rows[:HEADER_SCAN_ROWS]) >= 2
+    ]
     grid = grids[chosen]
     rows = grid.rows
     if not rows or all(_is_blank(r) for r in rows):
@@ -377,4 +388,5 @@ def read_sheet(data: bytes, *, label: str, sheet: str | None = None) -> RawTable
         sheets=names,
         header_row=first_data,
         numeric_cells=numeric,
+        lembar_lain=others,
     )

@@ -156,6 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    if result.sheet.lembar_lain:
+        print(
+            f"warning: sheet {result.sheet.sheet!r} was read; other sheets with a P3KE header "
+            f"were not: {', '.join(result.sheet.lembar_lain)} (choose one with --sheet)",
+            file=sys.stderr,
+        )
     print(
         f"{result.rows_in} rows read: {result.rows_used} used, {result.rows_rejected} rejected "
         f"(reasons in rejected.csv). Desil scale: {result.check.desil_scale.upper()}."

@@ -277,6 +277,7 @@ def run(
             "sha256": file_sha256(h_bytes),
             "lembar": sheet_table.sheet,
             "lembar_tersedia": sheet_table.sheets,
+            "lembar_lain_berjudul_p3ke_tidak_dibaca": sheet_table.lembar_lain,
             "baris_judul": sheet_table.header_row,
             "baris": check.rows_in + len(sheet_table.dilewati),
         },

@@ -84,3 +84,28 @@ def test_markdown_in_file_text_is_escaped():
     text = md_escape("![t](http://127.0.0.1:9/x.png) [klik](http://evil)")
     assert "](" not in text.replace("\\](", "")
     assert text.startswith("\\!\\[")
+
+
+def test_choices_survive_a_page_switch(at):
+    at.multiselect(key="filter_kecamatan").set_value(["Pulau Maya"]).run()
+    at.selectbox(key="skala_desil").set_value("dtsen").run()
+    at.switch_page("views/laporan.py").run()
+    assert not at.exception
+    assert at.selectbox(key="skala_desil").value == "dtsen"
+    at.switch_page("views/peta.py").run()
+    assert not at.exception
+    assert at.multiselect(key="filter_kecamatan").value == ["Pulau Maya"]
+    assert _metric(at, "Desa") == "5 / 5"
+
+
+def test_removing_a_bad_denominator_restores_the_app(at):
+    at.session_state["_berkas_keluarga_desa"] = (
+        "penyebut.csv",
+        b"kode_desa,keluarga_total\n6111012001,625.5\n",
+    )
+    at.run()
+    assert at.error
+    del at.session_state["_berkas_keluarga_desa"]
+    at.run()
+    assert not at.error
+    assert _metric(at, "Keluarga P3KE") == "12.907"

@@ -242,3 +242,38 @@ def test_title_merged_across_the_whole_row_stays_fast():
     wb.save(buf)
     table = read_sheet(buf.getvalue(), label="lebar.xlsx")
     assert table.frame.shape == (500, 3)
+
+
+def test_other_sheets_with_a_header_are_named(capsys, tmp_path):
+    wb = Workbook()
+    for i, name in enumerate(["Sukadana", "Simpang Hilir"]):
+        ws = wb.active if i == 0 else wb.create_sheet()
+        ws.title = name
+        ws.append(["kode_desa", "desil"])
+        ws.append([f"611101200{i + 1}", 1])
+    path = tmp_path / "per_kecamatan.xlsx"
+    wb.save(path)
+    res = run(default_region(), households=path)
+    assert res.sheet.sheet == "Sukadana"
+    assert res.sheet.lembar_lain == ["Simpang Hilir"]
+    assert res.report()["masukan"]["keluarga_p3ke"]["lembar_lain_berjudul_p3ke_tidak_dibaca"] == [
+        "Simpang Hilir"
+    ]
+    from targeting.cli import main
+
+    assert main(["run", "--households", str(path), "--out", str(tmp_path / "o")]) == 0
+    assert "Simpang Hilir" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "run",
+                "--households",
+                str(path),
+                "--sheet",
+                "Simpang Hilir",
+                "--out",
+                str(tmp_path / "o2"),
+            ]
+        )
+        == 0
+    )

@@ -80,38 +80,40 @@ def _pocket_settings() -> PocketSettings:
             "Bawaan dijelaskan di README."
         )
         statistik = st.selectbox(
-            "Statistik", ["gi_star", "moran"], key="k_statistik",
+            "Statistik", ["gi_star", "moran"], **keep("k_statistik", d.statistik),
             format_func={"gi_star": "Getis-Ord Gi*", "moran": "Moran lokal (HH/LL)"}.get,
         )  # fmt: skip
         variabel = st.selectbox(
-            "Nilai yang diuji", ["persen_desil_1", "keluarga_desil_1"], key="k_variabel",
+            "Nilai yang diuji", ["persen_desil_1", "keluarga_desil_1"], **keep("k_variabel", d.variabel),
             format_func={"persen_desil_1": "Persentase desil 1", "keluarga_desil_1": "Jumlah desil 1"}.get,
         )  # fmt: skip
-        smoothing = st.checkbox("Penghalusan Empirical Bayes", value=d.smoothing, key="k_eb")
+        smoothing = st.checkbox("Penghalusan Empirical Bayes", **keep("k_eb", d.smoothing))
         tetangga = st.selectbox(
-            "Aturan tetangga", ["knn", "kontiguitas", "kontiguitas_knn", "jarak"], key="k_tetangga",
+            "Aturan tetangga", ["knn", "kontiguitas", "kontiguitas_knn", "jarak"], **keep("k_tetangga", d.tetangga),
             format_func={
                 "knn": "k desa terdekat", "kontiguitas": "Bersinggungan (+ toleransi)",
                 "kontiguitas_knn": "Bersinggungan atau k terdekat", "jarak": "Dalam jarak tertentu",
             }.get,
         )  # fmt: skip
-        k = st.number_input("k (tetangga terdekat)", 1, 12, d.k, key="k_k")
+        k = st.number_input("k (tetangga terdekat)", 1, 12, **keep("k_k", d.k))
         toleransi = st.number_input(
-            "Toleransi celah batas (m)", 0.0, 1000.0, d.toleransi_m, key="k_tol"
+            "Toleransi celah batas (m)", 0.0, 1000.0, **keep("k_tol", d.toleransi_m)
         )
         jarak = st.number_input(
-            "Pita jarak (m)", 500.0, 100_000.0, d.jarak_m, step=500.0, key="k_jarak"
+            "Pita jarak (m)", 500.0, 100_000.0, step=500.0, **keep("k_jarak", d.jarak_m)
         )
-        permutasi = st.number_input("Permutasi", 999, 99_999, d.permutasi, step=1000, key="k_perm")
-        seed = st.number_input("Seed", 0, 2**31 - 1, d.seed, key="k_seed")
+        permutasi = st.number_input(
+            "Permutasi", 999, 99_999, step=1000, **keep("k_perm", d.permutasi)
+        )
+        seed = st.number_input("Seed", 0, 2**31 - 1, **keep("k_seed", d.seed))
         alpha = st.number_input(
-            "Alpha (FDR)", 0.001, 0.2, d.alpha, step=0.01, format="%.3f", key="k_alpha"
+            "Alpha (FDR)", 0.001, 0.2, step=0.01, format="%.3f", **keep("k_alpha", d.alpha)
         )
         radius = st.number_input(
-            "Radius klaster keluarga (m)", 10.0, 2000.0, d.radius_m, key="k_radius"
+            "Radius klaster keluarga (m)", 10.0, 2000.0, **keep("k_radius", d.radius_m)
         )
         minimal = st.number_input(
-            "Keluarga minimal per klaster", 2, 200, d.min_keluarga, key="k_min"
+            "Keluarga minimal per klaster", 2, 200, **keep("k_min", d.min_keluarga)
         )
     return PocketSettings(
         statistik=statistik, variabel=variabel, smoothing=smoothing, tetangga=tetangga,
@@ -140,10 +142,39 @@ def asset_base() -> str:
 
 
 def _keep_upload(widget_key: str, state_key: str) -> None:
-    """Copy a new upload into session state (a widget's value does not survive a page switch)."""
+    """Copy a new upload into session state (a widget's value does not survive a page switch).
+
+    Removing the file in the uploader (its ⊗) removes it from the session too.
+    """
     f = st.session_state.get(widget_key)
     if f is not None:
         st.session_state[state_key] = (f.name, f.getvalue())
+    else:
+        st.session_state.pop(state_key, None)
+
+
+def _remember(key: str) -> None:
+    st.session_state[f"_keep_{key}"] = st.session_state.get(key)
+
+
+def keep(key: str, default: object) -> dict[str, object]:
+    """Widget arguments that keep its value across pages.
+
+    Streamlit drops the state of a widget that the previous run did not draw, and every page
+    draws its own copy of the sidebar. The value is therefore kept under ``_keep_<key>`` (set
+    by the widget's ``on_change``) and put back before the widget is created.
+
+    Returns
+    -------
+    dict
+        ``key``, ``on_change`` and ``args`` for the widget call.
+    """
+    copy = f"_keep_{key}"
+    if copy in st.session_state:
+        st.session_state[key] = st.session_state[copy]
+    elif key not in st.session_state:
+        st.session_state[key] = default
+    return {"key": key, "on_change": _remember, "args": (key,)}
 
 
 def sidebar_data() -> Data | None:
@@ -172,11 +203,13 @@ def sidebar_data() -> Data | None:
             sheets = _sheet_names(upload[1], upload[0])
             if len(sheets) > 1:
                 sheet = st.selectbox(
-                    "Lembar (sheet)", [None, *sheets], key="lembar",
+                    "Lembar (sheet)", [None, *sheets], **keep("lembar", None),
                     format_func=lambda s: "Otomatis (lembar dengan judul kolom P3KE)" if s is None else s,
                 )  # fmt: skip
             if st.button("Kembali ke sampel SINTETIS", key="hapus_unggahan"):
                 st.session_state.pop(UPLOAD_KEY, None)
+                st.session_state.pop(DENOM_KEY, None)
+                st.session_state.pop("_keep_lembar", None)
                 st.rerun()
         st.file_uploader(
             "Tabel seluruh keluarga per desa (opsional)",
@@ -186,6 +219,12 @@ def sidebar_data() -> Data | None:
             args=("unggah_penyebut", DENOM_KEY),
             help="Kolom kode_desa dan keluarga_total: penyebut persentase desil 1.",
         )
+        denom_now = st.session_state.get(DENOM_KEY)
+        if denom_now is not None:
+            st.caption(f"Penyebut dipakai: **{md_escape(denom_now[0])}**")
+            if st.button("Hapus tabel penyebut", key="hapus_penyebut"):
+                st.session_state.pop(DENOM_KEY, None)
+                st.rerun()
         scale = st.selectbox(
             "Skala desil",
             options=["auto", "p3ke", "dtsen"],
@@ -194,7 +233,7 @@ def sidebar_data() -> Data | None:
                 "p3ke": "P3KE (1–4)",
                 "dtsen": "DTSEN (1–10)",
             }.get,
-            key="skala_desil",
+            **keep("skala_desil", "auto"),
         )
     kantong = _pocket_settings()
     data, name = (upload[1], upload[0]) if upload else (None, None)
@@ -236,6 +275,15 @@ def data_banner(d: Data) -> None:
                 "desil 1 bermakna.",
                 icon=":material/warning:",
             )
+    sheet = d.result.sheet
+    if sheet.lembar_lain:
+        st.warning(
+            f"Hanya lembar **{md_escape(sheet.sheet)}** yang dibaca. Lembar lain yang juga berisi "
+            "judul kolom P3KE tidak dibaca: "
+            + ", ".join(md_escape(n) for n in sheet.lembar_lain)
+            + ". Pilih lembar di samping, atau gabungkan lembar-lembar itu menjadi satu.",
+            icon=":material/warning:",
+        )
     bad = d.result.indikator[d.result.indikator["penyebut_tidak_cukup"]]
     if len(bad):
         st.warning(

@@ -11,7 +11,7 @@ from targeting.export import to_csv_bytes
 from targeting.format import angka, persen
 from targeting.indicators import DEPRIVASI, column_labels, district_summary
 from targeting.maps import INDIKATOR_PETA, build_map, class_breaks
-from views.common import asset_base, data_banner, md_escape, sidebar_data
+from views.common import asset_base, data_banner, keep, md_escape, sidebar_data
 
 st.title("Peta keluarga desil 1 per desa")
 d = sidebar_data()
@@ -24,15 +24,17 @@ with st.sidebar:
     st.header("Tampilan")
     kec_all = sorted(ind["kecamatan"].unique())
     kec = st.multiselect(
-        "Kecamatan", kec_all, placeholder="Semua kecamatan", key="filter_kecamatan"
+        "Kecamatan", kec_all, placeholder="Semua kecamatan", **keep("filter_kecamatan", [])
     )
     kolom = st.radio(
-        "Warna peta", list(INDIKATOR_PETA), format_func=INDIKATOR_PETA.get, key="indikator_peta"
+        "Warna peta",
+        list(INDIKATOR_PETA),
+        format_func=INDIKATOR_PETA.get,
+        **keep("indikator_peta", "persen_desil_1"),
     )
     basemap = st.toggle(
         "Peta dasar OpenStreetMap (perlu internet)",
-        value=False,
-        key="peta_dasar",
+        **keep("peta_dasar", False),
         help="Batas desa selalu tampil; ubin peta dasar hanya dimuat bila ada internet.",
     )
 
