@@ -387,22 +387,6 @@ def _label(
     median: float,
     settings: PocketSettings,
 ) -> gpd.GeoDataFrame:
-    out = pd.DataFrame(
-        {
-            "kode_desa": ind["kode_desa"],
-            "kantong": "tidak dinilai",
-            "nilai": np.nan,
-            "gi_z": np.nan,
-            "gi_p": np.nan,
-            "gi_q": np.nan,
-            "kuadran": np.nan,
-            "nilai_tetangga": np.nan,
-            "tetangga": "",
-            "jumlah_tetangga": 0,
-            "alasan": "",
-        }
-    )
-    pos = {k: i for i, k in enumerate(ind["kode_desa"])}
     values = dict(zip(sub["kode_desa"], y, strict=True))
     names = dict(zip(ind["kode_desa"], ind["desa"], strict=True))
     assessed = [k for k, ok in zip(w.id_order, has_nb, strict=True) if ok]
@@ -411,22 +395,28 @@ def _label(
     if settings.variabel == "keluarga_desil_1":
         what = "jumlah keluarga desil 1"
     name = "Gi*" if settings.statistik == "gi_star" else "Moran lokal"
+    records = []
     for kode in ind["kode_desa"]:
-        i = pos[kode]
+        rec: dict[str, object] = {
+            "kode_desa": kode, "kantong": "tidak dinilai", "nilai": np.nan, "gi_z": np.nan,
+            "gi_p": np.nan, "gi_q": np.nan, "kuadran": np.nan, "nilai_tetangga": np.nan,
+            "tetangga": "", "jumlah_tetangga": 0, "alasan": "",
+        }  # fmt: skip
+        records.append(rec)
         if kode not in values:
-            out.at[i, "alasan"] = "tidak dinilai: desa tanpa data P3KE atau tanpa penyebut"
+            rec["alasan"] = "tidak dinilai: desa tanpa data P3KE atau tanpa penyebut"
             continue
         nbs = list(w.neighbors[kode])
-        out.at[i, "nilai"] = values[kode]
-        out.at[i, "tetangga"] = ";".join(nbs)
-        out.at[i, "jumlah_tetangga"] = len(nbs)
+        rec["nilai"] = values[kode]
+        rec["tetangga"] = ";".join(nbs)
+        rec["jumlah_tetangga"] = len(nbs)
         if nbs:
-            out.at[i, "nilai_tetangga"] = float(np.mean([values[j] for j in nbs]))
+            rec["nilai_tetangga"] = float(np.mean([values[j] for j in nbs]))
         if kode not in stats:
-            out.at[i, "alasan"] = "tidak dinilai: tidak ada desa tetangga menurut aturan ini"
+            rec["alasan"] = "tidak dinilai: tidak ada desa tetangga menurut aturan ini"
             continue
         zi, pi, qi, qd = stats[kode]
-        out.loc[i, ["gi_z", "gi_p", "gi_q", "kuadran"]] = [zi, pi, qi, qd]
+        rec.update({"gi_z": zi, "gi_p": pi, "gi_q": qi, "kuadran": qd})
         signif = qi <= settings.alpha
         own_high = values[kode] > median
         if settings.statistik == "gi_star":
@@ -439,22 +429,24 @@ def _label(
             label = "dingin"
         else:
             label = "tidak signifikan"
-        out.at[i, "kantong"] = label
+        rec["kantong"] = label
         nb_txt = ", ".join(f"{names[j]} {values[j]:.1f}".replace(".", ",") for j in nbs[:8])
         base = (
             f"{what} {values[kode]:.2f} (median kabupaten {median:.2f}); tetangga ({len(nbs)}): "
             f"{nb_txt}; {name} z = {zi:.2f}, p = {pi:.3f}, q (FDR) = {qi:.3f}, alpha {settings.alpha}"
         ).replace(".", ",")
         if label == "panas":
-            out.at[i, "alasan"] = f"KANTONG: tinggi bersama tetangganya. {base}"
+            rec["alasan"] = f"KANTONG: tinggi bersama tetangganya. {base}"
         elif label == "dingin":
-            out.at[i, "alasan"] = f"rendah bersama tetangganya. {base}"
+            rec["alasan"] = f"rendah bersama tetangganya. {base}"
         elif signif and high and not own_high:
-            out.at[i, "alasan"] = (
+            rec["alasan"] = (
                 f"bukan kantong: tetangganya tinggi tetapi nilai desa ini tidak di atas median. {base}"
             )
         else:
-            out.at[i, "alasan"] = f"bukan kantong: tidak signifikan setelah koreksi FDR. {base}"
+            rec["alasan"] = f"bukan kantong: tidak signifikan setelah koreksi FDR. {base}"
+    out = pd.DataFrame(records)
+    out["jumlah_tetangga"] = out["jumlah_tetangga"].astype(int)
     geo_out = gpd.GeoDataFrame(out, geometry=ind.geometry.values, crs=ind.crs)
     return geo_out.to_crs(DISPLAY_CRS) if geo_out.crs is not None else geo_out
 
@@ -515,40 +507,47 @@ def household_clusters(
     )
     labels = labels_loc[inverse.ravel()]
     names = dict(zip(desa["kode_desa"], desa["desa"], strict=True))
+    # Deprivation hits once for all clustered families, then read per cluster by position.
+    hits = {}
+    for dep in DEPRIVASI.values():
+        if dep.kolom in m.columns:
+            wanted = {v.casefold() for v in dep.nilai}
+            vals = m[dep.kolom].astype("string").str.strip().str.casefold()
+            hits[dep.label] = vals.isin(wanted).fillna(False).to_numpy(dtype=bool)
+    xs, ys = m.geometry.x.to_numpy(), m.geometry.y.to_numpy()
+    kode_arr = m["kode_desa"].astype(str).to_numpy()
+    positions = pd.Series(np.arange(len(labels))).groupby(labels).indices
+    found = sorted((c for c in positions if c >= 0), key=lambda c: -len(positions[c]))
     clusters = []
-    members = []
-    found = [c for c in np.unique(labels) if c >= 0]
-    found.sort(key=lambda c: -int((labels == c).sum()))
+    member_ids: list[str] = []
+    member_idx: list[np.ndarray] = []
     for n, c in enumerate(found, start=1):
-        sel = labels == c
-        idx = pts.index[sel]
-        group = m.loc[idx]
-        hull = shapely.concave_hull(shapely.MultiPoint(group.geometry.to_numpy()), ratio=0.5)
+        pos = positions[c]
+        hull = shapely.concave_hull(
+            shapely.multipoints(np.column_stack([xs[pos], ys[pos]])), ratio=0.5
+        )
         poly = hull.buffer(settings.buffer_m)
-        kode = group["kode_desa"].mode().iloc[0]
-        shares = {}
-        for dep in DEPRIVASI.values():
-            if dep.kolom in group.columns:
-                wanted = {v.casefold() for v in dep.nilai}
-                vals = group[dep.kolom].astype("string").str.strip().str.casefold()
-                shares[dep.label] = float(vals.isin(wanted).fillna(False).mean())
+        kode = pd.Series(kode_arr[pos]).mode().iloc[0]
+        shares = {label: float(h[pos].mean()) for label, h in hits.items()}
         top = sorted(shares.items(), key=lambda kv: -kv[1])[:2]
         clusters.append(
             {
                 "id_kantong": f"K{n:02d}",
                 "kode_desa": kode,
                 "desa": names.get(kode, kode),
-                "keluarga_desil_1": int(sel.sum()),
+                "keluarga_desil_1": len(pos),
                 "luas_m2": round(float(poly.area), 1),
                 "kekurangan_utama": "; ".join(f"{k} {v * 100:.0f} %" for k, v in top if v > 0),
                 "geometry": poly,
             }
         )
-        members.append(pd.DataFrame({"id_kantong": f"K{n:02d}", "indeks": idx}))
+        member_ids.extend([f"K{n:02d}"] * len(pos))
+        member_idx.append(pts.index.to_numpy()[pos])
     if not clusters:
         return empty, empty_members
     out = gpd.GeoDataFrame(clusters, geometry="geometry", crs=metric_crs).to_crs(DISPLAY_CRS)
-    return out, pd.concat(members, ignore_index=True)
+    members = pd.DataFrame({"id_kantong": member_ids, "indeks": np.concatenate(member_idx)})
+    return out, members
 
 
 def find_pockets(
