@@ -113,46 +113,72 @@ class Placement:
     kode_tidak_dikenal: list[str] = field(default_factory=list)
 
 
+def _short(value: object) -> str:
+    """Show a code or desa name in reports; hide long text (from a shifted column)."""
+    text = str(value)
+    if len(text) <= 40 and not re.search(r"\d{12,}", text):
+        return text
+    return f"[disamarkan: {len(text)} karakter]"
+
+
 def _match_names(
     rows: pd.DataFrame, desa: pd.DataFrame
 ) -> tuple[dict[int, tuple[str, float, bool]], dict[int, str]]:
-    """Match desa names within their kecamatan. Returns matches and failure reasons by index."""
+    """Match desa names within their kecamatan. Returns matches and failure reasons by index.
+
+    Each distinct (name, kecamatan) pair is matched once, so a file whose code column is
+    missing altogether costs one look-up per desa, not per family.
+    """
     desa_norm = desa.assign(
         _n=desa["desa"].map(normalise_name), _k=desa["kecamatan"].map(normalise_name)
     )
     kec_names = sorted(set(desa_norm["_k"]))
-    matches: dict[int, tuple[str, float, bool]] = {}
-    failures: dict[int, str] = {}
-    for idx, row in rows.iterrows():
-        name = normalise_name(row.get("desa_kelurahan"))
+    empty = pd.Series(pd.NA, index=rows.index, dtype="object")
+    names = rows.get("desa_kelurahan", empty)
+    kecs = rows.get("kecamatan", empty)
+    keys = pd.DataFrame({"n": names.map(normalise_name), "k": kecs.map(normalise_name)})
+    outcome: dict[tuple[str, str], tuple[str, object]] = {}
+    for (name, kec), first in keys.groupby(["n", "k"], sort=False).groups.items():
+        raw_name = names.loc[first[0]]
         if not name:
-            failures[idx] = "kode desa tidak dapat dipakai dan nama desa kosong"
+            outcome[(name, kec)] = ("gagal", "kode desa tidak dapat dipakai dan nama desa kosong")
             continue
         pool = desa_norm
-        kec = normalise_name(row.get("kecamatan"))
         if kec:
             best = process.extractOne(kec, kec_names, scorer=fuzz.ratio)
             if best is not None and best[1] >= NAME_MATCH_MIN:
                 pool = desa_norm[desa_norm["_k"] == best[0]]
         scored = process.extract(name, pool["_n"].tolist(), scorer=fuzz.ratio, limit=2)
         if not scored or scored[0][1] < NAME_MATCH_MIN:
-            failures[idx] = (
-                f"nama desa {row.get('desa_kelurahan')!s} tidak cocok dengan desa mana pun"
+            outcome[(name, kec)] = (
+                "gagal",
+                f"nama desa {raw_name!s} tidak cocok dengan desa mana pun",
             )
-            continue
-        if (
+        elif (
             len(scored) > 1
             and scored[0][1] - scored[1][1] < NAME_MATCH_MARGIN
             and scored[0][0] != scored[1][0]
         ):
             a = pool.iloc[scored[0][2]]["desa"]
             b = pool.iloc[scored[1][2]]["desa"]
-            failures[idx] = (
-                f"nama desa ambigu: {a} ({scored[0][1]:.0f}) atau {b} ({scored[1][1]:.0f})"
+            outcome[(name, kec)] = (
+                "gagal",
+                f"nama desa ambigu: {a} ({scored[0][1]:.0f}) atau {b} ({scored[1][1]:.0f})",
             )
-            continue
-        hit = pool.iloc[scored[0][2]]
-        matches[idx] = (str(hit["kode_desa"]), float(scored[0][1]), scored[0][0] == name)
+        else:
+            hit = pool.iloc[scored[0][2]]
+            outcome[(name, kec)] = (
+                "cocok",
+                (str(hit["kode_desa"]), float(scored[0][1]), scored[0][0] == name),
+            )
+    matches: dict[int, tuple[str, float, bool]] = {}
+    failures: dict[int, str] = {}
+    for idx, name, kec in zip(keys.index, keys["n"], keys["k"], strict=True):
+        kind, value = outcome[(name, kec)]
+        if kind == "cocok":
+            matches[idx] = value  # type: ignore[assignment]
+        else:
+            failures[idx] = str(value)
     return matches, failures
 
 
@@ -220,56 +246,71 @@ def place_households(
     matches, failures = _match_names(out[needs_name], desa)
     for idx in out.index[foreign.fillna(False)]:
         failures[idx] = "kode desa milik wilayah lain (tidak dicocokkan dengan nama)"
-    cocok = []
-    for idx, (kode, score, exact) in matches.items():
-        cocok.append(
-            {
-                "baris": int(out.at[idx, "_baris"]),
-                "nama_masukan": out.at[idx, "desa_kelurahan"],
-                "kecamatan_masukan": out.get("kecamatan", pd.Series(pd.NA, index=out.index)).at[
-                    idx
-                ],
-                "kode_desa": kode,
-                "desa": desa.loc[desa["kode_desa"] == kode, "desa"].iloc[0],
-                "skor": round(score, 1),
-                "persis": exact,
-            }
-        )
-        out.at[idx, "kode_desa"] = kode
+    # Vectorised: a file without codes may resolve tens of thousands of rows by name.
+    idx = list(matches)
+    names = dict(zip(desa["kode_desa"], desa["desa"], strict=True))
+    matched_codes = [matches[i][0] for i in idx]
+    empty = pd.Series(pd.NA, index=out.index, dtype="object")
+    cocok = pd.DataFrame(
+        {
+            "baris": out.loc[idx, "_baris"].astype(int).to_numpy(),
+            "nama_masukan": out.get("desa_kelurahan", empty).loc[idx].to_numpy(),
+            "kecamatan_masukan": out.get("kecamatan", empty).loc[idx].to_numpy(),
+            "kode_desa": matched_codes,
+            "desa": [names[k] for k in matched_codes],
+            "skor": [round(matches[i][1], 1) for i in idx],
+            "persis": [matches[i][2] for i in idx],
+        }
+    )
+    if idx:
+        out.loc[idx, "kode_desa"] = matched_codes
     out["flag_desa_dari_nama"] = out.index.isin(list(matches))
     rej_rows = []
-    for idx, why in failures.items():
-        members = (
-            str(out.at[idx, "_baris_semua"]).split(";") if "_baris_semua" in out.columns else []
-        )
-        code_raw = out.at[idx, "kode_kemdagri"] if "kode_kemdagri" in out.columns else pd.NA
-        kode = out.at[idx, "kode_desa"]
-        if pd.notna(kode):
-            code_reason = f"kode desa {kode} tidak ada dalam batas desa wilayah"
-        else:
-            code_reason = str(out.at[idx, "alasan_kode"])
-        rej_rows.append(
+    if failures:
+        # Plain Python values, read once: tens of thousands of rejections stay fast.
+        fail_idx = list(failures)
+        empty = pd.Series(pd.NA, index=out.index, dtype="object")
+        sub = pd.DataFrame(
             {
-                "berkas": source,
-                "baris": int(out.at[idx, "_baris"]),
-                "kolom": "kode_kemdagri; desa_kelurahan",
-                "nilai": f"{'' if pd.isna(code_raw) else code_raw}; "
-                f"{'' if pd.isna(out.get('desa_kelurahan', pd.Series(pd.NA, index=out.index)).at[idx]) else out.at[idx, 'desa_kelurahan']}",
-                "alasan": f"{code_reason}; {why}",
-            }
-        )
-        head = str(int(out.at[idx, "_baris"]))
-        for b in members:
-            if b and b != head:
-                rej_rows.append(
-                    {
-                        "berkas": source,
-                        "baris": int(b),
-                        "kolom": "",
-                        "nilai": "",
-                        "alasan": f"anggota keluarga baris {head} yang ditolak: {code_reason}",
-                    }
-                )
+                "baris": out.loc[fail_idx, "_baris"].astype(int).to_numpy(),
+                "semua": out.get("_baris_semua", empty).loc[fail_idx].to_numpy(),
+                "kode_raw": out.get("kode_kemdagri", empty).loc[fail_idx].to_numpy(),
+                "kode": out.loc[fail_idx, "kode_desa"].to_numpy(),
+                "alasan_kode": out.get("alasan_kode", empty).loc[fail_idx].to_numpy(),
+                "nama": out.get("desa_kelurahan", empty).loc[fail_idx].to_numpy(),
+            },
+            index=fail_idx,
+        ).astype(object)
+        for idx, row in zip(fail_idx, sub.itertuples(index=False), strict=True):
+            why = failures[idx]
+            if pd.notna(row.kode):
+                code_reason = f"kode desa {row.kode} tidak ada dalam batas desa wilayah"
+            else:
+                code_reason = str(row.alasan_kode)
+            code_raw = "" if pd.isna(row.kode_raw) else _short(row.kode_raw)
+            name = "" if pd.isna(row.nama) else _short(row.nama)
+            rej_rows.append(
+                {
+                    "berkas": source,
+                    "baris": int(row.baris),
+                    "kolom": "kode_kemdagri; desa_kelurahan",
+                    "nilai": f"{code_raw}; {name}",
+                    "alasan": f"{code_reason}; {why}",
+                }
+            )
+            head = str(int(row.baris))
+            members = str(row.semua).split(";") if pd.notna(row.semua) else []
+            for b in members:
+                if b and b != head:
+                    rej_rows.append(
+                        {
+                            "berkas": source,
+                            "baris": int(b),
+                            "kolom": "",
+                            "nilai": "",
+                            "alasan": f"anggota keluarga baris {head} yang ditolak: {code_reason}",
+                        }
+                    )
     ditolak = pd.DataFrame(rej_rows, columns=REJECT_COLUMNS)
     used = out.drop(index=list(failures)).reset_index(drop=True)
 
@@ -316,18 +357,7 @@ def place_households(
     return Placement(
         keluarga=res,
         ditolak=ditolak,
-        cocok_nama=pd.DataFrame(
-            cocok,
-            columns=[
-                "baris",
-                "nama_masukan",
-                "kecamatan_masukan",
-                "kode_desa",
-                "desa",
-                "skor",
-                "persis",
-            ],
-        ),
+        cocok_nama=cocok,
         kode_tidak_dikenal=unknown_codes,
     )
 
