@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from geo.codes import normalise_kode_desa, normalise_kode_prefix
+from geo.columns import canon
 from geo.crs import require_crs, to_display
 from geo.errors import InputSchemaError
 from geo.sheets import ROW_COL, read_sheet
@@ -106,10 +107,6 @@ def read_bytes(src: Source) -> bytes:
     return data
 
 
-def _canon(name: object) -> str:
-    return "_".join(str(name).strip().lower().replace("-", " ").split())
-
-
 @dataclass
 class BoundaryLoad:
     """Desa polygons as loaded, with what had to be repaired or left out.
@@ -140,7 +137,7 @@ class BoundaryLoad:
 
 
 def _pick(columns: list[str], aliases: tuple[str, ...]) -> str | None:
-    canon = {_canon(c): c for c in columns}
+    canon = {canon(c): c for c in columns}
     for alias in aliases:
         if alias in canon:
             return canon[alias]
