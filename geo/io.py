@@ -137,11 +137,8 @@ class BoundaryLoad:
 
 
 def _pick(columns: list[str], aliases: tuple[str, ...]) -> str | None:
-    canon = {canon(c): c for c in columns}
-    for alias in aliases:
-        if alias in canon:
-            return canon[alias]
-    return None
+    by_canon = {canon(c): c for c in columns}
+    return next((by_canon[a] for a in aliases if a in by_canon), None)
 
 
 def _looks_mojibake(text: str) -> bool:
