@@ -159,6 +159,10 @@ def _aggregate_individuals(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
         if col in ok.columns:
             differs |= groups[col].agg(lambda v: v.dropna().astype(str).str.strip().nunique() > 1)
     head["flag_anggota_beda_desa_desil"] = differs
+    # A member's NIK problem is the family's too.
+    for col in ("flag_nik_angka", "flag_nik_bukan_16_digit"):
+        if col in ok.columns:
+            head[col] = groups[col].any()
     members = pd.Series([list(g.index) for _, g in groups])
     out = head.drop(columns=["_kepala"]).reset_index(drop=True)
     return out, members

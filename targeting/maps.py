@@ -225,6 +225,7 @@ def build_map(
     kelas: Kelas | None = None,
     kantong: gpd.GeoDataFrame | None = None,
     klaster: gpd.GeoDataFrame | None = None,
+    klaster_aturan: str | None = None,
 ) -> folium.Map:
     """Choropleth of one desa indicator.
 
@@ -254,7 +255,9 @@ def build_map(
         popup on every desa saying why it is or is not a pocket.
     klaster : geopandas.GeoDataFrame, optional
         ``PocketResult.klaster``: adds a layer "Klaster keluarga desil 1" of pocket polygons
-        with a popup (families, desa, main deprivations).
+        with a popup (families, desa, main deprivations, and why it is a pocket).
+    klaster_aturan : str, optional
+        The cluster rule text shown in that popup (``PocketResult.parameter["aturan_klaster"]``).
 
     Returns
     -------
@@ -383,6 +386,7 @@ def build_map(
                 "desa": klaster["desa"].astype(str).map(html.escape).to_numpy(),
                 "t_keluarga": klaster["keluarga_desil_1"].map(angka).to_numpy(),
                 "t_kekurangan": klaster["kekurangan_utama"].astype(str).map(html.escape).to_numpy(),
+                "t_aturan": html.escape(klaster_aturan or "klaster keluarga desil 1 (DBSCAN)"),
             },
             geometry=to_display(klaster).geometry.values,
             crs=DISPLAY_CRS,
@@ -401,6 +405,12 @@ def build_map(
                 fields=["id_kantong", "desa", "t_keluarga", "t_kekurangan"],
                 aliases=["Klaster", "Desa", "Keluarga desil 1", "Kekurangan utama"],
                 localize=False,
+            ),
+            popup=folium.GeoJsonPopup(
+                fields=["id_kantong", "desa", "t_keluarga", "t_kekurangan", "t_aturan"],
+                aliases=["Klaster", "Desa", "Keluarga desil 1", "Kekurangan utama", "Mengapa"],
+                localize=False,
+                max_width=420,
             ),
             zoom_on_click=True,
         ).add_to(group)

@@ -164,3 +164,13 @@ def test_utf8_shapefile_read_as_latin1_fails_loudly(squares, tmp_path):
     (tmp_path / "d.cpg").write_text("ISO-8859-1")  # wrong code page declared
     with pytest.raises(InputSchemaError, match=r"\.cpg"):
         read_boundaries(tmp_path / "d.shp")
+
+
+def test_projected_boundaries_are_reprojected_and_big_aliases_read(squares, tmp_path):
+    big = squares.rename(columns={"kode_desa": "KDEPUM", "desa": "WADMKD", "kecamatan": "WADMKC"})
+    big.to_crs(32749).to_file(tmp_path / "big.gpkg")
+    load = read_boundaries(tmp_path / "big.gpkg")
+    assert load.desa.crs.to_epsg() == 4326
+    assert load.desa["desa"].tolist()[:2] == ["Satu", "Dua"]
+    assert load.desa["kecamatan"].iloc[0] == "Kec A"
+    assert load.desa.geometry.iloc[0].bounds[0] == pytest.approx(109.90, abs=1e-6)

@@ -277,3 +277,52 @@ def test_other_sheets_with_a_header_are_named(capsys, tmp_path):
         )
         == 0
     )
+
+
+def test_raw_individual_level_excel_with_faults():
+    """The issue's 'done when': title rows, merged desa cells, a total row, one row per person,
+    a NIK stored as a number, a missing code found by name, a person without family id."""
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"] = "DATA INDIVIDU P3KE KABUPATEN KAYONG UTARA"
+    ws.merge_cells("A1:XFD1")
+    header = ["No", "ID Keluarga P3KE", "Kecamatan", "Desa/Kelurahan", "Kode Kemendagri",
+              "Desil Kesejahteraan", "NIK", "Nama", "Hubungan Dengan Kepala Keluarga"]  # fmt: skip
+    for c, v in enumerate(header, start=1):
+        ws.cell(row=5, column=c, value=v)
+    rows = [
+        [
+            1,
+            "K1",
+            "Sukadana",
+            "Sutera",
+            "6111012001",
+            1,
+            "9911010101800001",
+            "A",
+            "Kepala Keluarga",
+        ],
+        [2, "K1", None, None, "6111012001", 1, 9911010101800002, "B", "Istri"],
+        [3, "K2", None, None, None, 2, "9911010101800003", "C", "Kepala Keluarga"],
+        [4, None, None, None, "6111012001", 1, "9911010101800004", "D", "Anak"],
+    ]
+    for r, row in enumerate(rows, start=6):
+        for c, v in enumerate(row, start=1):
+            ws.cell(row=r, column=c, value=v)
+    ws.merge_cells("C6:C8")
+    ws.merge_cells("D6:D8")
+    ws.cell(row=10, column=1, value="JUMLAH")
+    ws.cell(row=10, column=6, value=4)
+    buf = io.BytesIO()
+    wb.save(buf)
+    res = run(default_region(), households=buf.getvalue(), households_name="individu.xlsx")
+    assert_accounting(res)
+    assert res.check.per_individu
+    assert (res.rows_in, res.rows_used, res.rows_rejected) == (5, 3, 2)
+    fam = res.placement.keluarga.set_index("id_keluarga_p3ke")
+    assert fam.loc["K1", "jumlah_anggota"] == 2
+    assert bool(fam.loc["K1", "flag_nik_angka"])  # the wife's NIK was stored as a number
+    assert fam.loc["K2", "kode_desa"] == "61.11.01.2001"  # merged desa cell, found by name
+    assert bool(fam.loc["K2", "flag_desa_dari_nama"])
+    reasons = res.ditolak.set_index("baris")["alasan"].to_dict()
+    assert reasons == {9: "baris individu tanpa id keluarga", 10: "baris jumlah/total"}

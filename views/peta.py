@@ -78,6 +78,7 @@ with left:
         kelas=kelas,
         kantong=r.kantong.desa if r.kantong is not None else None,
         klaster=r.kantong.klaster if r.kantong is not None else None,
+        klaster_aturan=r.kantong.parameter["aturan_klaster"] if r.kantong is not None else None,
     )
     terpilih = st.session_state.get("desa_terpilih")
     group = folium.FeatureGroup(name="Desa terpilih")
