@@ -357,7 +357,8 @@ def read_sheet(data: bytes, *, label: str, sheet: str | None = None) -> RawTable
         if _is_blank(row) or _only_running_number(row, columns):
             continue
         filled = [_mask_ids(v) for v in row if v is not None]
-        first_cells = [v.upper() for v in row[: min(width, 4)] if v is not None]
+        # A total row: a cell that starts with JUMLAH/TOTAL, and few other cells filled.
+        first_cells = [v.upper() for v in row if v is not None and len(filled) <= width / 2 + 1]
         if len(filled) >= 2 and sum(canon(v) in header_canon for v in filled) >= len(filled) / 2:
             skipped.append(
                 {"baris": r + 1, "nilai": " | ".join(filled[:4]), "alasan": "judul kolom berulang"}

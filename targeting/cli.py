@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from geo.errors import LokusError
@@ -109,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
         Exit code: 0 on success, 2 on an input error (message on stderr).
     """
     args = _parser().parse_args(argv)
+    # Library notes (esda, libpysal, pyogrio) are not for the planner's terminal; Lokus
+    # reports what matters itself.
+    warnings.simplefilter("ignore")
     try:
         if args.perintah == "sintetis":
             from targeting.synthetic import SampleSettings, write_sample
@@ -156,6 +160,23 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    if (
+        result.kantong is not None
+        and not result.kantong_galat
+        and (result.kantong.desa["kantong"] == "tidak dinilai").all()
+    ):
+        print(
+            "warning: no desa could be assessed for pockets with these settings (see 'alasan' "
+            "in desa.geojson); try a smaller --k or --jarak-m",
+            file=sys.stderr,
+        )
+    if result.kantong_galat:
+        en = (result.kantong.parameter.get("galat_desa_en") if result.kantong else None) or ""
+        print(
+            f"warning: desa-level pocket analysis not run: {en or result.kantong_galat}; "
+            "every desa is 'tidak dinilai' (household clusters still computed)",
+            file=sys.stderr,
+        )
     if result.sheet.lembar_lain:
         print(
             f"warning: sheet {result.sheet.sheet!r} was read; other sheets with a P3KE header "

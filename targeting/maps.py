@@ -414,20 +414,31 @@ def build_map(
             ),
             zoom_on_click=True,
         ).add_to(group)
-        # A marker keeps a 300 m cluster visible when the whole district is in view.
-        for row, point in zip(
-            layer.itertuples(), layer.geometry.representative_point(), strict=True
-        ):
-            folium.CircleMarker(
-                location=[point.y, point.x],
+        # A marker keeps a 300 m cluster visible when the whole district is in view. It is a
+        # GeoJson point layer: folium.Popup needs jQuery, which Lokus does not load.
+        points = layer.set_geometry(layer.geometry.representative_point())
+        folium.GeoJson(
+            points,
+            marker=folium.CircleMarker(
                 radius=7,
                 color="#ffffff",
                 weight=2,
                 fill=True,
                 fill_color=KLASTER_COLOUR,
                 fill_opacity=0.9,
-                tooltip=f"Klaster {row.id_kantong}: {row.t_keluarga} keluarga desil 1 ({row.desa})",
-            ).add_to(group)
+            ),
+            tooltip=folium.GeoJsonTooltip(
+                fields=["id_kantong", "desa", "t_keluarga"],
+                aliases=["Klaster", "Desa", "Keluarga desil 1"],
+                localize=False,
+            ),
+            popup=folium.GeoJsonPopup(
+                fields=["id_kantong", "desa", "t_keluarga", "t_kekurangan", "t_aturan"],
+                aliases=["Klaster", "Desa", "Keluarga desil 1", "Kekurangan utama", "Mengapa"],
+                localize=False,
+                max_width=420,
+            ),
+        ).add_to(group)
         group.add_to(m)
 
     if terpilih is not None and terpilih in set(gdf["kode_desa"]):

@@ -307,6 +307,8 @@ def run(
         )
     except AnalysisError as err:
         pocket_error = str(err)
+    if pockets is not None and "galat_desa" in pockets.parameter:
+        pocket_error = str(pockets.parameter["galat_desa"])
     return Result(
         kantong=pockets,
         kantong_galat=pocket_error,
@@ -364,10 +366,10 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
     rejected = out / "rejected.csv"
     rejected.write_bytes(to_csv_bytes(result.ditolak))
     written = [geojson, report, rejected]
+    pockets = out / "pockets.geojson"
+    if pockets.exists():  # never leave an earlier run's pockets beside this run's files
+        pockets.unlink()
     if result.kantong is not None:
-        pockets = out / "pockets.geojson"
-        if pockets.exists():
-            pockets.unlink()
         hot = result.kantong.desa[result.kantong.desa["kantong"] == "panas"]
         layer = pd.concat(
             [

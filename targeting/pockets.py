@@ -136,10 +136,19 @@ class PocketSettings:
             problems.append(f"permutasi {self.permutasi} (paling sedikit 999)")
         if not 0 < self.alpha < 1:
             problems.append(f"alpha {self.alpha}")
-        if self.k < 1 or self.min_keluarga < 2:
-            problems.append("k >= 1 dan min_keluarga >= 2")
-        if min(self.radius_m, self.toleransi_m, self.jarak_m, self.buffer_m) < 0:
-            problems.append("jarak dalam meter tidak boleh negatif")
+        if self.k < 1:
+            problems.append(f"k {self.k} (paling sedikit 1)")
+        if self.seed < 0:
+            problems.append(f"seed {self.seed} (harus >= 0)")
+        if self.min_keluarga <= self.maks_titik_sama:
+            problems.append(
+                f"min_keluarga {self.min_keluarga} harus lebih dari maks_titik_sama "
+                f"{self.maks_titik_sama} (satu titik GPS tidak boleh membentuk kantong sendiri)"
+            )
+        if self.radius_m <= 0 or self.jarak_m <= 0:
+            problems.append("radius_m dan jarak_m harus lebih dari 0 meter")
+        if min(self.toleransi_m, self.buffer_m) < 0:
+            problems.append("toleransi_m dan buffer_m tidak boleh negatif")
         if problems:
             msg = "pengaturan kantong tidak sah: " + "; ".join(problems)
             raise ValueError(msg)
@@ -273,10 +282,20 @@ def _values(ind: pd.DataFrame, settings: PocketSettings) -> np.ndarray:
     return esda.smoothing.Empirical_Bayes(events, base).r.ravel() * 100
 
 
-def _check_values(y: np.ndarray) -> None:
+def _check_values(y: np.ndarray, n_data: int) -> None:
     if len(y) < 3:
-        msg = f"hanya {len(y)} desa dengan data: terlalu sedikit untuk statistik lokal"
-        raise AnalysisError(msg, en=f"only {len(y)} desa with data: too few for a local statistic")
+        msg = (
+            f"hanya {len(y)} desa dengan nilai yang dapat diuji ({n_data} desa berdata P3KE); "
+            "paling sedikit 3 desa diperlukan untuk statistik lokal"
+        )
+        en = f"only {len(y)} desa with a testable value ({n_data} with P3KE data); 3 needed"
+        if n_data > len(y):
+            msg += (
+                ". Desa lain tidak memiliki penyebut, atau penyebutnya lebih kecil daripada "
+                "jumlah keluarga P3KE: periksa tabel seluruh keluarga per desa"
+            )
+            en += "; the other desa lack a usable denominator (check the family table)"
+        raise AnalysisError(msg, en=en)
     if (y < 0).any():
         msg = "nilai negatif tidak dapat dianalisis (jumlah dan persentase keluarga >= 0)"
         raise AnalysisError(msg, en="negative values cannot be analysed")
@@ -326,7 +345,7 @@ def desa_hotspots(
         usable &= ind["keluarga_total"].notna()
     sub = ind[usable].reset_index(drop=True)
     raw_col = "keluarga_desil_1" if settings.variabel == "keluarga_desil_1" else "persen_desil_1"
-    _check_values(sub[raw_col].astype("float64").to_numpy())
+    _check_values(sub[raw_col].astype("float64").to_numpy(), int(ind["ada_data"].sum()))
     with np.errstate(divide="ignore", invalid="ignore"):
         y = _values(sub, settings)
     if not np.isfinite(y).all():
@@ -346,10 +365,15 @@ def desa_hotspots(
         with _quiet_pysal():
             w_sub = weights.w_subset(w, keep, silence_warnings=True)
     y_sub = y[has_nb]
-    with _quiet_pysal():
+    with _quiet_pysal(), np.errstate(divide="ignore", invalid="ignore"):
         stat, z, quad = _local_statistic(y_sub, w_sub, settings)
     p = np.asarray(stat.p_sim, dtype=float)
-    q = false_discovery_control(p, method="bh")
+    # A desa whose neighbours are all other desa has no defined z (no variance left): it is
+    # "tidak dinilai", and the FDR correction runs over the defined tests only.
+    finite = np.isfinite(z)
+    q = np.full(len(p), np.nan)
+    if finite.any():
+        q[finite] = false_discovery_control(p[finite], method="bh")
     median = float(np.median(y))
     return _label(ind, sub, y, w, has_nb, z, p, q, quad, median, settings)
 
@@ -374,6 +398,11 @@ def _local_statistic(
     return stat, z, quad
 
 
+def _id(value: float, digits: int) -> str:
+    """Format a number with a decimal comma, as Indonesian readers write it."""
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
 def _label(
     ind: pd.DataFrame,
     sub: pd.DataFrame,
@@ -389,6 +418,7 @@ def _label(
 ) -> gpd.GeoDataFrame:
     values = dict(zip(sub["kode_desa"], y, strict=True))
     names = dict(zip(ind["kode_desa"], ind["desa"], strict=True))
+    with_data = set(ind.loc[ind["ada_data"].astype(bool), "kode_desa"])
     assessed = [k for k, ok in zip(w.id_order, has_nb, strict=True) if ok]
     stats = {k: (z[i], p[i], q[i], quad[i]) for i, k in enumerate(assessed)}
     what = "persentase desil 1" + (" (dihaluskan EB)" if settings.smoothing else "")
@@ -404,7 +434,13 @@ def _label(
         }  # fmt: skip
         records.append(rec)
         if kode not in values:
-            rec["alasan"] = "tidak dinilai: desa tanpa data P3KE atau tanpa penyebut"
+            if kode in with_data:
+                rec["alasan"] = (
+                    "tidak dinilai: persentase tidak dapat dihitung (penyebut kosong, atau lebih "
+                    "kecil daripada jumlah keluarga P3KE desa ini)"
+                )
+            else:
+                rec["alasan"] = "tidak dinilai: tidak ada baris P3KE untuk desa ini"
             continue
         nbs = list(w.neighbors[kode])
         rec["nilai"] = values[kode]
@@ -417,6 +453,13 @@ def _label(
             continue
         zi, pi, qi, qd = stats[kode]
         rec.update({"gi_z": zi, "gi_p": pi, "gi_q": qi, "kuadran": qd})
+        if not np.isfinite(zi):
+            rec["gi_z"], rec["gi_q"] = np.nan, np.nan
+            rec["alasan"] = (
+                "tidak dinilai: semua desa lain adalah tetangganya, sehingga statistik lokalnya "
+                "tidak terdefinisi (kurangi k atau pita jarak)"
+            )
+            continue
         signif = qi <= settings.alpha
         own_high = values[kode] > median
         if settings.statistik == "gi_star":
@@ -430,21 +473,33 @@ def _label(
         else:
             label = "tidak signifikan"
         rec["kantong"] = label
-        nb_txt = ", ".join(f"{names[j]} {values[j]:.1f}".replace(".", ",") for j in nbs[:8])
-        base = (
-            f"{what} {values[kode]:.2f} (median kabupaten {median:.2f}); tetangga ({len(nbs)}): "
-            f"{nb_txt}; {name} z = {zi:.2f}, p = {pi:.3f}, q (FDR) = {qi:.3f}, alpha {settings.alpha}"
-        ).replace(".", ",")
+        shown = [f"{names[j]} ({_id(values[j], 1)})" for j in nbs[:8]]
+        nb_txt = "; ".join(shown) + ("; …" if len(nbs) > 8 else "")
+        detail = (
+            f"Rincian: {what} {_id(values[kode], 2)} (median kabupaten {_id(median, 2)}); "
+            f"tetangga ({len(nbs)}): {nb_txt}. {name} z = {_id(zi, 2)}, p = {_id(pi, 3)}, "
+            f"q (FDR) = {_id(qi, 3)}, alpha {_id(settings.alpha, 3)}."
+        )
         if label == "panas":
-            rec["alasan"] = f"KANTONG: tinggi bersama tetangganya. {base}"
+            plain = (
+                "KANTONG KEMISKINAN: keluarga desil 1 di desa ini banyak, dan di desa-desa "
+                "terdekatnya juga, lebih dari yang wajar terjadi secara kebetulan."
+            )
         elif label == "dingin":
-            rec["alasan"] = f"rendah bersama tetangganya. {base}"
+            plain = "Desa ini dan desa-desa terdekatnya sama-sama rendah keluarga desil 1-nya."
         elif signif and high and not own_high:
-            rec["alasan"] = (
-                f"bukan kantong: tetangganya tinggi tetapi nilai desa ini tidak di atas median. {base}"
+            plain = (
+                "Bukan kantong: desa-desa terdekatnya tinggi, tetapi desa ini sendiri tidak di "
+                "atas median kabupaten."
+            )
+        elif pi > settings.alpha:
+            plain = (
+                "Bukan kantong: nilai desa ini bersama tetangganya masih bisa terjadi secara "
+                "kebetulan (tidak signifikan)."
             )
         else:
-            rec["alasan"] = f"bukan kantong: tidak signifikan setelah koreksi FDR. {base}"
+            plain = "Bukan kantong: tidak signifikan setelah koreksi untuk banyak uji (FDR)."
+        rec["alasan"] = f"{plain} {detail}"
     out = pd.DataFrame(records)
     out["jumlah_tetangga"] = out["jumlah_tetangga"].astype(int)
     geo_out = gpd.GeoDataFrame(out, geometry=ind.geometry.values, crs=ind.crs)
@@ -578,13 +633,31 @@ def find_pockets(
     PocketResult
         Desa labels, household clusters, members and parameters.
 
-    Raises
-    ------
-    AnalysisError
-        From :func:`desa_hotspots`.
+    Notes
+    -----
+    When the desa statistic cannot run (too few desa, constant values), every desa is
+    labelled ``tidak dinilai`` with the reason, ``parameter["galat_desa"]`` holds it, and the
+    household clusters are still computed.
     """
     settings = settings or PocketSettings()
-    hot = desa_hotspots(indikator, metric_crs=metric_crs, settings=settings)
+    galat = None
+    try:
+        hot = desa_hotspots(indikator, metric_crs=metric_crs, settings=settings)
+    except AnalysisError as err:
+        # The household clusters do not depend on the desa statistic: they still run.
+        galat = err
+        hot = gpd.GeoDataFrame(
+            {
+                "kode_desa": indikator["kode_desa"].to_numpy(),
+                "kantong": "tidak dinilai",
+                "nilai": np.nan, "gi_z": np.nan, "gi_p": np.nan, "gi_q": np.nan,
+                "kuadran": np.nan, "nilai_tetangga": np.nan, "tetangga": "",
+                "jumlah_tetangga": 0,
+                "alasan": f"tidak dinilai: analisis tingkat desa tidak dapat dijalankan ({err})",
+            },
+            geometry=indikator.geometry.values,
+            crs=indikator.crs,
+        ).to_crs(DISPLAY_CRS)  # fmt: skip
     klaster, anggota = household_clusters(keluarga, desa, metric_crs=metric_crs, settings=settings)
     parameter: dict[str, object] = {
         **asdict(settings),
@@ -601,4 +674,7 @@ def find_pockets(
             f"{settings.maks_titik_sama} keluarga; poligon = concave hull + buffer {settings.buffer_m} m."
         ),
     }
+    if galat is not None:
+        parameter["galat_desa"] = str(galat)
+        parameter["galat_desa_en"] = galat.en
     return PocketResult(desa=hot, klaster=klaster, anggota=anggota, parameter=parameter)

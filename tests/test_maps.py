@@ -60,6 +60,24 @@ def test_rendered_html_uses_local_leaflet_and_no_tiles(embedded):
     )
 
 
+def test_map_needs_no_jquery(embedded):
+    """Only Leaflet is served to the browser: no element may use jQuery's $()."""
+    k = embedded.kantong
+    html = (
+        build_map(
+            embedded.indikator,
+            asset_base=LOCAL,
+            kantong=k.desa,
+            klaster=k.klaster,
+            klaster_aturan="x",
+        )
+        .get_root()
+        .render()
+    )
+    assert "$(" not in html
+    assert "lokus-klaster" in html
+
+
 def test_tooltip_and_legend_are_indonesian(embedded):
     m = build_map(embedded.indikator)
     (layer,) = _layers(m, "Desa")

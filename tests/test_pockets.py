@@ -226,8 +226,16 @@ def test_coincident_points_do_not_make_a_pocket():
     )  # fmt: skip
     clusters, _ = household_clusters(fam, gdf, metric_crs=METRIC, settings=PocketSettings())
     assert clusters.empty  # one GPS placeholder, not a pocket
-    spread = PocketSettings(maks_titik_sama=40)
-    clusters, members = household_clusters(fam, gdf, metric_crs=METRIC, settings=spread)
+    # The same 40 families 1-20 m apart (real, separate houses) are a cluster.
+    rng = np.random.default_rng(0)
+    c = gpd.GeoSeries([centre], crs=4326).to_crs(METRIC).iloc[0]
+    near = gpd.GeoSeries(
+        gpd.points_from_xy(c.x + rng.uniform(-20, 20, 40), c.y + rng.uniform(-20, 20, 40)),
+        crs=METRIC,
+    ).to_crs(4326)
+    clusters, members = household_clusters(
+        fam.set_geometry(near.to_numpy()), gdf, metric_crs=METRIC, settings=PocketSettings()
+    )
     assert len(clusters) == 1
     assert len(members) == 40
 
@@ -237,3 +245,32 @@ def test_invalid_settings_are_refused():
         PocketSettings(permutasi=99)
     with pytest.raises(ValueError, match="statistik"):
         PocketSettings(statistik="nope")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="satu titik GPS"):
+        PocketSettings(min_keluarga=2)
+    with pytest.raises(ValueError, match="radius_m"):
+        PocketSettings(radius_m=0)
+    with pytest.raises(ValueError, match="seed"):
+        PocketSettings(seed=-1)
+
+
+def test_clusters_survive_when_the_desa_statistic_cannot_run(embedded):
+    from targeting.pockets import find_pockets
+
+    only = embedded.indikator.copy()
+    keep_code = "61.11.01.2008"  # Sedahan Jaya holds a planted household cluster
+    only["ada_data"] = only["kode_desa"] == keep_code
+    res = find_pockets(only, embedded.placement.keluarga, embedded.batas.desa,
+                       metric_crs=embedded.metric_crs)  # fmt: skip
+    assert "galat_desa" in res.parameter
+    assert "paling sedikit 3 desa" in res.parameter["galat_desa"]
+    assert (res.desa["kantong"] == "tidak dinilai").all()
+    assert len(res.klaster) == 3
+
+
+def test_a_desa_bordering_every_other_desa_is_not_assessed():
+    gdf = _grid(3)
+    share = np.r_[np.linspace(0.5, 3, 8), 9.0]
+    hot = desa_hotspots(_indicators(gdf, share), metric_crs=METRIC,
+                        settings=PocketSettings(k=8, smoothing=False))  # fmt: skip
+    assert (hot["kantong"] == "tidak dinilai").all()
+    assert hot["alasan"].str.contains("tidak terdefinisi").all()

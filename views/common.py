@@ -113,7 +113,10 @@ def _pocket_settings() -> PocketSettings:
             "Radius klaster keluarga (m)", 10.0, 2000.0, **keep("k_radius", d.radius_m)
         )
         minimal = st.number_input(
-            "Keluarga minimal per klaster", 2, 200, **keep("k_min", d.min_keluarga)
+            "Keluarga minimal per klaster",
+            d.maks_titik_sama + 1,
+            200,
+            **keep("k_min", d.min_keluarga),
         )
     return PocketSettings(
         statistik=statistik, variabel=variabel, smoothing=smoothing, tetangga=tetangga,

@@ -127,6 +127,12 @@ with right:
             hot = r.kantong.desa.set_index("kode_desa").loc[pick]
             text = f"**Kantong kemiskinan: {hot['kantong']}.** {md_escape(hot['alasan'])}"
             (st.error if hot["kantong"] == "panas" else st.caption)(text)
+            inside = r.kantong.klaster[r.kantong.klaster["kode_desa"] == pick]
+            for c in inside.itertuples():
+                st.warning(
+                    f"Klaster keluarga desil 1 {c.id_kantong} di desa ini: "
+                    f"{angka(c.keluarga_desil_1)} keluarga ({md_escape(c.kekurangan_utama)})."
+                )
         c1, c2 = st.columns(2)
         c1.metric("Keluarga desil 1", angka(row["keluarga_desil_1"]))
         c2.metric("Desil 1 per 100 keluarga", persen(row["persen_desil_1"]))
@@ -161,21 +167,35 @@ if r.kantong is None:
     st.info(f"Analisis kantong tidak dijalankan: {md_escape(r.kantong_galat)}")
 else:
     params = r.kantong.parameter
+    rule = {
+        "knn": f"{params['k']} desa terdekat",
+        "kontiguitas": f"desa bersinggungan (toleransi {params['toleransi_m']:g} m)",
+        "kontiguitas_knn": f"bersinggungan (toleransi {params['toleransi_m']:g} m) atau {params['k']} terdekat",
+        "jarak": f"desa dalam {params['jarak_m']:g} m",
+    }[str(params["tetangga"])]
+    tested = {"persen_desil_1": "persentase desil 1", "keluarga_desil_1": "jumlah desil 1"}[
+        str(params["variabel"])
+    ]
+    n_assessed = int((r.kantong.desa["kantong"] != "tidak dinilai").sum())
     st.caption(
-        f"Aturan (pilihan analitis): {md_escape(params['aturan_desa'])} "
-        f"Statistik {params['statistik']}, tetangga {params['tetangga']} (k = {params['k']}), "
+        f"Aturan (pilihan analitis): {md_escape(params['aturan_desa'])} Diuji: {tested}"
+        f"{' (dihaluskan Empirical Bayes)' if params['smoothing'] and params['variabel'] == 'persen_desil_1' else ''}; "
+        f"statistik {'Gi*' if params['statistik'] == 'gi_star' else 'Moran lokal'}; tetangga: {rule}; "
         f"{params['permutasi']} permutasi, seed {params['seed']}, alpha {params['alpha']}. "
-        "Dengan 43 desa, hanya kelompok desa yang hampir semua tetangganya juga tinggi dapat "
-        "signifikan: bacalah juga peta persentase."
+        f"{n_assessed} desa dinilai. Dengan sedikit desa, hanya kelompok desa yang hampir semua "
+        "tetangganya juga tinggi dapat signifikan: bacalah juga peta persentase."
     )
+    if r.kantong_galat:
+        st.info(f"Analisis tingkat desa tidak dijalankan: {md_escape(r.kantong_galat)}")
     hot = r.kantong.desa
     hot = hot[hot["kode_desa"].isin(set(view["kode_desa"]))]
     panas = hot[hot["kantong"] == "panas"].merge(
         view[["kode_desa", "desa", "kecamatan", "keluarga_desil_1"]], on="kode_desa"
     )
     c1, c2 = st.columns(2)
+    klaster = r.kantong.klaster[r.kantong.klaster["kode_desa"].isin(set(view["kode_desa"]))]
     c1.metric("Desa kantong (panas)", angka(len(panas)))
-    c2.metric("Klaster keluarga desil 1", angka(len(r.kantong.klaster)))
+    c2.metric("Klaster keluarga desil 1", angka(len(klaster)))
     if len(panas):
         st.dataframe(
             panas[["kode_desa", "desa", "kecamatan", "keluarga_desil_1", "nilai", "gi_z", "gi_q", "alasan"]]
@@ -187,9 +207,14 @@ else:
         st.markdown("**Klaster keluarga desil 1 di bawah tingkat desa**")
         st.dataframe(r.kantong.klaster.drop(columns="geometry"), hide_index=True, width="stretch")
     with st.expander("Label semua desa dan alasannya"):
+        labels = hot.drop(columns="geometry").merge(view[["kode_desa", "desa"]], on="kode_desa")
         st.dataframe(
-            hot.drop(columns="geometry")[["kode_desa", "kantong", "nilai", "nilai_tetangga",
-                                          "gi_z", "gi_p", "gi_q", "alasan"]].round(3),
+            labels[["kode_desa", "desa", "kantong", "nilai", "nilai_tetangga", "gi_z", "gi_p",
+                    "gi_q", "alasan"]].round(3).rename(
+                columns={"kode_desa": "Kode desa", "desa": "Desa", "kantong": "Label",
+                         "nilai": "Nilai diuji", "nilai_tetangga": "Rata-rata tetangga",
+                         "gi_z": "z", "gi_p": "p", "gi_q": "q (FDR)", "alasan": "Alasan"}
+            ),
             hide_index=True, width="stretch",
         )  # fmt: skip
 
