@@ -35,6 +35,7 @@ __all__ = [
 FLAG_COLUMNS = {
     **HOUSEHOLD_FLAGS,
     "flag_desa_dari_nama": "kode desa kosong/tidak dikenal; desa ditentukan dari namanya",
+    "flag_nama_desa_beda": "nama desa di berkas berbeda dari nama desa kodenya (keluarga tetap di desa kodenya)",
     "flag_titik_lepas_pantai": "titik di laut, dalam jarak toleransi dari desanya",
     "flag_titik_luar_wilayah": "titik di luar semua poligon desa, lebih jauh dari toleransi pantai",
     "flag_titik_desa_lain": "titik jatuh di desa lain daripada kode desanya",
@@ -119,6 +120,21 @@ def _short(value: object) -> str:
     if len(text) <= 40 and not re.search(r"\d{12,}", text):
         return text
     return f"[disamarkan: {len(text)} karakter]"
+
+
+def _name_disagrees(out: pd.DataFrame, desa: pd.DataFrame, known: pd.Series) -> np.ndarray:
+    """Flag rows whose code is known but whose desa name is another desa's (checked once per pair)."""
+    if "desa_kelurahan" not in out.columns:
+        return np.zeros(len(out), dtype=bool)
+    coded_name = out["kode_desa"].map(dict(zip(desa["kode_desa"], desa["desa"], strict=True)))
+    given = out["desa_kelurahan"]
+    pairs = pd.DataFrame({"a": given.map(normalise_name), "b": coded_name.map(normalise_name)})
+    verdict = {
+        (a, b): bool(a) and bool(b) and fuzz.ratio(a, b) < NAME_MATCH_MIN
+        for a, b in pairs.drop_duplicates().itertuples(index=False)
+    }
+    flags = [verdict[(a, b)] for a, b in pairs.itertuples(index=False)]
+    return np.asarray(flags, dtype=bool) & known.to_numpy(dtype=bool)
 
 
 def _match_names(
@@ -265,6 +281,7 @@ def place_households(
     if idx:
         out.loc[idx, "kode_desa"] = matched_codes
     out["flag_desa_dari_nama"] = out.index.isin(list(matches))
+    out["flag_nama_desa_beda"] = _name_disagrees(out, desa, known)
     rej_rows = []
     if failures:
         # Plain Python values, read once: tens of thousands of rejections stay fast.

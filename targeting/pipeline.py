@@ -144,6 +144,9 @@ class Result:
                 ].to_dict(orient="records"),
             },
             "kode_tidak_ada_di_batas_desa": self.placement.kode_tidak_dikenal,
+            "penyebut_kode_tidak_dikenal": self.masukan.get("keluarga_desa", {}).get(
+                "kode_tidak_dikenal", []
+            ),
             "flags": {f: int(keluarga[f].sum()) for f in FLAG_COLUMNS},
             "arti_flag": dict(FLAG_COLUMNS),
             "keluarga_berkoordinat": int(keluarga.geometry.notna().sum()),
@@ -292,6 +295,8 @@ def run(
             "sha256": file_sha256(k_bytes),
             "desa": len(denom),
             "sumber": sorted({str(s) for s in denom["sumber"].dropna().unique()}),
+            # Rows of the family table that match no desa of the region are listed, not lost.
+            "kode_tidak_dikenal": sorted(set(denom["kode_desa"]) - set(batas.desa["kode_desa"])),
         }
     desil_max = 4 if check.desil_scale == "p3ke" else 10
     indikator = desa_indicators(placement.keluarga, batas.desa, denom, desil_max=desil_max)

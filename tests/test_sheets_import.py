@@ -326,3 +326,17 @@ def test_raw_individual_level_excel_with_faults():
     assert bool(fam.loc["K2", "flag_desa_dari_nama"])
     reasons = res.ditolak.set_index("baris")["alasan"].to_dict()
     assert reasons == {9: "baris individu tanpa id keluarga", 10: "baris jumlah/total"}
+
+
+def test_name_disagreeing_with_code_is_flagged_and_unknown_denominator_codes_listed():
+    hh = (
+        b"id_keluarga,kode_desa,desa_kelurahan,desil\n"
+        b"K1,6111012001,Sutera,1\nK2,6111012001,Padang,1\nK3,6111012002,Pangkalan Buton,2\n"
+    )
+    denom = b"kode_desa,keluarga_total\n6111012001,625\n6111012002,599\n6199012001,10\n"
+    res = run(default_region(), households=hh, households_name="h.csv", keluarga_desa=denom,
+              keluarga_desa_name="k.csv")  # fmt: skip
+    k = res.placement.keluarga.set_index("id_keluarga_p3ke")
+    assert k["flag_nama_desa_beda"].to_dict() == {"K1": False, "K2": True, "K3": False}
+    assert k.loc["K2", "kode_desa"] == "61.11.01.2001"  # stays in its coded desa
+    assert res.report()["penyebut_kode_tidak_dikenal"] == ["61.99.01.2001"]

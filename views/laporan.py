@@ -83,6 +83,12 @@ if r.placement.kode_tidak_dikenal:
         "Kode desa di berkas yang tidak ada di batas desa wilayah: "
         + ", ".join(md_escape(c) for c in r.placement.kode_tidak_dikenal)
     )
+unknown_denom = r.masukan.get("keluarga_desa", {}).get("kode_tidak_dikenal", [])
+if unknown_denom:
+    st.warning(
+        "Kode desa di tabel seluruh keluarga yang tidak ada di wilayah ini (tidak dipakai): "
+        + ", ".join(md_escape(c) for c in unknown_denom)
+    )
 missing_denom = r.indikator[r.indikator["ada_data"] & r.indikator["keluarga_total"].isna()]
 if len(missing_denom):
     st.warning(
