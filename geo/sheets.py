@@ -224,18 +224,18 @@ def _delimiter(text: str) -> str | None:
     return best
 
 
-def _score(names: list[str | None]) -> int:
-    return sum(1 for n in names if n and canon(n) in KNOWN)
+def _score(names: list[str | None], known: frozenset[str] = KNOWN) -> int:
+    return sum(1 for n in names if n and canon(n) in known)
 
 
-def _combine(top: str | None, bottom: str | None) -> str | None:
+def _combine(top: str | None, bottom: str | None, known: frozenset[str] = KNOWN) -> str | None:
     """Name of a column under a two-row header."""
     if top is None:
         return bottom
     if bottom is None or canon(top) == canon(bottom):
         return top
     for candidate in (bottom, f"{top} {bottom}"):
-        if canon(candidate) in KNOWN:
+        if canon(candidate) in known:
             return candidate
     return f"{top} {bottom}"
 
@@ -260,7 +260,9 @@ def _is_blank(row: list[str | None]) -> bool:
     return all(v is None for v in row)
 
 
-def read_sheet(data: bytes, *, label: str, sheet: str | None = None) -> RawTable:
+def read_sheet(
+    data: bytes, *, label: str, sheet: str | None = None, known: frozenset[str] | None = None
+) -> RawTable:
     """Read one sheet of a CSV/XLSX file into a table of text.
 
     Parameters
@@ -272,6 +274,9 @@ def read_sheet(data: bytes, *, label: str, sheet: str | None = None) -> RawTable
     sheet : str, optional
         Sheet to read. Default: the first sheet whose header holds at least two recognised
         P3KE column names, else the first sheet.
+    known : frozenset of str, optional
+        Column names that mark the header row (default: the P3KE vocabulary of
+        :mod:`geo.columns`; the register passes its template columns).
 
     Returns
     -------
@@ -290,6 +295,7 @@ def read_sheet(data: bytes, *, label: str, sheet: str | None = None) -> RawTable
     names, both rows form the header. Below it, blank rows are ignored; rows repeating the
     header and rows whose first cells say ``JUMLAH``/``TOTAL`` are listed as skipped.
     """
+    vocab = known if known is not None else KNOWN
     try:
         grids = grids_from_bytes(data, label=label)
     except InputSchemaError as err:
@@ -308,7 +314,7 @@ def read_sheet(data: bytes, *, label: str, sheet: str | None = None) -> RawTable
         chosen = names[0]
         for n in names:
             top = grids[n].rows[:HEADER_SCAN_ROWS]
-            if top and max(_score(r) for r in top) >= 2:
+            if top and max(_score(r, vocab) for r in top) >= 2:
                 chosen = n
                 break
     others = [
@@ -316,7 +322,7 @@ def read_sheet(data: bytes, *, label: str, sheet: str | None = None) -> RawTable
         for n in names
         if n != chosen
         and grids[n].rows
-        and max(_score(r) for r in grids[n].rows[:HEADER_SCAN_ROWS]) >= 2
+        and max(_score(r, vocab) for r in grids[n].rows[:HEADER_SCAN_ROWS]) >= 2
     ]
     grid = grids[chosen]
     rows = grid.rows
@@ -327,7 +333,7 @@ def read_sheet(data: bytes, *, label: str, sheet: str | None = None) -> RawTable
     rows = [r + [None] * (width - len(r)) for r in rows]
 
     scan = rows[:HEADER_SCAN_ROWS]
-    scores = [_score(r) for r in scan]
+    scores = [_score(r, vocab) for r in scan]
     if max(scores) >= 2:
         h = scores.index(max(scores))
     else:
@@ -335,8 +341,8 @@ def read_sheet(data: bytes, *, label: str, sheet: str | None = None) -> RawTable
     header = rows[h]
     n_header = 1
     if h + 1 < len(rows):
-        combined = [_combine(t, b) for t, b in zip(header, rows[h + 1], strict=True)]
-        if _score(combined) > _score(header):
+        combined = [_combine(t, b, vocab) for t, b in zip(header, rows[h + 1], strict=True)]
+        if _score(combined, vocab) > _score(header, vocab):
             header, n_header = combined, 2
     first_data = h + n_header
 

@@ -1,0 +1,348 @@
+"""The sub-activity register (daftar sub kegiatan): import template, parsing and validation.
+
+No national layout exists for a district's list of poverty sub-activities (DOMAIN.md,
+"Strategies and interventions"), so Lokus defines one (:data:`TEMPLATE_COLUMNS`) and
+validates it row by row like the household import: every row is used or rejected with its
+reason. The analysis of the register against the poverty loci is the next step (issue 5).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from geo.codes import normalise_kode_desa
+from geo.errors import InputSchemaError
+from geo.households import REJECT_COLUMNS
+from geo.io import Source, read_bytes
+from geo.join import NAME_MATCH_MARGIN, NAME_MATCH_MIN, normalise_name
+from geo.sheets import ROW_COL, read_sheet
+
+__all__ = [
+    "KEBUTUHAN",
+    "SASARAN",
+    "STRATEGI",
+    "TEMPLATE_COLUMNS",
+    "RegisterCheck",
+    "parse_rupiah",
+    "read_register",
+    "register_template",
+]
+
+TEMPLATE_COLUMNS = [
+    "tahun", "opd", "kode_sub_kegiatan", "nama_sub_kegiatan", "strategi", "pagu",
+    "sumber_dana", "lokus", "sasaran_jenis", "target_volume", "satuan", "realisasi",
+    "kebutuhan",
+]  # fmt: skip
+"""Columns of the register template; ``realisasi`` and ``kebutuhan`` are optional."""
+
+REQUIRED = ("opd", "kode_sub_kegiatan", "nama_sub_kegiatan", "strategi", "pagu", "lokus")
+
+STRATEGI = {
+    1: "mengurangi beban pengeluaran",
+    2: "meningkatkan pendapatan",
+    3: "menurunkan jumlah kantong kemiskinan",
+}
+"""Inpres 4/2022 strategies for the acceleration of extreme-poverty eradication."""
+
+PERMENDAGRI_53 = {"P1": 1, "P2": 2, "P3": 3, "P4": 2}
+"""Permendagri 53/2020 (TKPK) strategies mapped to Inpres 4/2022 (an analytic mapping): P1
+reduce expenditure -> 1; P2 raise capacity and income -> 2; P3 synergise policies and programs
+(convergence in the places where the poor concentrate) -> 3; P4 develop micro and small
+enterprises -> 2."""
+
+SASARAN = ("keluarga", "individu", "wilayah")
+KEBUTUHAN = (
+    "air",
+    "sanitasi",
+    "listrik",
+    "rumah",
+    "pangan",
+    "pendapatan",
+    "kesehatan",
+    "pendidikan",
+)
+"""Needs a sub-activity can answer (matched against P3KE deprivations in the analysis)."""
+
+_KODE = re.compile(r"^\d\.\d{2}\.\d{2}\.2\.\d{2}\.\d{4}$")
+"""Sub-activity code, Kepmendagri 050-5889/2021: urusan.bidang.program.2.kegiatan.sub."""
+
+
+@dataclass
+class RegisterCheck:
+    """Result of :func:`read_register`.
+
+    Attributes
+    ----------
+    register : pandas.DataFrame
+        One row per used sub-activity: the template columns, ``strategi`` as int 1-3,
+        ``pagu_rp`` and ``realisasi_rp`` (Rupiah, Int64), ``lokus_kode`` (dotted desa codes,
+        ``;`` separated), ``kebutuhan`` (tags, ``;`` separated) and ``_baris``.
+    ditolak : pandas.DataFrame
+        Rejected rows: ``berkas``, ``baris``, ``kolom``, ``nilai``, ``alasan``.
+    cocok_lokus : pandas.DataFrame
+        Every lokus name that was matched to a desa without an exact code: ``baris``,
+        ``nilai``, ``kode_desa``, ``desa``, ``skor``.
+    rows_in : int
+        Data rows read.
+    """
+
+    register: pd.DataFrame
+    ditolak: pd.DataFrame
+    cocok_lokus: pd.DataFrame
+    rows_in: int
+
+
+def parse_rupiah(value: object) -> float | None:
+    """Parse a budget amount in Rupiah as planners write it.
+
+    Parameters
+    ----------
+    value : object
+        ``"Rp 1.250.000.000"``, ``"1.250.000.000,00"``, ``"1,25 M"``, ``"1,25 miliar"``,
+        ``"500 jt"``, ``"500 juta"``, ``1250000000``.
+
+    Returns
+    -------
+    float or None
+        Rupiah; None when blank or unreadable.
+
+    Examples
+    --------
+    >>> parse_rupiah("Rp 1.250.000.000")
+    1250000000.0
+    >>> parse_rupiah("1,25 M")
+    1250000000.0
+    >>> parse_rupiah("500 jt")
+    500000000.0
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = str(value).strip().lower().replace("rp.", "").replace("rp", "").strip()
+    scale = 1.0
+    for words, factor in (
+        (("miliar", "milyar", "m"), 1e9),
+        (("juta", "jt"), 1e6),
+        (("ribu", "rb"), 1e3),
+    ):
+        match = re.fullmatch(rf"(.+?)\s*({'|'.join(words)})\.?", text)
+        if match:
+            text, scale = match.group(1).strip(), factor
+            break
+    text = text.replace(" ", "")
+    if re.fullmatch(r"\d{1,3}(\.\d{3})+(,\d+)?", text):  # 1.250.000.000,00
+        text = text.replace(".", "").replace(",", ".")
+    elif re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", text):  # 1,250,000,000.00
+        text = text.replace(",", "")
+    else:
+        text = text.replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number * scale
+
+
+def _text(row: pd.Series, column: str) -> str:
+    """Return a cell as stripped text; blank or missing cells give ``""``."""
+    value = row.get(column)
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return str(value).strip()
+
+
+def _strategi(value: object) -> tuple[int | None, str]:
+    text = "" if value is None or value is pd.NA else str(value).strip()
+    if not text:
+        return None, "strategi kosong"
+    key = text.upper().replace(" ", "")
+    if key in PERMENDAGRI_53:
+        return PERMENDAGRI_53[key], ""
+    if text in ("1", "2", "3"):
+        return int(text), ""
+    for number, name in STRATEGI.items():
+        if fuzz.partial_ratio(name, text.lower()) >= 90:
+            return number, ""
+    return None, "strategi harus 1, 2, 3 (Inpres 4/2022) atau P1-P4 (Permendagri 53/2020)"
+
+
+def read_register(
+    src: Source, desa: pd.DataFrame, *, name: str | None = None, sheet: str | None = None
+) -> RegisterCheck:
+    """Read and validate a sub-activity register.
+
+    Parameters
+    ----------
+    src : path, bytes or binary file
+        CSV or XLSX in the layout of :data:`TEMPLATE_COLUMNS` (title rows allowed).
+    desa : pandas.DataFrame
+        The region's desa: ``kode_desa``, ``desa``, ``kecamatan``.
+    name : str, optional
+        File name for messages.
+    sheet : str, optional
+        XLSX sheet.
+
+    Returns
+    -------
+    RegisterCheck
+        ``len(register) + len(ditolak) == rows_in``.
+
+    Raises
+    ------
+    InputSchemaError
+        If the file cannot be read or lacks a required column.
+
+    Notes
+    -----
+    A row is rejected when its code is not in the Kepmendagri 050-5889/2021 format, its
+    strategy is unknown, its pagu is blank, unreadable or negative, its sasaran_jenis or a
+    kebutuhan tag is not one of the allowed values, or a lokus entry matches no desa (or
+    several) of the region. ``kabupaten`` as lokus means every desa.
+    """
+    label = name or "register"
+    table = read_sheet(read_bytes(src), label=label, sheet=sheet, known=frozenset(TEMPLATE_COLUMNS))
+    df = table.frame
+    missing = [c for c in REQUIRED if c not in df.columns]
+    if missing:
+        msg = (
+            f"{label}: kolom wajib register tidak ditemukan: {', '.join(missing)}. "
+            f"Gunakan templat: {', '.join(TEMPLATE_COLUMNS)}"
+        )
+        en = f"{label}: required register columns not found: {', '.join(missing)}"
+        raise InputSchemaError(msg, en=en)
+    codes = list(desa["kode_desa"])
+    names = dict(zip(desa["kode_desa"], desa["desa"], strict=True))
+    norm = {k: normalise_name(v) for k, v in names.items()}
+    choices = list(norm.values())
+    keys = list(norm)
+    rows, rejected, matched = [], [], []
+    for _, row in df.iterrows():
+        problems: list[tuple[str, str, str]] = []
+        row_matches: list[dict[str, object]] = []
+        kode = _text(row, "kode_sub_kegiatan").strip()
+        if not _KODE.match(kode):
+            problems.append(
+                (
+                    "kode_sub_kegiatan",
+                    kode,
+                    "kode tidak berformat Kepmendagri 050-5889/2021 (mis. 1.03.03.2.01.0005)",
+                )
+            )
+        strategi, why = _strategi(row.get("strategi"))
+        if strategi is None:
+            problems.append(("strategi", _text(row, "strategi"), why))
+        pagu = parse_rupiah(row.get("pagu"))
+        if pagu is None or pagu < 0:
+            problems.append(("pagu", _text(row, "pagu"), "pagu kosong, tidak terbaca atau negatif"))
+        realisasi = parse_rupiah(row.get("realisasi")) if "realisasi" in df.columns else None
+        sasaran = _text(row, "sasaran_jenis").strip().lower()
+        if sasaran and sasaran not in SASARAN:
+            problems.append(
+                ("sasaran_jenis", sasaran, f"harus salah satu dari {', '.join(SASARAN)}")
+            )
+        tags = [t.strip().lower() for t in re.split(r"[;,]", _text(row, "kebutuhan")) if t.strip()]
+        bad_tags = [t for t in tags if t not in KEBUTUHAN]
+        if bad_tags:
+            problems.append(
+                ("kebutuhan", ", ".join(bad_tags), f"kebutuhan harus dari: {', '.join(KEBUTUHAN)}")
+            )
+        lokus_text = _text(row, "lokus").strip()
+        found: list[str] = []
+        if not lokus_text:
+            problems.append(("lokus", "", "lokus kosong"))
+        elif lokus_text.lower() in ("kabupaten", "kab", "semua desa"):
+            found = codes
+        else:
+            sep = ";" if ";" in lokus_text else ","
+            for token in (t.strip() for t in lokus_text.split(sep) if t.strip()):
+                code = normalise_kode_desa(pd.Series([token])).at[0, "kode_desa"]
+                if pd.notna(code) and code in names:
+                    found.append(str(code))
+                    continue
+                if pd.notna(code):
+                    problems.append(("lokus", token, f"kode desa {code} tidak ada di wilayah"))
+                    continue
+                scored = process.extract(normalise_name(token), choices, scorer=fuzz.ratio, limit=2)
+                if not scored or scored[0][1] < NAME_MATCH_MIN:
+                    problems.append(("lokus", token, "nama desa tidak cocok dengan desa mana pun"))
+                elif len(scored) > 1 and scored[0][1] - scored[1][1] < NAME_MATCH_MARGIN:
+                    problems.append(("lokus", token, "nama desa ambigu"))
+                else:
+                    hit = keys[scored[0][2]]
+                    found.append(hit)
+                    row_matches.append({"baris": int(row[ROW_COL]), "nilai": token, "kode_desa": hit,
+                                    "desa": names[hit], "skor": round(float(scored[0][1]), 1)})  # fmt: skip
+        if problems:
+            rejected.append(
+                {
+                    "berkas": label,
+                    "baris": int(row[ROW_COL]),
+                    "kolom": "; ".join(p[0] for p in problems),
+                    "nilai": "; ".join(p[1][:40] for p in problems),
+                    "alasan": "; ".join(p[2] for p in problems),
+                }
+            )
+            continue
+        matched.extend(row_matches)  # only for rows that are used
+        out = {c: row.get(c) for c in TEMPLATE_COLUMNS if c in df.columns}
+        out.update(
+            {
+                "strategi": strategi,
+                "pagu_rp": round(pagu) if pagu is not None else None,
+                "realisasi_rp": round(realisasi) if realisasi is not None else None,
+                "lokus_kode": ";".join(sorted(dict.fromkeys(found))),
+                "kebutuhan": ";".join(tags),
+                "sasaran_jenis": sasaran or None,
+                ROW_COL: int(row[ROW_COL]),
+            }
+        )
+        rows.append(out)
+    register = pd.DataFrame(rows)
+    if len(register):
+        register["pagu_rp"] = register["pagu_rp"].astype("Int64")
+        register["realisasi_rp"] = register["realisasi_rp"].astype("Int64")
+    skipped = table.dilewati
+    ditolak = pd.concat(
+        [skipped, pd.DataFrame(rejected, columns=REJECT_COLUMNS)], ignore_index=True
+    )
+    return RegisterCheck(
+        register=register,
+        ditolak=ditolak.sort_values("baris", kind="stable").reset_index(drop=True),
+        cocok_lokus=pd.DataFrame(matched, columns=["baris", "nilai", "kode_desa", "desa", "skor"]),
+        rows_in=len(df) + len(skipped),
+    )
+
+
+def register_template() -> pd.DataFrame:
+    """Return the import template with one example row (a planner fills it in Excel).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TEMPLATE_COLUMNS`.
+    """
+    return pd.DataFrame(
+        [
+            {
+                "tahun": "2025",
+                "opd": "Dinas Pekerjaan Umum dan Penataan Ruang",
+                "kode_sub_kegiatan": "1.03.03.2.01.0005",
+                "nama_sub_kegiatan": "Pembangunan Sistem Penyediaan Air Minum Perdesaan",
+                "strategi": "3",
+                "pagu": "Rp 1.250.000.000",
+                "sumber_dana": "DAU",
+                "lokus": "61.11.01.2001; Pangkalan Buton",
+                "sasaran_jenis": "wilayah",
+                "target_volume": "2",
+                "satuan": "unit",
+                "realisasi": "",
+                "kebutuhan": "air",
+            }
+        ],
+        columns=TEMPLATE_COLUMNS,
+    )
