@@ -9,6 +9,7 @@ from pathlib import Path
 
 from geo.errors import LokusError
 from geo.region import DEFAULT_REGION_FILE, load_region
+from targeting.interventions import MatchSettings
 from targeting.pockets import PocketSettings
 
 __all__ = ["main"]
@@ -90,6 +91,31 @@ def _parser() -> argparse.ArgumentParser:
         default=d.min_keluarga,
         help=f"keluarga minimal per klaster ({d.min_keluarga})",
     )
+    m = MatchSettings()
+    r = run.add_argument_group("sub kegiatan dan lokus")
+    r.add_argument(
+        "--register",
+        type=Path,
+        help="daftar sub kegiatan (CSV/XLSX, templat di README); bawaan: register wilayah",
+    )
+    r.add_argument(
+        "--min-desil-1",
+        type=int,
+        default=m.min_desil_1,
+        help=f"sub kegiatan dengan lokus berisi kurang dari ini keluarga desil 1 = salah sasaran ({m.min_desil_1})",
+    )
+    r.add_argument(
+        "--persen-tinggi",
+        type=float,
+        default=None,
+        help="ambang desil 1 per 100 keluarga untuk desa 'tinggi' (bawaan: kuartil atas)",
+    )
+    r.add_argument(
+        "--persen-kebutuhan",
+        type=float,
+        default=m.persen_kebutuhan,
+        help=f"kebutuhan nyata bila sekian per 100 keluarga desil 1 kekurangan ({m.persen_kebutuhan:g})",
+    )
     synth = sub.add_parser("sintetis", help="bangun ulang data sampel SINTETIS (deterministik)")
     synth.add_argument("--out", type=Path, default=DEFAULT_REGION_FILE.parent)
     synth.add_argument("--seed", type=int, default=None)
@@ -147,6 +173,12 @@ def main(argv: list[str] | None = None) -> int:
                 alpha=args.alpha,
                 radius_m=args.radius_m,
                 min_keluarga=args.min_keluarga,
+            ),
+            register=args.register,
+            kecocokan=MatchSettings(
+                min_desil_1=args.min_desil_1,
+                persen_tinggi=args.persen_tinggi,
+                persen_kebutuhan=args.persen_kebutuhan,
             ),
         )
         paths = write_outputs(result, args.out)

@@ -33,7 +33,9 @@ from geo.region import Region
 from geo.sheets import RawTable, read_sheet
 from targeting.export import to_csv_bytes
 from targeting.indicators import desa_indicators, district_summary
+from targeting.interventions import InterventionResult, MatchSettings, analyse_interventions
 from targeting.pockets import AnalysisError, PocketResult, PocketSettings, find_pockets
+from targeting.register import RegisterCheck, read_register
 
 __all__ = ["DESA_COLUMNS", "Result", "run", "write_outputs"]
 
@@ -87,6 +89,8 @@ class Result:
     masukan: dict[str, Any]
     kantong: PocketResult | None = None
     kantong_galat: str | None = None
+    register: RegisterCheck | None = None
+    intervensi: InterventionResult | None = None
 
     @property
     def rows_in(self) -> int:
@@ -162,6 +166,32 @@ class Result:
             },
             "ringkasan": district_summary(self.indikator),
             "kantong": self._pocket_report(),
+            "intervensi": self._intervention_report(),
+        }
+
+    def _intervention_report(self) -> dict[str, Any]:
+        if self.register is None or self.intervensi is None:
+            return {"dijalankan": False}
+        reg = self.register
+        cov = self.intervensi.cakupan
+        return {
+            "dijalankan": True,
+            "register": {
+                "rows_in": reg.rows_in,
+                "rows_used": len(reg.register),
+                "rows_rejected": len(reg.ditolak),
+                "alasan_ditolak": {
+                    str(k): int(v) for k, v in reg.ditolak["alasan"].value_counts().items()
+                },
+                "lokus_dari_nama": reg.cocok_lokus.to_dict(orient="records"),
+            },
+            "cakupan_kabupaten": cov[cov["wilayah"] == "kabupaten"].to_dict(orient="records"),
+            "cakupan_kecamatan": cov[cov["wilayah"] != "kabupaten"].to_dict(orient="records"),
+            "celah_per_jenis": {
+                str(k): int(v) for k, v in self.intervensi.celah["jenis"].value_counts().items()
+            },
+            "salah_sasaran": len(self.intervensi.salah_sasaran),
+            "parameter": self.intervensi.parameter,
         }
 
     def _pocket_report(self) -> dict[str, Any]:
@@ -202,6 +232,9 @@ def run(
     sheet: str | None = None,
     jarak_pantai_m: float = DEFAULT_COAST_M,
     kantong: PocketSettings | None = None,
+    register: Source | None = None,
+    register_name: str | None = None,
+    kecocokan: MatchSettings | None = None,
 ) -> Result:
     """Run read -> place -> measure on one household file.
 
@@ -229,6 +262,12 @@ def run(
         Metres within which a point in the sea is "just off the coast" (flagged, kept).
     kantong : PocketSettings, optional
         Settings of the pocket analysis (defaults documented on :class:`PocketSettings`).
+    register : path, bytes or binary file, optional
+        Sub-activity register (default: the region's); without one no match analysis runs.
+    register_name : str, optional
+        File name for messages.
+    kecocokan : MatchSettings, optional
+        Thresholds of the match analysis.
 
     Returns
     -------
@@ -314,7 +353,29 @@ def run(
         pocket_error = str(err)
     if pockets is not None and "galat_desa" in pockets.parameter:
         pocket_error = str(pockets.parameter["galat_desa"])
+    register = register if register is not None else region.register
+    reg_check, intervensi = None, None
+    if register is not None:
+        reg_check = read_register(
+            register if isinstance(register, (str, os.PathLike)) else read_bytes(register),
+            batas.desa,
+            name=_name(register, register_name, "register.csv"),
+        )
+        intervensi = analyse_interventions(
+            reg_check.register,
+            indikator,
+            placement.keluarga,
+            pockets.desa if pockets is not None else None,
+            kecocokan,
+        )
+        masukan["register"] = {
+            "berkas": _name(register, register_name, "register.csv"),
+            "sha256": file_sha256(read_bytes(register)),
+            "baris": reg_check.rows_in,
+        }
     return Result(
+        register=reg_check,
+        intervensi=intervensi,
         kantong=pockets,
         kantong_galat=pocket_error,
         sheet=sheet_table,
@@ -371,6 +432,14 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
     rejected = out / "rejected.csv"
     rejected.write_bytes(to_csv_bytes(result.ditolak))
     written = [geojson, report, rejected]
+    for stale in ("interventions.csv", "gaps.csv"):
+        (out / stale).unlink(missing_ok=True)
+    if result.intervensi is not None:
+        matrix = out / "interventions.csv"
+        matrix.write_bytes(to_csv_bytes(result.intervensi.matriks))
+        gaps = out / "gaps.csv"
+        gaps.write_bytes(to_csv_bytes(result.intervensi.celah))
+        written += [matrix, gaps]
     pockets = out / "pockets.geojson"
     if pockets.exists():  # never leave an earlier run's pockets beside this run's files
         pockets.unlink()

@@ -1,0 +1,114 @@
+"""Do interventions hit the loci? Matrix, coverage, gaps, mistargeting and need match."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from targeting.cli import main
+from targeting.interventions import MatchSettings, analyse_interventions, lokus_long
+
+
+def _ind():
+    return pd.DataFrame(
+        {
+            "kode_desa": ["A", "B", "C", "D"],
+            "desa": ["Satu", "Dua", "Tiga", "Empat"],
+            "kecamatan": ["K1", "K1", "K2", "K2"],
+            "keluarga_desil_1": [40, 10, 2, 0],
+            "persen_desil_1": [8.0, 2.0, 0.5, 0.0],
+        }
+    )
+
+
+def _register():
+    return pd.DataFrame(
+        {
+            "kode_sub_kegiatan": ["1.01.01.2.01.0001", "1.03.03.2.01.0005", "2.07.02.2.01.0003"],
+            "nama_sub_kegiatan": ["Bansos", "Air minum", "Pelatihan"],
+            "opd": ["Dinsos", "PUPR", "Disnaker"],
+            "strategi": [1, 3, 2],
+            "pagu_rp": pd.array([400, 300, 50], dtype="Int64"),
+            "lokus_kode": ["A;B", "C", "C;D"],
+            "kebutuhan": ["pangan", "air", "pendapatan"],
+            "_baris": [2, 3, 4],
+        }
+    )
+
+
+def _families():
+    rows = [("A", "Sumur Tidak Terlindung")] * 30 + [("A", "Ledeng/PAM")] * 10
+    rows += [("B", "Ledeng/PAM")] * 10 + [("C", "Air Hujan")] * 2
+    return pd.DataFrame(
+        {"kode_desa": [r[0] for r in rows], "desil": pd.array([1] * len(rows), dtype="Int64"),
+         "sumber_air_minum": [r[1] for r in rows]}
+    )  # fmt: skip
+
+
+@pytest.fixture
+def result():
+    kantong = pd.DataFrame(
+        {
+            "kode_desa": ["A", "B", "C", "D"],
+            "kantong": ["panas", "tidak signifikan", "tidak signifikan", "tidak signifikan"],
+        }
+    )
+    return analyse_interventions(
+        _register(), _ind(), _families(), kantong, MatchSettings(min_desil_1=5)
+    )
+
+
+def test_pagu_is_split_over_the_loci_and_traced_to_counts(result):
+    long = lokus_long(_register())
+    assert long.groupby("_baris")["pagu_desa_rp"].sum().tolist() == [400, 300, 50]
+    m = result.matriks.set_index("kode_desa")
+    assert m.loc["A", "sub_kegiatan_1"] == 1
+    assert m.loc["A", "pagu_1_rp"] == 200
+    assert m.loc["A", "pagu_1_per_desil_1_rp"] == 5  # 200 / 40 families
+    assert pd.isna(m.loc["D", "pagu_2_per_desil_1_rp"])  # no desil-1 family: no ratio
+
+
+def test_coverage_counts_desil_1_families_in_reached_desa(result):
+    c = result.cakupan.set_index(["wilayah", "strategi"])
+    assert c.loc[("kabupaten", 1), "keluarga_desil_1_terjangkau"] == 50
+    assert c.loc[("kabupaten", 1), "persen"] == pytest.approx(50 / 52 * 100)
+    assert c.loc[("kabupaten", 3), "keluarga_desil_1_terjangkau"] == 2
+    assert c.loc[("K2", 2), "persen"] == pytest.approx(100.0)
+
+
+def test_gaps_pockets_high_desa_and_strategy_3_off_pocket(result):
+    g = result.celah
+    pocket = g[g["jenis"] == "kantong tanpa sub kegiatan"]
+    assert set(pocket["kode_desa"]) == {"A"}
+    assert set(pocket["strategi"]) == {2, 3}
+    off = g[g["jenis"] == "lokus strategi 3 bukan kantong"]
+    assert off["kode_desa"].tolist() == ["C"]
+
+
+def test_mistargeting_ranked_by_pagu(result):
+    s = result.salah_sasaran
+    assert s["nama_sub_kegiatan"].tolist() == ["Air minum", "Pelatihan"]  # 2 and 2 desil-1 families
+    assert s["keluarga_desil_1_di_lokus"].tolist() == [2, 2]
+
+
+def test_need_match(result):
+    k = result.kebutuhan.set_index(["kode_desa", "kebutuhan"])
+    assert k.loc[("A", "air"), "status"] == "kebutuhan tanpa sub kegiatan"  # 30 of 40 unsafe water
+    assert k.loc[("C", "air"), "status"] == "sesuai"
+    assert k.loc[("A", "air"), "keluarga_desil_1_kekurangan"] == 30
+
+
+def test_cli_writes_matrix_gaps_and_coverage(tmp_path):
+    assert main(["run", "--out", str(tmp_path)]) == 0
+    matrix = pd.read_csv(
+        tmp_path / "interventions.csv", encoding="utf-8-sig", dtype={"kode_desa": str}
+    )
+    assert len(matrix) == 43
+    assert {"sub_kegiatan_1", "pagu_3_rp", "pagu_2_per_desil_1_rp"} <= set(matrix.columns)
+    assert matrix[[f"pagu_{s}_rp" for s in (1, 2, 3)]].sum().sum() == pytest.approx(76e9, rel=1e-6)
+    gaps = pd.read_csv(tmp_path / "gaps.csv", encoding="utf-8-sig")
+    assert set(gaps.columns) == {"kode_desa", "desa", "strategi", "jenis", "keterangan"}
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    cov = report["intervensi"]["cakupan_kabupaten"]
+    assert [c["strategi"] for c in cov] == [1, 2, 3]
+    assert report["intervensi"]["register"]["rows_used"] == 84
