@@ -15,6 +15,7 @@ st.set_page_config(
 
 pages = [
     st.Page("views/peta.py", title="Peta desil 1", icon=":material/map:", default=True),
+    st.Page("views/intervensi.py", title="Sub kegiatan dan lokus", icon=":material/target:"),
     st.Page("views/laporan.py", title="Laporan impor", icon=":material/fact_check:"),
 ]
 st.navigation(pages).run()

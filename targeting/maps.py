@@ -20,7 +20,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from geo.crs import DISPLAY_CRS, to_display
-from targeting.format import angka, persen
+from targeting.format import angka, persen, rupiah
 
 __all__ = [
     "INDIKATOR_PETA",
@@ -45,6 +45,9 @@ NO_DATA_COLOUR = "#9e9e9e"
 
 KANTONG_COLOURS = {"panas": "#7a0177", "dingin": "#2166ac"}
 """Outline colours of pocket labels on the map (purple for pockets, blue for cold desa)."""
+
+STRATEGI_SINGKAT = {1: "beban pengeluaran", 2: "pendapatan", 3: "kantong kemiskinan"}
+"""Short labels of the Inpres 4/2022 strategies for map layers."""
 
 KLASTER_COLOUR = "#542788"
 """Fill of household-cluster pocket polygons."""
@@ -226,6 +229,7 @@ def build_map(
     kantong: gpd.GeoDataFrame | None = None,
     klaster: gpd.GeoDataFrame | None = None,
     klaster_aturan: str | None = None,
+    lokus: pd.DataFrame | None = None,
 ) -> folium.Map:
     """Choropleth of one desa indicator.
 
@@ -258,6 +262,10 @@ def build_map(
         with a popup (families, desa, main deprivations, and why it is a pocket).
     klaster_aturan : str, optional
         The cluster rule text shown in that popup (``PocketResult.parameter["aturan_klaster"]``).
+    lokus : pandas.DataFrame, optional
+        :func:`targeting.interventions.lokus_long` of the register: adds one outline layer per
+        strategy ("Lokus strategi 1/2/3", strategies 1 and 2 hidden at start) drawn over the
+        pocket layer, and lists each desa's sub-activities (OPD, pagu) in its popup.
 
     Returns
     -------
@@ -310,6 +318,26 @@ def build_map(
             localize=False,
             max_width=420,
         )
+    if lokus is not None:
+
+        def listing(kode: str) -> str:
+            rows = lokus[lokus["kode_desa"] == kode].sort_values("pagu_rp", ascending=False)
+            if rows.empty:
+                return "tidak ada sub kegiatan berlokus di desa ini"
+            items = [
+                f"S{int(r.strategi)} {r.nama_sub_kegiatan} ({r.opd}, {rupiah(float(r.pagu_rp))})"
+                for r in rows.head(8).itertuples()
+            ]
+            more = f" … dan {len(rows) - 8} lagi" if len(rows) > 8 else ""
+            return html.escape("; ".join(items) + more)
+
+        props["t_subkeg"] = gdf["kode_desa"].map(listing).to_numpy()
+        fields = ["desa", "t_subkeg"]
+        aliases = ["Desa", "Sub kegiatan di desa ini"]
+        if popup is not None:
+            fields = ["desa", "t_kantong", "t_alasan", "t_subkeg"]
+            aliases = ["Desa", "Kantong kemiskinan", "Mengapa", "Sub kegiatan di desa ini"]
+        popup = folium.GeoJsonPopup(fields=fields, aliases=aliases, localize=False, max_width=460)
     layer_data = gpd.GeoDataFrame(props, geometry=gdf.geometry.values, crs=gdf.crs)
 
     m = folium.Map(tiles=None, control_scale=False, height=height, zoom_snap=0.25)
@@ -379,6 +407,21 @@ def build_map(
                 },
                 interactive=False,
             ).add_to(m)
+    if lokus is not None:
+        for s, colour, weight in ((1, "#1b9e77", 5.5), (2, "#d95f02", 4), (3, "#e7298a", 2.5)):
+            codes = set(lokus.loc[lokus["strategi"] == s, "kode_desa"])
+            part = layer_data[layer_data["kode_desa"].isin(codes)][["kode_desa", "geometry"]]
+            if part.empty:
+                continue
+            folium.GeoJson(
+                part,
+                name=f"Lokus strategi {s}: {STRATEGI_SINGKAT[s]}",
+                style_function=lambda _f, c=colour, w=weight: {
+                    "fill": False, "color": c, "weight": w, "opacity": 0.85,
+                },
+                interactive=False,
+                show=s == 3,
+            ).add_to(m)  # fmt: skip
     if klaster is not None and len(klaster):
         layer = gpd.GeoDataFrame(
             {

@@ -109,3 +109,23 @@ def test_removing_a_bad_denominator_restores_the_app(at):
     at.run()
     assert not at.error
     assert _metric(at, "Keluarga P3KE") == "12.907"
+
+
+def test_interventions_page(at):
+    at.switch_page("views/intervensi.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Sub kegiatan dan lokus"
+    labels = [m.label for m in at.metric]
+    assert any(label.startswith("Strategi 3") for label in labels)
+    at.multiselect(key="i_strategi").set_value([3]).run()
+    assert not at.exception
+
+
+def test_pocket_settings_are_the_same_on_every_page(at):
+    """Regression: a number input fell back to its minimum (k = 1) after a page switch."""
+    at.switch_page("views/intervensi.py").run()
+    assert at.number_input(key="k_k").value == 5
+    for d in at.dataframe:
+        if "jenis" in d.value.columns:
+            off = d.value[d.value["jenis"] == "lokus strategi 3 bukan kantong"]
+            assert "61.11.01.2001" not in set(off["kode_desa"])  # Sutera is a planted pocket

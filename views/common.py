@@ -23,6 +23,7 @@ from targeting.pockets import PocketSettings
 ASSET_DIR = "static/vendor/leaflet-1.9.3"
 UPLOAD_KEY = "_berkas_p3ke"  # (name, bytes) of the household file of this session
 DENOM_KEY = "_berkas_keluarga_desa"  # (name, bytes) of the family table of this session
+REGISTER_KEY = "_berkas_register"  # (name, bytes) of the sub-activity register of this session
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
 
@@ -57,10 +58,14 @@ def _run(
     desil_scale: str,
     sheet: str | None,
     kantong: PocketSettings,
+    register: bytes | None = None,
+    register_name: str | None = None,
 ) -> Result:
     region = _region(region_path)
     return run(
         region,
+        register=register,
+        register_name=register_name,
         households=households,
         households_name=name,
         keluarga_desa=denom,
@@ -175,8 +180,12 @@ def keep(key: str, default: object) -> dict[str, object]:
     copy = f"_keep_{key}"
     if copy in st.session_state:
         st.session_state[key] = st.session_state[copy]
-    elif key not in st.session_state:
+    elif key in st.session_state:
+        # Streamlit's documented way to keep a widget's value across pages: re-assign it.
+        st.session_state[key] = st.session_state[key]
+    else:
         st.session_state[key] = default
+    st.session_state[copy] = st.session_state[key]
     return {"key": key, "on_change": _remember, "args": (key,)}
 
 
@@ -228,6 +237,20 @@ def sidebar_data() -> Data | None:
             if st.button("Hapus tabel penyebut", key="hapus_penyebut"):
                 st.session_state.pop(DENOM_KEY, None)
                 st.rerun()
+        st.file_uploader(
+            "Daftar sub kegiatan (opsional)",
+            type=["csv", "xlsx"],
+            key="unggah_register",
+            on_change=_keep_upload,
+            args=("unggah_register", REGISTER_KEY),
+            help="Templat di halaman 'Sub kegiatan'. Tanpa berkas: register SINTETIS bawaan.",
+        )
+        reg_now = st.session_state.get(REGISTER_KEY)
+        if reg_now is not None:
+            st.caption(f"Register dipakai: **{md_escape(reg_now[0])}**")
+            if st.button("Hapus register", key="hapus_register"):
+                st.session_state.pop(REGISTER_KEY, None)
+                st.rerun()
         scale = st.selectbox(
             "Skala desil",
             options=["auto", "p3ke", "dtsen"],
@@ -241,15 +264,19 @@ def sidebar_data() -> Data | None:
     kantong = _pocket_settings()
     data, name = (upload[1], upload[0]) if upload else (None, None)
     denom = st.session_state.get(DENOM_KEY)
+    reg = st.session_state.get(REGISTER_KEY)
     try:
         result = _run(
             region_path(), data, name, denom[1] if denom else None,
             denom[0] if denom else None, scale, sheet, kantong,
+            reg[1] if reg else None, reg[0] if reg else None,
         )  # fmt: skip
     except LokusError as err:
         st.error("Berkas tidak dapat dipakai.\n\n" + md_escape(err))
         return None
-    digest = hashlib.sha256((data or b"") + b"|" + (denom[1] if denom else b"")).hexdigest()[:16]
+    digest = hashlib.sha256(
+        (data or b"") + b"|" + (denom[1] if denom else b"") + b"|" + (reg[1] if reg else b"")
+    ).hexdigest()[:16]
     sumber = result.masukan.get("keluarga_desa", {}).get("sumber", [])
     return Data(
         result=result,

@@ -10,6 +10,7 @@ from streamlit_folium import st_folium
 from targeting.export import to_csv_bytes
 from targeting.format import angka, persen
 from targeting.indicators import DEPRIVASI, column_labels, district_summary
+from targeting.interventions import lokus_long
 from targeting.maps import INDIKATOR_PETA, build_map, class_breaks
 from views.common import asset_base, data_banner, keep, md_escape, sidebar_data
 
@@ -79,6 +80,7 @@ with left:
         kantong=r.kantong.desa if r.kantong is not None else None,
         klaster=r.kantong.klaster if r.kantong is not None else None,
         klaster_aturan=r.kantong.parameter["aturan_klaster"] if r.kantong is not None else None,
+        lokus=lokus_long(r.register.register) if r.register is not None else None,
     )
     terpilih = st.session_state.get("desa_terpilih")
     group = folium.FeatureGroup(name="Desa terpilih")

@@ -1,0 +1,127 @@
+"""Page: do the sub-activities of each strategy land where the desil-1 families are?"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from targeting.export import to_csv_bytes
+from targeting.format import angka, persen, rupiah
+from targeting.interventions import MatchSettings, analyse_interventions
+from targeting.register import STRATEGI, register_template
+from views.common import data_banner, keep, md_escape, sidebar_data
+
+st.title("Sub kegiatan dan lokus")
+d = sidebar_data()
+if d is None:
+    st.stop()
+data_banner(d)
+r = d.result
+st.download_button(
+    "Unduh templat daftar sub kegiatan (CSV)",
+    to_csv_bytes(register_template()),
+    file_name="templat_sub_kegiatan.csv",
+    mime="text/csv",
+)
+if r.register is None:
+    st.info("Tidak ada daftar sub kegiatan. Unggah register di samping (lihat templat).")
+    st.stop()
+
+reg = r.register
+st.caption(
+    f"Register: {angka(reg.rows_in)} baris dibaca, {angka(len(reg.register))} dipakai, "
+    f"{angka(len(reg.ditolak))} ditolak."
+)
+if len(reg.ditolak):
+    with st.expander(f"{angka(len(reg.ditolak))} baris register ditolak"):
+        st.dataframe(reg.ditolak, hide_index=True, width="stretch")
+if len(reg.cocok_lokus):
+    with st.expander("Lokus yang ditentukan dari nama desa"):
+        st.dataframe(reg.cocok_lokus, hide_index=True, width="stretch")
+
+with st.sidebar:
+    st.header("Saringan")
+    strategi = st.multiselect(
+        "Strategi", [1, 2, 3], format_func=lambda s: f"{s}. {STRATEGI[s]}",
+        placeholder="Semua strategi", **keep("i_strategi", []),
+    )  # fmt: skip
+    opds = sorted(reg.register["opd"].dropna().astype(str).unique())
+    opd = st.multiselect("OPD", opds, placeholder="Semua OPD", **keep("i_opd", []))
+    kec_all = sorted(r.indikator["kecamatan"].unique())
+    kec = st.multiselect("Kecamatan", kec_all, placeholder="Semua kecamatan", **keep("i_kec", []))
+    with st.expander("Ambang (pilihan analitis)"):
+        d0 = MatchSettings()
+        min_d1 = st.number_input("Salah sasaran: keluarga desil 1 di lokus kurang dari", 0, 10_000,
+                                 **keep("i_min", d0.min_desil_1))  # fmt: skip
+        need = st.number_input("Kebutuhan nyata bila kekurangan ≥ (% desil 1)", 1.0, 100.0,
+                               **keep("i_need", d0.persen_kebutuhan))  # fmt: skip
+
+register = reg.register
+if strategi:
+    register = register[register["strategi"].isin(strategi)]
+if opd:
+    register = register[register["opd"].astype(str).isin(opd)]
+res = analyse_interventions(
+    register, r.indikator, r.placement.keluarga,
+    r.kantong.desa if r.kantong is not None else None,
+    MatchSettings(min_desil_1=int(min_d1), persen_kebutuhan=float(need)),
+)  # fmt: skip
+shown = set(r.indikator.loc[r.indikator["kecamatan"].isin(kec), "kode_desa"]) if kec else None
+
+st.subheader("Cakupan: keluarga desil 1 di desa yang dijangkau")
+cov = res.cakupan
+district = cov[cov["wilayah"] == "kabupaten"]
+cols = st.columns(3)
+for col, row in zip(cols, district.itertuples(), strict=False):
+    col.metric(
+        f"Strategi {row.strategi}: {STRATEGI[row.strategi]}",
+        persen(row.persen),
+        help=f"{angka(row.keluarga_desil_1_terjangkau)} dari {angka(row.keluarga_desil_1)} keluarga desil 1",
+    )
+by_kec = cov[cov["wilayah"] != "kabupaten"].pivot(
+    index="wilayah", columns="strategi", values="persen"
+)
+by_kec.columns = [f"Strategi {c}" for c in by_kec.columns]
+st.bar_chart(by_kec, y_label="% keluarga desil 1 terjangkau", stack=False)
+
+st.subheader("Matriks desa × strategi")
+matriks = res.matriks if shown is None else res.matriks[res.matriks["kode_desa"].isin(shown)]
+st.dataframe(matriks, hide_index=True, width="stretch")
+
+st.subheader("Celah")
+celah = res.celah if shown is None else res.celah[res.celah["kode_desa"].isin(shown)]
+if celah.empty:
+    st.success("Tidak ada celah menurut ambang yang dipakai.")
+else:
+    st.dataframe(celah, hide_index=True, width="stretch")
+    st.download_button("Unduh celah (CSV)", to_csv_bytes(celah), file_name="lokus_celah.csv")
+
+st.subheader("Kemungkinan salah sasaran")
+st.caption(
+    f"Sub kegiatan yang lokusnya berisi kurang dari {int(min_d1)} keluarga desil 1, urut pagu."
+)
+if res.salah_sasaran.empty:
+    st.success("Tidak ada.")
+else:
+    table = res.salah_sasaran.assign(
+        pagu=res.salah_sasaran["pagu_rp"].map(lambda v: rupiah(float(v)))
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+
+st.subheader("Anggaran terhadap kebutuhan")
+budget = matriks.assign(
+    pagu_total_rp=matriks[[f"pagu_{s}_rp" for s in (1, 2, 3)]].sum(axis=1) / 1e6
+)
+st.scatter_chart(
+    budget, x="keluarga_desil_1", y="pagu_total_rp",
+    x_label="Keluarga desil 1", y_label="Pagu di desa (juta Rp)",
+)  # fmt: skip
+kb = res.kebutuhan if shown is None else res.kebutuhan[res.kebutuhan["kode_desa"].isin(shown)]
+mismatch = kb[kb["status"].isin(["kebutuhan tanpa sub kegiatan", "sub kegiatan tanpa kebutuhan"])]
+st.markdown("**Kebutuhan dan sub kegiatan yang tidak bertemu**")
+st.dataframe(mismatch.assign(persen=mismatch["persen"].round(1)), hide_index=True, width="stretch")
+st.caption(
+    md_escape(
+        f"Pagu dibagi rata ke desa lokusnya; cakupan = {res.parameter['aturan_cakupan']}; "
+        f"desa 'desil 1 tinggi' mulai {res.parameter['ambang_desil_1_tinggi_terpakai']:.2f} per 100 keluarga."
+    )
+)
