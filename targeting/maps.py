@@ -46,6 +46,9 @@ NO_DATA_COLOUR = "#9e9e9e"
 KANTONG_COLOURS = {"panas": "#7a0177", "dingin": "#2166ac"}
 """Outline colours of pocket labels on the map (purple for pockets, blue for cold desa)."""
 
+LOKUS_COLOURS = {1: "#1b9e77", 2: "#d95f02", 3: "#e7298a"}
+"""Outline colours of the strategy lokus layers (ColorBrewer Dark2)."""
+
 STRATEGI_SINGKAT = {1: "beban pengeluaran", 2: "pendapatan", 3: "kantong kemiskinan"}
 """Short labels of the Inpres 4/2022 strategies for map layers."""
 
@@ -408,7 +411,8 @@ def build_map(
                 interactive=False,
             ).add_to(m)
     if lokus is not None:
-        for s, colour, weight in ((1, "#1b9e77", 5.5), (2, "#d95f02", 4), (3, "#e7298a", 2.5)):
+        for s, weight in ((1, 5.5), (2, 4), (3, 2.5)):
+            colour = LOKUS_COLOURS[s]
             codes = set(lokus.loc[lokus["strategi"] == s, "kode_desa"])
             part = layer_data[layer_data["kode_desa"].isin(codes)][["kode_desa", "geometry"]]
             if part.empty:
@@ -502,6 +506,10 @@ def build_map(
             extra.append((KANTONG_COLOURS["dingin"], "Desa dingin", True))
     if klaster is not None and len(klaster):
         extra.append((KLASTER_COLOUR, "Klaster keluarga desil 1", False))
+    if lokus is not None:
+        for s, colour in LOKUS_COLOURS.items():
+            if (lokus["strategi"] == s).any():
+                extra.append((colour, f"Lokus strategi {s} (lapisan)", True))
     m.add_child(_Legend(_legend_html(INDIKATOR_PETA[kolom], kelas, integer=integer, extra=extra)))
     folium.LayerControl(collapsed=True).add_to(m)
     minx, miny, maxx, maxy = gdf.total_bounds

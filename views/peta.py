@@ -201,13 +201,22 @@ else:
     if len(panas):
         st.dataframe(
             panas[["kode_desa", "desa", "kecamatan", "keluarga_desil_1", "nilai", "gi_z", "gi_q", "alasan"]]
-            .rename(columns={"nilai": "nilai diuji", "gi_z": "z", "gi_q": "q (FDR)"})
+            .rename(columns={"kode_desa": "Kode desa", "desa": "Desa", "kecamatan": "Kecamatan",
+                             "keluarga_desil_1": "Keluarga desil 1", "nilai": "Nilai diuji",
+                             "gi_z": "z", "gi_q": "q (FDR)", "alasan": "Alasan"})
             .round(3),
             hide_index=True, width="stretch",
         )  # fmt: skip
-    if len(r.kantong.klaster):
+    if len(klaster):
         st.markdown("**Klaster keluarga desil 1 di bawah tingkat desa**")
-        st.dataframe(r.kantong.klaster.drop(columns="geometry"), hide_index=True, width="stretch")
+        st.dataframe(
+            klaster.drop(columns="geometry").rename(
+                columns={"id_kantong": "Klaster", "kode_desa": "Kode desa", "desa": "Desa",
+                         "keluarga_desil_1": "Keluarga desil 1", "luas_m2": "Luas (m²)",
+                         "kekurangan_utama": "Kekurangan utama"}
+            ),
+            hide_index=True, width="stretch",
+        )  # fmt: skip
     with st.expander("Label semua desa dan alasannya"):
         labels = hot.drop(columns="geometry").merge(view[["kode_desa", "desa"]], on="kode_desa")
         st.dataframe(
