@@ -19,6 +19,7 @@ import pandas as pd
 import pyproj
 
 from geo.crs import choose_metric_crs, to_display
+from geo.errors import InputSchemaError
 from geo.households import REJECT_COLUMNS, HouseholdCheck, validate_households
 from geo.io import (
     BoundaryLoad,
@@ -91,6 +92,7 @@ class Result:
     kantong_galat: str | None = None
     register: RegisterCheck | None = None
     intervensi: InterventionResult | None = None
+    register_galat: str | None = None
 
     @property
     def rows_in(self) -> int:
@@ -171,7 +173,7 @@ class Result:
 
     def _intervention_report(self) -> dict[str, Any]:
         if self.register is None or self.intervensi is None:
-            return {"dijalankan": False}
+            return {"dijalankan": False, "alasan": self.register_galat}
         reg = self.register
         cov = self.intervensi.cakupan
         return {
@@ -355,12 +357,17 @@ def run(
         pocket_error = str(pockets.parameter["galat_desa"])
     register = register if register is not None else region.register
     reg_check, intervensi = None, None
+    register_error = None
     if register is not None:
-        reg_check = read_register(
-            register if isinstance(register, (str, os.PathLike)) else read_bytes(register),
-            batas.desa,
-            name=_name(register, register_name, "register.csv"),
-        )
+        try:
+            reg_check = read_register(
+                register if isinstance(register, (str, os.PathLike)) else read_bytes(register),
+                batas.desa,
+                name=_name(register, register_name, "register.csv"),
+            )
+        except InputSchemaError as err:  # a bad register must not hide the poverty map
+            register_error = err
+    if reg_check is not None and register is not None:
         intervensi = analyse_interventions(
             reg_check.register,
             indikator,
@@ -374,6 +381,7 @@ def run(
             "baris": reg_check.rows_in,
         }
     return Result(
+        register_galat=str(register_error) if register_error else None,
         register=reg_check,
         intervensi=intervensi,
         kantong=pockets,

@@ -24,14 +24,19 @@ def _ind():
 def _register():
     return pd.DataFrame(
         {
-            "kode_sub_kegiatan": ["1.01.01.2.01.0001", "1.03.03.2.01.0005", "2.07.02.2.01.0003"],
-            "nama_sub_kegiatan": ["Bansos", "Air minum", "Pelatihan"],
-            "opd": ["Dinsos", "PUPR", "Disnaker"],
-            "strategi": [1, 3, 2],
-            "pagu_rp": pd.array([400, 300, 50], dtype="Int64"),
-            "lokus_kode": ["A;B", "C", "C;D"],
-            "kebutuhan": ["pangan", "air", "pendapatan"],
-            "_baris": [2, 3, 4],
+            "kode_sub_kegiatan": [
+                "1.01.01.2.01.0001",
+                "1.03.03.2.01.0005",
+                "2.07.02.2.01.0003",
+                "1.04.02.2.01.0013",
+            ],
+            "nama_sub_kegiatan": ["Bansos", "Air minum", "Pelatihan", "RTLH"],
+            "opd": ["Dinsos", "PUPR", "Disnaker", "Perkim"],
+            "strategi": [1, 3, 2, 3],
+            "pagu_rp": pd.array([400, 300, 50, 900], dtype="Int64"),
+            "lokus_kode": ["A;B", "C", "C;D", "D"],
+            "kebutuhan": ["pangan", "air", "pendapatan", "rumah"],
+            "_baris": [2, 3, 4, 5],
         }
     )
 
@@ -60,7 +65,7 @@ def result():
 
 def test_pagu_is_split_over_the_loci_and_traced_to_counts(result):
     long = lokus_long(_register())
-    assert long.groupby("_baris")["pagu_desa_rp"].sum().tolist() == [400, 300, 50]
+    assert long.groupby("_baris")["pagu_desa_rp"].sum().tolist() == [400, 300, 50, 900]
     m = result.matriks.set_index("kode_desa")
     assert m.loc["A", "sub_kegiatan_1"] == 1
     assert m.loc["A", "pagu_1_rp"] == 200
@@ -82,13 +87,14 @@ def test_gaps_pockets_high_desa_and_strategy_3_off_pocket(result):
     assert set(pocket["kode_desa"]) == {"A"}
     assert set(pocket["strategi"]) == {2, 3}
     off = g[g["jenis"] == "lokus strategi 3 bukan kantong"]
-    assert off["kode_desa"].tolist() == ["C"]
+    assert off["kode_desa"].tolist() == ["C", "D"]
 
 
 def test_mistargeting_ranked_by_pagu(result):
     s = result.salah_sasaran
-    assert s["nama_sub_kegiatan"].tolist() == ["Air minum", "Pelatihan"]  # 2 and 2 desil-1 families
-    assert s["keluarga_desil_1_di_lokus"].tolist() == [2, 2]
+    # RTLH's only locus holds no desil-1 family: first, by pagu; then 2 and 2 families.
+    assert s["nama_sub_kegiatan"].tolist() == ["RTLH", "Air minum", "Pelatihan"]
+    assert s["keluarga_desil_1_di_lokus"].tolist() == [0, 2, 2]
 
 
 def test_need_match(result):

@@ -101,3 +101,13 @@ def test_app_message_is_indonesian_and_cli_message_english(tmp_path):
         run(default_region(), households=bad)
     assert "kolom wajib tidak ditemukan" in str(info.value)
     assert "required columns not found" in info.value.en
+
+
+def test_a_broken_register_does_not_hide_the_poverty_map(tmp_path):
+    bad = tmp_path / "reg.csv"
+    bad.write_text("a,b\n1,2\n")
+    res = run(default_region(), register=bad)
+    assert res.intervensi is None
+    assert "kolom wajib register" in res.register_galat
+    assert res.rows_used == res.rows_in  # the households went through untouched
+    assert res.report()["intervensi"]["dijalankan"] is False

@@ -34,7 +34,7 @@ def test_every_bad_row_is_rejected_with_its_reason():
     csv = (
         "DAFTAR SUB KEGIATAN PENANGGULANGAN KEMISKINAN\n\n"
         "tahun;opd;kode_sub_kegiatan;nama_sub_kegiatan;strategi;pagu;lokus;sasaran_jenis;kebutuhan\n"
-        '2025;Dinas A;1.03.03.2.01.0005;Air;3;Rp 1.250.000.000;"61.11.01.2001; Pangkalan Buton";wilayah;air\n'
+        '2025;Dinas A;1.03.03.2.01.0005;Air;3;Rp 1.250.000.000;"61.11.01.2001; Pangkalan Button";wilayah;air\n'
         '2025;Dinas B;1.03.03.2.01.0006;Rumah;P1;1,5 M;kabupaten;keluarga;"rumah;pangan"\n'
         "2025;Dinas C;1.3.3.1.0005;X;3;100;Sutera;wilayah;air\n"
         "2025;Dinas D;1.03.03.2.01.0007;Y;9;100;Sutera;wilayah;air\n"
@@ -50,7 +50,9 @@ def test_every_bad_row_is_rejected_with_its_reason():
     assert reg.loc["Dinas A", "pagu_rp"] == 1_250_000_000
     assert reg.loc["Dinas B", "strategi"] == 1  # Permendagri 53/2020 P1 -> Inpres strategy 1
     assert len(reg.loc["Dinas B", "lokus_kode"].split(";")) == 43  # kabupaten = every desa
-    assert check.cocok_lokus["desa"].tolist() == ["Pangkalan Buton"]  # matched by name
+    assert check.cocok_lokus["desa"].tolist() == ["Pangkalan Buton"]  # spelling variant matched
+    assert check.cocok_lokus["nilai"].tolist() == ["Pangkalan Button"]  # and reported
+    assert check.cocok_lokus["skor"].iloc[0] < 100
     reasons = check.ditolak.set_index("baris")["alasan"]
     assert "Kepmendagri 050-5889/2021" in reasons[6]
     assert "strategi harus" in reasons[7]

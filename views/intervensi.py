@@ -23,7 +23,10 @@ st.download_button(
     mime="text/csv",
 )
 if r.register is None:
-    st.info("Tidak ada daftar sub kegiatan. Unggah register di samping (lihat templat).")
+    if r.register_galat:
+        st.error("Daftar sub kegiatan tidak dapat dipakai.\n\n" + md_escape(r.register_galat))
+    else:
+        st.info("Tidak ada daftar sub kegiatan. Unggah register di samping (lihat templat).")
     st.stop()
 
 reg = r.register
