@@ -189,6 +189,26 @@ def keep(key: str, default: object) -> dict[str, object]:
     return {"key": key, "on_change": _remember, "args": (key,)}
 
 
+def _optional_upload(
+    label: str, name: str, state_key: str, help_text: str, in_use: str, remove: str
+) -> None:
+    """An optional CSV/XLSX upload kept in session state, with its name and a remove button."""
+    st.file_uploader(
+        label,
+        type=["csv", "xlsx"],
+        key=f"unggah_{name}",
+        on_change=_keep_upload,
+        args=(f"unggah_{name}", state_key),
+        help=help_text,
+    )
+    current = st.session_state.get(state_key)
+    if current is not None:
+        st.caption(f"{in_use}: **{md_escape(current[0])}**")
+        if st.button(remove, key=f"hapus_{name}"):
+            st.session_state.pop(state_key, None)
+            st.rerun()
+
+
 def sidebar_data() -> Data | None:
     """Draw the data choice in the sidebar and return the processed dataset.
 
@@ -223,34 +243,16 @@ def sidebar_data() -> Data | None:
                 st.session_state.pop(DENOM_KEY, None)
                 st.session_state.pop("_keep_lembar", None)
                 st.rerun()
-        st.file_uploader(
-            "Tabel seluruh keluarga per desa (opsional)",
-            type=["csv", "xlsx"],
-            key="unggah_penyebut",
-            on_change=_keep_upload,
-            args=("unggah_penyebut", DENOM_KEY),
-            help="Kolom kode_desa dan keluarga_total: penyebut persentase desil 1.",
-        )
-        denom_now = st.session_state.get(DENOM_KEY)
-        if denom_now is not None:
-            st.caption(f"Penyebut dipakai: **{md_escape(denom_now[0])}**")
-            if st.button("Hapus tabel penyebut", key="hapus_penyebut"):
-                st.session_state.pop(DENOM_KEY, None)
-                st.rerun()
-        st.file_uploader(
-            "Daftar sub kegiatan (opsional)",
-            type=["csv", "xlsx"],
-            key="unggah_register",
-            on_change=_keep_upload,
-            args=("unggah_register", REGISTER_KEY),
-            help="Templat di halaman 'Sub kegiatan'. Tanpa berkas: register SINTETIS bawaan.",
-        )
-        reg_now = st.session_state.get(REGISTER_KEY)
-        if reg_now is not None:
-            st.caption(f"Register dipakai: **{md_escape(reg_now[0])}**")
-            if st.button("Hapus register", key="hapus_register"):
-                st.session_state.pop(REGISTER_KEY, None)
-                st.rerun()
+        _optional_upload(
+            "Tabel seluruh keluarga per desa (opsional)", "penyebut", DENOM_KEY,
+            "Kolom kode_desa dan keluarga_total: penyebut persentase desil 1.",
+            "Penyebut dipakai", "Hapus tabel penyebut",
+        )  # fmt: skip
+        _optional_upload(
+            "Daftar sub kegiatan (opsional)", "register", REGISTER_KEY,
+            "Templat di halaman 'Sub kegiatan dan lokus'. Tanpa berkas: register SINTETIS bawaan.",
+            "Register dipakai", "Hapus register",
+        )  # fmt: skip
         scale = st.selectbox(
             "Skala desil",
             options=["auto", "p3ke", "dtsen"],
