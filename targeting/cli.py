@@ -209,6 +209,14 @@ def main(argv: list[str] | None = None) -> int:
             "every desa is 'tidak dinilai' (household clusters still computed)",
             file=sys.stderr,
         )
+    if result.register_galat:
+        print(f"warning: register not used: {result.register_galat}", file=sys.stderr)
+    elif result.register is not None:
+        reg = result.register
+        print(
+            f"register: {reg.rows_in} rows read: {len(reg.register)} used, "
+            f"{len(reg.ditolak)} rejected (reasons in register_rejected.csv)"
+        )
     if result.sheet.lembar_lain:
         print(
             f"warning: sheet {result.sheet.sheet!r} was read; other sheets with a P3KE header "

@@ -102,7 +102,9 @@ def lokus_long(register: pd.DataFrame) -> pd.DataFrame:
         equally over the loci: an analytic choice, since a register gives no split).
     """
     if register.empty:
-        return pd.DataFrame(columns=[*register.columns, "kode_desa", "pagu_desa_rp"])
+        columns = ["kode_sub_kegiatan", "nama_sub_kegiatan", "opd", "strategi", "pagu_rp",
+                   "lokus_kode", "kebutuhan", "_baris", "kode_desa", "pagu_desa_rp"]  # fmt: skip
+        return pd.DataFrame(columns=columns)
     long = register.assign(kode_desa=register["lokus_kode"].str.split(";")).explode("kode_desa")
     n = long.groupby("_baris")["kode_desa"].transform("size")
     long["pagu_desa_rp"] = long["pagu_rp"].astype("float64") / n
@@ -206,7 +208,7 @@ def analyse_interventions(
     celah_df = pd.DataFrame(celah, columns=["kode_desa", "desa", "strategi", "jenis", "keterangan"])
 
     d1 = base.set_index("kode_desa")["keluarga_desil_1"]
-    if len(long):
+    if len(long) and len(register):
         reach = long.assign(d1=long["kode_desa"].map(d1).fillna(0)).groupby("_baris")["d1"].sum()
         mis = register.assign(keluarga_desil_1_di_lokus=register["_baris"].map(reach).astype(int))
         mis = mis[mis["keluarga_desil_1_di_lokus"] < settings.min_desil_1]

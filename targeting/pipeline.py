@@ -415,8 +415,9 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
         the other indicators and the pocket columns ``kantong``, ``gi_z``, ``gi_p``,
         ``gi_q``, ``nilai_tetangga``, ``alasan``), ``report.json``, ``rejected.csv`` (UTF-8
         with BOM, one row per rejected input row; header only when none) and
-        ``pockets.geojson`` (EPSG:4326: the ``panas`` desa and the household clusters). No
-        personal data is written.
+        ``pockets.geojson`` (EPSG:4326: the ``panas`` desa and the household clusters); with a
+        register, ``interventions.csv`` (desa x strategy matrix), ``gaps.csv`` and
+        ``register_rejected.csv`` (its rejected rows). No personal data is written.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -442,6 +443,11 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
     written = [geojson, report, rejected]
     for stale in ("interventions.csv", "gaps.csv"):
         (out / stale).unlink(missing_ok=True)
+    (out / "register_rejected.csv").unlink(missing_ok=True)
+    if result.register is not None:
+        reg_rej = out / "register_rejected.csv"
+        reg_rej.write_bytes(to_csv_bytes(result.register.ditolak))
+        written.append(reg_rej)
     if result.intervensi is not None:
         matrix = out / "interventions.csv"
         matrix.write_bytes(to_csv_bytes(result.intervensi.matriks))

@@ -124,6 +124,7 @@ def parse_rupiah(value: object) -> float | None:
     if isinstance(value, (int, float)):
         return float(value)
     text = str(value).strip().lower().replace("rp.", "").replace("rp", "").strip()
+    text = re.sub(r"[,.]-+$", "", text).strip()  # "750.000.000,-"
     scale = 1.0
     for words, factor in (
         (("miliar", "milyar", "m"), 1e9),
@@ -163,11 +164,13 @@ def _strategi(value: object) -> tuple[int | None, str]:
     key = text.upper().replace(" ", "")
     if key in PERMENDAGRI_53:
         return PERMENDAGRI_53[key], ""
-    if text in ("1", "2", "3"):
-        return int(text), ""
-    for number, name in STRATEGI.items():
-        if fuzz.partial_ratio(name, text.lower()) >= 90:
-            return number, ""
+    match = re.fullmatch(r"(?:strategi\s*)?([123])", text.strip().lower())
+    if match:
+        return int(match.group(1)), ""
+    if len(text) >= 8:  # a written-out strategy name, not a stray letter
+        for number, name in STRATEGI.items():
+            if fuzz.partial_ratio(name, text.lower()) >= 90:
+                return number, ""
     return None, "strategi harus 1, 2, 3 (Inpres 4/2022) atau P1-P4 (Permendagri 53/2020)"
 
 
@@ -258,8 +261,8 @@ def read_register(
         elif lokus_text.lower() in ("kabupaten", "kab", "semua desa"):
             found = codes
         else:
-            sep = ";" if ";" in lokus_text else ","
-            for token in (t.strip() for t in lokus_text.split(sep) if t.strip()):
+            kecamatan = {normalise_name(k) for k in desa["kecamatan"]}
+            for token in (t.strip() for t in re.split(r"[;,]", lokus_text) if t.strip()):
                 code = normalise_kode_desa(pd.Series([token])).at[0, "kode_desa"]
                 if pd.notna(code) and code in names:
                     found.append(str(code))
@@ -269,7 +272,10 @@ def read_register(
                     continue
                 scored = process.extract(normalise_name(token), choices, scorer=fuzz.ratio, limit=2)
                 if not scored or scored[0][1] < NAME_MATCH_MIN:
-                    problems.append(("lokus", token, "nama desa tidak cocok dengan desa mana pun"))
+                    why = "nama desa tidak cocok dengan desa mana pun"
+                    if normalise_name(token) in kecamatan:
+                        why = "ini nama kecamatan: tulis desa-desanya, atau 'kabupaten'"
+                    problems.append(("lokus", token, why))
                 elif len(scored) > 1 and scored[0][1] - scored[1][1] < NAME_MATCH_MARGIN:
                     problems.append(("lokus", token, "nama desa ambigu"))
                 else:
@@ -302,7 +308,10 @@ def read_register(
             }
         )
         rows.append(out)
-    register = pd.DataFrame(rows)
+    register = pd.DataFrame(
+        rows, columns=[*TEMPLATE_COLUMNS, "pagu_rp", "realisasi_rp", "lokus_kode", ROW_COL]
+    )
+    register = register.loc[:, ~register.columns.duplicated()]
     if len(register):
         register["pagu_rp"] = register["pagu_rp"].astype("Int64")
         register["realisasi_rp"] = register["realisasi_rp"].astype("Int64")

@@ -75,3 +75,43 @@ def test_template_has_the_documented_columns():
     ]
     check = read_register(t.to_csv(index=False).encode(), DESA, name="templat.csv")
     assert len(check.register) == 1
+
+
+def test_a_register_with_every_row_rejected_does_not_break_the_run(tmp_path):
+    from targeting.cli import main
+    from targeting.pipeline import run
+
+    bad = tmp_path / "allbad.csv"
+    bad.write_text(
+        "tahun,opd,kode_sub_kegiatan,nama_sub_kegiatan,strategi,pagu,lokus\n"
+        "2025,A,1.2,x,9,1,Entah\n"
+        '2025,B,1.03.03.2.01.0005,y,a,"Rp 750.000.000,-",Sukadana\n'
+    )
+    res = run(REGION, register=bad)
+    assert len(res.register.register) == 0
+    assert res.intervensi is not None
+    assert res.intervensi.salah_sasaran.empty
+    reasons = res.register.ditolak["alasan"].tolist()
+    assert "strategi harus" in reasons[1]  # "a" is not strategy 1
+    assert "nama kecamatan" in reasons[1]  # Sukadana is a kecamatan
+    assert "pagu" not in reasons[1]  # "Rp 750.000.000,-" is read
+    assert main(["run", "--register", str(bad), "--out", str(tmp_path / "o")]) == 0
+    assert (tmp_path / "o" / "register_rejected.csv").is_file()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("Strategi 2", 2), ("2", 2), ("P4", 2), ("a", None), ("I", None)]
+)
+def test_strategy_spellings(text, expected):
+    from targeting.register import _strategi
+
+    assert _strategi(text)[0] == expected
+
+
+def test_mixed_lokus_separators():
+    csv = (
+        "opd,kode_sub_kegiatan,nama_sub_kegiatan,strategi,pagu,lokus\n"
+        'A,1.03.03.2.01.0005,x,3,100,"Sutera, Pangkalan Buton; Sejahtera"\n'
+    )
+    check = read_register(csv.encode(), DESA, name="r.csv")
+    assert check.register.at[0, "lokus_kode"] == "61.11.01.2001;61.11.01.2002;61.11.01.2003"

@@ -71,18 +71,28 @@ res = analyse_interventions(
 shown = set(r.indikator.loc[r.indikator["kecamatan"].isin(kec), "kode_desa"]) if kec else None
 
 st.subheader("Cakupan: keluarga desil 1 di desa yang dijangkau")
-cov = res.cakupan
-district = cov[cov["wilayah"] == "kabupaten"]
-cols = st.columns(3)
-for col, row in zip(cols, district.itertuples(), strict=False):
+chosen = strategi or [1, 2, 3]
+cov = res.cakupan[res.cakupan["strategi"].isin(chosen)]
+if kec:
+    part = cov[cov["wilayah"].isin(kec)]
+    summary = part.groupby("strategi")[["keluarga_desil_1", "keluarga_desil_1_terjangkau"]].sum()
+    summary["persen"] = summary["keluarga_desil_1_terjangkau"] / summary["keluarga_desil_1"] * 100
+    title = "kecamatan terpilih"
+else:
+    summary = cov[cov["wilayah"] == "kabupaten"].set_index("strategi")
+    title = "kabupaten"
+cols = st.columns(len(chosen))
+for col, s in zip(cols, chosen, strict=True):
+    row = summary.loc[s]
     col.metric(
-        f"Strategi {row.strategi}: {STRATEGI[row.strategi]}",
-        persen(row.persen),
-        help=f"{angka(row.keluarga_desil_1_terjangkau)} dari {angka(row.keluarga_desil_1)} keluarga desil 1",
+        f"Strategi {s}: {STRATEGI[s]} ({title})",
+        persen(row["persen"]),
+        help=f"{angka(row['keluarga_desil_1_terjangkau'])} dari {angka(row['keluarga_desil_1'])} keluarga desil 1",
     )
-by_kec = cov[cov["wilayah"] != "kabupaten"].pivot(
-    index="wilayah", columns="strategi", values="persen"
-)
+by_kec = cov[cov["wilayah"] != "kabupaten"]
+if kec:
+    by_kec = by_kec[by_kec["wilayah"].isin(kec)]
+by_kec = by_kec.pivot(index="wilayah", columns="strategi", values="persen")
 by_kec.columns = [f"Strategi {c}" for c in by_kec.columns]
 st.bar_chart(by_kec, y_label="% keluarga desil 1 terjangkau", stack=False)
 
@@ -91,7 +101,8 @@ matriks = res.matriks if shown is None else res.matriks[res.matriks["kode_desa"]
 st.dataframe(matriks, hide_index=True, width="stretch")
 
 st.subheader("Celah")
-celah = res.celah if shown is None else res.celah[res.celah["kode_desa"].isin(shown)]
+celah = res.celah[res.celah["strategi"].isin(chosen)]
+celah = celah if shown is None else celah[celah["kode_desa"].isin(shown)]
 if celah.empty:
     st.success("Tidak ada celah menurut ambang yang dipakai.")
 else:
