@@ -45,12 +45,16 @@ class MatchSettings:
         means the district's upper quartile of desa.
     persen_kebutuhan : float
         A need counts in a desa when at least this share (per 100) of its desil-1 families
-        have the deprivation (default 25).
+        have the deprivation (default 25) ...
+    min_keluarga_kebutuhan : int
+        ... and at least this many desil-1 families have it (default 3), so one family of
+        three does not make a need.
     """
 
     min_desil_1: int = 10
     persen_tinggi: float | None = None
     persen_kebutuhan: float = 25.0
+    min_keluarga_kebutuhan: int = 3
 
 
 @dataclass
@@ -255,7 +259,11 @@ def _need_match(
             deprived = int(n.get(r.kode_desa, 0))
             share = deprived / total * 100 if total else np.nan
             tags = tags_by_desa.get(r.kode_desa, set())
-            need = total > 0 and share >= settings.persen_kebutuhan
+            need = (
+                total > 0
+                and share >= settings.persen_kebutuhan
+                and deprived >= settings.min_keluarga_kebutuhan
+            )
             rows.append(
                 {
                     "kode_desa": r.kode_desa, "desa": r.desa, "kebutuhan": tag,

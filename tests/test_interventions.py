@@ -100,7 +100,12 @@ def test_mistargeting_ranked_by_pagu(result):
 def test_need_match(result):
     k = result.kebutuhan.set_index(["kode_desa", "kebutuhan"])
     assert k.loc[("A", "air"), "status"] == "kebutuhan tanpa sub kegiatan"  # 30 of 40 unsafe water
-    assert k.loc[("C", "air"), "status"] == "sesuai"
+    # C: both of its 2 desil-1 families lack safe water, but 2 < 3 families is no need yet.
+    assert k.loc[("C", "air"), "status"] == "sub kegiatan tanpa kebutuhan"
+    relaxed = analyse_interventions(
+        _register(), _ind(), _families(), None, MatchSettings(min_keluarga_kebutuhan=1)
+    ).kebutuhan.set_index(["kode_desa", "kebutuhan"])
+    assert relaxed.loc[("C", "air"), "status"] == "sesuai"
     assert k.loc[("A", "air"), "keluarga_desil_1_kekurangan"] == 30
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from targeting.export import to_csv_bytes
@@ -98,7 +99,23 @@ st.bar_chart(by_kec, y_label="% keluarga desil 1 terjangkau", stack=False)
 
 st.subheader("Matriks desa × strategi")
 matriks = res.matriks if shown is None else res.matriks[res.matriks["kode_desa"].isin(shown)]
-st.dataframe(matriks, hide_index=True, width="stretch")
+labels = {"kode_desa": "Kode desa", "desa": "Desa", "kecamatan": "Kecamatan",
+          "keluarga_desil_1": "Keluarga desil 1"}  # fmt: skip
+for s in (1, 2, 3):
+    labels |= {
+        f"sub_kegiatan_{s}": f"S{s} sub kegiatan",
+        f"pagu_{s}_rp": f"S{s} pagu (Rp)",
+        f"pagu_{s}_per_desil_1_rp": f"S{s} pagu per keluarga desil 1 (Rp)",
+    }
+money = [c for c in matriks.columns if c.endswith("_rp")]
+st.dataframe(
+    matriks.rename(columns=labels).style.format(
+        {labels[c]: angka for c in money}
+        | {"Keluarga desil 1": angka}
+    ),
+    hide_index=True, width="stretch",
+)  # fmt: skip
+st.download_button("Unduh matriks (CSV)", to_csv_bytes(matriks), file_name="lokus_matriks.csv")
 
 st.subheader("Celah")
 celah = res.celah[res.celah["strategi"].isin(chosen)]
@@ -113,13 +130,30 @@ st.subheader("Kemungkinan salah sasaran")
 st.caption(
     f"Sub kegiatan yang lokusnya berisi kurang dari {int(min_d1)} keluarga desil 1, urut pagu."
 )
-if res.salah_sasaran.empty:
+salah = res.salah_sasaran
+if shown is not None and len(salah):
+    salah = salah[salah["lokus_kode"].str.split(";").map(lambda ks: bool(set(ks) & shown))]
+if salah.empty:
     st.success("Tidak ada.")
 else:
-    table = res.salah_sasaran.assign(
-        pagu=res.salah_sasaran["pagu_rp"].map(lambda v: rupiah(float(v)))
+    names = dict(zip(r.indikator["kode_desa"], r.indikator["desa"], strict=True))
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Sub kegiatan": salah["nama_sub_kegiatan"],
+                "Kode": salah["kode_sub_kegiatan"],
+                "OPD": salah["opd"],
+                "Strategi": salah["strategi"],
+                "Pagu": salah["pagu_rp"].map(lambda v: rupiah(float(v))),
+                "Lokus": salah["lokus_kode"].map(
+                    lambda k: ", ".join(names.get(c, c) for c in k.split(";"))
+                ),
+                "Keluarga desil 1 di lokus": salah["keluarga_desil_1_di_lokus"],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
     )
-    st.dataframe(table, hide_index=True, width="stretch")
 
 st.subheader("Anggaran terhadap kebutuhan")
 budget = matriks.assign(
