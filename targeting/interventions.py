@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from targeting.format import angka
 from targeting.indicators import DEPRIVASI
 
 __all__ = [
@@ -199,8 +200,8 @@ def analyse_interventions(
                               f"tanpa sub kegiatan strategi {s}"))  # fmt: skip
             elif high:
                 celah.append((r.kode_desa, r.desa, s, "desil 1 tinggi tanpa sub kegiatan",
-                              f"{share[r.kode_desa]:.1f} keluarga desil 1 per 100 keluarga (ambang "
-                              f"{threshold:.1f}) tanpa sub kegiatan strategi {s}"))  # fmt: skip
+                              f"{angka(share[r.kode_desa], 1)} keluarga desil 1 per 100 keluarga "
+                              f"(ambang {angka(threshold, 1)}) tanpa sub kegiatan strategi {s}"))  # fmt: skip
     s3 = long[long["strategi"] == 3]
     if kantong is not None:
         names = dict(zip(base["kode_desa"], base["desa"], strict=True))

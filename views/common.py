@@ -276,6 +276,10 @@ def sidebar_data() -> Data | None:
     except LokusError as err:
         st.error("Berkas tidak dapat dipakai.\n\n" + md_escape(err))
         return None
+    if result.register_galat:
+        st.sidebar.warning(
+            "Daftar sub kegiatan tidak dapat dipakai: lihat halaman Sub kegiatan dan lokus."
+        )
     digest = hashlib.sha256(
         (data or b"") + b"|" + (denom[1] if denom else b"") + b"|" + (reg[1] if reg else b"")
     ).hexdigest()[:16]
