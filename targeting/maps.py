@@ -164,6 +164,16 @@ class _Legend(MacroElement):
         self.html_json = json.dumps(inner_html)
 
 
+def _cluster_popup() -> folium.GeoJsonPopup:
+    """Build the click popup of a household-cluster pocket (a new element per layer)."""
+    return folium.GeoJsonPopup(
+        fields=["id_kantong", "desa", "t_keluarga", "t_kekurangan", "t_aturan"],
+        aliases=["Klaster", "Desa", "Keluarga desil 1", "Kekurangan utama", "Mengapa"],
+        localize=False,
+        max_width=420,
+    )
+
+
 class _MetricScale(MacroElement):
     """A Leaflet scale bar in metres and kilometres only (folium's shows miles too)."""
 
@@ -453,12 +463,7 @@ def build_map(
                 aliases=["Klaster", "Desa", "Keluarga desil 1", "Kekurangan utama"],
                 localize=False,
             ),
-            popup=folium.GeoJsonPopup(
-                fields=["id_kantong", "desa", "t_keluarga", "t_kekurangan", "t_aturan"],
-                aliases=["Klaster", "Desa", "Keluarga desil 1", "Kekurangan utama", "Mengapa"],
-                localize=False,
-                max_width=420,
-            ),
+            popup=_cluster_popup(),
             zoom_on_click=True,
         ).add_to(group)
         # A marker keeps a 300 m cluster visible when the whole district is in view. It is a
@@ -479,12 +484,7 @@ def build_map(
                 aliases=["Klaster", "Desa", "Keluarga desil 1"],
                 localize=False,
             ),
-            popup=folium.GeoJsonPopup(
-                fields=["id_kantong", "desa", "t_keluarga", "t_kekurangan", "t_aturan"],
-                aliases=["Klaster", "Desa", "Keluarga desil 1", "Kekurangan utama", "Mengapa"],
-                localize=False,
-                max_width=420,
-            ),
+            popup=_cluster_popup(),
         ).add_to(group)
         group.add_to(m)
 

@@ -359,15 +359,13 @@ def run(
     reg_check, intervensi = None, None
     register_error = None
     if register is not None:
+        r_name = _name(register, register_name, "register.csv")
         try:
-            reg_check = read_register(
-                register if isinstance(register, (str, os.PathLike)) else read_bytes(register),
-                batas.desa,
-                name=_name(register, register_name, "register.csv"),
-            )
+            r_bytes = read_bytes(register)  # read once: parsed and hashed from the same bytes
+            reg_check = read_register(r_bytes, batas.desa, name=r_name)
         except InputSchemaError as err:  # a bad register must not hide the poverty map
             register_error = err
-    if reg_check is not None and register is not None:
+    if reg_check is not None:
         intervensi = analyse_interventions(
             reg_check.register,
             indikator,
@@ -376,8 +374,8 @@ def run(
             kecocokan,
         )
         masukan["register"] = {
-            "berkas": _name(register, register_name, "register.csv"),
-            "sha256": file_sha256(read_bytes(register)),
+            "berkas": r_name,
+            "sha256": file_sha256(r_bytes),
             "baris": reg_check.rows_in,
         }
     return Result(
