@@ -329,3 +329,20 @@ def data_banner(d: Data) -> None:
             + ("…" if len(bad) > 8 else ""),
             icon=":material/warning:",
         )
+
+
+def start_page(title: str) -> Data:
+    """Draw a page's title, the data sidebar and the data banner; stop the page without data.
+
+    Returns
+    -------
+    Data
+        The session's processed dataset.
+    """
+    st.title(title)
+    d = sidebar_data()
+    if d is None:
+        st.stop()
+    assert d is not None
+    data_banner(d)
+    return d

@@ -9,13 +9,9 @@ from targeting.export import to_csv_bytes
 from targeting.format import angka, persen, rupiah
 from targeting.interventions import MatchSettings, analyse_interventions
 from targeting.register import STRATEGI, register_template
-from views.common import data_banner, keep, md_escape, sidebar_data
+from views.common import keep, md_escape, start_page
 
-st.title("Sub kegiatan dan lokus")
-d = sidebar_data()
-if d is None:
-    st.stop()
-data_banner(d)
+d = start_page("Sub kegiatan dan lokus")
 r = d.result
 st.download_button(
     "Unduh templat daftar sub kegiatan (CSV)",

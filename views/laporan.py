@@ -8,13 +8,9 @@ import streamlit as st
 from geo.join import FLAG_COLUMNS
 from targeting.export import to_csv_bytes
 from targeting.format import angka
-from views.common import data_banner, md_escape, sidebar_data
+from views.common import md_escape, start_page
 
-st.title("Laporan impor")
-d = sidebar_data()
-if d is None:
-    st.stop()
-data_banner(d)
+d = start_page("Laporan impor")
 r = d.result
 h = r.masukan["keluarga_p3ke"]
 cols = st.columns(4)

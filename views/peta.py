@@ -12,13 +12,9 @@ from targeting.format import angka, persen
 from targeting.indicators import DEPRIVASI, column_labels, district_summary
 from targeting.interventions import lokus_long
 from targeting.maps import INDIKATOR_PETA, build_map, class_breaks
-from views.common import asset_base, data_banner, keep, md_escape, sidebar_data
+from views.common import asset_base, keep, md_escape, start_page
 
-st.title("Peta keluarga desil 1 per desa")
-d = sidebar_data()
-if d is None:
-    st.stop()
-data_banner(d)
+d = start_page("Peta keluarga desil 1 per desa")
 ind = d.result.indikator
 
 with st.sidebar:
