@@ -7,10 +7,13 @@ own static folder (``asset_base``) so the map draws without internet; tiles are 
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import math
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -30,8 +33,10 @@ __all__ = [
     "NO_DATA_COLOUR",
     "PALETTE",
     "Kelas",
+    "add_priority_layer",
     "build_map",
     "class_breaks",
+    "standalone_html",
 ]
 
 LEAFLET_VERSION = "1.9.3"
@@ -516,3 +521,112 @@ def build_map(
     if np.isfinite([minx, miny, maxx, maxy]).all():
         m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m
+
+
+PRIORITAS_COLOUR = "#00a0b0"
+"""Outline of the chosen priority desa (cyan: distinct from the YlOrRd fill and the pocket,
+cluster and strategy outlines)."""
+
+LEAFLET_DIR = (
+    Path(__file__).resolve().parents[1] / "static" / "vendor" / f"leaflet-{LEAFLET_VERSION}"
+)
+"""The vendored Leaflet files (also served by the app's static folder)."""
+
+
+def add_priority_layer(
+    m: folium.Map,
+    indikator: gpd.GeoDataFrame,
+    kode_desa: list[str],
+    *,
+    peringkat: dict | None = None,
+) -> folium.Map:
+    """Outline the chosen priority desa on a map built by :func:`build_map`.
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map (changed in place and returned).
+    indikator : geopandas.GeoDataFrame
+        Desa polygons with ``kode_desa`` and ``desa`` (any CRS; drawn in EPSG:4326).
+    kode_desa : list of str
+        Dotted codes of the chosen desa; codes not in ``indikator`` are ignored.
+    peringkat : dict, optional
+        ``kode_desa`` -> rank, shown in the layer's tooltip.
+
+    Returns
+    -------
+    folium.Map
+        With a layer "Desa prioritas terpilih" (class ``lokus-prioritas``) when any desa is
+        chosen, and its legend entry.
+    """
+    chosen = indikator[indikator["kode_desa"].isin(set(kode_desa))]
+    if chosen.empty:
+        return m
+    gdf = to_display(chosen)
+    ranks = peringkat or {}
+    layer = gpd.GeoDataFrame(
+        {
+            "kode_desa": gdf["kode_desa"].astype(str).to_numpy(),
+            "desa": gdf["desa"].astype(str).map(html.escape).to_numpy(),
+            "t_peringkat": [
+                "–" if pd.isna(ranks.get(k)) else str(ranks.get(k)) for k in gdf["kode_desa"]
+            ],
+        },
+        geometry=gdf.geometry.values,
+        crs=DISPLAY_CRS,
+    )
+    folium.GeoJson(
+        layer,
+        name="Desa prioritas terpilih",
+        style_function=lambda _f: {
+            "className": "lokus-prioritas",
+            "fill": False,
+            "color": PRIORITAS_COLOUR,
+            "weight": 4.5,
+        },
+        tooltip=folium.GeoJsonTooltip(
+            fields=["desa", "t_peringkat"], aliases=["Desa prioritas", "Peringkat"], localize=False
+        ),
+        zoom_on_click=False,
+    ).add_to(m)
+    return m
+
+
+def _inline_css(css: str, folder: Path) -> str:
+    def data_uri(match: re.Match[str]) -> str:
+        path = folder / match.group(1)
+        if not path.is_file():
+            return match.group(0)
+        return f"url(data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()})"
+
+    return re.sub(r"url\((images/[^)]+\.png)\)", data_uri, css)
+
+
+def standalone_html(m: folium.Map, *, title: str = "Lokus") -> str:
+    """Render the map as one HTML file that opens offline in a browser.
+
+    Leaflet's script and style sheet (with its images as data URIs) are written into the file
+    instead of links to a CDN or to the app's server, so the file works on a laptop without
+    internet and without Lokus running. Tiles, if the map has any, still need internet.
+
+    Parameters
+    ----------
+    m : folium.Map
+        A map from :func:`build_map` (changed: its asset links are replaced).
+    title : str, default "Lokus"
+        The page title.
+
+    Returns
+    -------
+    str
+        Complete HTML document (UTF-8 text).
+    """
+    js = (LEAFLET_DIR / "leaflet.js").read_text(encoding="utf-8")
+    css = _inline_css((LEAFLET_DIR / "leaflet.css").read_text(encoding="utf-8"), LEAFLET_DIR)
+    m.default_js = []
+    m.default_css = []
+    root = m.get_root()
+    js = js.replace("</script", "<\\/script")  # cannot close its own element early
+    head = f"<title>{html.escape(title)}</title>\n<style>{css}</style>\n<script>{js}</script>"
+    root.header.add_child(Element(head), name="lokus_leaflet_inline", index=0)
+    return root.render()

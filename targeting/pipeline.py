@@ -36,6 +36,7 @@ from targeting.export import to_csv_bytes
 from targeting.indicators import desa_indicators, district_summary
 from targeting.interventions import InterventionResult, MatchSettings, analyse_interventions
 from targeting.pockets import AnalysisError, PocketResult, PocketSettings, find_pockets
+from targeting.priority import Ranking, rank_desa
 from targeting.register import RegisterCheck, read_register
 
 __all__ = ["DESA_COLUMNS", "Result", "run", "write_outputs"]
@@ -114,6 +115,32 @@ class Result:
     def rows_rejected(self) -> int:
         """Rows rejected with a reason."""
         return len(self.ditolak)
+
+    def peringkat(
+        self, bobot: dict[str, float] | None = None, normalisasi: str = "minmax"
+    ) -> Ranking:
+        """Rank the desa for priority (:func:`targeting.priority.rank_desa`).
+
+        Parameters
+        ----------
+        bobot : dict, optional
+            Weight per component; default :data:`targeting.priority.BOBOT_BAWAAN`.
+        normalisasi : {"minmax", "peringkat"}, default "minmax"
+            Normalisation of each component.
+
+        Returns
+        -------
+        Ranking
+            Uses the pocket labels and clusters and the intervention matrix when present.
+        """
+        return rank_desa(
+            self.indikator,
+            kantong=self.kantong.desa if self.kantong is not None else None,
+            klaster=self.kantong.klaster if self.kantong is not None else None,
+            matriks=self.intervensi.matriks if self.intervensi is not None else None,
+            bobot=bobot,
+            normalisasi=normalisasi,
+        )
 
     def report(self) -> dict[str, Any]:
         """Build the run report written as ``report.json``.
@@ -211,6 +238,17 @@ class Result:
                 orient="records"
             ),
         }
+
+
+def _date(src: Source | None) -> str | None:
+    """Modification date (ISO) of a file given by path; None for uploaded bytes."""
+    if isinstance(src, (str, os.PathLike)):
+        try:
+            stamp = Path(src).stat().st_mtime
+        except OSError:
+            return None
+        return dt.datetime.fromtimestamp(stamp, dt.UTC).date().isoformat()
+    return None
 
 
 def _name(src: Source | None, given: str | None, fallback: str) -> str:
@@ -324,8 +362,14 @@ def run(
             "lembar_lain_berjudul_p3ke_tidak_dibaca": sheet_table.lembar_lain,
             "baris_judul": sheet_table.header_row,
             "baris": check.rows_in + len(sheet_table.dilewati),
+            "tanggal": _date(households),
         },
-        "batas_desa": {"berkas": b_name, "sha256": batas.sha256, "desa": len(batas.desa)},
+        "batas_desa": {
+            "berkas": b_name,
+            "sha256": batas.sha256,
+            "desa": len(batas.desa),
+            "tanggal": _date(boundaries),
+        },
     }
     if keluarga_desa is not None:
         k_name = _name(keluarga_desa, keluarga_desa_name, "keluarga_desa.csv")
@@ -335,6 +379,7 @@ def run(
             "berkas": k_name,
             "sha256": file_sha256(k_bytes),
             "desa": len(denom),
+            "tanggal": _date(keluarga_desa),
             "sumber": sorted({str(s) for s in denom["sumber"].dropna().unique()}),
             # Rows of the family table that match no desa of the region are listed, not lost.
             "kode_tidak_dikenal": sorted(set(denom["kode_desa"]) - set(batas.desa["kode_desa"])),
@@ -377,6 +422,7 @@ def run(
             "berkas": r_name,
             "sha256": file_sha256(r_bytes),
             "baris": reg_check.rows_in,
+            "tanggal": _date(register),
         }
     return Result(
         register_galat=str(register_error) if register_error else None,
