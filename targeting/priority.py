@@ -166,7 +166,8 @@ def parse_weights(text: str | Mapping[str, object] | None) -> dict[str, float]:
     Parameters
     ----------
     text : str, mapping or None
-        E.g. ``"persen_desil_1=40,celah=0"``. Components not named keep their default
+        E.g. ``"persen_desil_1=40,celah=0"``, or with ``;`` between items when a value has a
+        decimal comma (``"kantong=2,5; celah=0"``). Components not named keep their default
         (:data:`BOBOT_BAWAAN`); None gives the defaults.
 
     Returns
@@ -190,7 +191,8 @@ def parse_weights(text: str | Mapping[str, object] | None) -> dict[str, float]:
         return weights
     if isinstance(text, str):
         items: list[tuple[str, object]] = []
-        for part in (p.strip() for p in text.split(",")):
+        sep = ";" if ";" in text else ","
+        for part in (p.strip() for p in text.split(sep)):
             if not part:
                 continue
             if "=" not in part:
