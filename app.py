@@ -16,6 +16,7 @@ st.set_page_config(
 pages = [
     st.Page("views/peta.py", title="Peta desil 1", icon=":material/map:", default=True),
     st.Page("views/intervensi.py", title="Sub kegiatan dan lokus", icon=":material/target:"),
+    st.Page("views/prioritas.py", title="Desa prioritas dan sasaran", icon=":material/checklist:"),
     st.Page("views/laporan.py", title="Laporan impor", icon=":material/fact_check:"),
 ]
 st.navigation(pages).run()

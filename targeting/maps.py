@@ -36,6 +36,7 @@ __all__ = [
     "add_priority_layer",
     "build_map",
     "class_breaks",
+    "priority_group",
     "standalone_html",
 ]
 
@@ -533,19 +534,13 @@ LEAFLET_DIR = (
 """The vendored Leaflet files (also served by the app's static folder)."""
 
 
-def add_priority_layer(
-    m: folium.Map,
-    indikator: gpd.GeoDataFrame,
-    kode_desa: list[str],
-    *,
-    peringkat: dict | None = None,
-) -> folium.Map:
-    """Outline the chosen priority desa on a map built by :func:`build_map`.
+def priority_group(
+    indikator: gpd.GeoDataFrame, kode_desa: list[str], *, peringkat: dict | None = None
+) -> folium.FeatureGroup:
+    """Draw the chosen priority desa as a layer (class ``lokus-prioritas``), for any map.
 
     Parameters
     ----------
-    m : folium.Map
-        The map (changed in place and returned).
     indikator : geopandas.GeoDataFrame
         Desa polygons with ``kode_desa`` and ``desa`` (any CRS; drawn in EPSG:4326).
     kode_desa : list of str
@@ -555,13 +550,15 @@ def add_priority_layer(
 
     Returns
     -------
-    folium.Map
-        With a layer "Desa prioritas terpilih" (class ``lokus-prioritas``) when any desa is
-        chosen, and its legend entry.
+    folium.FeatureGroup
+        "Desa prioritas terpilih": a thick cyan outline per chosen desa (empty when none).
+        In Streamlit, pass it as ``st_folium(..., feature_group_to_add=...)`` so a change of
+        selection redraws only this layer, not the whole map.
     """
+    group = folium.FeatureGroup(name="Desa prioritas terpilih")
     chosen = indikator[indikator["kode_desa"].isin(set(kode_desa))]
     if chosen.empty:
-        return m
+        return group
     gdf = to_display(chosen)
     ranks = peringkat or {}
     layer = gpd.GeoDataFrame(
@@ -577,7 +574,6 @@ def add_priority_layer(
     )
     folium.GeoJson(
         layer,
-        name="Desa prioritas terpilih",
         style_function=lambda _f: {
             "className": "lokus-prioritas",
             "fill": False,
@@ -588,7 +584,40 @@ def add_priority_layer(
             fields=["desa", "t_peringkat"], aliases=["Desa prioritas", "Peringkat"], localize=False
         ),
         zoom_on_click=False,
-    ).add_to(m)
+    ).add_to(group)
+    return group
+
+
+def add_priority_layer(
+    m: folium.Map,
+    indikator: gpd.GeoDataFrame,
+    kode_desa: list[str],
+    *,
+    peringkat: dict | None = None,
+) -> folium.Map:
+    """Outline the chosen priority desa on a map built by :func:`build_map`.
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map (changed in place and returned).
+    indikator, kode_desa, peringkat
+        As for :func:`priority_group`.
+
+    Returns
+    -------
+    folium.Map
+        With the layer of :func:`priority_group` when any desa is chosen.
+    """
+    if indikator["kode_desa"].isin(set(kode_desa)).any():
+        # The layer control must come after every layer it lists: take it out, add the
+        # layer, put it back.
+        controls = [(k, c) for k, c in m._children.items() if isinstance(c, folium.LayerControl)]
+        for key, _ in controls:
+            del m._children[key]
+        priority_group(indikator, kode_desa, peringkat=peringkat).add_to(m)
+        for key, control in controls:
+            m.add_child(control, name=key)
     return m
 
 

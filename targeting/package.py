@@ -17,6 +17,7 @@ same files:
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 import tempfile
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
+from branca.element import Element
 
 from geo.crs import DISPLAY_CRS, to_display
 from targeting.export import to_csv_bytes, to_xlsx_bytes
@@ -406,6 +408,21 @@ class TargetPackage:
         )
         ranks = self.ranking.tabel.set_index("kode_desa")["peringkat"].to_dict()
         add_priority_layer(m, r.indikator, list(self.options.desa), peringkat=ranks)
+        title = html.escape(f"Lokus · {r.region.nama} · desa prioritas terpilih")
+        note = html.escape(
+            f"{len(self.options.desa)} desa prioritas (garis biru toska) · dibuat "
+            f"{self.dibuat:%Y-%m-%d} · {self.filter_label()}"
+            + (" · data keluarga SINTETIS" if "SINTETIS" in str(
+                r.masukan["keluarga_p3ke"]["berkas"]).upper() else "")
+        )  # fmt: skip
+        m.get_root().html.add_child(
+            Element(
+                '<div class="lokus-judul" style="position:absolute;top:8px;left:60px;'
+                "z-index:1000;background:rgba(255,255,255,.92);padding:6px 10px;"
+                'border-radius:4px;font:13px sans-serif;box-shadow:0 1px 4px #999">'
+                f"<b>{title}</b><br>{note}</div>"
+            )
+        )
         return standalone_html(m, title=f"Lokus: desa prioritas {r.region.nama}")
 
     def write(self, out_dir: str | Path, *, sep: str = ",") -> list[Path]:
