@@ -214,8 +214,8 @@ class TargetPackage:
             add(
                 (
                     "sumber data",
-                    f"{key}: tanggal",
-                    info.get("tanggal") or "diunggah pada saat dibuat",
+                    f"{key}: tanggal berkas (diubah)",
+                    info.get("tanggal") or "diunggah di aplikasi; tanggal berkas tidak diketahui",
                 )
             )
         add(("sumber data", "wilayah", r.region.sumber))

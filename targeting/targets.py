@@ -240,9 +240,14 @@ def target_families(
     labels = {r.kode: r.label for r in rules}
     rule_s = {r.kode: r.strategi for r in rules}
     rule_tag = {r.kode: r.kebutuhan for r in rules}
-    kekurangan = hits.apply(lambda row: [c for c in hits.columns if row[c]], axis=1)
-    if hits.columns.empty or k.empty:
-        kekurangan = pd.Series([[] for _ in range(len(k))], index=k.index, dtype=object)
+    cols = list(hits.columns)
+    kekurangan = pd.Series(
+        [[cols[j] for j in np.flatnonzero(row)] for row in hits.to_numpy(dtype=bool)]
+        if cols
+        else [[] for _ in range(len(k))],
+        index=k.index,
+        dtype=object,
+    )
     strategies = kekurangan.map(lambda ks: sorted({rule_s[c] for c in ks}))
     tags = kekurangan.map(lambda ks: {rule_tag[c] for c in ks})
     keep = pd.Series(True, index=k.index)
