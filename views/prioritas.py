@@ -241,53 +241,28 @@ st.caption(
     "Nama berkas memuat tanggal dan filter. Buku kerja XLSX: lembar ringkasan, desa_prioritas, "
     "sasaran_keluarga, intervensi, laporan_impor."
 )
-c1, c2, c3 = st.columns(3)
-c1.download_button(
-    "Unduh buku kerja (XLSX)",
-    package.xlsx,
-    file_name=package.file_name("xlsx"),
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    on_click="ignore",
-    key="unduh_xlsx",
-    type="primary",
-)
-c2.download_button(
-    "Unduh keluarga sasaran (CSV)",
-    package.csv,
-    file_name=package.file_name("csv"),
-    mime="text/csv",
-    on_click="ignore",
-    key="unduh_csv",
-)
-c3.download_button(
-    "Unduh CSV untuk Excel Indonesia (;)",
-    lambda: package.csv(";"),
-    file_name=package.file_name("csv").replace(".csv", "_titikkoma.csv"),
-    mime="text/csv",
-    on_click="ignore",
-    key="unduh_csv_titikkoma",
-)
-c1.download_button(
-    "Unduh desa prioritas dan kantong (GeoJSON)",
-    package.geojson,
-    file_name=package.file_name("geojson", "prioritas"),
-    mime="application/geo+json",
-    on_click="ignore",
-    key="unduh_geojson",
-)
-c2.download_button(
-    "Unduh untuk QGIS (GeoPackage)",
-    package.gpkg,
-    file_name=package.file_name("gpkg", "prioritas"),
-    mime="application/geopackage+sqlite3",
-    on_click="ignore",
-    key="unduh_gpkg",
-)
-c3.download_button(
-    "Unduh peta (HTML, terbuka tanpa internet)",
-    lambda: package.map_html().encode("utf-8"),
-    file_name=package.file_name("html", "peta"),
-    mime="text/html",
-    on_click="ignore",
-    key="unduh_html",
-)
+downloads = [
+    # label, data (built on click), file name, MIME type
+    ("Unduh buku kerja (XLSX)", package.xlsx, package.file_name("xlsx"),
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("Unduh keluarga sasaran (CSV)", package.csv, package.file_name("csv"), "text/csv"),
+    ("Unduh CSV untuk Excel Indonesia (;)", lambda: package.csv(";"),
+     package.file_name("csv").replace(".csv", "_titikkoma.csv"), "text/csv"),
+    ("Unduh desa prioritas dan kantong (GeoJSON)", package.geojson,
+     package.file_name("geojson", "prioritas"), "application/geo+json"),
+    ("Unduh untuk QGIS (GeoPackage)", package.gpkg, package.file_name("gpkg", "prioritas"),
+     "application/geopackage+sqlite3"),
+    ("Unduh peta (HTML, terbuka tanpa internet)", lambda: package.map_html().encode("utf-8"),
+     package.file_name("html", "peta"), "text/html"),
+]  # fmt: skip
+columns = st.columns(3)
+for i, (text, data, name, mime) in enumerate(downloads):
+    columns[i % 3].download_button(
+        text,
+        data,  # a callable: the file is built when the button is pressed
+        file_name=name,
+        mime=mime,
+        on_click="ignore",
+        key=f"unduh_{i}",
+        type="primary" if i == 0 else "secondary",
+    )
