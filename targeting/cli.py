@@ -166,15 +166,25 @@ def _ints(text: str | None, what: str) -> tuple[int, ...] | None:
 
 
 def _plan_targets(result, args: argparse.Namespace):
-    """Rank the desa and resolve the selection before anything is written."""
-    from targeting.package import TargetOptions
+    """Rank the desa and build the target list before anything is written.
+
+    Every refusal (unknown desa, weights, desil or strategy off the scale) happens here, so a
+    bad option leaves the output folder untouched.
+    """
+    from targeting.package import TargetOptions, build_package
     from targeting.priority import parse_weights, select_desa
 
     ranking = result.peringkat(parse_weights(args.weights), args.normalisasi)
     codes = [c for c in (args.desa or "").split(",") if c.strip()]
+    if args.desa is not None and not codes:
+        print("warning: --desa is empty", file=sys.stderr)
     if not codes and args.top is None and args.skor_min is None:
         return ranking, None
     chosen = select_desa(ranking.tabel, teratas=args.top, skor_min=args.skor_min, kode=codes)
+    ranked = int(ranking.tabel["peringkat"].notna().sum())
+    if args.top is not None and args.top > ranked:
+        print(f"warning: --top {args.top} but only {ranked} desa have P3KE data and a rank",
+              file=sys.stderr)  # fmt: skip
     how = ", ".join(
         x for x in (
             f"{args.top} teratas" if args.top else "",
@@ -182,21 +192,28 @@ def _plan_targets(result, args: argparse.Namespace):
             f"kode: {', '.join(codes)}" if codes else "",
         ) if x
     )  # fmt: skip
+    if not chosen:
+        print("warning: no desa matches --top/--skor-min/--desa; no target list written",
+              file=sys.stderr)  # fmt: skip
+        return ranking, None
     options = TargetOptions(
         desa=tuple(chosen),
-        desil=_ints(args.desil, "--desil") or (1,),
+        desil=_ints(args.desil, "--desil") or (),
         hanya_berkekurangan=args.hanya_berkekurangan,
         strategi=_ints(args.strategi, "--strategi"),
         data_pribadi=args.include_personal,
         cara_pilih=f"CLI: {how}",
     )
-    return ranking, options
+    package = build_package(result, ranking, options)
+    if package.sasaran.keluarga.empty:
+        print("warning: the target list is empty: no family of the chosen desa matches the "
+              "desil and need filters", file=sys.stderr)  # fmt: skip
+    return ranking, package
 
 
-def _write_targets(result, ranking, options, args: argparse.Namespace) -> list[Path]:
+def _write_targets(result, ranking, package, args: argparse.Namespace) -> list[Path]:
     """Write priority.csv, and the target list when desa were chosen."""
     from targeting.export import to_csv_bytes
-    from targeting.package import build_package
 
     out = Path(args.out)
     prio = out / "priority.csv"
@@ -205,18 +222,14 @@ def _write_targets(result, ranking, options, args: argparse.Namespace) -> list[P
              "target_map.html")  # fmt: skip
     for name in stale:
         (out / name).unlink(missing_ok=True)
-    if options is None:
+    if package is None:
         return [prio]
-    if not options.desa:
-        print("warning: no desa matches --top/--skor-min/--desa; no target list written",
-              file=sys.stderr)  # fmt: skip
-        return [prio]
-    package = build_package(result, ranking, options)
     written = package.write(out, sep=args.csv_sep)
     print(
-        f"target list: {len(options.desa)} desa, {len(package.sasaran.keluarga)} families"
-        + (" (PERSONAL DATA INCLUDED)" if options.data_pribadi else " (personal data masked)")
-    )
+        f"target list: {len(package.options.desa)} desa, {len(package.sasaran.keluarga)} families"
+        + (" (PERSONAL DATA INCLUDED)" if package.options.data_pribadi
+           else " (personal data masked)")
+    )  # fmt: skip
     return [prio, *written]
 
 
@@ -279,9 +292,9 @@ def main(argv: list[str] | None = None) -> int:
                 persen_kebutuhan=args.persen_kebutuhan,
             ),
         )
-        ranking, options = _plan_targets(result, args)
+        ranking, package = _plan_targets(result, args)
         paths = write_outputs(result, args.out)
-        paths += _write_targets(result, ranking, options, args)
+        paths += _write_targets(result, ranking, package, args)
     except LokusError as err:
         # The CLI log is in English (the app shows the same errors in Bahasa Indonesia).
         print(f"error: {err.en}", file=sys.stderr)

@@ -136,9 +136,10 @@ def class_breaks(values: pd.Series, k: int = 5, *, integer: bool = False) -> Kel
     if len(edges) == 1:
         edges = (edges[0], edges[0])
     n = len(edges) - 1
-    pick = (
-        np.round(np.linspace(0, len(PALETTE) - 1, n)).astype(int) if n > 1 else [len(PALETTE) - 1]
-    )
+    # One class says nothing about high or low: all zero is the lightest colour, any other
+    # single value the middle one (never the darkest, which reads as "worst").
+    single = [0] if edges[-1] == 0 else [len(PALETTE) // 2]
+    pick = np.round(np.linspace(0, len(PALETTE) - 1, n)).astype(int) if n > 1 else single
     return Kelas(edges, tuple(PALETTE[i] for i in pick))
 
 
@@ -146,7 +147,7 @@ _LEGEND = Template(
     """
 {% macro script(this, kwargs) %}
 (function() {
-  var legend = L.control({position: 'bottomright'});
+  var legend = L.control({position: '{{ this.position }}'});
   legend.onAdd = function () {
     var div = L.DomUtil.create('div', 'lokus-legend');
     div.innerHTML = {{ this.html_json }};
@@ -164,10 +165,11 @@ class _Legend(MacroElement):
 
     _template = _LEGEND
 
-    def __init__(self, inner_html: str) -> None:
+    def __init__(self, inner_html: str, position: str = "bottomright") -> None:
         super().__init__()
         self._name = "LokusLegend"
         self.html_json = json.dumps(inner_html)
+        self.position = position
 
 
 def _cluster_popup() -> folium.GeoJsonPopup:
@@ -249,6 +251,7 @@ def build_map(
     klaster: gpd.GeoDataFrame | None = None,
     klaster_aturan: str | None = None,
     lokus: pd.DataFrame | None = None,
+    popup: bool = True,
 ) -> folium.Map:
     """Choropleth of one desa indicator.
 
@@ -285,6 +288,8 @@ def build_map(
         :func:`targeting.interventions.lokus_long` of the register: adds one outline layer per
         strategy ("Lokus strategi 1/2/3", strategies 1 and 2 hidden at start) drawn over the
         pocket layer, and lists each desa's sub-activities (OPD, pagu) in its popup.
+    popup : bool, default True
+        False leaves out the desa click popup (e.g. where a click selects the desa).
 
     Returns
     -------
@@ -324,7 +329,7 @@ def build_map(
             "t_persen": gdf["persen_desil_1"].map(lambda v: persen(None if pd.isna(v) else v)),
         }
     )
-    popup = None
+    want_popup, popup = popup, None
     if kantong is not None:
         k = kantong.drop(columns="geometry").set_index("kode_desa")
         props["t_kantong"] = gdf["kode_desa"].map(k["kantong"]).fillna("tidak dinilai").to_numpy()
@@ -358,6 +363,8 @@ def build_map(
             aliases = ["Desa", "Kantong kemiskinan", "Mengapa", "Sub kegiatan di desa ini"]
         popup = folium.GeoJsonPopup(fields=fields, aliases=aliases, localize=False, max_width=460)
     layer_data = gpd.GeoDataFrame(props, geometry=gdf.geometry.values, crs=gdf.crs)
+    if not want_popup:
+        popup = None
 
     m = folium.Map(tiles=None, control_scale=False, height=height, zoom_snap=0.25)
     m.add_child(_MetricScale())
@@ -524,9 +531,10 @@ def build_map(
     return m
 
 
-PRIORITAS_COLOUR = "#00a0b0"
-"""Outline of the chosen priority desa (cyan: distinct from the YlOrRd fill and the pocket,
-cluster and strategy outlines)."""
+PRIORITAS_COLOUR = "#000000"
+"""Outline of the chosen priority desa (black: distinct from the YlOrRd fill and from the
+purple pocket, cluster and the Dark2 strategy outlines)."""
+
 
 LEAFLET_DIR = (
     Path(__file__).resolve().parents[1] / "static" / "vendor" / f"leaflet-{LEAFLET_VERSION}"
@@ -551,7 +559,7 @@ def priority_group(
     Returns
     -------
     folium.FeatureGroup
-        "Desa prioritas terpilih": a thick cyan outline per chosen desa (empty when none).
+        "Desa prioritas terpilih": a thick black outline per chosen desa (empty when none).
         In Streamlit, pass it as ``st_folium(..., feature_group_to_add=...)`` so a change of
         selection redraws only this layer, not the whole map.
     """
@@ -578,7 +586,8 @@ def priority_group(
             "className": "lokus-prioritas",
             "fill": False,
             "color": PRIORITAS_COLOUR,
-            "weight": 4.5,
+            "weight": 4,
+            "opacity": 0.9,
         },
         tooltip=folium.GeoJsonTooltip(
             fields=["desa", "t_peringkat"], aliases=["Desa prioritas", "Peringkat"], localize=False
@@ -609,7 +618,13 @@ def add_priority_layer(
     folium.Map
         With the layer of :func:`priority_group` when any desa is chosen.
     """
-    if indikator["kode_desa"].isin(set(kode_desa)).any():
+    n = int(indikator["kode_desa"].isin(set(kode_desa)).sum())
+    if n:
+        swatch = (
+            f'<span class="lokus-swatch" style="background:none;border:3px solid '
+            f'{PRIORITAS_COLOUR}"></span>Desa prioritas terpilih ({n})'
+        )
+        m.add_child(_Legend(swatch, position="bottomleft"))
         # The layer control must come after every layer it lists: take it out, add the
         # layer, put it back.
         controls = [(k, c) for k, c in m._children.items() if isinstance(c, folium.LayerControl)]

@@ -31,11 +31,12 @@ from branca.element import Element
 
 from geo.crs import DISPLAY_CRS, to_display
 from targeting.export import to_csv_bytes, to_xlsx_bytes
+from targeting.format import angka
 from targeting.interventions import lokus_long
 from targeting.maps import add_priority_layer, build_map, standalone_html
 from targeting.priority import KOMPONEN, Ranking
 from targeting.register import STRATEGI
-from targeting.targets import KOORDINAT_DESIMAL_SAMAR, TargetList, target_families
+from targeting.targets import TargetList, target_families
 
 if TYPE_CHECKING:
     from targeting.pipeline import Result
@@ -123,6 +124,18 @@ class TargetPackage:
             parts.append("DATA-PRIBADI")
         return "_".join(parts)
 
+    def filter_text(self) -> str:
+        """Describe the filter in words, e.g. ``desil 1 · 3 desa · hanya berkekurangan``."""
+        o = self.options
+        parts = [f"desil {', '.join(str(d) for d in o.desil)}", f"{len(o.desa)} desa"]
+        if o.strategi:
+            parts.append(f"strategi {', '.join(str(x) for x in o.strategi)}")
+        if o.hanya_berkekurangan:
+            parts.append("hanya berkekurangan")
+        if o.data_pribadi:
+            parts.append("DATA PRIBADI")
+        return " · ".join(parts)
+
     def file_name(self, ext: str, jenis: str = "sasaran") -> str:
         """Download name carrying the date and the filter.
 
@@ -169,8 +182,8 @@ class TargetPackage:
         else:
             pribadi = (
                 "tidak: NIK dan No KK disamarkan (4 digit awal dan akhir), nama kepala keluarga "
-                "disingkat menjadi inisial, alamat dan tanggal lahir tidak dimuat, koordinat "
-                f"dibulatkan {KOORDINAT_DESIMAL_SAMAR} desimal (sekitar 110 m)"
+                "disingkat menjadi inisial; alamat, tanggal lahir dan koordinat rumah tidak "
+                "dimuat"
             )
         add(("data pribadi", "data pribadi disertakan", pribadi))
         add(("filter", "desil", ", ".join(str(d) for d in o.desil)))
@@ -187,7 +200,7 @@ class TargetPackage:
                 (
                     "bobot",
                     comp.label,
-                    f"{rk.bobot[key]:g} (dipakai {rk.bobot_terpakai[key]:g})",
+                    f"{_bobot(rk.bobot[key])} (dipakai {_bobot(rk.bobot_terpakai[key])})",
                 )
             )
         for key, text in rk.aturan().items():
@@ -410,8 +423,8 @@ class TargetPackage:
         add_priority_layer(m, r.indikator, list(self.options.desa), peringkat=ranks)
         title = html.escape(f"Lokus · {r.region.nama} · desa prioritas terpilih")
         note = html.escape(
-            f"{len(self.options.desa)} desa prioritas (garis biru toska) · dibuat "
-            f"{self.dibuat:%Y-%m-%d} · {self.filter_label()}"
+            f"desa prioritas: garis hitam tebal · dibuat {self.dibuat:%Y-%m-%d} · "
+            f"{self.filter_text()}"
             + (" · data keluarga SINTETIS" if "SINTETIS" in str(
                 r.masukan["keluarga_p3ke"]["berkas"]).upper() else "")
         )  # fmt: skip
@@ -421,6 +434,15 @@ class TargetPackage:
                 "z-index:1000;background:rgba(255,255,255,.92);padding:6px 10px;"
                 'border-radius:4px;font:13px sans-serif;box-shadow:0 1px 4px #999">'
                 f"<b>{title}</b><br>{note}</div>"
+            )
+        )
+        chosen = r.indikator[r.indikator["kode_desa"].isin(set(self.options.desa))]
+        if len(chosen):  # open on the chosen desa; the whole district is one zoom-out away
+            minx, miny, maxx, maxy = to_display(chosen).total_bounds
+            m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(30, 30))
+        m.get_root().header.add_child(
+            Element(
+                "<style>html,body{height:100%;margin:0}.folium-map{height:100vh!important}</style>"
             )
         )
         return standalone_html(m, title=f"Lokus: desa prioritas {r.region.nama}")
@@ -458,6 +480,11 @@ class TargetPackage:
         return paths
 
 
+def _bobot(value: float) -> str:
+    """Write a weight in Indonesian notation without trailing zeros (``40,5``, ``30``)."""
+    return angka(value, 2).rstrip("0").rstrip(",")
+
+
 def _slug(text: str) -> str:
     ascii_text = text.encode("ascii", "ignore").decode()
     return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()[:40] or "desa"
@@ -483,6 +510,11 @@ def build_package(
     -------
     TargetPackage
         With the target families computed.
+
+    Raises
+    ------
+    TargetError
+        If the desil or strategy filter cannot select anything.
     """
     sasaran = target_families(
         result.placement.keluarga,
@@ -493,6 +525,7 @@ def build_package(
         strategi=options.strategi,
         lokus=lokus_long(result.register.register) if result.register is not None else None,
         data_pribadi=options.data_pribadi,
+        desil_max=4 if result.check.desil_scale == "p3ke" else 10,
     )
     return TargetPackage(
         result=result,

@@ -346,6 +346,11 @@ def rank_desa(
     weights = parse_weights(dict(bobot) if bobot is not None else None)
     ind = pd.DataFrame(indikator).drop(columns="geometry", errors="ignore").reset_index(drop=True)
     raw, notes = _raw_values(ind, kantong, klaster, matriks)
+    if not (raw["keluarga_desil_1"].fillna(0) > 0).any():
+        notes.append(
+            "tidak ada keluarga desil 1 di berkas ini: komponen desil 1 bernilai 0 untuk semua "
+            "desa, urutan hanya ditentukan komponen lain"
+        )
     used = {k: (w if raw[k].notna().any() else 0.0) for k, w in weights.items()}
     for k, w in weights.items():
         if w > 0 and used[k] == 0 and not any(n.startswith(k) for n in notes):

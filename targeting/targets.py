@@ -7,8 +7,10 @@ of :data:`ATURAN_STRATEGI` (an **analytic choice**: no regulation maps a family'
 to a strategy), and the sub-activities already located in its desa that answer them.
 
 Personal data (UU 27/2022): by default NIK and No KK are masked (``6111********0001``), names
-are cut to initials, the address and date of birth are left out and coordinates are rounded to
-3 decimals (about 110 m). Only ``data_pribadi=True`` keeps them, and the export records it.
+are cut to initials, and the address, date of birth and the family's coordinates (its house)
+are left out. Only ``data_pribadi=True`` keeps them, and the export records it. The P3KE family
+id stays: only the holders of the P3KE list can resolve it, and the village meeting needs it to
+find the family in the official list.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from geo.errors import LokusError
+from geo.join import FLAG_COLUMNS
 from targeting.export import mask_id
 from targeting.indicators import DEPRIVASI
 from targeting.interventions import KEBUTUHAN_DEPRIVASI
@@ -28,10 +32,15 @@ __all__ = [
     "ATURAN_STRATEGI",
     "DATA_PRIBADI",
     "AturanStrategi",
+    "TargetError",
     "TargetList",
     "initials",
     "target_families",
 ]
+
+
+class TargetError(LokusError):
+    """A target-list filter that cannot select anything (desil off the scale, unknown strategy)."""
 
 
 @dataclass(frozen=True)
@@ -105,10 +114,6 @@ pockets). An analytic choice; a family may get several strategies."""
 DATA_PRIBADI = ("nik", "no_kk", "kepala_keluarga", "nama", "alamat", "tanggal_lahir")
 """Columns that hold personal data (UU 27/2022) in a P3KE export."""
 
-KOORDINAT_DESIMAL_SAMAR = 3
-"""Decimals kept of a family's coordinates when personal data is not included (about 110 m
-at the equator: the dusun, not the house)."""
-
 
 @dataclass
 class TargetList:
@@ -124,8 +129,10 @@ class TargetList:
         ``kekurangan``, ``jumlah_kekurangan``, ``strategi_usulan`` (e.g. ``"1; 3"``),
         ``alasan_strategi``, ``sub_kegiatan_di_desa`` (matching sub-activities located in
         the desa), ``jumlah_sub_kegiatan``, ``lintang``/``bujur`` (degrees, EPSG:4326),
-        ``baris_berkas`` (row of the input file) and empty ``hasil_verifikasi_musdes`` and
-        ``catatan_verifikasi`` columns for the village meeting.
+        ``baris_berkas`` (row of the input file), empty ``hasil_verifikasi_musdes`` and
+        ``catatan_verifikasi`` columns for the village meeting, and ``tanda_data`` (import
+        flags of the row, e.g. ``flag_nik_angka``). ``lintang``/``bujur`` only with personal
+        data.
     parameter : dict
         Filters and the personal-data choice.
     aturan : list of str
@@ -199,6 +206,7 @@ def target_families(
     strategi: Iterable[int] | None = None,
     lokus: pd.DataFrame | None = None,
     data_pribadi: bool = False,
+    desil_max: int = 10,
 ) -> TargetList:
     """List the target families of the chosen desa, with deprivations and strategies.
 
@@ -223,17 +231,32 @@ def target_families(
         of the family's needs (the ``kebutuhan`` of its rules), or, for a sub-activity without
         tags, when its strategy is one the family is suggested.
     data_pribadi : bool, default False
-        Keep NIK, No KK, names, address, date of birth and full-precision coordinates. Only
+        Keep NIK, No KK, names, address, date of birth and the family's coordinates. Only
         when the user asks explicitly; the choice is recorded in ``parameter``.
+    desil_max : int, default 10
+        Highest desil of the file's scale (4 for P3KE, 10 for DTSEN).
 
     Returns
     -------
     TargetList
-        Families sorted by desa code, desil, number of deprivations (most first) and input
-        row.
+        Families sorted by the order of ``kode_desa`` (the ranking's), desil, number of
+        deprivations (most first) and input row.
+
+    Raises
+    ------
+    TargetError
+        If no desil is given, a desil is outside 1..``desil_max``, or a strategy is not 1-3.
     """
     desil = sorted({int(d) for d in desil})
     wanted_s = sorted({int(s) for s in strategi}) if strategi else None
+    bad_d = [d for d in desil if not 1 <= d <= desil_max]
+    if not desil or bad_d:
+        msg = f"desil {bad_d or 'kosong'}: pilih desil 1 sampai {desil_max} (skala berkas ini)"
+        en = f"desil {bad_d or 'empty'}: choose desil 1 to {desil_max} (this file's scale)"
+        raise TargetError(msg, en=en)
+    if wanted_s and not set(wanted_s) <= {1, 2, 3}:
+        msg = f"strategi {wanted_s}: strategi Inpres 4/2022 hanya 1, 2 dan 3"
+        raise TargetError(msg, en=f"strategy {wanted_s}: Inpres 4/2022 has strategies 1, 2, 3")
     chosen = list(dict.fromkeys(kode_desa))
     k = keluarga[keluarga["kode_desa"].isin(chosen) & keluarga["desil"].isin(desil).fillna(False)]
     hits, rules, notes = _rule_hits(k)
@@ -292,22 +315,34 @@ def target_families(
     subs, n_subs = _matching_subs(out["kode_desa"], strategies, tags, lokus)
     out["sub_kegiatan_di_desa"] = subs
     out["jumlah_sub_kegiatan"] = n_subs
-    geom = k.geometry if "geometry" in k.columns and hasattr(k, "geometry") else None
+    geom = k.geometry if data_pribadi and "geometry" in k.columns else None
     if geom is not None:
-        has = geom.notna() & ~geom.is_empty
-        lat = np.where(has, geom.y.where(has), np.nan) if len(k) else np.array([])
-        lon = np.where(has, geom.x.where(has), np.nan) if len(k) else np.array([])
-        digits = None if data_pribadi else KOORDINAT_DESIMAL_SAMAR
-        out["lintang"] = lat if digits is None else np.round(lat.astype(float), digits)
-        out["bujur"] = lon if digits is None else np.round(lon.astype(float), digits)
+        has = (geom.notna() & ~geom.is_empty).to_numpy()
+        out["lintang"] = np.where(has, geom.y.where(has), np.nan) if len(k) else []
+        out["bujur"] = np.where(has, geom.x.where(has), np.nan) if len(k) else []
+    flags = [f for f in FLAG_COLUMNS if f in k.columns]
+    out["tanda_data"] = (
+        [
+            "; ".join(f for f, on in zip(flags, row, strict=True) if on)
+            for row in k[flags].fillna(False).to_numpy(dtype=bool)
+        ]
+        if flags
+        else ""
+    )
     out["baris_berkas"] = k["_baris"].astype("Int64")
     out["hasil_verifikasi_musdes"] = ""
     out["catatan_verifikasi"] = ""
-    out = out.sort_values(
-        ["kode_desa", "desil", "jumlah_kekurangan", "baris_berkas"],
-        ascending=[True, True, False, True],
-        kind="mergesort",
-    ).reset_index(drop=True)
+    order = {kd: i for i, kd in enumerate(chosen)}
+    out["_urut"] = out["kode_desa"].map(order)
+    out = (
+        out.sort_values(
+            ["_urut", "desil", "jumlah_kekurangan", "baris_berkas"],
+            ascending=[True, True, False, True],
+            kind="mergesort",
+        )
+        .drop(columns="_urut")
+        .reset_index(drop=True)
+    )
     out.insert(0, "no", range(1, len(out) + 1))
     per_s = {s: int(strategies.map(lambda ss, s=s: s in ss).sum()) for s in (1, 2, 3)}
     parameter: dict[str, object] = {

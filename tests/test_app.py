@@ -146,18 +146,28 @@ def test_priority_page_selection_persists_and_lists_families(at):
     assert families > 0
     table = at.dataframe[-1].value
     assert len(table) == families
-    assert table["nik"].str.fullmatch(r"\d{4}\*{8}\d{4}").all()  # masked by default
+    assert table["Nik"].str.fullmatch(r"\d{4}\*{8}\d{4}").all()  # masked by default
+    assert "Lintang" not in table.columns  # the house's position is personal data
     # the choice survives a page switch and back
     at.switch_page("views/peta.py").run()
     at.switch_page("views/prioritas.py").run()
     assert at.session_state["_desa_prioritas"] == chosen
     # a weight change reorders but keeps the chosen desa
-    at.number_input(key="bobot_keluarga_desil_1").set_value(500.0).run()
+    at.number_input(key="bobot_celah").set_value(500.0).run()
     assert not at.exception, at.exception
+    assert at.session_state["_desa_prioritas"] == chosen
+    assert any("bobot lain" in w.value for w in at.warning)
+    at.button(key="pilih_ulang").click().run()
+    again = at.session_state["_desa_prioritas"]
+    assert len(again) == 3
+    assert again != chosen
+    assert not any("bobot lain" in w.value for w in at.warning)
+    at.number_input(key="bobot_celah").set_value(15.0).run()
+    at.button(key="pilih_ulang").click().run()
     assert at.session_state["_desa_prioritas"] == chosen
     # personal data only when ticked
     at.checkbox(key="sertakan_data_pribadi").check().run()
-    assert at.dataframe[-1].value["nik"].str.fullmatch(r"\d{16}").all()
+    assert at.dataframe[-1].value["Nik"].str.fullmatch(r"\d{16}").all()
     assert any("data pribadi" in w.value for w in at.warning)
 
 

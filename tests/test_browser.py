@@ -190,6 +190,17 @@ def test_select_three_priority_desa_and_download_the_workbook(server, browser, t
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "prioritas.png"), full_page=True)
 
+    # Ticking a row of the ranking table adds that desa (rank 4) to the three.
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 37, box["y"] + 35 + 3 * 35 + 17)  # the "Pilih" cell, row 4
+    page.keyboard.press("Space")
+    chips = page.locator('[data-testid="stMultiSelect"]').first
+    page.wait_for_function(
+        "el => el.innerText.includes('4. ')", arg=chips.element_handle(), timeout=30_000
+    )
+
     # The downloaded map opens from disk with no server and no internet.
     offline = context.new_page()
     offline.on("pageerror", lambda e: errors.append(str(e)))

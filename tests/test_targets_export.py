@@ -19,7 +19,7 @@ from geo.region import default_region
 from targeting.cli import main
 from targeting.package import LEMBAR, TargetOptions, build_package
 from targeting.pipeline import run
-from targeting.targets import initials, target_families
+from targeting.targets import TargetError, initials, target_families
 
 MASKED = re.compile(r"^\d{4}\*{8}\d{4}$")
 DESA = pd.DataFrame(
@@ -92,12 +92,32 @@ def test_personal_data_is_masked_unless_asked():
     assert masked["kepala_keluarga"] == "S. A."
     assert "alamat" not in masked.index
     assert "tanggal_lahir" not in masked.index
-    assert masked["lintang"] == pytest.approx(-1.234, abs=0.0011)  # 3 decimals
+    assert "lintang" not in masked.index  # the house's position is personal too
+    assert "bujur" not in masked.index
     full = target_families(k, DESA, ["61.11.01.2001"], data_pribadi=True).keluarga.iloc[0]
     assert full["nik"] == "9911010101010001"
     assert full["kepala_keluarga"] == "Siti Aminah"
     assert full["alamat"] == "Dusun Jaya RT 1"
     assert full["lintang"] == -1.2345
+
+
+def test_families_follow_the_ranking_order_and_carry_their_import_flags():
+    k = frame([family(kode_desa="61.11.01.2001"), family(_baris=3, kode_desa="61.11.01.2002")])
+    k["flag_nik_angka"] = [False, True]
+    t = target_families(k, DESA, ["61.11.01.2002", "61.11.01.2001"]).keluarga
+    assert t["kode_desa"].tolist() == ["61.11.01.2002", "61.11.01.2001"]
+    assert t["tanda_data"].tolist() == ["flag_nik_angka", ""]
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [({"desil": [5]}, "desil 1 sampai 4"), ({"desil": []}, "kosong"),
+     ({"strategi": [9]}, "hanya 1, 2 dan 3")],
+)  # fmt: skip
+def test_filters_that_cannot_select_are_refused(kw, match):
+    with pytest.raises(TargetError, match=match) as info:
+        target_families(frame([family()]), DESA, ["61.11.01.2001"], desil_max=4, **kw)
+    assert info.value.en
 
 
 def test_missing_columns_are_noted_not_guessed():

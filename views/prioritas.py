@@ -51,9 +51,20 @@ chosen = [k for k in st.session_state.get(PRIORITAS_KEY, []) if k in label]
 st.session_state[PRIORITAS_KEY] = chosen
 
 
-def _set(selection: list[str], how: str) -> None:
+weights_now = (tuple(sorted(bobot.items())), normalisasi)
+
+
+def _weights_text(weights: tuple) -> str:
+    pairs, norm = weights
+    return ", ".join(f"{k}={v:g}" for k, v in pairs) + f", normalisasi {norm}"
+
+
+def _set(selection: list[str], how: str, rule: tuple | None = None) -> None:
+    """Store the chosen desa, how they were chosen and under which weights."""
     st.session_state[PRIORITAS_KEY] = [k for k in codes if k in set(selection)]
     st.session_state["_cara_pilih"] = how
+    st.session_state["_aturan_pilih"] = rule
+    st.session_state["_bobot_pilih"] = weights_now
     st.session_state["_versi_tabel"] = st.session_state.get("_versi_tabel", 0) + 1
 
 
@@ -77,15 +88,44 @@ n_top = c1.number_input(
     "Jumlah desa teratas", 1, max(1, len(codes)), **keep("n_teratas", min(5, len(codes)))
 )
 if c1.button(f"Pilih {int(n_top)} desa teratas", key="pilih_teratas"):
-    _set(select_desa(tabel, teratas=int(n_top)), f"{int(n_top)} desa teratas menurut skor")
+    _set(
+        select_desa(tabel, teratas=int(n_top)),
+        f"{int(n_top)} desa teratas menurut skor",
+        ("teratas", int(n_top)),
+    )
     st.rerun()
 skor_min = c2.number_input("Skor minimal", 0.0, 100.0, step=5.0, **keep("skor_min", 50.0))
 if c2.button("Pilih desa dengan skor ≥ ini", key="pilih_skor"):
-    _set(select_desa(tabel, skor_min=float(skor_min)), f"skor paling sedikit {skor_min:g}")
+    _set(
+        select_desa(tabel, skor_min=float(skor_min)),
+        f"skor paling sedikit {skor_min:g}",
+        ("skor", float(skor_min)),
+    )
     st.rerun()
 if c3.button("Kosongkan", key="kosongkan_pilihan"):
     _set([], "")
     st.rerun()
+
+
+ranked = int(tabel["peringkat"].notna().sum())
+rule = st.session_state.get("_aturan_pilih")
+if rule and rule[0] == "teratas" and rule[1] > ranked:
+    st.info(f"Hanya {ranked} desa yang berdata P3KE dan diberi peringkat: semuanya terpilih.")
+if chosen and rule and st.session_state.get("_bobot_pilih") != weights_now:
+    st.warning(
+        "Desa dipilih dengan bobot lain: urutan sekarang berbeda dari saat memilih. Pilih ulang "
+        "agar pilihan mengikuti bobot sekarang, atau biarkan (buku kerja mencatat bobot saat "
+        "memilih).",
+        icon=":material/warning:",
+    )
+    if st.button("Pilih ulang dengan bobot sekarang", key="pilih_ulang"):
+        again = (
+            select_desa(tabel, teratas=rule[1])
+            if rule[0] == "teratas"
+            else select_desa(tabel, skor_min=rule[1])
+        )
+        _set(again, st.session_state.get("_cara_pilih", ""), rule)
+        st.rerun()
 
 
 def _from_multiselect() -> None:
@@ -112,6 +152,7 @@ with left:
         kelas=kelas,
         kantong=r.kantong.desa if r.kantong is not None else None,
         height=480,
+        popup=False,  # a click here selects the desa; the why is in the table
     )
     ranks = tabel.set_index("kode_desa")["peringkat"].to_dict()
     out = st_folium(
@@ -131,7 +172,7 @@ with left:
         picked = [k for k in chosen if k != kode] if kode in chosen else [*chosen, kode]
         _set(picked, "dipilih di peta")
         st.rerun()
-    st.caption("Klik desa di peta untuk menambah atau melepasnya dari pilihan (garis biru toska).")
+    st.caption("Klik desa di peta untuk menambah atau melepasnya dari pilihan (garis hitam tebal).")
 with right:
     if chosen:
         sel = tabel[tabel["kode_desa"].isin(chosen)]
@@ -143,7 +184,13 @@ with right:
         st.info("Belum ada desa terpilih: pilih desa teratas, klik peta, atau centang di tabel.")
 
 st.markdown("**Peringkat semua desa: mengapa desa ini?**")
-view = tabel.copy()
+unranked = tabel[tabel["peringkat"].isna()]
+if len(unranked):
+    st.caption(
+        "Tanpa data P3KE, tidak diberi peringkat: "
+        + ", ".join(md_escape(x) for x in unranked["desa"])
+    )
+view = tabel[tabel["peringkat"].notna()].reset_index(drop=True)
 view.insert(0, "pilih", view["kode_desa"].isin(chosen))
 shown = ["pilih", "peringkat", "desa", "kecamatan", "skor"]
 shown += [f"kontribusi_{k}" for k in KOMPONEN] + [f"nilai_{k}" for k in KOMPONEN] + ["alasan"]
@@ -161,9 +208,10 @@ def _from_table() -> None:
     now = set(st.session_state[PRIORITAS_KEY])
     for pos, change in edits.items():
         kode = view["kode_desa"].iloc[int(pos)]
-        if change.get("pilih") is True:
+        ticked = change.get(names["pilih"])  # edits are keyed by the shown column name
+        if ticked is True:
             now.add(kode)
-        elif change.get("pilih") is False:
+        elif ticked is False:
             now.discard(kode)
     _set(list(now), "dicentang di tabel peringkat")
 
@@ -175,7 +223,14 @@ st.data_editor(
     hide_index=True,
     width="stretch",
     disabled=[names[c] for c in shown if c != "pilih"],
-    column_config={"Pilih": st.column_config.CheckboxColumn("Pilih", width="small")},
+    column_config={
+        "Pilih": st.column_config.CheckboxColumn("Pilih", width="small"),
+        **{
+            names[c]: st.column_config.NumberColumn(format="localized")
+            for c in shown
+            if c.startswith(("kontribusi_", "nilai_")) or c == "skor"
+        },
+    },
 )
 
 st.subheader("2. Daftar keluarga sasaran")
@@ -211,7 +266,11 @@ if pribadi:
 if not desil:
     st.info("Pilih paling sedikit satu desil.")
     st.stop()
-how = st.session_state.get("_cara_pilih", "dipilih di aplikasi")
+how = st.session_state.get("_cara_pilih") or "dipilih di aplikasi"
+picked_under = st.session_state.get("_bobot_pilih", weights_now)
+how += f"; bobot saat memilih: {_weights_text(picked_under)}"
+if picked_under != weights_now:
+    how += " (berbeda dari bobot sekarang di lembar ini)"
 package = build_package(
     r,
     ranking,
@@ -234,7 +293,12 @@ for note in package.sasaran.catatan:
 with st.expander("Aturan usulan strategi (pilihan analitis)"):
     for text in package.sasaran.aturan:
         st.markdown(f"- {md_escape(text)}")
-st.dataframe(fam, hide_index=True, width="stretch", height=320)
+st.dataframe(
+    fam.rename(columns=lambda c: c.replace("_", " ").capitalize()),
+    hide_index=True,
+    width="stretch",
+    height=320,
+)
 
 st.subheader("3. Unduh")
 st.caption(
