@@ -122,19 +122,37 @@ def _short(value: object) -> str:
     return f"[disamarkan: {len(text)} karakter]"
 
 
+def _normalised(values: pd.Series) -> pd.Series:
+    """:func:`normalise_name` of every value, computed once per distinct value."""
+    codes, uniques = pd.factorize(values.astype("object"), use_na_sentinel=True)
+    norm = np.array([normalise_name(u) for u in uniques] + [""], dtype=object)
+    return pd.Series(norm[codes], index=values.index, dtype=object)
+
+
 def _name_disagrees(out: pd.DataFrame, desa: pd.DataFrame, known: pd.Series) -> np.ndarray:
     """Flag rows whose code is known but whose desa name is another desa's (checked once per pair)."""
+    flags = np.zeros(len(out), dtype=bool)
     if "desa_kelurahan" not in out.columns:
-        return np.zeros(len(out), dtype=bool)
-    coded_name = out["kode_desa"].map(dict(zip(desa["kode_desa"], desa["desa"], strict=True)))
-    given = out["desa_kelurahan"]
-    pairs = pd.DataFrame({"a": given.map(normalise_name), "b": coded_name.map(normalise_name)})
-    verdict = {
-        (a, b): bool(a) and bool(b) and fuzz.ratio(a, b) < NAME_MATCH_MIN
-        for a, b in pairs.drop_duplicates().itertuples(index=False)
-    }
-    flags = [verdict[(a, b)] for a, b in pairs.itertuples(index=False)]
-    return np.asarray(flags, dtype=bool) & known.to_numpy(dtype=bool)
+        return flags
+    mask = known.to_numpy(dtype=bool)
+    if not mask.any():
+        return flags
+    desa_norm = dict(zip(desa["kode_desa"], desa["desa"].map(normalise_name), strict=True))
+    given = _normalised(out.loc[mask, "desa_kelurahan"])
+    coded = out.loc[mask, "kode_desa"].map(desa_norm).fillna("").astype(object)
+    a, b = given.to_numpy(), coded.to_numpy()
+    differ = a != b  # the same normalised name always agrees: only other pairs are scored
+    verdict = np.zeros(len(a), dtype=bool)
+    if differ.any():
+        pairs = pd.DataFrame({"a": a[differ], "b": b[differ]})
+        codes, uniques = pd.factorize(pd.MultiIndex.from_frame(pairs))
+        scored = np.array(
+            [bool(x) and bool(y) and fuzz.ratio(x, y) < NAME_MATCH_MIN for x, y in uniques],
+            dtype=bool,
+        )
+        verdict[differ] = scored[codes]
+    flags[mask] = verdict
+    return flags
 
 
 def _match_names(
@@ -152,19 +170,26 @@ def _match_names(
     empty = pd.Series(pd.NA, index=rows.index, dtype="object")
     names = rows.get("desa_kelurahan", empty)
     kecs = rows.get("kecamatan", empty)
-    keys = pd.DataFrame({"n": names.map(normalise_name), "k": kecs.map(normalise_name)})
+    keys = pd.DataFrame({"n": _normalised(names), "k": _normalised(kecs)})
     outcome: dict[tuple[str, str], tuple[str, object]] = {}
-    for (name, kec), first in keys.groupby(["n", "k"], sort=False).groups.items():
-        raw_name = names.loc[first[0]]
+    # Plain lists per kecamatan pool (name, desa, code), built once: pandas row access per
+    # distinct name costs more than the matching itself.
+    pools: dict[str, tuple[list[str], list[str], list[str]]] = {}
+    for k, sub in [("", desa_norm), *desa_norm.groupby("_k", sort=False)]:
+        pools[str(k)] = (sub["_n"].tolist(), sub["desa"].tolist(), sub["kode_desa"].tolist())
+    firsts = keys.drop_duplicates()
+    raw_names = names.loc[firsts.index].tolist()
+    for name, kec, raw_name in zip(firsts["n"], firsts["k"], raw_names, strict=True):
         if not name:
             outcome[(name, kec)] = ("gagal", "kode desa tidak dapat dipakai dan nama desa kosong")
             continue
-        pool = desa_norm
+        pool_kec = ""
         if kec:
             best = process.extractOne(kec, kec_names, scorer=fuzz.ratio)
             if best is not None and best[1] >= NAME_MATCH_MIN:
-                pool = desa_norm[desa_norm["_k"] == best[0]]
-        scored = process.extract(name, pool["_n"].tolist(), scorer=fuzz.ratio, limit=2)
+                pool_kec = best[0]
+        pool_names, pool_desa, pool_kode = pools.get(pool_kec, ([], [], []))
+        scored = process.extract(name, pool_names, scorer=fuzz.ratio, limit=2)
         if not scored or scored[0][1] < NAME_MATCH_MIN:
             outcome[(name, kec)] = (
                 "gagal",
@@ -175,17 +200,16 @@ def _match_names(
             and scored[0][1] - scored[1][1] < NAME_MATCH_MARGIN
             and scored[0][0] != scored[1][0]
         ):
-            a = pool.iloc[scored[0][2]]["desa"]
-            b = pool.iloc[scored[1][2]]["desa"]
+            a = pool_desa[scored[0][2]]
+            b = pool_desa[scored[1][2]]
             outcome[(name, kec)] = (
                 "gagal",
                 f"nama desa ambigu: {a} ({scored[0][1]:.0f}) atau {b} ({scored[1][1]:.0f})",
             )
         else:
-            hit = pool.iloc[scored[0][2]]
             outcome[(name, kec)] = (
                 "cocok",
-                (str(hit["kode_desa"]), float(scored[0][1]), scored[0][0] == name),
+                (str(pool_kode[scored[0][2]]), float(scored[0][1]), scored[0][0] == name),
             )
     matches: dict[int, tuple[str, float, bool]] = {}
     failures: dict[int, str] = {}
@@ -249,7 +273,7 @@ def place_households(
     """
     require_crs(desa, source="batas desa")
     codes = set(desa["kode_desa"])
-    out = keluarga.copy().reset_index(drop=True)
+    out = keluarga.reset_index(drop=True)  # copy-on-write: no deep copy of every column
     known = out["kode_desa"].isin(codes)
     unknown_codes = sorted(set(out.loc[out["kode_desa"].notna() & ~known, "kode_desa"]))
     # A readable code of another region is a family of another district: it is rejected,
@@ -329,7 +353,7 @@ def place_households(
                         }
                     )
     ditolak = pd.DataFrame(rej_rows, columns=REJECT_COLUMNS)
-    used = out.drop(index=list(failures)).reset_index(drop=True)
+    used = out.drop(index=list(failures)).reset_index(drop=True) if failures else out
 
     metric = metric_crs or pyproj.CRS.from_user_input(desa.estimate_utm_crs())
     used = _check_extent(used, desa, jarak_pantai_m)
@@ -399,8 +423,10 @@ def _check_extent(
         pts = gpd.GeoSeries(
             gpd.points_from_xy(lat[cand], lon[cand]), index=lat[cand].index, crs=DISPLAY_CRS
         )
-        union = shapely.union_all(shown.geometry.values)
-        swap.loc[cand] = shapely.intersects(union, pts.to_numpy())
+        # "Falls inside a desa": any polygon intersects the swapped point (an STRtree query,
+        # not a union of every desa, which costs seconds at province scale).
+        hit = shapely.STRtree(shown.geometry.values).query(pts.to_numpy(), predicate="intersects")
+        swap.loc[cand] = np.isin(np.arange(len(pts)), hit[0])
     out = used.copy()
     out.loc[swap, ["lintang", "bujur"]] = out.loc[swap, ["bujur", "lintang"]].to_numpy()
     out["flag_koordinat_ditukar"] = out["flag_koordinat_ditukar"] | swap
