@@ -33,7 +33,7 @@ from geo.join import DEFAULT_COAST_M, FLAG_COLUMNS, Placement, place_households
 from geo.region import Region
 from geo.sheets import RawTable, read_sheet
 from targeting.export import to_csv_bytes
-from targeting.indicators import desa_indicators, district_summary
+from targeting.indicators import desa_indicators, district_summary, indicators_from_counts
 from targeting.interventions import InterventionResult, MatchSettings, analyse_interventions
 from targeting.pockets import AnalysisError, PocketResult, PocketSettings, find_pockets
 from targeting.register import RegisterCheck, read_register
@@ -237,6 +237,8 @@ def run(
     register: Source | None = None,
     register_name: str | None = None,
     kecocokan: MatchSettings | None = None,
+    engine: str = "pandas",
+    scheduler: str | None = None,
 ) -> Result:
     """Run read -> place -> measure on one household file.
 
@@ -270,6 +272,12 @@ def run(
         File name for messages.
     kecocokan : MatchSettings, optional
         Thresholds of the match analysis.
+    engine : {"pandas", "dask"}, default "pandas"
+        ``"dask"`` places and counts the families in partitions on a Dask cluster
+        (:mod:`targeting.engine_dask`); the result equals the single-machine engine's.
+        Validation, pockets and the register run on this machine either way.
+    scheduler : str, optional
+        Dask scheduler address for ``engine="dask"``; default: a local cluster.
 
     Returns
     -------
@@ -311,9 +319,28 @@ def run(
         desil_scale=desil_scale,  # type: ignore[arg-type]
         numeric_cells=sheet_table.numeric_cells,
     )
-    placement = place_households(
-        check.keluarga, batas.desa, source=h_name, metric_crs=metric, jarak_pantai_m=jarak_pantai_m
-    )
+    desil_max = 4 if check.desil_scale == "p3ke" else 10
+    if engine not in ("pandas", "dask"):
+        msg = f"engine must be 'pandas' or 'dask', got {engine!r}"
+        raise ValueError(msg)
+    counts = None
+    if engine == "dask":
+        from targeting.engine_dask import dask_client, place_and_count
+
+        with dask_client(scheduler) as client:
+            dask_run = place_and_count(
+                check.keluarga, batas.desa, source=h_name, metric_crs=metric, client=client,
+                jarak_pantai_m=jarak_pantai_m, desil_max=desil_max,
+            )  # fmt: skip
+        placement, counts = dask_run.placement, dask_run.counts
+    else:
+        placement = place_households(
+            check.keluarga,
+            batas.desa,
+            source=h_name,
+            metric_crs=metric,
+            jarak_pantai_m=jarak_pantai_m,
+        )
     denom = None
     masukan: dict[str, Any] = {
         "keluarga_p3ke": {
@@ -339,8 +366,10 @@ def run(
             # Rows of the family table that match no desa of the region are listed, not lost.
             "kode_tidak_dikenal": sorted(set(denom["kode_desa"]) - set(batas.desa["kode_desa"])),
         }
-    desil_max = 4 if check.desil_scale == "p3ke" else 10
-    indikator = desa_indicators(placement.keluarga, batas.desa, denom, desil_max=desil_max)
+    if counts is not None:
+        indikator = indicators_from_counts(counts, batas.desa, denom, desil_max=desil_max)
+    else:
+        indikator = desa_indicators(placement.keluarga, batas.desa, denom, desil_max=desil_max)
     ditolak = (
         pd.concat([sheet_table.dilewati, check.ditolak, placement.ditolak], ignore_index=True)
         .sort_values("baris", kind="stable")
