@@ -15,6 +15,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from geo.columns import KNOWN, canon
@@ -296,6 +297,8 @@ def read_sheet(
     header and rows whose first cells say ``JUMLAH``/``TOTAL`` are listed as skipped.
     """
     vocab = known if known is not None else KNOWN
+    if data[:4] == b"PAR1":  # (Geo)Parquet: a working file, one record per row, no title rows
+        return _parquet_table(data, label=label)
     try:
         grids = grids_from_bytes(data, label=label)
     except InputSchemaError as err:
@@ -396,4 +399,62 @@ def read_sheet(
         header_row=first_data,
         numeric_cells=numeric,
         lembar_lain=others,
+    )
+
+
+def _parquet_table(data: bytes, *, label: str) -> RawTable:
+    """Read a (Geo)Parquet household table as text, like a CSV.
+
+    Columns get their canonical names; every cell becomes text (numbers in their shortest
+    form). A point geometry in EPSG:4326 gives ``lintang``/``bujur`` where those columns are
+    absent. Row ``i`` (0-based) is reported as row ``i + 2``, as if a header row preceded it.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(io.BytesIO(data))
+        meta = (table.schema.metadata or {}).get(b"geo")
+        if meta is not None:
+            import geopandas as gpd
+
+            gdf = gpd.read_parquet(io.BytesIO(data))
+            if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
+                gdf = gdf.to_crs(4326)
+            geom = gdf.geometry
+            frame = pd.DataFrame(gdf.drop(columns=geom.name))
+            names = {canon(c) for c in frame.columns}
+            if "lintang" not in names and "bujur" not in names:
+                import shapely
+
+                g = geom.to_numpy()
+                ok = ~(shapely.is_missing(g) | shapely.is_empty(g))
+                xy = np.full((len(g), 2), np.nan)
+                xy[ok] = shapely.get_coordinates(g[ok])  # one coordinate pair per point
+                frame["lintang"], frame["bujur"] = xy[:, 1], xy[:, 0]
+        else:
+            frame = table.to_pandas()
+    except Exception as err:
+        msg = f"{label}: berkas Parquet tidak dapat dibaca ({type(err).__name__}: {err})"
+        en = f"{label}: the Parquet file cannot be read ({type(err).__name__}: {err})"
+        raise InputSchemaError(msg, en=en) from err
+    columns: list[str] = []
+    for c in frame.columns:
+        base = canon(str(c)) or "kolom"
+        name, k = base, 2
+        while name in columns:
+            name, k = f"{base}_{k}", k + 1
+        columns.append(name)
+    frame.columns = columns
+    text = pd.DataFrame(
+        {c: frame[c].astype("string").str.strip() for c in columns}, index=frame.index
+    )
+    text = text.replace("", pd.NA)
+    text[ROW_COL] = range(2, len(text) + 2)
+    return RawTable(
+        frame=text.reset_index(drop=True),
+        dilewati=pd.DataFrame(columns=SKIP_COLUMNS),
+        sheet="parquet",
+        sheets=["parquet"],
+        header_row=1,
+        numeric_cells={},
     )

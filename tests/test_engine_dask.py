@@ -80,3 +80,23 @@ def test_cli_engine_dask_on_a_scheduler(cluster, tmp_path, capsys):
     assert code == 0
     assert "12907 rows read: 12907 used, 0 rejected" in capsys.readouterr().out
     assert (out / "desa.geojson").exists()
+
+
+def test_geoparquet_working_files_give_the_same_indicators(embedded, tmp_path):
+    import geopandas as gpd
+
+    region = default_region()
+    with gzip.open(region.keluarga_p3ke, "rt", encoding="utf-8") as fh:
+        df = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    lat, lon = pd.to_numeric(df.pop("lintang")), pd.to_numeric(df.pop("bujur"))
+    hh = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(lon, lat), crs=4326)
+    hh.to_parquet(tmp_path / "p3ke_SINTETIS.parquet")
+    gpd.read_file(region.batas_desa).to_parquet(tmp_path / "desa.parquet")
+    result = run(
+        region,
+        households=tmp_path / "p3ke_SINTETIS.parquet",
+        boundaries=tmp_path / "desa.parquet",
+    )
+    assert (result.rows_in, result.rows_rejected) == (embedded.rows_in, 0)
+    pd.testing.assert_frame_equal(result.indikator, embedded.indikator)
+    assert result.report()["flags"] == embedded.report()["flags"]
