@@ -16,6 +16,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
@@ -29,9 +30,11 @@ __all__ = [
     "LEAFLET_VERSION",
     "NO_DATA_COLOUR",
     "PALETTE",
+    "TAMPILAN_TOLERANSI_M",
     "Kelas",
     "build_map",
     "class_breaks",
+    "display_geometry",
 ]
 
 LEAFLET_VERSION = "1.9.3"
@@ -54,6 +57,54 @@ STRATEGI_SINGKAT = {1: "beban pengeluaran", 2: "pendapatan", 3: "kantong kemiski
 
 KLASTER_COLOUR = "#542788"
 """Fill of household-cluster pocket polygons."""
+
+TAMPILAN_TOLERANSI_M = 30.0
+"""Metres by which desa outlines may move when simplified for display (the analysis keeps the
+full geometry). At the district's usual zoom (9-13) a screen pixel covers 20-300 m, so the
+outline looks the same; a choice of display only."""
+
+TAMPILAN_DESIMAL = 5
+"""Decimal places of longitude/latitude sent to the browser (1e-5 degree is about 1.1 m)."""
+
+
+def _rounded(geoms: np.ndarray) -> np.ndarray:
+    """Coordinates rounded to :data:`TAMPILAN_DESIMAL` decimals (display only)."""
+    return shapely.transform(geoms, lambda xy: np.round(xy, TAMPILAN_DESIMAL))
+
+
+def display_geometry(
+    desa: gpd.GeoDataFrame,
+    *,
+    metric_crs: object | None = None,
+    toleransi_m: float = TAMPILAN_TOLERANSI_M,
+) -> gpd.GeoSeries:
+    """Desa outlines for the browser: simplified in metres, coordinates rounded.
+
+    Parameters
+    ----------
+    desa : geopandas.GeoDataFrame
+        Desa polygons with ``kode_desa``, any CRS (required).
+    metric_crs : pyproj.CRS or str, optional
+        Metric CRS for the tolerance; default: the UTM zone of the polygons.
+    toleransi_m : float, default :data:`TAMPILAN_TOLERANSI_M`
+        Douglas-Peucker tolerance in metres (topology preserved within each desa, so no
+        polygon or island disappears).
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        EPSG:4326, indexed by ``kode_desa``, coordinates rounded to :data:`TAMPILAN_DESIMAL`
+        decimals. Compute it once per data set and pass it to :func:`build_map`
+        (``tampilan``); the pipeline keeps it on its result.
+    """
+    metric = metric_crs or desa.estimate_utm_crs()
+    simple = desa.geometry.to_crs(metric).simplify(toleransi_m, preserve_topology=True)
+    shown = simple.to_crs(DISPLAY_CRS)
+    rounded = _rounded(shown.to_numpy())
+    return gpd.GeoSeries(
+        rounded, index=pd.Index(desa["kode_desa"], name="kode_desa"), crs=DISPLAY_CRS
+    )
+
 
 INDIKATOR_PETA: dict[str, str] = {
     "persen_desil_1": "Keluarga desil 1 per 100 keluarga",
@@ -243,6 +294,7 @@ def build_map(
     klaster: gpd.GeoDataFrame | None = None,
     klaster_aturan: str | None = None,
     lokus: pd.DataFrame | None = None,
+    tampilan: gpd.GeoSeries | None = None,
 ) -> folium.Map:
     """Choropleth of one desa indicator.
 
@@ -279,6 +331,10 @@ def build_map(
         :func:`targeting.interventions.lokus_long` of the register: adds one outline layer per
         strategy ("Lokus strategi 1/2/3", strategies 1 and 2 hidden at start) drawn over the
         pocket layer, and lists each desa's sub-activities (OPD, pagu) in its popup.
+    tampilan : geopandas.GeoSeries, optional
+        :func:`display_geometry` of the desa (indexed by ``kode_desa``), computed once per
+        data set. Default: computed here. Every desa layer draws these outlines; only the
+        properties the tooltip, popup and style need are sent.
 
     Returns
     -------
@@ -351,7 +407,12 @@ def build_map(
             fields = ["desa", "t_kantong", "t_alasan", "t_subkeg"]
             aliases = ["Desa", "Kantong kemiskinan", "Mengapa", "Sub kegiatan di desa ini"]
         popup = folium.GeoJsonPopup(fields=fields, aliases=aliases, localize=False, max_width=460)
-    layer_data = gpd.GeoDataFrame(props, geometry=gdf.geometry.values, crs=gdf.crs)
+    if tampilan is None:
+        tampilan = display_geometry(gdf)
+    shown = tampilan.reindex(gdf["kode_desa"].to_numpy())
+    missing = shapely.is_missing(shown.to_numpy())  # a desa not in `tampilan`: full outline
+    shown = shown.where(~missing, gdf.geometry.to_numpy())
+    layer_data = gpd.GeoDataFrame(props, geometry=shown.to_numpy(), crs=DISPLAY_CRS)
 
     m = folium.Map(tiles=None, control_scale=False, height=height, zoom_snap=0.25)
     m.add_child(_MetricScale())
@@ -406,7 +467,9 @@ def build_map(
                     "kode_desa": marked["kode_desa"].to_numpy(),
                     "kantong": marked["kantong"].to_numpy(),
                 },
-                geometry=to_display(marked).geometry.values,
+                geometry=layer_data.set_index("kode_desa")
+                .geometry.reindex(marked["kode_desa"].to_numpy())
+                .to_numpy(),
                 crs=DISPLAY_CRS,
             )
             folium.GeoJson(
@@ -445,7 +508,7 @@ def build_map(
                 "t_kekurangan": klaster["kekurangan_utama"].astype(str).map(html.escape).to_numpy(),
                 "t_aturan": html.escape(klaster_aturan or "klaster keluarga desil 1 (DBSCAN)"),
             },
-            geometry=to_display(klaster).geometry.values,
+            geometry=_rounded(to_display(klaster).geometry.to_numpy()),
             crs=DISPLAY_CRS,
         )
         group = folium.FeatureGroup(name="Klaster keluarga desil 1")

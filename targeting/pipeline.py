@@ -35,6 +35,7 @@ from geo.sheets import RawTable, read_sheet
 from targeting.export import to_csv_bytes
 from targeting.indicators import desa_indicators, district_summary, indicators_from_counts
 from targeting.interventions import InterventionResult, MatchSettings, analyse_interventions
+from targeting.maps import display_geometry
 from targeting.pockets import AnalysisError, PocketResult, PocketSettings, find_pockets
 from targeting.register import RegisterCheck, read_register
 
@@ -77,6 +78,9 @@ class Result:
         reason is in ``kantong_galat``).
     kantong_galat : str or None
         Why the pocket analysis did not run (e.g. every desa has the same value).
+    tampilan : geopandas.GeoSeries or None
+        Desa outlines simplified for the map (:func:`targeting.maps.display_geometry`),
+        built once with the data so that every map view reuses them.
     """
 
     sheet: RawTable
@@ -93,6 +97,7 @@ class Result:
     register: RegisterCheck | None = None
     intervensi: InterventionResult | None = None
     register_galat: str | None = None
+    tampilan: gpd.GeoSeries | None = None
 
     @property
     def rows_in(self) -> int:
@@ -408,6 +413,7 @@ def run(
             "baris": reg_check.rows_in,
         }
     return Result(
+        tampilan=display_geometry(batas.desa, metric_crs=metric),
         register_galat=str(register_error) if register_error else None,
         register=reg_check,
         intervensi=intervensi,

@@ -77,6 +77,7 @@ with left:
         klaster=r.kantong.klaster if r.kantong is not None else None,
         klaster_aturan=r.kantong.parameter["aturan_klaster"] if r.kantong is not None else None,
         lokus=lokus_long(r.register.register) if r.register is not None else None,
+        tampilan=r.tampilan,  # simplified outlines, built once with the cached data
     )
     terpilih = st.session_state.get("desa_terpilih")
     group = folium.FeatureGroup(name="Desa terpilih")
