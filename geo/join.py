@@ -283,7 +283,7 @@ def place_households(
         prefixes
     )
     needs_name = ~known & ~foreign.fillna(False)
-    matches, failures = _match_names(out[needs_name], desa)
+    matches, failures = _match_names(out[needs_name], desa) if needs_name.any() else ({}, {})
     for idx in out.index[foreign.fillna(False)]:
         failures[idx] = "kode desa milik wilayah lain (tidak dicocokkan dengan nama)"
     # Vectorised: a file without codes may resolve tens of thousands of rows by name.
@@ -358,11 +358,14 @@ def place_households(
     metric = metric_crs or pyproj.CRS.from_user_input(desa.estimate_utm_crs())
     used = _check_extent(used, desa, jarak_pantai_m)
     has_point = used["lintang"].notna() & used["bujur"].notna()
-    geometry = gpd.GeoSeries(
-        gpd.points_from_xy(used["bujur"], used["lintang"]), crs=DISPLAY_CRS
-    ).where(has_point.to_numpy(), None)
+    with_pt = has_point.to_numpy()
+    geometry = np.full(len(used), None, dtype=object)  # no point where coordinates are absent
+    geometry[with_pt] = shapely.points(
+        used["bujur"].to_numpy(dtype="float64")[with_pt],
+        used["lintang"].to_numpy(dtype="float64")[with_pt],
+    )
     res = gpd.GeoDataFrame(used, geometry=geometry, crs=DISPLAY_CRS)
-    res["kode_desa_titik"] = pd.array([pd.NA] * len(res), dtype="string")
+    res["kode_desa_titik"] = pd.Series(pd.NA, index=res.index, dtype="string")
     res["flag_titik_luar_wilayah"] = False
     res["flag_titik_desa_lain"] = False
     res["flag_titik_lepas_pantai"] = False
@@ -378,10 +381,11 @@ def place_households(
         kode_titik[agrees] = res.loc[has_point, "kode_desa"][agrees]
         other = pts[~agrees]
         if len(other):
-            hits = gpd.sjoin(
-                gpd.GeoDataFrame(geometry=other), desa_c, predicate="intersects", how="inner"
-            )
-            first = hits.groupby(level=0)["kode_desa"].min()
+            # Every desa the point is on or in (the query geopandas.sjoin runs), lowest code.
+            tree = shapely.STRtree(desa_c.geometry.to_numpy())
+            which, hit = tree.query(other.to_numpy(), predicate="intersects")
+            hits = pd.Series(desa_c["kode_desa"].to_numpy()[hit], index=other.index[which])
+            first = hits.groupby(level=0).min()
             kode_titik[first.index] = first.to_numpy()
             res.loc[first.index, "flag_titik_desa_lain"] = True
             outside = other.index.difference(first.index)
@@ -427,10 +431,12 @@ def _check_extent(
         # not a union of every desa, which costs seconds at province scale).
         hit = shapely.STRtree(shown.geometry.values).query(pts.to_numpy(), predicate="intersects")
         swap.loc[cand] = np.isin(np.arange(len(pts)), hit[0])
-    out = used.copy()
-    out.loc[swap, ["lintang", "bujur"]] = out.loc[swap, ["bujur", "lintang"]].to_numpy()
+    out = used.copy(deep=False)  # copy-on-write: columns set below do not touch `used`
+    if swap.any():
+        out.loc[swap, ["lintang", "bujur"]] = out.loc[swap, ["bujur", "lintang"]].to_numpy()
     out["flag_koordinat_ditukar"] = out["flag_koordinat_ditukar"] | swap
     bad = has & ~ok & ~swap
-    out.loc[bad, ["lintang", "bujur"]] = np.nan
+    if bad.any():
+        out.loc[bad, ["lintang", "bujur"]] = np.nan
     out["flag_koordinat_tidak_valid"] = out["flag_koordinat_tidak_valid"] | bad
     return out
