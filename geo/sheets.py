@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
 from dataclasses import dataclass, field
@@ -261,6 +262,12 @@ def _is_blank(row: list[str | None]) -> bool:
     return all(v is None for v in row)
 
 
+@functools.lru_cache(maxsize=100_000)
+def _canon(value: str) -> str:
+    """:func:`geo.columns.canon`, remembered: data cells repeat (desa, kecamatan, answers)."""
+    return canon(value)
+
+
 def read_sheet(
     data: bytes, *, label: str, sheet: str | None = None, known: frozenset[str] | None = None
 ) -> RawTable:
@@ -368,7 +375,7 @@ def read_sheet(
         filled = [_mask_ids(v) for v in row if v is not None]
         # A total row: a cell that starts with JUMLAH/TOTAL, and few other cells filled.
         first_cells = [v.upper() for v in row if v is not None and len(filled) <= width / 2 + 1]
-        if len(filled) >= 2 and sum(canon(v) in header_canon for v in filled) >= len(filled) / 2:
+        if len(filled) >= 2 and sum(_canon(v) in header_canon for v in filled) >= len(filled) / 2:
             skipped.append(
                 {"baris": r + 1, "nilai": " | ".join(filled[:4]), "alasan": "judul kolom berulang"}
             )
