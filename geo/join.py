@@ -137,9 +137,10 @@ def _name_disagrees(out: pd.DataFrame, desa: pd.DataFrame, known: pd.Series) -> 
     mask = known.to_numpy(dtype=bool)
     if not mask.any():
         return flags
-    desa_norm = dict(zip(desa["kode_desa"], desa["desa"].map(normalise_name), strict=True))
+    # Only the desa named by this table's codes are normalised (a national layer has 84,000).
+    desa_name = dict(zip(desa["kode_desa"], desa["desa"], strict=True))
     given = _normalised(out.loc[mask, "desa_kelurahan"])
-    coded = out.loc[mask, "kode_desa"].map(desa_norm).fillna("").astype(object)
+    coded = _normalised(out.loc[mask, "kode_desa"].map(desa_name))
     a, b = given.to_numpy(), coded.to_numpy()
     differ = a != b  # the same normalised name always agrees: only other pairs are scored
     verdict = np.zeros(len(a), dtype=bool)
@@ -163,32 +164,40 @@ def _match_names(
     Each distinct (name, kecamatan) pair is matched once, so a file whose code column is
     missing altogether costs one look-up per desa, not per family.
     """
-    desa_norm = desa.assign(
-        _n=desa["desa"].map(normalise_name), _k=desa["kecamatan"].map(normalise_name)
-    )
-    kec_names = sorted(set(desa_norm["_k"]))
+    kec_norm = _normalised(desa["kecamatan"]).to_numpy()
+    kec_names = sorted(set(kec_norm))
+    at_kec = pd.Series(kec_norm).groupby(kec_norm, sort=False).indices  # name -> positions
+    desa_names = desa["desa"].to_numpy()
+    desa_codes = desa["kode_desa"].to_numpy()
     empty = pd.Series(pd.NA, index=rows.index, dtype="object")
     names = rows.get("desa_kelurahan", empty)
     kecs = rows.get("kecamatan", empty)
     keys = pd.DataFrame({"n": _normalised(names), "k": _normalised(kecs)})
     outcome: dict[tuple[str, str], tuple[str, object]] = {}
-    # Plain lists per kecamatan pool (name, desa, code), built once: pandas row access per
-    # distinct name costs more than the matching itself.
-    pools: dict[str, tuple[list[str], list[str], list[str]]] = {}
-    for k, sub in [("", desa_norm), *desa_norm.groupby("_k", sort=False)]:
-        pools[str(k)] = (sub["_n"].tolist(), sub["desa"].tolist(), sub["kode_desa"].tolist())
+    # Plain lists per kecamatan pool (normalised name, desa, code) in boundary order, built
+    # when first needed: pandas row access per distinct name costs more than the matching,
+    # and a national layer has 10,000 kecamatan of which a table names a few.
+    pools: dict[str | None, tuple[list[str], list[str], list[str]]] = {}
+
+    def pool_of(kec: str | None) -> tuple[list[str], list[str], list[str]]:
+        if kec not in pools:
+            pos = np.arange(len(desa)) if kec is None else np.sort(at_kec[kec])
+            raw = desa_names[pos].tolist()
+            pools[kec] = ([normalise_name(n) for n in raw], raw, desa_codes[pos].tolist())
+        return pools[kec]
+
     firsts = keys.drop_duplicates()
     raw_names = names.loc[firsts.index].tolist()
     for name, kec, raw_name in zip(firsts["n"], firsts["k"], raw_names, strict=True):
         if not name:
             outcome[(name, kec)] = ("gagal", "kode desa tidak dapat dipakai dan nama desa kosong")
             continue
-        pool_kec = ""
+        pool_kec = None  # every desa of the boundaries
         if kec:
             best = process.extractOne(kec, kec_names, scorer=fuzz.ratio)
             if best is not None and best[1] >= NAME_MATCH_MIN:
                 pool_kec = best[0]
-        pool_names, pool_desa, pool_kode = pools.get(pool_kec, ([], [], []))
+        pool_names, pool_desa, pool_kode = pool_of(pool_kec)
         scored = process.extract(name, pool_names, scorer=fuzz.ratio, limit=2)
         if not scored or scored[0][1] < NAME_MATCH_MIN:
             outcome[(name, kec)] = (
@@ -274,14 +283,18 @@ def place_households(
     require_crs(desa, source="batas desa")
     codes = set(desa["kode_desa"])
     out = keluarga.reset_index(drop=True)  # copy-on-write: no deep copy of every column
-    known = out["kode_desa"].isin(codes)
+    # Object arrays: pandas' Arrow-string isin walks a large value set in Python.
+    known = pd.Series(
+        out["kode_desa"].astype(object).isin(np.array(list(codes), dtype=object)).to_numpy(),
+        index=out.index,
+    )
     unknown_codes = sorted(set(out.loc[out["kode_desa"].notna() & ~known, "kode_desa"]))
     # A readable code of another region is a family of another district: it is rejected,
     # never moved into this region by a similar desa name.
     prefixes = {c[:5] for c in codes}
-    foreign = out["kode_desa"].notna() & ~out["kode_desa"].astype("string").str.slice(0, 5).isin(
-        prefixes
-    )
+    foreign = out["kode_desa"].notna() & ~out["kode_desa"].astype("string").str.slice(0, 5).astype(
+        object
+    ).isin(np.array(sorted(prefixes), dtype=object))
     needs_name = ~known & ~foreign.fillna(False)
     matches, failures = _match_names(out[needs_name], desa) if needs_name.any() else ({}, {})
     for idx in out.index[foreign.fillna(False)]:
