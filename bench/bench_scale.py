@@ -313,7 +313,6 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--nation", type=float, default=0.0,
                     help="also run the nation scale on this fraction of 10 million families")  # fmt: skip
-    ap.add_argument("--skip-naive-province", action="store_true")
     args = ap.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, "
@@ -353,7 +352,19 @@ def main() -> None:
         print(f"\nNation through the Dask engine (LocalCluster, 2 worker processes), "
               f"{args.nation:.0%} of 10 million families")  # fmt: skip
         r = _child("nation", args.nation)
-        print(json.dumps(r, indent=1))
+        gen = r.get("families_gen_s")
+        print(f"desa polygons: {r['desa']:,} in {r['desa_gen_s']:.1f} s; families: {r['n']:,} in "
+              f"{r['partitions']} GeoParquet partitions (one per province)"
+              + (f", generated, validated and written in {gen:.1f} s" if gen else " (cached)"))  # fmt: skip
+        print(f"read + place + count per desa: {r['place_count_s']:.1f} s "
+              f"({r['n'] / r['place_count_s']:,.0f} families/s); used {r['used']:,}, rejected "
+              f"{r['rejected']:,}; desa with data {r['desa_with_data']:,}")  # fmt: skip
+        print(
+            f"peak memory: driver {r['rss_mb']:,.0f} MB, largest worker {r['worker_peak_mb']:,.0f} MB"
+        )
+        print(
+            "flags: " + ", ".join(f"{k.removeprefix('flag_')} {v:,}" for k, v in r["flags"].items())
+        )
 
 
 if __name__ == "__main__":
