@@ -388,19 +388,25 @@ def build_map(
             max_width=420,
         )
     if lokus is not None:
+        # One pass over the register (grouped once), not one filter of it per desa.
+        cols = ["kode_desa", "strategi", "nama_sub_kegiatan", "opd", "pagu_rp"]
+        by_desa = {
+            str(k): list(g.sort_values("pagu_rp", ascending=False).itertuples(index=False))
+            for k, g in lokus[cols].groupby("kode_desa", sort=False)
+        }
 
         def listing(kode: str) -> str:
-            rows = lokus[lokus["kode_desa"] == kode].sort_values("pagu_rp", ascending=False)
-            if rows.empty:
+            rows = by_desa.get(kode, [])
+            if not rows:
                 return "tidak ada sub kegiatan berlokus di desa ini"
             items = [
                 f"S{int(r.strategi)} {r.nama_sub_kegiatan} ({r.opd}, {rupiah(float(r.pagu_rp))})"
-                for r in rows.head(8).itertuples()
+                for r in rows[:8]
             ]
             more = f" … dan {len(rows) - 8} lagi" if len(rows) > 8 else ""
             return html.escape("; ".join(items) + more)
 
-        props["t_subkeg"] = gdf["kode_desa"].map(listing).to_numpy()
+        props["t_subkeg"] = [listing(str(k)) for k in gdf["kode_desa"]]
         fields = ["desa", "t_subkeg"]
         aliases = ["Desa", "Sub kegiatan di desa ini"]
         if popup is not None:
