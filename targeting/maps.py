@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import Element, MacroElement
+from folium.map import Layer
 from jinja2 import Template
 
 from geo.crs import DISPLAY_CRS, to_display
@@ -223,6 +224,40 @@ def _cluster_popup() -> folium.GeoJsonPopup:
         localize=False,
         max_width=420,
     )
+
+
+class _OutlineOf(Layer):
+    """An outline layer drawn from some features of the desa layer, in the browser.
+
+    The desa geometry is sent once; pocket and lokus outlines reuse the desa layer's features
+    (by ``kode_desa``) instead of embedding the same polygons again.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }}_gaya = {{ this.styles_json }};
+var {{ this.get_name() }} = L.geoJSON(null, {
+  interactive: false,
+  style: function (f) { return {{ this.get_name() }}_gaya[f.properties.kode_desa]; }
+});
+{{ this.source.get_name() }}.eachLayer(function (l) {
+  if ({{ this.get_name() }}_gaya[l.feature.properties.kode_desa]) {
+    {{ this.get_name() }}.addData(l.feature);
+  }
+});
+{% endmacro %}
+"""
+    )
+
+    def __init__(
+        self, source: folium.GeoJson, styles: dict[str, dict], *, name: str, show: bool = True
+    ) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "OutlineOf"
+        self.source = source
+        # Codes and colours only; "<" escaped so the JSON cannot close the script element.
+        self.styles_json = json.dumps(styles, sort_keys=True).replace("<", "\\u003c")
 
 
 class _MetricScale(MacroElement):
@@ -442,7 +477,7 @@ def build_map(
             "fillOpacity": 0.55 if no_data else 0.8,
         }
 
-    folium.GeoJson(
+    desa_layer = folium.GeoJson(
         layer_data,
         name="Desa",
         style_function=style,
@@ -468,41 +503,27 @@ def build_map(
         marked = kantong[kantong["kantong"].isin(["panas", "dingin"])]
         marked = marked[marked["kode_desa"].isin(set(gdf["kode_desa"]))]
         if len(marked):
-            outline = gpd.GeoDataFrame(
+            _OutlineOf(
+                desa_layer,
                 {
-                    "kode_desa": marked["kode_desa"].to_numpy(),
-                    "kantong": marked["kantong"].to_numpy(),
+                    str(k): {"fill": False, "color": KANTONG_COLOURS[lab], "weight": 3.5,
+                             "dashArray": "6 4"}
+                    for k, lab in zip(marked["kode_desa"], marked["kantong"], strict=True)
                 },
-                geometry=layer_data.set_index("kode_desa")
-                .geometry.reindex(marked["kode_desa"].to_numpy())
-                .to_numpy(),
-                crs=DISPLAY_CRS,
-            )
-            folium.GeoJson(
-                outline,
                 name="Kantong desa (panas/dingin)",
-                style_function=lambda f: {
-                    "fill": False,
-                    "color": KANTONG_COLOURS[f["properties"]["kantong"]],
-                    "weight": 3.5,
-                    "dashArray": "6 4",
-                },
-                interactive=False,
-            ).add_to(m)
+            ).add_to(m)  # fmt: skip
     if lokus is not None:
+        shown_codes = set(layer_data["kode_desa"])
         for s, weight in ((1, 5.5), (2, 4), (3, 2.5)):
             colour = LOKUS_COLOURS[s]
-            codes = set(lokus.loc[lokus["strategi"] == s, "kode_desa"])
-            part = layer_data[layer_data["kode_desa"].isin(codes)][["kode_desa", "geometry"]]
-            if part.empty:
+            codes = set(lokus.loc[lokus["strategi"] == s, "kode_desa"]) & shown_codes
+            if not codes:
                 continue
-            folium.GeoJson(
-                part,
+            _OutlineOf(
+                desa_layer,
+                {str(k): {"fill": False, "color": colour, "weight": weight, "opacity": 0.85}
+                 for k in sorted(codes)},
                 name=f"Lokus strategi {s}: {STRATEGI_SINGKAT[s]}",
-                style_function=lambda _f, c=colour, w=weight: {
-                    "fill": False, "color": c, "weight": w, "opacity": 0.85,
-                },
-                interactive=False,
                 show=s == 3,
             ).add_to(m)  # fmt: skip
     if klaster is not None and len(klaster):
