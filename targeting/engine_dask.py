@@ -187,8 +187,8 @@ def place_and_count(
     keluarga : pandas.DataFrame or path
         Validated families (``HouseholdCheck.keluarga``), or a GeoParquet dataset (file or
         folder) of them, one point per family in EPSG:4326 (``lintang``/``bujur`` are taken
-        from the points when absent), read with dask-geopandas, one partition per file row
-        group.
+        from the points when absent), read with dask-geopandas (one or more partitions per
+        file: write one file per province or kecamatan block to keep partitions spatial).
     desa : geopandas.GeoDataFrame
         Desa polygons (``kode_desa``, ``desa``, ``kecamatan``), with a CRS.
     source : str

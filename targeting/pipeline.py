@@ -291,6 +291,8 @@ def run(
 
     Raises
     ------
+    ValueError
+        If ``engine`` is not ``"pandas"`` or ``"dask"``.
     RegionError
         If an input is None and the region names no default for it.
     InputSchemaError, CRSError
@@ -298,6 +300,9 @@ def run(
     """
     from geo.errors import RegionError
 
+    if engine not in ("pandas", "dask"):
+        msg = f"engine must be 'pandas' or 'dask', got {engine!r}"
+        raise ValueError(msg)
     households = households if households is not None else region.keluarga_p3ke
     if households is None:
         msg = f"wilayah {region.nama} tidak memiliki berkas P3KE bawaan; berikan --households"
@@ -325,9 +330,6 @@ def run(
         numeric_cells=sheet_table.numeric_cells,
     )
     desil_max = 4 if check.desil_scale == "p3ke" else 10
-    if engine not in ("pandas", "dask"):
-        msg = f"engine must be 'pandas' or 'dask', got {engine!r}"
-        raise ValueError(msg)
     counts = None
     if engine == "dask":
         from targeting.engine_dask import dask_client, place_and_count
