@@ -372,17 +372,17 @@ def read_sheet(
         row = rows[r]
         if _is_blank(row) or _only_running_number(row, columns):
             continue
-        filled = [_mask_ids(v) for v in row if v is not None]
+        filled = [v for v in row if v is not None]
         # A total row: a cell that starts with JUMLAH/TOTAL, and few other cells filled.
-        first_cells = [v.upper() for v in row if v is not None and len(filled) <= width / 2 + 1]
+        first_cells = [v.upper() for v in filled] if len(filled) <= width / 2 + 1 else []
+        # Header names have no NIK-long digit runs, so masking before the comparison changes
+        # nothing; only the cells shown in the report are masked.
         if len(filled) >= 2 and sum(_canon(v) in header_canon for v in filled) >= len(filled) / 2:
-            skipped.append(
-                {"baris": r + 1, "nilai": " | ".join(filled[:4]), "alasan": "judul kolom berulang"}
-            )
+            shown = " | ".join(_mask_ids(v) for v in filled[:4])
+            skipped.append({"baris": r + 1, "nilai": shown, "alasan": "judul kolom berulang"})
         elif any(v.startswith(TOTAL_WORDS) for v in first_cells):
-            skipped.append(
-                {"baris": r + 1, "nilai": " | ".join(filled[:4]), "alasan": "baris jumlah/total"}
-            )
+            shown = " | ".join(_mask_ids(v) for v in filled[:4])
+            skipped.append({"baris": r + 1, "nilai": shown, "alasan": "baris jumlah/total"})
         else:
             records.append(row)
             baris.append(r + 1)
