@@ -40,6 +40,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--jarak-pantai-m", type=float, default=500.0,
                      help="titik di laut sejauh ini (meter) dari desanya ditandai lepas pantai, "
                           "bukan di luar wilayah (bawaan: 500)")  # fmt: skip
+    e = run.add_argument_group("mesin (engine) untuk data besar")
+    e.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
+                   help="pandas: satu proses (bawaan); dask: keluarga dipartisi per kecamatan "
+                        "dan ditempatkan di klaster Dask (hasil sama)")  # fmt: skip
+    e.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="alamat scheduler dask.distributed yang sudah berjalan "
+                        "(mis. tcp://10.0.0.5:8786); bawaan: klaster lokal")  # fmt: skip
     d = PocketSettings()
     g = run.add_argument_group("kantong kemiskinan (pilihan analitis; bawaan dalam kurung)")
     g.add_argument(
@@ -291,6 +298,8 @@ def main(argv: list[str] | None = None) -> int:
                 persen_tinggi=args.persen_tinggi,
                 persen_kebutuhan=args.persen_kebutuhan,
             ),
+            engine=args.engine,
+            scheduler=args.scheduler,
         )
         ranking, package = _plan_targets(result, args)
         paths = write_outputs(result, args.out)

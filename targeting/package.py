@@ -418,9 +418,12 @@ class TargetPackage:
             klaster_aturan=r.kantong.parameter["aturan_klaster"] if r.kantong else None,
             lokus=lokus_long(r.register.register) if r.register is not None else None,
             height=720,
+            tampilan=r.tampilan,
         )
         ranks = self.ranking.tabel.set_index("kode_desa")["peringkat"].to_dict()
-        add_priority_layer(m, r.indikator, list(self.options.desa), peringkat=ranks)
+        add_priority_layer(
+            m, r.indikator, list(self.options.desa), peringkat=ranks, tampilan=r.tampilan
+        )
         title = html.escape(f"Lokus · {r.region.nama} · desa prioritas terpilih")
         note = html.escape(
             f"desa prioritas: garis hitam tebal · dibuat {self.dibuat:%Y-%m-%d} · "

@@ -33,8 +33,9 @@ from geo.join import DEFAULT_COAST_M, FLAG_COLUMNS, Placement, place_households
 from geo.region import Region
 from geo.sheets import RawTable, read_sheet
 from targeting.export import to_csv_bytes
-from targeting.indicators import desa_indicators, district_summary
+from targeting.indicators import desa_indicators, district_summary, indicators_from_counts
 from targeting.interventions import InterventionResult, MatchSettings, analyse_interventions
+from targeting.maps import display_geometry
 from targeting.pockets import AnalysisError, PocketResult, PocketSettings, find_pockets
 from targeting.priority import Ranking, rank_desa
 from targeting.register import RegisterCheck, read_register
@@ -78,6 +79,9 @@ class Result:
         reason is in ``kantong_galat``).
     kantong_galat : str or None
         Why the pocket analysis did not run (e.g. every desa has the same value).
+    tampilan : geopandas.GeoSeries or None
+        Desa outlines simplified for the map (:func:`targeting.maps.display_geometry`),
+        built once with the data so that every map view reuses them.
     """
 
     sheet: RawTable
@@ -94,6 +98,7 @@ class Result:
     register: RegisterCheck | None = None
     intervensi: InterventionResult | None = None
     register_galat: str | None = None
+    tampilan: gpd.GeoSeries | None = None
 
     @property
     def rows_in(self) -> int:
@@ -275,6 +280,8 @@ def run(
     register: Source | None = None,
     register_name: str | None = None,
     kecocokan: MatchSettings | None = None,
+    engine: str = "pandas",
+    scheduler: str | None = None,
 ) -> Result:
     """Run read -> place -> measure on one household file.
 
@@ -308,6 +315,12 @@ def run(
         File name for messages.
     kecocokan : MatchSettings, optional
         Thresholds of the match analysis.
+    engine : {"pandas", "dask"}, default "pandas"
+        ``"dask"`` places and counts the families in partitions on a Dask cluster
+        (:mod:`targeting.engine_dask`); the result equals the single-machine engine's.
+        Validation, pockets and the register run on this machine either way.
+    scheduler : str, optional
+        Dask scheduler address for ``engine="dask"``; default: a local cluster.
 
     Returns
     -------
@@ -316,6 +329,8 @@ def run(
 
     Raises
     ------
+    ValueError
+        If ``engine`` is not ``"pandas"`` or ``"dask"``.
     RegionError
         If an input is None and the region names no default for it.
     InputSchemaError, CRSError
@@ -323,6 +338,9 @@ def run(
     """
     from geo.errors import RegionError
 
+    if engine not in ("pandas", "dask"):
+        msg = f"engine must be 'pandas' or 'dask', got {engine!r}"
+        raise ValueError(msg)
     households = households if households is not None else region.keluarga_p3ke
     if households is None:
         msg = f"wilayah {region.nama} tidak memiliki berkas P3KE bawaan; berikan --households"
@@ -349,9 +367,25 @@ def run(
         desil_scale=desil_scale,  # type: ignore[arg-type]
         numeric_cells=sheet_table.numeric_cells,
     )
-    placement = place_households(
-        check.keluarga, batas.desa, source=h_name, metric_crs=metric, jarak_pantai_m=jarak_pantai_m
-    )
+    desil_max = 4 if check.desil_scale == "p3ke" else 10
+    counts = None
+    if engine == "dask":
+        from targeting.engine_dask import dask_client, place_and_count
+
+        with dask_client(scheduler) as client:
+            dask_run = place_and_count(
+                check.keluarga, batas.desa, source=h_name, metric_crs=metric, client=client,
+                jarak_pantai_m=jarak_pantai_m, desil_max=desil_max,
+            )  # fmt: skip
+        placement, counts = dask_run.placement, dask_run.counts
+    else:
+        placement = place_households(
+            check.keluarga,
+            batas.desa,
+            source=h_name,
+            metric_crs=metric,
+            jarak_pantai_m=jarak_pantai_m,
+        )
     denom = None
     masukan: dict[str, Any] = {
         "keluarga_p3ke": {
@@ -384,8 +418,10 @@ def run(
             # Rows of the family table that match no desa of the region are listed, not lost.
             "kode_tidak_dikenal": sorted(set(denom["kode_desa"]) - set(batas.desa["kode_desa"])),
         }
-    desil_max = 4 if check.desil_scale == "p3ke" else 10
-    indikator = desa_indicators(placement.keluarga, batas.desa, denom, desil_max=desil_max)
+    if counts is not None:
+        indikator = indicators_from_counts(counts, batas.desa, denom, desil_max=desil_max)
+    else:
+        indikator = desa_indicators(placement.keluarga, batas.desa, denom, desil_max=desil_max)
     ditolak = (
         pd.concat([sheet_table.dilewati, check.ditolak, placement.ditolak], ignore_index=True)
         .sort_values("baris", kind="stable")
@@ -425,6 +461,7 @@ def run(
             "tanggal": _date(register),
         }
     return Result(
+        tampilan=display_geometry(batas.desa, metric_crs=metric),
         register_galat=str(register_error) if register_error else None,
         register=reg_check,
         intervensi=intervensi,

@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from targeting.interventions import lokus_long
+from targeting.maps import KANTONG_COLOURS, LOKUS_COLOURS
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +84,7 @@ def browser():
         b.close()
 
 
-def test_map_draws_43_desa_offline_and_a_click_shows_figures(server, browser, tmp_path):
+def test_map_draws_43_desa_offline_and_a_click_shows_figures(server, browser, tmp_path, embedded):
     context = browser.new_context(viewport={"width": 1500, "height": 1100})
     page = context.new_page()
     errors: list[str] = []
@@ -108,6 +111,14 @@ def test_map_draws_43_desa_offline_and_a_click_shows_figures(server, browser, tm
         "path.lokus-desa", "els => els.map(e => e.getAttribute('fill'))"
     ))  # fmt: skip
     assert len(fills) >= 5  # a choropleth, not one flat colour
+    # Pocket and strategy-3 lokus outlines are drawn in the browser from the desa layer's
+    # features (the geometry is sent once): one outline per marked desa.
+    strokes = frame.eval_on_selector_all("path", "els => els.map(e => e.getAttribute('stroke'))")
+    hot = embedded.kantong.desa["kantong"]
+    lokus3 = embedded.register.register
+    assert strokes.count(KANTONG_COLOURS["panas"]) == int((hot == "panas").sum()) > 0
+    n_s3 = len(set(lokus_long(lokus3).query("strategi == 3")["kode_desa"]))
+    assert strokes.count(LOKUS_COLOURS[3]) == n_s3 > 0
     assert frame.locator(".lokus-legend").inner_text().startswith("Keluarga desil 1")
 
     # Click inside a desa polygon, as a user would: the first polygon whose bbox centre is

@@ -77,9 +77,10 @@ with left:
         klaster=r.kantong.klaster if r.kantong is not None else None,
         klaster_aturan=r.kantong.parameter["aturan_klaster"] if r.kantong is not None else None,
         lokus=lokus_long(r.register.register) if r.register is not None else None,
+        tampilan=r.tampilan,  # simplified outlines, built once with the cached data
     )
     # The priority desa chosen on the "Desa prioritas" page stay outlined here too.
-    add_priority_layer(m, view, st.session_state.get(PRIORITAS_KEY, []))
+    add_priority_layer(m, view, st.session_state.get(PRIORITAS_KEY, []), tampilan=r.tampilan)
     terpilih = st.session_state.get("desa_terpilih")
     group = folium.FeatureGroup(name="Desa terpilih")
     if terpilih in set(view["kode_desa"]):

@@ -153,6 +153,7 @@ with left:
         kantong=r.kantong.desa if r.kantong is not None else None,
         height=480,
         popup=False,  # a click here selects the desa; the why is in the table
+        tampilan=r.tampilan,
     )
     ranks = tabel.set_index("kode_desa")["peringkat"].to_dict()
     out = st_folium(
@@ -162,7 +163,7 @@ with left:
         use_container_width=True,
         returned_objects=["last_active_drawing", "last_object_clicked"],
         # Only this layer changes with the selection: the map itself is not re-rendered.
-        feature_group_to_add=priority_group(ind, chosen, peringkat=ranks),
+        feature_group_to_add=priority_group(ind, chosen, peringkat=ranks, tampilan=r.tampilan),
     )
     click = (out or {}).get("last_object_clicked")
     feature = ((out or {}).get("last_active_drawing") or {}).get("properties", {})
