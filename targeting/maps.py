@@ -65,13 +65,23 @@ STRATEGI_SINGKAT = {1: "beban pengeluaran", 2: "pendapatan", 3: "kantong kemiski
 KLASTER_COLOUR = "#542788"
 """Fill of household-cluster pocket polygons."""
 
-TAMPILAN_TOLERANSI_M = 30.0
+TAMPILAN_TOLERANSI_M = 50.0
 """Metres by which desa outlines may move when simplified for display (the analysis keeps the
 full geometry). At the district's usual zoom (9-13) a screen pixel covers 20-300 m, so the
-outline looks the same; a choice of display only."""
+outline looks the same; zoomed in on one desa, neighbouring outlines may part by up to this
+much. A choice of display only."""
 
-TAMPILAN_DESIMAL = 5
-"""Decimal places of longitude/latitude sent to the browser (1e-5 degree is about 1.1 m)."""
+TAMPILAN_DESIMAL = 4
+"""Decimal places of longitude/latitude sent to the browser (1e-4 degree is about 11 m, well
+inside the simplification tolerance)."""
+
+# Compact JSON in the map page: folium's templates serialise layer data with Jinja's
+# ``tojson``, whose json.dumps puts a space after every comma and colon (about 8 % of a desa
+# layer). Only the whitespace changes; the data are the same.
+folium.GeoJson._template.environment.policies["json.dumps_kwargs"] = {
+    "sort_keys": True,
+    "separators": (",", ":"),
+}
 
 
 def _rounded(geoms: np.ndarray) -> np.ndarray:
