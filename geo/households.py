@@ -212,7 +212,8 @@ def _desil(
             bad[idx] = (text[idx], "desil bukan bilangan bulat")
         elif not lo <= num[idx] <= hi:
             bad[idx] = (text[idx], f"desil di luar skala {scale.upper()} {lo}-{hi}")
-    return num.where(is_int).astype("Int64"), scale, bad
+    # Out-of-scale values are rejected above; beyond 2**53 they would not even fit Int64.
+    return num.where(is_int & (num.abs() < 2**53)).astype("Int64"), scale, bad
 
 
 def validate_households(
