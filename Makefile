@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test lint sample cli clean browser-deps bench
+.PHONY: run test lint sample cli clean browser-deps bench loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,3 +52,7 @@ clean:
 ## Benchmarks (by hand; figures are printed, never asserted in tests)
 bench: $(VENV)/.req-stamp
 	$(BIN)/python bench/bench_pockets.py
+
+## Load test: 10 concurrent headless-Chromium sessions on one server -> bench/LOADTEST.md
+loadtest: $(VENV)/.dev-stamp browser-deps
+	$(BIN)/python bench/loadtest.py --sessions 10
