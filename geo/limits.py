@@ -31,9 +31,10 @@ __all__ = [
 ]
 
 MAX_ROWS = 500_000
-"""Most rows (title, header and data rows) a CSV table may have. 100,000 rows of a P3KE file
-take about 150 MB while processed (measured: 1,000,000 family rows, 26 s and 1.5 GB), so on
-a shared server one upload stays well under a gigabyte. Raise with ``LOKUS_MAX_BARIS``."""
+"""Most rows (title, header and data rows) a CSV table may have. Processing takes roughly
+100 MB and 2 s per 100,000 family rows (``bench/HOSTILE.md``: 499,990 rows, 12 s, 650 MB
+peak), so one upload on a shared server stays under a gigabyte. Raise with
+``LOKUS_MAX_BARIS``."""
 
 MAX_ZIP_UNCOMPRESSED = 256 * 1024 * 1024
 """Largest total unpacked size (bytes) of a zip archive (XLSX workbook, zipped shapefile)."""

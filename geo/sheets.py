@@ -206,7 +206,10 @@ def _csv_grid(data: bytes, label: str) -> Grid:
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text) or ",")
     rows = []
     for row in reader:
-        if len(row) > MAX_COLUMNS and sum(1 for c in row if c.strip()) > MAX_COLUMNS:
+        # Excel's own limit is 16,384 columns; beyond MAX_COLUMNS filled cells, refuse.
+        if len(row) > MAX_COLUMNS and (
+            len(row) > 16_384 or sum(1 for c in row if c.strip()) > MAX_COLUMNS
+        ):
             msg = (
                 f"baris {reader.line_num} memiliki {len(row)} kolom; paling banyak {MAX_COLUMNS} "
                 "(satu berkas P3KE berisi sekitar 40 kolom)"
