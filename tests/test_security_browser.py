@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 
 from geo.region import default_region
@@ -50,13 +51,20 @@ def _hostile_region(folder: Path) -> Path:
     desa["desa"] = [f"{PAYLOADS[i % len(PAYLOADS)]} {n}" for i, n in enumerate(desa["desa"])]
     desa.loc[desa["kecamatan"] == "Pulau Maya", "kecamatan"] = f"{KEC_PAYLOAD} Pulau Maya"
     desa.to_file(folder / "desa.geojson", driver="GeoJSON")
+    # Sub-activity and OPD names (map popups, the sub-activity page) carry payloads too.
+    register = pd.read_csv(region.register, dtype=str, keep_default_na=False)
+    register["nama_sub_kegiatan"] = [
+        f"{PAYLOADS[i % len(PAYLOADS)]} {n}" for i, n in enumerate(register["nama_sub_kegiatan"])
+    ]
+    register["opd"] = register["opd"].str.replace("Dinas", "<u onclick=window.__xss=11>Dinas")
+    register.to_csv(folder / "sub_kegiatan_SINTETIS.csv", index=False)
     toml = f"""[region]
 nama = "Kabupaten <script>window.__xss=8</script> Uji"
 kode = "61.11"
 batas_desa = "desa.geojson"
 keluarga_desa = {json.dumps(str(region.keluarga_desa))}
 keluarga_p3ke = {json.dumps(str(region.keluarga_p3ke))}
-register = {json.dumps(str(region.register))}
+register = "sub_kegiatan_SINTETIS.csv"
 """
     (folder / "region.toml").write_text(toml, encoding="utf-8")
     return folder / "region.toml"
@@ -221,6 +229,12 @@ def test_hostile_names_show_as_text_and_never_run(server, browser):
 
     assert page.evaluate(INJECTED) == []
     assert frame.evaluate(INJECTED) == []
+
+    # The sub-activity page: register text in its tables, filters and messages.
+    page.get_by_role("link", name="Sub kegiatan dan lokus").click()
+    page.wait_for_selector("text=Cakupan", timeout=60_000)
+    time.sleep(1.0)
+    assert page.evaluate(INJECTED) == []
     assert not watch.outside, f"the page reached outside this machine: {watch.outside[:5]}"
     assert not watch.errors, watch.errors
     context.close()
