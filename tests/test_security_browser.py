@@ -230,11 +230,23 @@ def test_hostile_names_show_as_text_and_never_run(server, browser):
     assert page.evaluate(INJECTED) == []
     assert frame.evaluate(INJECTED) == []
 
-    # The sub-activity page: register text in its tables, filters and messages.
-    page.get_by_role("link", name="Sub kegiatan dan lokus").click()
-    page.wait_for_selector("text=Cakupan", timeout=60_000)
-    time.sleep(1.0)
-    assert page.evaluate(INJECTED) == []
+    # Every other page (sub-activities, import report, any page added later): register,
+    # OPD, desa and kecamatan text in its tables, filters, messages and maps.
+    nav = page.locator("[data-testid='stSidebarNav'] a")
+    names = [n.strip().splitlines()[-1] for n in nav.all_inner_texts()]
+    assert len(names) >= 3, names
+    for i, name in enumerate(names[1:], start=1):
+        nav.nth(i).click()
+        page.wait_for_function(
+            "t => [...document.querySelectorAll('h1')].some(h => h.innerText.length > 0)"
+            " && !document.body.innerText.includes('Running')",
+            arg=name,
+            timeout=90_000,
+        )
+        time.sleep(2.0)
+        assert page.evaluate(INJECTED) == [], name
+        for f in page.frames[1:]:
+            assert f.evaluate(INJECTED) == [], (name, f.url)
     assert not watch.outside, f"the page reached outside this machine: {watch.outside[:5]}"
     assert not watch.errors, watch.errors
     context.close()
