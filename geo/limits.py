@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
+import zlib
 
 import numpy as np
 import shapely
@@ -26,6 +27,7 @@ __all__ = [
     "MAX_ZIP_RATIO",
     "MAX_ZIP_UNCOMPRESSED",
     "check_crossings",
+    "check_xlsx_rows",
     "check_zip",
     "max_rows",
 ]
@@ -113,6 +115,78 @@ def check_zip(data: bytes, *, label: str) -> None:
             f"at most {mb} MB): probably a decompression bomb or a corrupt file"
         )
         raise InputSchemaError(msg, en=en)
+
+
+def check_xlsx_rows(data: bytes, *, label: str) -> None:
+    """Refuse a workbook with a sheet of more than :func:`max_rows` rows, before openpyxl.
+
+    openpyxl holds every cell of a sheet in memory (about 1 GB per 10 million cells), so the
+    rows are counted first by streaming each worksheet's XML out of the archive (bounded by
+    :func:`check_zip`, which must run first) and counting its ``<row`` elements.
+
+    Parameters
+    ----------
+    data : bytes
+        XLSX content; anything that is not a readable zip archive passes.
+    label : str
+        File name for the message.
+
+    Raises
+    ------
+    InputSchemaError
+        If a worksheet has more rows than :func:`max_rows`.
+    """
+    limit = max_rows()
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return
+    with zf:
+        for info in zf.infolist():
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            rows, tail = 0, b""
+            try:
+                with zf.open(info) as member:
+                    while chunk := member.read(2**20):
+                        # A tag cut by the chunk boundary is counted once: the previous
+                        # chunk's last 5 bytes are prepended, and what they held is not
+                        # counted twice.
+                        text = tail + chunk
+                        rows += _row_tags(text) - _row_tags(tail)
+                        tail = text[-5:]
+                        if rows > limit:
+                            break
+            except (
+                zipfile.BadZipFile,
+                OSError,
+                EOFError,
+                zlib.error,
+                RuntimeError,
+                NotImplementedError,
+            ):
+                return  # a corrupt member: openpyxl reports the file as corrupt
+            if rows > limit:
+                _too_many_xlsx_rows(label, info.filename, limit)
+
+
+def _row_tags(xml: bytes) -> int:
+    return sum(xml.count(t) for t in (b"<row ", b"<row>", b":row ", b":row>"))
+
+
+def _too_many_xlsx_rows(label: str, member: str, limit: int) -> None:
+    sheet = member.rsplit("/", 1)[-1].removesuffix(".xml")
+    msg = (
+        f"{label}: lembar {sheet} memiliki lebih dari {limit:,} baris; Lokus membaca paling "
+        "banyak sekian baris per lembar (batas memori server bersama). Administrator dapat "
+        "menaikkan batas dengan variabel lingkungan LOKUS_MAX_BARIS."
+    ).replace(",", ".")
+    en = (
+        f"{label}: {sheet} has more than {limit:,} rows; Lokus reads at most {limit:,} rows "
+        "per sheet (memory limit of a shared server). An administrator can raise it with "
+        "LOKUS_MAX_BARIS."
+    )
+    raise InputSchemaError(msg, en=en)
 
 
 def _segments(geom: shapely.Geometry) -> np.ndarray:

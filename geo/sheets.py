@@ -19,7 +19,7 @@ import pandas as pd
 
 from geo.columns import KNOWN, canon
 from geo.errors import InputSchemaError
-from geo.limits import check_zip, max_rows
+from geo.limits import check_xlsx_rows, check_zip, max_rows
 
 __all__ = ["SKIP_COLUMNS", "RawTable", "grids_from_bytes", "read_sheet"]
 
@@ -150,6 +150,7 @@ def _excel_grids(data: bytes, label: str) -> dict[str, Grid]:
     from openpyxl import load_workbook
 
     check_zip(data, label=label)  # an XLSX is a zip: refuse a decompression bomb unopened
+    check_xlsx_rows(data, label=label)  # and a sheet too long to hold in memory
     try:
         wb = load_workbook(io.BytesIO(data), data_only=True, read_only=False)
     except Exception as err:

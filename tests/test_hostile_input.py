@@ -243,3 +243,24 @@ def test_app_shows_each_hostile_upload_and_keeps_working(tmp_path):
     assert not at.exception
     assert not at.error
     assert next(m.value for m in at.metric if m.label == "Keluarga desil 1") == "2"
+
+
+def test_a_sheet_too_long_for_memory_is_refused_before_openpyxl(monkeypatch):
+    monkeypatch.setenv("LOKUS_MAX_BARIS", "60")
+    assert len(read_table(_xlsx(), name="p3ke.xlsx")) == 50  # 51 rows with the header
+    monkeypatch.setenv("LOKUS_MAX_BARIS", "30")
+    with pytest.raises(
+        InputSchemaError, match=r"^p3ke\.xlsx: lembar sheet1 memiliki lebih dari 30"
+    ):
+        read_table(_xlsx(), name="p3ke.xlsx")
+
+
+def test_million_row_sheet_xml_is_counted_without_parsing():
+    """A hand-made workbook whose sheet has 1,000,000 rows (36 MB of XML, 2 MB packed)."""
+    row = '<row r="{}"><c t="inlineStr"><is><t>1</t></is></c></row>'
+    xml = "<worksheet><sheetData>" + "".join(row.format(i) for i in range(1, 1_000_001))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr("xl/worksheets/sheet1.xml", xml + "</sheetData></worksheet>")
+    with pytest.raises(InputSchemaError, match=r"lebih dari 500\.000 baris"):
+        read_table(buf.getvalue(), name="sejuta.xlsx")
