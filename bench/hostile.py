@@ -33,6 +33,7 @@ CASES = {  # name: (build the input into x, the call that reads it)
     ),
     "truncated XLSX": ("x = _xlsx()[:2000]", "read_table(x, name='potong.xlsx')"),
     "1,000,000-row CSV": ("x = big_csv(T / 'sejuta.csv', 1_000_000)", "read_table(x)"),
+    "1,000,000-row XLSX sheet": ("x = long_sheet_xlsx(1_000_000)", "read_table(x, name='s.xlsx')"),
     "10,000-column CSV": ("x = wide_csv(T / 'lebar.csv')", "read_table(x)"),
     "zip bomb as zipped shapefile (300 MB unpacked)": (
         "x = zip_bomb(T / 'bom.zip', unpacked_mb=300)",
@@ -54,7 +55,9 @@ from pathlib import Path
 T = Path(sys.argv[1])
 from geo.errors import LokusError
 from geo.io import read_boundaries, read_table
-from tests.test_hostile_input import _xlsx, big_csv, geojson, star, wide_csv, wiggly, zip_bomb
+from tests.test_hostile_input import (
+    _xlsx, big_csv, geojson, long_sheet_xlsx, star, wide_csv, wiggly, zip_bomb,
+)
 {setup}
 t0 = time.perf_counter()
 try:

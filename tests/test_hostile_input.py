@@ -46,6 +46,16 @@ def big_csv(path: Path, rows: int) -> Path:
     return path
 
 
+def long_sheet_xlsx(rows: int) -> bytes:
+    """A hand-made workbook whose one sheet has ``rows`` rows (1,000,000: 2 MB packed)."""
+    row = '<row r="{}"><c t="inlineStr"><is><t>1</t></is></c></row>'
+    xml = "<worksheet><sheetData>" + "".join(row.format(i) for i in range(1, rows + 1))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr("xl/worksheets/sheet1.xml", xml + "</sheetData></worksheet>")
+    return buf.getvalue()
+
+
 def wide_csv(path: Path, columns: int = 10_000) -> Path:
     header = "kode_desa,desil," + ",".join(f"k{i}" for i in range(columns - 2))
     row = "6111012001,1," + ",".join("x" for _ in range(columns - 2))
@@ -256,11 +266,5 @@ def test_a_sheet_too_long_for_memory_is_refused_before_openpyxl(monkeypatch):
 
 
 def test_million_row_sheet_xml_is_counted_without_parsing():
-    """A hand-made workbook whose sheet has 1,000,000 rows (36 MB of XML, 2 MB packed)."""
-    row = '<row r="{}"><c t="inlineStr"><is><t>1</t></is></c></row>'
-    xml = "<worksheet><sheetData>" + "".join(row.format(i) for i in range(1, 1_000_001))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        z.writestr("xl/worksheets/sheet1.xml", xml + "</sheetData></worksheet>")
     with pytest.raises(InputSchemaError, match=r"lebih dari 500\.000 baris"):
-        read_table(buf.getvalue(), name="sejuta.xlsx")
+        read_table(long_sheet_xlsx(1_000_000), name="sejuta.xlsx")
