@@ -29,6 +29,7 @@ __all__ = [
     "check_crossings",
     "check_xlsx_rows",
     "check_zip",
+    "count_crossings",
     "max_rows",
 ]
 

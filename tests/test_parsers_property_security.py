@@ -23,11 +23,8 @@ from geo.io import read_boundaries
 from geo.region import default_region
 from targeting.register import parse_rupiah, read_register
 
-settings.register_profile(
-    "lokus_security", max_examples=150, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)  # fmt: skip
-settings.load_profile("lokus_security")
+# Per-test settings: loading a profile here would change every other module's tests too.
+fuzz = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 DESA = read_boundaries(default_region().batas_desa).desa
 NIK_RUN = re.compile(r"\d{12,}")
@@ -44,6 +41,7 @@ cell = st.one_of(
 # --- codes --------------------------------------------------------------------------------
 
 
+@fuzz
 @given(st.text(max_size=20))
 def test_region_prefix_raises_only_value_error(text):
     try:
@@ -53,6 +51,7 @@ def test_region_prefix_raises_only_value_error(text):
     assert re.fullmatch(r"\d{2}(\.\d{2}){0,2}", out)
 
 
+@fuzz
 @given(st.lists(cell, min_size=1, max_size=20))
 def test_code_column_is_canonical_or_reasoned_row_by_row(values):
     out = normalise_kode_desa(pd.Series(values, dtype=object))
@@ -65,6 +64,7 @@ def test_code_column_is_canonical_or_reasoned_row_by_row(values):
 # --- coordinates --------------------------------------------------------------------------
 
 
+@fuzz
 @given(st.lists(cell, min_size=1, max_size=20))
 def test_coordinate_column_is_a_number_or_nan(values):
     out = parse_coordinates(pd.Series(values, dtype=object))
@@ -75,6 +75,7 @@ def test_coordinate_column_is_a_number_or_nan(values):
     )
 
 
+@fuzz
 @given(st.floats(-180, 180, allow_nan=False), st.sampled_from([".", ","]))
 def test_decimal_degrees_round_trip_with_point_or_comma(value, sep):
     text = f"{value:.6f}".replace(".", sep)
@@ -85,24 +86,28 @@ def test_decimal_degrees_round_trip_with_point_or_comma(value, sep):
 # --- Rupiah -------------------------------------------------------------------------------
 
 
+@fuzz
 @given(st.one_of(cell, st.integers(-(10**15), 10**15), st.floats(allow_nan=True)))
 def test_rupiah_parser_never_raises(value):
     out = parse_rupiah(value)
     assert out is None or isinstance(out, float)
 
 
+@fuzz
 @given(st.text(max_size=30))
 def test_rupiah_text_is_none_or_finite(text):
     out = parse_rupiah(text)
     assert out is None or math.isfinite(out)
 
 
+@fuzz
 @given(st.integers(0, 10**13), st.sampled_from(["Rp ", "Rp. ", "", "rp"]), st.booleans())
 def test_rupiah_indonesian_thousands_round_trip(amount, prefix, cents):
     text = prefix + f"{amount:,}".replace(",", ".") + (",00" if cents else "")
     assert parse_rupiah(text) == float(amount)
 
 
+@fuzz
 @given(st.lists(st.tuples(cell, st.sampled_from(["1", "2", "3", "x"])), min_size=1, max_size=8))
 def test_register_rows_are_accounted_for_any_pagu(rows):
     lines = ["opd;kode_sub_kegiatan;nama_sub_kegiatan;strategi;pagu;lokus"]
@@ -128,6 +133,7 @@ nik = st.one_of(
 )
 
 
+@fuzz
 @given(st.lists(st.tuples(nik, cell, cell, cell), min_size=1, max_size=15))
 def test_nik_and_coordinates_never_break_the_row_accounting(rows):
     raw = pd.DataFrame(rows, columns=["nik", "desil", "lintang", "bujur"], dtype=object)
@@ -144,6 +150,7 @@ def test_nik_and_coordinates_never_break_the_row_accounting(rows):
     assert not any(NIK_RUN.search(v) for v in shown)
 
 
+@fuzz
 @given(st.lists(nik, min_size=1, max_size=15))
 def test_nik_flag_is_set_exactly_when_not_16_digits(niks):
     raw = pd.DataFrame({"id_keluarga": [f"K{i}" for i in range(len(niks))]})
