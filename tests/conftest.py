@@ -12,7 +12,7 @@ from shapely.geometry import box
 from geo.region import default_region
 from targeting.pipeline import Result, run
 
-LON0, LAT0, STEP = 109.90, -1.20, 0.01
+LON0, LAT0, STEP = 109.90, -1.20, 0.01  # near Sukadana; 0.01 degree is about 1.1 km
 
 
 @pytest.fixture(scope="session", autouse=True)
