@@ -49,9 +49,12 @@ cli: $(VENV)/.req-stamp
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/artifacts
 
-## Benchmarks (by hand; figures are printed, never asserted in tests)
+## Benchmarks (by hand; figures are printed, never asserted in tests). NATION is the share of
+## the 10 million synthetic national families run through the Dask engine (1 = all of them).
+NATION ?= 0.1
 bench: $(VENV)/.req-stamp
 	$(BIN)/python bench/bench_pockets.py
+	$(BIN)/python bench/bench_scale.py --nation $(NATION)
 
 ## Load test: 10 concurrent headless-Chromium sessions on one server -> bench/LOADTEST.md
 loadtest: $(VENV)/.dev-stamp browser-deps

@@ -19,6 +19,7 @@ require_access()  # a password form when LOKUS_PASSWORD is set; else the local-m
 pages = [
     st.Page("views/peta.py", title="Peta desil 1", icon=":material/map:", default=True),
     st.Page("views/intervensi.py", title="Sub kegiatan dan lokus", icon=":material/target:"),
+    st.Page("views/prioritas.py", title="Desa prioritas dan sasaran", icon=":material/checklist:"),
     st.Page("views/laporan.py", title="Laporan impor", icon=":material/fact_check:"),
 ]
 st.navigation(pages).run()

@@ -175,8 +175,8 @@ def read_boundaries(
     Parameters
     ----------
     src : path, bytes or binary file
-        Any vector format pyogrio reads (GeoJSON, GeoPackage, zipped shapefile). Must carry
-        a CRS; it is reprojected to EPSG:4326.
+        Any vector format pyogrio reads (GeoJSON, GeoPackage, zipped shapefile) or GeoParquet.
+        Must carry a CRS; it is reprojected to EPSG:4326.
     name : str, optional
         File name for messages (default: the path's name).
     code_prefix : str, optional
@@ -209,7 +209,10 @@ def read_boundaries(
             # Bytes are read through GDAL's /vsimem without a file extension: GeoPackage warns.
             warnings.filterwarnings("ignore", message=".*non conformant file extension")
             # A path is read in place, so a shapefile finds its .shx/.dbf/.prj beside it.
-            gdf = gpd.read_file(src if is_path else io.BytesIO(data))
+            if data[:4] == b"PAR1":  # GeoParquet: the working format for large inputs
+                gdf = gpd.read_parquet(io.BytesIO(data))
+            else:
+                gdf = gpd.read_file(src if is_path else io.BytesIO(data))
     except Exception as err:  # pyogrio raises several types for unreadable files
         msg = f"{label}: berkas batas desa tidak dapat dibaca ({type(err).__name__}: {err})"
         en = f"{label}: the boundary file cannot be read ({type(err).__name__}: {err})"

@@ -122,19 +122,38 @@ def _short(value: object) -> str:
     return f"[disamarkan: {len(text)} karakter]"
 
 
+def _normalised(values: pd.Series) -> pd.Series:
+    """:func:`normalise_name` of every value, computed once per distinct value."""
+    codes, uniques = pd.factorize(values.astype("object"), use_na_sentinel=True)
+    norm = np.array([normalise_name(u) for u in uniques] + [""], dtype=object)
+    return pd.Series(norm[codes], index=values.index, dtype=object)
+
+
 def _name_disagrees(out: pd.DataFrame, desa: pd.DataFrame, known: pd.Series) -> np.ndarray:
     """Flag rows whose code is known but whose desa name is another desa's (checked once per pair)."""
+    flags = np.zeros(len(out), dtype=bool)
     if "desa_kelurahan" not in out.columns:
-        return np.zeros(len(out), dtype=bool)
-    coded_name = out["kode_desa"].map(dict(zip(desa["kode_desa"], desa["desa"], strict=True)))
-    given = out["desa_kelurahan"]
-    pairs = pd.DataFrame({"a": given.map(normalise_name), "b": coded_name.map(normalise_name)})
-    verdict = {
-        (a, b): bool(a) and bool(b) and fuzz.ratio(a, b) < NAME_MATCH_MIN
-        for a, b in pairs.drop_duplicates().itertuples(index=False)
-    }
-    flags = [verdict[(a, b)] for a, b in pairs.itertuples(index=False)]
-    return np.asarray(flags, dtype=bool) & known.to_numpy(dtype=bool)
+        return flags
+    mask = known.to_numpy(dtype=bool)
+    if not mask.any():
+        return flags
+    # Only the desa named by this table's codes are normalised (a national layer has 84,000).
+    desa_name = dict(zip(desa["kode_desa"], desa["desa"], strict=True))
+    given = _normalised(out.loc[mask, "desa_kelurahan"])
+    coded = _normalised(out.loc[mask, "kode_desa"].map(desa_name))
+    a, b = given.to_numpy(), coded.to_numpy()
+    differ = a != b  # the same normalised name always agrees: only other pairs are scored
+    verdict = np.zeros(len(a), dtype=bool)
+    if differ.any():
+        pairs = pd.DataFrame({"a": a[differ], "b": b[differ]})
+        codes, uniques = pd.factorize(pd.MultiIndex.from_frame(pairs))
+        scored = np.array(
+            [bool(x) and bool(y) and fuzz.ratio(x, y) < NAME_MATCH_MIN for x, y in uniques],
+            dtype=bool,
+        )
+        verdict[differ] = scored[codes]
+    flags[mask] = verdict
+    return flags
 
 
 def _match_names(
@@ -145,26 +164,41 @@ def _match_names(
     Each distinct (name, kecamatan) pair is matched once, so a file whose code column is
     missing altogether costs one look-up per desa, not per family.
     """
-    desa_norm = desa.assign(
-        _n=desa["desa"].map(normalise_name), _k=desa["kecamatan"].map(normalise_name)
-    )
-    kec_names = sorted(set(desa_norm["_k"]))
+    kec_norm = _normalised(desa["kecamatan"]).to_numpy()
+    kec_names = sorted(set(kec_norm))
+    at_kec = pd.Series(kec_norm).groupby(kec_norm, sort=False).indices  # name -> positions
+    desa_names = desa["desa"].to_numpy()
+    desa_codes = desa["kode_desa"].to_numpy()
     empty = pd.Series(pd.NA, index=rows.index, dtype="object")
     names = rows.get("desa_kelurahan", empty)
     kecs = rows.get("kecamatan", empty)
-    keys = pd.DataFrame({"n": names.map(normalise_name), "k": kecs.map(normalise_name)})
+    keys = pd.DataFrame({"n": _normalised(names), "k": _normalised(kecs)})
     outcome: dict[tuple[str, str], tuple[str, object]] = {}
-    for (name, kec), first in keys.groupby(["n", "k"], sort=False).groups.items():
-        raw_name = names.loc[first[0]]
+    # Plain lists per kecamatan pool (normalised name, desa, code) in boundary order, built
+    # when first needed: pandas row access per distinct name costs more than the matching,
+    # and a national layer has 10,000 kecamatan of which a table names a few.
+    pools: dict[str | None, tuple[list[str], list[str], list[str]]] = {}
+
+    def pool_of(kec: str | None) -> tuple[list[str], list[str], list[str]]:
+        if kec not in pools:
+            pos = np.arange(len(desa)) if kec is None else np.sort(at_kec[kec])
+            raw = desa_names[pos].tolist()
+            pools[kec] = ([normalise_name(n) for n in raw], raw, desa_codes[pos].tolist())
+        return pools[kec]
+
+    firsts = keys.drop_duplicates()
+    raw_names = names.loc[firsts.index].tolist()
+    for name, kec, raw_name in zip(firsts["n"], firsts["k"], raw_names, strict=True):
         if not name:
             outcome[(name, kec)] = ("gagal", "kode desa tidak dapat dipakai dan nama desa kosong")
             continue
-        pool = desa_norm
+        pool_kec = None  # every desa of the boundaries
         if kec:
             best = process.extractOne(kec, kec_names, scorer=fuzz.ratio)
             if best is not None and best[1] >= NAME_MATCH_MIN:
-                pool = desa_norm[desa_norm["_k"] == best[0]]
-        scored = process.extract(name, pool["_n"].tolist(), scorer=fuzz.ratio, limit=2)
+                pool_kec = best[0]
+        pool_names, pool_desa, pool_kode = pool_of(pool_kec)
+        scored = process.extract(name, pool_names, scorer=fuzz.ratio, limit=2)
         if not scored or scored[0][1] < NAME_MATCH_MIN:
             outcome[(name, kec)] = (
                 "gagal",
@@ -175,17 +209,16 @@ def _match_names(
             and scored[0][1] - scored[1][1] < NAME_MATCH_MARGIN
             and scored[0][0] != scored[1][0]
         ):
-            a = pool.iloc[scored[0][2]]["desa"]
-            b = pool.iloc[scored[1][2]]["desa"]
+            a = pool_desa[scored[0][2]]
+            b = pool_desa[scored[1][2]]
             outcome[(name, kec)] = (
                 "gagal",
                 f"nama desa ambigu: {a} ({scored[0][1]:.0f}) atau {b} ({scored[1][1]:.0f})",
             )
         else:
-            hit = pool.iloc[scored[0][2]]
             outcome[(name, kec)] = (
                 "cocok",
-                (str(hit["kode_desa"]), float(scored[0][1]), scored[0][0] == name),
+                (str(pool_kode[scored[0][2]]), float(scored[0][1]), scored[0][0] == name),
             )
     matches: dict[int, tuple[str, float, bool]] = {}
     failures: dict[int, str] = {}
@@ -249,17 +282,21 @@ def place_households(
     """
     require_crs(desa, source="batas desa")
     codes = set(desa["kode_desa"])
-    out = keluarga.copy().reset_index(drop=True)
-    known = out["kode_desa"].isin(codes)
+    out = keluarga.reset_index(drop=True)  # copy-on-write: no deep copy of every column
+    # Object arrays: pandas' Arrow-string isin walks a large value set in Python.
+    known = pd.Series(
+        out["kode_desa"].astype(object).isin(np.array(list(codes), dtype=object)).to_numpy(),
+        index=out.index,
+    )
     unknown_codes = sorted(set(out.loc[out["kode_desa"].notna() & ~known, "kode_desa"]))
     # A readable code of another region is a family of another district: it is rejected,
     # never moved into this region by a similar desa name.
     prefixes = {c[:5] for c in codes}
-    foreign = out["kode_desa"].notna() & ~out["kode_desa"].astype("string").str.slice(0, 5).isin(
-        prefixes
-    )
+    foreign = out["kode_desa"].notna() & ~out["kode_desa"].astype("string").str.slice(0, 5).astype(
+        object
+    ).isin(np.array(sorted(prefixes), dtype=object))
     needs_name = ~known & ~foreign.fillna(False)
-    matches, failures = _match_names(out[needs_name], desa)
+    matches, failures = _match_names(out[needs_name], desa) if needs_name.any() else ({}, {})
     for idx in out.index[foreign.fillna(False)]:
         failures[idx] = "kode desa milik wilayah lain (tidak dicocokkan dengan nama)"
     # Vectorised: a file without codes may resolve tens of thousands of rows by name.
@@ -329,16 +366,19 @@ def place_households(
                         }
                     )
     ditolak = pd.DataFrame(rej_rows, columns=REJECT_COLUMNS)
-    used = out.drop(index=list(failures)).reset_index(drop=True)
+    used = out.drop(index=list(failures)).reset_index(drop=True) if failures else out
 
     metric = metric_crs or pyproj.CRS.from_user_input(desa.estimate_utm_crs())
     used = _check_extent(used, desa, jarak_pantai_m)
     has_point = used["lintang"].notna() & used["bujur"].notna()
-    geometry = gpd.GeoSeries(
-        gpd.points_from_xy(used["bujur"], used["lintang"]), crs=DISPLAY_CRS
-    ).where(has_point.to_numpy(), None)
+    with_pt = has_point.to_numpy()
+    geometry = np.full(len(used), None, dtype=object)  # no point where coordinates are absent
+    geometry[with_pt] = shapely.points(
+        used["bujur"].to_numpy(dtype="float64")[with_pt],
+        used["lintang"].to_numpy(dtype="float64")[with_pt],
+    )
     res = gpd.GeoDataFrame(used, geometry=geometry, crs=DISPLAY_CRS)
-    res["kode_desa_titik"] = pd.array([pd.NA] * len(res), dtype="string")
+    res["kode_desa_titik"] = pd.Series(pd.NA, index=res.index, dtype="string")
     res["flag_titik_luar_wilayah"] = False
     res["flag_titik_desa_lain"] = False
     res["flag_titik_lepas_pantai"] = False
@@ -354,10 +394,11 @@ def place_households(
         kode_titik[agrees] = res.loc[has_point, "kode_desa"][agrees]
         other = pts[~agrees]
         if len(other):
-            hits = gpd.sjoin(
-                gpd.GeoDataFrame(geometry=other), desa_c, predicate="intersects", how="inner"
-            )
-            first = hits.groupby(level=0)["kode_desa"].min()
+            # Every desa the point is on or in (the query geopandas.sjoin runs), lowest code.
+            tree = shapely.STRtree(desa_c.geometry.to_numpy())
+            which, hit = tree.query(other.to_numpy(), predicate="intersects")
+            hits = pd.Series(desa_c["kode_desa"].to_numpy()[hit], index=other.index[which])
+            first = hits.groupby(level=0).min()
             kode_titik[first.index] = first.to_numpy()
             res.loc[first.index, "flag_titik_desa_lain"] = True
             outside = other.index.difference(first.index)
@@ -399,12 +440,16 @@ def _check_extent(
         pts = gpd.GeoSeries(
             gpd.points_from_xy(lat[cand], lon[cand]), index=lat[cand].index, crs=DISPLAY_CRS
         )
-        union = shapely.union_all(shown.geometry.values)
-        swap.loc[cand] = shapely.intersects(union, pts.to_numpy())
-    out = used.copy()
-    out.loc[swap, ["lintang", "bujur"]] = out.loc[swap, ["bujur", "lintang"]].to_numpy()
+        # "Falls inside a desa": any polygon intersects the swapped point (an STRtree query,
+        # not a union of every desa, which costs seconds at province scale).
+        hit = shapely.STRtree(shown.geometry.values).query(pts.to_numpy(), predicate="intersects")
+        swap.loc[cand] = np.isin(np.arange(len(pts)), hit[0])
+    out = used.copy(deep=False)  # copy-on-write: columns set below do not touch `used`
+    if swap.any():
+        out.loc[swap, ["lintang", "bujur"]] = out.loc[swap, ["bujur", "lintang"]].to_numpy()
     out["flag_koordinat_ditukar"] = out["flag_koordinat_ditukar"] | swap
     bad = has & ~ok & ~swap
-    out.loc[bad, ["lintang", "bujur"]] = np.nan
+    if bad.any():
+        out.loc[bad, ["lintang", "bujur"]] = np.nan
     out["flag_koordinat_tidak_valid"] = out["flag_koordinat_tidak_valid"] | bad
     return out

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from geo.columns import KNOWN, canon
@@ -293,6 +295,12 @@ def _is_blank(row: list[str | None]) -> bool:
     return all(v is None for v in row)
 
 
+@functools.lru_cache(maxsize=100_000)
+def _canon(value: str) -> str:
+    """:func:`geo.columns.canon`, remembered: data cells repeat (desa, kecamatan, answers)."""
+    return canon(value)
+
+
 def read_sheet(
     data: bytes, *, label: str, sheet: str | None = None, known: frozenset[str] | None = None
 ) -> RawTable:
@@ -329,6 +337,8 @@ def read_sheet(
     header and rows whose first cells say ``JUMLAH``/``TOTAL`` are listed as skipped.
     """
     vocab = known if known is not None else KNOWN
+    if data[:4] == b"PAR1":  # (Geo)Parquet: a working file, one record per row, no title rows
+        return _parquet_table(data, label=label)
     try:
         grids = grids_from_bytes(data, label=label)
     except InputSchemaError as err:
@@ -395,17 +405,17 @@ def read_sheet(
         row = rows[r]
         if _is_blank(row) or _only_running_number(row, columns):
             continue
-        filled = [_mask_ids(v) for v in row if v is not None]
+        filled = [v for v in row if v is not None]
         # A total row: a cell that starts with JUMLAH/TOTAL, and few other cells filled.
-        first_cells = [v.upper() for v in row if v is not None and len(filled) <= width / 2 + 1]
-        if len(filled) >= 2 and sum(canon(v) in header_canon for v in filled) >= len(filled) / 2:
-            skipped.append(
-                {"baris": r + 1, "nilai": " | ".join(filled[:4]), "alasan": "judul kolom berulang"}
-            )
+        first_cells = [v.upper() for v in filled] if len(filled) <= width / 2 + 1 else []
+        # Header names have no NIK-long digit runs, so masking before the comparison changes
+        # nothing; only the cells shown in the report are masked.
+        if len(filled) >= 2 and sum(_canon(v) in header_canon for v in filled) >= len(filled) / 2:
+            shown = " | ".join(_mask_ids(v) for v in filled[:4])
+            skipped.append({"baris": r + 1, "nilai": shown, "alasan": "judul kolom berulang"})
         elif any(v.startswith(TOTAL_WORDS) for v in first_cells):
-            skipped.append(
-                {"baris": r + 1, "nilai": " | ".join(filled[:4]), "alasan": "baris jumlah/total"}
-            )
+            shown = " | ".join(_mask_ids(v) for v in filled[:4])
+            skipped.append({"baris": r + 1, "nilai": shown, "alasan": "baris jumlah/total"})
         else:
             records.append(row)
             baris.append(r + 1)
@@ -429,4 +439,62 @@ def read_sheet(
         header_row=first_data,
         numeric_cells=numeric,
         lembar_lain=others,
+    )
+
+
+def _parquet_table(data: bytes, *, label: str) -> RawTable:
+    """Read a (Geo)Parquet household table as text, like a CSV.
+
+    Columns get their canonical names; every cell becomes text (numbers in their shortest
+    form). A point geometry in EPSG:4326 gives ``lintang``/``bujur`` where those columns are
+    absent. Row ``i`` (0-based) is reported as row ``i + 2``, as if a header row preceded it.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(io.BytesIO(data))
+        meta = (table.schema.metadata or {}).get(b"geo")
+        if meta is not None:
+            import geopandas as gpd
+
+            gdf = gpd.read_parquet(io.BytesIO(data))
+            if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
+                gdf = gdf.to_crs(4326)
+            geom = gdf.geometry
+            frame = pd.DataFrame(gdf.drop(columns=geom.name))
+            names = {canon(c) for c in frame.columns}
+            if "lintang" not in names and "bujur" not in names:
+                import shapely
+
+                g = geom.to_numpy()
+                ok = ~(shapely.is_missing(g) | shapely.is_empty(g))
+                xy = np.full((len(g), 2), np.nan)
+                xy[ok] = shapely.get_coordinates(g[ok])  # one coordinate pair per point
+                frame["lintang"], frame["bujur"] = xy[:, 1], xy[:, 0]
+        else:
+            frame = table.to_pandas()
+    except Exception as err:
+        msg = f"{label}: berkas Parquet tidak dapat dibaca ({type(err).__name__}: {err})"
+        en = f"{label}: the Parquet file cannot be read ({type(err).__name__}: {err})"
+        raise InputSchemaError(msg, en=en) from err
+    columns: list[str] = []
+    for c in frame.columns:
+        base = canon(str(c)) or "kolom"
+        name, k = base, 2
+        while name in columns:
+            name, k = f"{base}_{k}", k + 1
+        columns.append(name)
+    frame.columns = columns
+    text = pd.DataFrame(
+        {c: frame[c].astype("string").str.strip() for c in columns}, index=frame.index
+    )
+    text = text.replace("", pd.NA)
+    text[ROW_COL] = range(2, len(text) + 2)
+    return RawTable(
+        frame=text.reset_index(drop=True),
+        dilewati=pd.DataFrame(columns=SKIP_COLUMNS),
+        sheet="parquet",
+        sheets=["parquet"],
+        header_row=1,
+        numeric_cells={},
     )

@@ -40,6 +40,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--jarak-pantai-m", type=float, default=500.0,
                      help="titik di laut sejauh ini (meter) dari desanya ditandai lepas pantai, "
                           "bukan di luar wilayah (bawaan: 500)")  # fmt: skip
+    e = run.add_argument_group("mesin (engine) untuk data besar")
+    e.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
+                   help="pandas: satu proses (bawaan); dask: keluarga dipartisi per kecamatan "
+                        "dan ditempatkan di klaster Dask (hasil sama)")  # fmt: skip
+    e.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="alamat scheduler dask.distributed yang sudah berjalan "
+                        "(mis. tcp://10.0.0.5:8786); bawaan: klaster lokal")  # fmt: skip
     d = PocketSettings()
     g = run.add_argument_group("kantong kemiskinan (pilihan analitis; bawaan dalam kurung)")
     g.add_argument(
@@ -116,10 +123,121 @@ def _parser() -> argparse.ArgumentParser:
         default=m.persen_kebutuhan,
         help=f"kebutuhan nyata bila sekian per 100 keluarga desil 1 kekurangan ({m.persen_kebutuhan:g})",
     )
+    t = run.add_argument_group(
+        "desa prioritas dan daftar sasaran (dengan --desa, --top atau --skor-min: target_list.*)"
+    )
+    t.add_argument(
+        "--weights",
+        default=None,
+        help="bobot skor prioritas, mis. persen_desil_1=30,keluarga_desil_1=25,kekurangan=15,"
+        "kantong=15,celah=15 (yang tidak disebut memakai bawaan)",
+    )
+    t.add_argument(
+        "--normalisasi", choices=["minmax", "peringkat"], default="minmax",
+        help="normalisasi komponen ke 0-1 (minmax)",
+    )  # fmt: skip
+    t.add_argument("--desa", default=None, help="kode desa prioritas, dipisah koma")
+    t.add_argument("--top", type=int, default=None, help="N desa teratas menurut skor")
+    t.add_argument("--skor-min", type=float, default=None, help="semua desa dengan skor >= ini")
+    t.add_argument("--desil", default="1", help="desil keluarga sasaran, dipisah koma (bawaan: 1)")
+    t.add_argument(
+        "--hanya-berkekurangan", action="store_true",
+        help="hanya keluarga dengan paling sedikit satu kekurangan",
+    )  # fmt: skip
+    t.add_argument(
+        "--strategi", default=None, help="hanya keluarga dengan usulan strategi ini (mis. 1,3)"
+    )
+    t.add_argument(
+        "--include-personal", action="store_true",
+        help="sertakan NIK, No KK, nama, alamat dan koordinat tepat (data pribadi, UU 27/2022); "
+        "tanpa ini semuanya disamarkan",
+    )  # fmt: skip
+    t.add_argument(
+        "--csv-sep", choices=[",", ";"], default=",",
+        help="pemisah CSV (';' dengan koma desimal untuk Excel Indonesia)",
+    )  # fmt: skip
     synth = sub.add_parser("sintetis", help="bangun ulang data sampel SINTETIS (deterministik)")
     synth.add_argument("--out", type=Path, default=DEFAULT_REGION_FILE.parent)
     synth.add_argument("--seed", type=int, default=None)
     return parser
+
+
+def _ints(text: str | None, what: str) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    try:
+        return tuple(int(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        msg = f"{what}: expected whole numbers separated by commas, got {text!r}"
+        raise ValueError(msg) from None
+
+
+def _plan_targets(result, args: argparse.Namespace):
+    """Rank the desa and build the target list before anything is written.
+
+    Every refusal (unknown desa, weights, desil or strategy off the scale) happens here, so a
+    bad option leaves the output folder untouched.
+    """
+    from targeting.package import TargetOptions, build_package
+    from targeting.priority import parse_weights, select_desa
+
+    ranking = result.peringkat(parse_weights(args.weights), args.normalisasi)
+    codes = [c for c in (args.desa or "").split(",") if c.strip()]
+    if args.desa is not None and not codes:
+        print("warning: --desa is empty", file=sys.stderr)
+    if not codes and args.top is None and args.skor_min is None:
+        return ranking, None
+    chosen = select_desa(ranking.tabel, teratas=args.top, skor_min=args.skor_min, kode=codes)
+    ranked = int(ranking.tabel["peringkat"].notna().sum())
+    if args.top is not None and args.top > ranked:
+        print(f"warning: --top {args.top} but only {ranked} desa have P3KE data and a rank",
+              file=sys.stderr)  # fmt: skip
+    how = ", ".join(
+        x for x in (
+            f"{args.top} teratas" if args.top else "",
+            f"skor >= {args.skor_min:g}" if args.skor_min is not None else "",
+            f"kode: {', '.join(codes)}" if codes else "",
+        ) if x
+    )  # fmt: skip
+    if not chosen:
+        print("warning: no desa matches --top/--skor-min/--desa; no target list written",
+              file=sys.stderr)  # fmt: skip
+        return ranking, None
+    options = TargetOptions(
+        desa=tuple(chosen),
+        desil=_ints(args.desil, "--desil") or (),
+        hanya_berkekurangan=args.hanya_berkekurangan,
+        strategi=_ints(args.strategi, "--strategi"),
+        data_pribadi=args.include_personal,
+        cara_pilih=f"CLI: {how}",
+    )
+    package = build_package(result, ranking, options)
+    if package.sasaran.keluarga.empty:
+        print("warning: the target list is empty: no family of the chosen desa matches the "
+              "desil and need filters", file=sys.stderr)  # fmt: skip
+    return ranking, package
+
+
+def _write_targets(result, ranking, package, args: argparse.Namespace) -> list[Path]:
+    """Write priority.csv, and the target list when desa were chosen."""
+    from targeting.export import to_csv_bytes
+
+    out = Path(args.out)
+    prio = out / "priority.csv"
+    prio.write_bytes(to_csv_bytes(ranking.tabel, sep=args.csv_sep))
+    stale = ("target_list.xlsx", "target_list.csv", "target_list.geojson", "target_list.gpkg",
+             "target_map.html")  # fmt: skip
+    for name in stale:
+        (out / name).unlink(missing_ok=True)
+    if package is None:
+        return [prio]
+    written = package.write(out, sep=args.csv_sep)
+    print(
+        f"target list: {len(package.options.desa)} desa, {len(package.sasaran.keluarga)} families"
+        + (" (PERSONAL DATA INCLUDED)" if package.options.data_pribadi
+           else " (personal data masked)")
+    )  # fmt: skip
+    return [prio, *written]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,8 +298,12 @@ def main(argv: list[str] | None = None) -> int:
                 persen_tinggi=args.persen_tinggi,
                 persen_kebutuhan=args.persen_kebutuhan,
             ),
+            engine=args.engine,
+            scheduler=args.scheduler,
         )
+        ranking, package = _plan_targets(result, args)
         paths = write_outputs(result, args.out)
+        paths += _write_targets(result, ranking, package, args)
     except LokusError as err:
         # The CLI log is in English (the app shows the same errors in Bahasa Indonesia).
         print(f"error: {err.en}", file=sys.stderr)

@@ -13,7 +13,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-__all__ = ["DEPRIVASI", "Deprivasi", "column_labels", "desa_indicators", "district_summary"]
+__all__ = [
+    "DEPRIVASI",
+    "Deprivasi",
+    "column_labels",
+    "count_families",
+    "desa_indicators",
+    "district_summary",
+    "indicators_from_counts",
+]
 
 
 @dataclass(frozen=True)
@@ -96,18 +104,85 @@ def desa_indicators(
     the map's "no data" colour rather than as zero. Where ``keluarga_total`` is smaller than
     the desa's P3KE families, ``penyebut_tidak_cukup`` is True and no share is computed.
     """
+    return indicators_from_counts(
+        count_families(keluarga, desil_max=desil_max),
+        desa,
+        keluarga_desa,
+        desil_max=desil_max,
+    )
+
+
+def count_families(keluarga: pd.DataFrame, *, desil_max: int = 4) -> pd.DataFrame:
+    """Count families per desa: the additive part of :func:`desa_indicators`.
+
+    Counts of disjoint sets of families add up, so a table split into partitions (the Dask
+    engine) gives the same totals as the whole table: sum the partitions' counts by
+    ``kode_desa``.
+
+    Parameters
+    ----------
+    keluarga : pandas.DataFrame
+        Placed families: ``kode_desa``, ``desil`` (Int64) and the :data:`DEPRIVASI` columns
+        where present.
+    desil_max : int, default 4
+        Highest desil of the scale.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``kode_desa`` (only desa with families), int64 columns
+        ``keluarga_p3ke``, ``keluarga_desil_1`` ... ``keluarga_desil_<desil_max>`` and
+        ``p3ke_<x>`` for each deprivation whose column is present (absent columns are left
+        out, so the indicator is unknown rather than zero).
+    """
+    kode = keluarga["kode_desa"].astype("object")
+    out = pd.DataFrame({"keluarga_p3ke": kode.value_counts()})
+    out.index.name = "kode_desa"
+    by_desil = keluarga.groupby([kode, keluarga["desil"]]).size().unstack(fill_value=0)
+    for d in range(1, desil_max + 1):
+        col = by_desil[d] if d in by_desil.columns else pd.Series(dtype="int64")
+        out[f"keluarga_desil_{d}"] = col.reindex(out.index).fillna(0)
+    for key, dep in DEPRIVASI.items():
+        if dep.kolom in keluarga.columns:
+            wanted = {v.casefold() for v in dep.nilai}
+            hit = keluarga[dep.kolom].astype("string").str.strip().str.casefold().isin(wanted)
+            n = kode[hit.fillna(False).to_numpy()].value_counts()
+            out[f"p3ke_{key}"] = n.reindex(out.index).fillna(0)
+    return out.astype("int64")
+
+
+def indicators_from_counts(
+    counts: pd.DataFrame,
+    desa: gpd.GeoDataFrame,
+    keluarga_desa: pd.DataFrame | None = None,
+    *,
+    desil_max: int = 4,
+) -> gpd.GeoDataFrame:
+    """Turn per-desa counts into the indicator layer of :func:`desa_indicators`.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        :func:`count_families` (or the sum of it over partitions).
+    desa, keluarga_desa, desil_max
+        As in :func:`desa_indicators`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As :func:`desa_indicators`.
+    """
     base = desa[["kode_desa", "desa", "kecamatan"]].copy()
     base["kode_kecamatan"] = desa["kode_desa"].str.slice(0, 8)
-    counts = keluarga.groupby("kode_desa").size()
-    out = base.assign(keluarga_p3ke=base["kode_desa"].map(counts).fillna(0).astype("Int64"))
+    n_p3ke = counts["keluarga_p3ke"] if len(counts) else pd.Series(dtype="int64")
+    out = base.assign(keluarga_p3ke=base["kode_desa"].map(n_p3ke).fillna(0).astype("Int64"))
     if keluarga_desa is not None:
         total = keluarga_desa.set_index("kode_desa")["keluarga_total"]
         out["keluarga_total"] = out["kode_desa"].map(total).astype("Int64")
     else:
         out["keluarga_total"] = pd.array([pd.NA] * len(out), dtype="Int64")
-    by_desil = keluarga.groupby(["kode_desa", "desil"]).size().unstack(fill_value=0)
     for d in range(1, desil_max + 1):
-        col = by_desil[d] if d in by_desil.columns else pd.Series(dtype="int64")
+        col = counts.get(f"keluarga_desil_{d}", pd.Series(dtype="int64"))
         out[f"keluarga_desil_{d}"] = out["kode_desa"].map(col).fillna(0).astype("Int64")
     out["ada_data"] = out["keluarga_p3ke"] > 0
     total_f = out["keluarga_total"].astype("float64")
@@ -121,11 +196,9 @@ def desa_indicators(
         share = np.where(ok, d1 / total_f * 100, np.nan)
         out["persen_desil_1"] = share
         out["persen_desil_1_p3ke"] = np.where(out["ada_data"], d1 / p3ke * 100, np.nan)
-    for key, dep in DEPRIVASI.items():
-        if dep.kolom in keluarga.columns:
-            wanted = {v.casefold() for v in dep.nilai}
-            hit = keluarga[dep.kolom].astype("string").str.strip().str.casefold().isin(wanted)
-            n = keluarga.loc[hit.fillna(False).to_numpy(), "kode_desa"].value_counts()
+    for key in DEPRIVASI:
+        if f"p3ke_{key}" in counts.columns:
+            n = counts[f"p3ke_{key}"]
             out[f"p3ke_{key}"] = out["kode_desa"].map(n).fillna(0).astype("Int64")
         else:
             out[f"p3ke_{key}"] = pd.array([pd.NA] * len(out), dtype="Int64")
@@ -139,9 +212,9 @@ def desa_indicators(
         *[c for k in DEPRIVASI for c in (f"p3ke_{k}", f"persen_p3ke_{k}")],
     ]  # fmt: skip
     # A desa without data has unknown counts, not zero counts.
-    counts = ["keluarga_p3ke", *[f"keluarga_desil_{d}" for d in range(1, desil_max + 1)]]
-    counts += [f"p3ke_{k}" for k in DEPRIVASI]
-    for col in counts:
+    cols = ["keluarga_p3ke", *[f"keluarga_desil_{d}" for d in range(1, desil_max + 1)]]
+    cols += [f"p3ke_{k}" for k in DEPRIVASI]
+    for col in cols:
         out[col] = out[col].astype("Int64").where(out["ada_data"], pd.NA)
     return gpd.GeoDataFrame(out[ordered], geometry=desa.geometry.values, crs=desa.crs)
 

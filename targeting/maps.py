@@ -7,16 +7,21 @@ own static folder (``asset_base``) so the map draws without internet; tiles are 
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import math
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from branca.element import Element, MacroElement
+from folium.map import Layer
 from jinja2 import Template
 
 from geo.crs import DISPLAY_CRS, to_display
@@ -29,9 +34,14 @@ __all__ = [
     "LEAFLET_VERSION",
     "NO_DATA_COLOUR",
     "PALETTE",
+    "TAMPILAN_TOLERANSI_M",
     "Kelas",
+    "add_priority_layer",
     "build_map",
     "class_breaks",
+    "display_geometry",
+    "priority_group",
+    "standalone_html",
 ]
 
 LEAFLET_VERSION = "1.9.3"
@@ -54,6 +64,54 @@ STRATEGI_SINGKAT = {1: "beban pengeluaran", 2: "pendapatan", 3: "kantong kemiski
 
 KLASTER_COLOUR = "#542788"
 """Fill of household-cluster pocket polygons."""
+
+TAMPILAN_TOLERANSI_M = 30.0
+"""Metres by which desa outlines may move when simplified for display (the analysis keeps the
+full geometry). At the district's usual zoom (9-13) a screen pixel covers 20-300 m, so the
+outline looks the same; a choice of display only."""
+
+TAMPILAN_DESIMAL = 5
+"""Decimal places of longitude/latitude sent to the browser (1e-5 degree is about 1.1 m)."""
+
+
+def _rounded(geoms: np.ndarray) -> np.ndarray:
+    """Coordinates rounded to :data:`TAMPILAN_DESIMAL` decimals (display only)."""
+    return shapely.transform(geoms, lambda xy: np.round(xy, TAMPILAN_DESIMAL))
+
+
+def display_geometry(
+    desa: gpd.GeoDataFrame,
+    *,
+    metric_crs: object | None = None,
+    toleransi_m: float = TAMPILAN_TOLERANSI_M,
+) -> gpd.GeoSeries:
+    """Desa outlines for the browser: simplified in metres, coordinates rounded.
+
+    Parameters
+    ----------
+    desa : geopandas.GeoDataFrame
+        Desa polygons with ``kode_desa``, any CRS (required).
+    metric_crs : pyproj.CRS or str, optional
+        Metric CRS for the tolerance; default: the UTM zone of the polygons.
+    toleransi_m : float, default :data:`TAMPILAN_TOLERANSI_M`
+        Douglas-Peucker tolerance in metres (topology preserved within each desa, so no
+        polygon or island disappears).
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        EPSG:4326, indexed by ``kode_desa``, coordinates rounded to :data:`TAMPILAN_DESIMAL`
+        decimals. Compute it once per data set and pass it to :func:`build_map`
+        (``tampilan``); the pipeline keeps it on its result.
+    """
+    metric = metric_crs or desa.estimate_utm_crs()
+    simple = desa.geometry.to_crs(metric).simplify(toleransi_m, preserve_topology=True)
+    shown = simple.to_crs(DISPLAY_CRS)
+    rounded = _rounded(shown.to_numpy())
+    return gpd.GeoSeries(
+        rounded, index=pd.Index(desa["kode_desa"], name="kode_desa"), crs=DISPLAY_CRS
+    )
+
 
 INDIKATOR_PETA: dict[str, str] = {
     "persen_desil_1": "Keluarga desil 1 per 100 keluarga",
@@ -130,9 +188,10 @@ def class_breaks(values: pd.Series, k: int = 5, *, integer: bool = False) -> Kel
     if len(edges) == 1:
         edges = (edges[0], edges[0])
     n = len(edges) - 1
-    pick = (
-        np.round(np.linspace(0, len(PALETTE) - 1, n)).astype(int) if n > 1 else [len(PALETTE) - 1]
-    )
+    # One class says nothing about high or low: all zero is the lightest colour, any other
+    # single value the middle one (never the darkest, which reads as "worst").
+    single = [0] if edges[-1] == 0 else [len(PALETTE) // 2]
+    pick = np.round(np.linspace(0, len(PALETTE) - 1, n)).astype(int) if n > 1 else single
     return Kelas(edges, tuple(PALETTE[i] for i in pick))
 
 
@@ -140,7 +199,7 @@ _LEGEND = Template(
     """
 {% macro script(this, kwargs) %}
 (function() {
-  var legend = L.control({position: 'bottomright'});
+  var legend = L.control({position: '{{ this.position }}'});
   legend.onAdd = function () {
     var div = L.DomUtil.create('div', 'lokus-legend');
     div.innerHTML = {{ this.html_json }};
@@ -158,10 +217,11 @@ class _Legend(MacroElement):
 
     _template = _LEGEND
 
-    def __init__(self, inner_html: str) -> None:
+    def __init__(self, inner_html: str, position: str = "bottomright") -> None:
         super().__init__()
         self._name = "LokusLegend"
         self.html_json = json.dumps(inner_html)
+        self.position = position
 
 
 def _cluster_popup() -> folium.GeoJsonPopup:
@@ -172,6 +232,40 @@ def _cluster_popup() -> folium.GeoJsonPopup:
         localize=False,
         max_width=420,
     )
+
+
+class _OutlineOf(Layer):
+    """An outline layer drawn from some features of the desa layer, in the browser.
+
+    The desa geometry is sent once; pocket and lokus outlines reuse the desa layer's features
+    (by ``kode_desa``) instead of embedding the same polygons again.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }}_gaya = {{ this.styles_json }};
+var {{ this.get_name() }} = L.geoJSON(null, {
+  interactive: false,
+  style: function (f) { return {{ this.get_name() }}_gaya[f.properties.kode_desa]; }
+});
+{{ this.source.get_name() }}.eachLayer(function (l) {
+  if ({{ this.get_name() }}_gaya[l.feature.properties.kode_desa]) {
+    {{ this.get_name() }}.addData(l.feature);
+  }
+});
+{% endmacro %}
+"""
+    )
+
+    def __init__(
+        self, source: folium.GeoJson, styles: dict[str, dict], *, name: str, show: bool = True
+    ) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "OutlineOf"
+        self.source = source
+        # Codes and colours only; "<" escaped so the JSON cannot close the script element.
+        self.styles_json = json.dumps(styles, sort_keys=True).replace("<", "\\u003c")
 
 
 class _MetricScale(MacroElement):
@@ -243,6 +337,8 @@ def build_map(
     klaster: gpd.GeoDataFrame | None = None,
     klaster_aturan: str | None = None,
     lokus: pd.DataFrame | None = None,
+    tampilan: gpd.GeoSeries | None = None,
+    popup: bool = True,
 ) -> folium.Map:
     """Choropleth of one desa indicator.
 
@@ -279,6 +375,12 @@ def build_map(
         :func:`targeting.interventions.lokus_long` of the register: adds one outline layer per
         strategy ("Lokus strategi 1/2/3", strategies 1 and 2 hidden at start) drawn over the
         pocket layer, and lists each desa's sub-activities (OPD, pagu) in its popup.
+    tampilan : geopandas.GeoSeries, optional
+        :func:`display_geometry` of the desa (indexed by ``kode_desa``), computed once per
+        data set. Default: computed here. Every desa layer draws these outlines; only the
+        properties the tooltip, popup and style need are sent.
+    popup : bool, default True
+        False leaves out the desa click popup (e.g. where a click selects the desa).
 
     Returns
     -------
@@ -318,7 +420,7 @@ def build_map(
             "t_persen": gdf["persen_desil_1"].map(lambda v: persen(None if pd.isna(v) else v)),
         }
     )
-    popup = None
+    want_popup, popup = popup, None
     if kantong is not None:
         k = kantong.drop(columns="geometry").set_index("kode_desa")
         props["t_kantong"] = gdf["kode_desa"].map(k["kantong"]).fillna("tidak dinilai").to_numpy()
@@ -332,26 +434,39 @@ def build_map(
             max_width=420,
         )
     if lokus is not None:
+        # One pass over the register (grouped once), not one filter of it per desa.
+        cols = ["kode_desa", "strategi", "nama_sub_kegiatan", "opd", "pagu_rp"]
+        by_desa = {
+            str(k): list(g.sort_values("pagu_rp", ascending=False).itertuples(index=False))
+            for k, g in lokus[cols].groupby("kode_desa", sort=False)
+        }
 
         def listing(kode: str) -> str:
-            rows = lokus[lokus["kode_desa"] == kode].sort_values("pagu_rp", ascending=False)
-            if rows.empty:
+            rows = by_desa.get(kode, [])
+            if not rows:
                 return "tidak ada sub kegiatan berlokus di desa ini"
             items = [
                 f"S{int(r.strategi)} {r.nama_sub_kegiatan} ({r.opd}, {rupiah(float(r.pagu_rp))})"
-                for r in rows.head(8).itertuples()
+                for r in rows[:8]
             ]
             more = f" … dan {len(rows) - 8} lagi" if len(rows) > 8 else ""
             return html.escape("; ".join(items) + more)
 
-        props["t_subkeg"] = gdf["kode_desa"].map(listing).to_numpy()
+        props["t_subkeg"] = [listing(str(k)) for k in gdf["kode_desa"]]
         fields = ["desa", "t_subkeg"]
         aliases = ["Desa", "Sub kegiatan di desa ini"]
         if popup is not None:
             fields = ["desa", "t_kantong", "t_alasan", "t_subkeg"]
             aliases = ["Desa", "Kantong kemiskinan", "Mengapa", "Sub kegiatan di desa ini"]
         popup = folium.GeoJsonPopup(fields=fields, aliases=aliases, localize=False, max_width=460)
-    layer_data = gpd.GeoDataFrame(props, geometry=gdf.geometry.values, crs=gdf.crs)
+    if tampilan is None:
+        tampilan = display_geometry(gdf)
+    shown = tampilan.reindex(gdf["kode_desa"].to_numpy())
+    missing = shapely.is_missing(shown.to_numpy())  # a desa not in `tampilan`: full outline
+    shown = shown.where(~missing, gdf.geometry.to_numpy())
+    layer_data = gpd.GeoDataFrame(props, geometry=shown.to_numpy(), crs=DISPLAY_CRS)
+    if not want_popup:
+        popup = None
 
     m = folium.Map(tiles=None, control_scale=False, height=height, zoom_snap=0.25)
     m.add_child(_MetricScale())
@@ -375,7 +490,7 @@ def build_map(
             "fillOpacity": 0.55 if no_data else 0.8,
         }
 
-    folium.GeoJson(
+    desa_layer = folium.GeoJson(
         layer_data,
         name="Desa",
         style_function=style,
@@ -401,39 +516,27 @@ def build_map(
         marked = kantong[kantong["kantong"].isin(["panas", "dingin"])]
         marked = marked[marked["kode_desa"].isin(set(gdf["kode_desa"]))]
         if len(marked):
-            outline = gpd.GeoDataFrame(
+            _OutlineOf(
+                desa_layer,
                 {
-                    "kode_desa": marked["kode_desa"].to_numpy(),
-                    "kantong": marked["kantong"].to_numpy(),
+                    str(k): {"fill": False, "color": KANTONG_COLOURS[lab], "weight": 3.5,
+                             "dashArray": "6 4"}
+                    for k, lab in zip(marked["kode_desa"], marked["kantong"], strict=True)
                 },
-                geometry=to_display(marked).geometry.values,
-                crs=DISPLAY_CRS,
-            )
-            folium.GeoJson(
-                outline,
                 name="Kantong desa (panas/dingin)",
-                style_function=lambda f: {
-                    "fill": False,
-                    "color": KANTONG_COLOURS[f["properties"]["kantong"]],
-                    "weight": 3.5,
-                    "dashArray": "6 4",
-                },
-                interactive=False,
-            ).add_to(m)
+            ).add_to(m)  # fmt: skip
     if lokus is not None:
+        shown_codes = set(layer_data["kode_desa"])
         for s, weight in ((1, 5.5), (2, 4), (3, 2.5)):
             colour = LOKUS_COLOURS[s]
-            codes = set(lokus.loc[lokus["strategi"] == s, "kode_desa"])
-            part = layer_data[layer_data["kode_desa"].isin(codes)][["kode_desa", "geometry"]]
-            if part.empty:
+            codes = set(lokus.loc[lokus["strategi"] == s, "kode_desa"]) & shown_codes
+            if not codes:
                 continue
-            folium.GeoJson(
-                part,
+            _OutlineOf(
+                desa_layer,
+                {str(k): {"fill": False, "color": colour, "weight": weight, "opacity": 0.85}
+                 for k in sorted(codes)},
                 name=f"Lokus strategi {s}: {STRATEGI_SINGKAT[s]}",
-                style_function=lambda _f, c=colour, w=weight: {
-                    "fill": False, "color": c, "weight": w, "opacity": 0.85,
-                },
-                interactive=False,
                 show=s == 3,
             ).add_to(m)  # fmt: skip
     if klaster is not None and len(klaster):
@@ -445,7 +548,7 @@ def build_map(
                 "t_kekurangan": klaster["kekurangan_utama"].astype(str).map(html.escape).to_numpy(),
                 "t_aturan": html.escape(klaster_aturan or "klaster keluarga desil 1 (DBSCAN)"),
             },
-            geometry=to_display(klaster).geometry.values,
+            geometry=_rounded(to_display(klaster).geometry.to_numpy()),
             crs=DISPLAY_CRS,
         )
         group = folium.FeatureGroup(name="Klaster keluarga desil 1")
@@ -516,3 +619,160 @@ def build_map(
     if np.isfinite([minx, miny, maxx, maxy]).all():
         m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m
+
+
+PRIORITAS_COLOUR = "#000000"
+"""Outline of the chosen priority desa (black: distinct from the YlOrRd fill and from the
+purple pocket, cluster and the Dark2 strategy outlines)."""
+
+
+LEAFLET_DIR = (
+    Path(__file__).resolve().parents[1] / "static" / "vendor" / f"leaflet-{LEAFLET_VERSION}"
+)
+"""The vendored Leaflet files (also served by the app's static folder)."""
+
+
+def priority_group(
+    indikator: gpd.GeoDataFrame,
+    kode_desa: list[str],
+    *,
+    peringkat: dict | None = None,
+    tampilan: gpd.GeoSeries | None = None,
+) -> folium.FeatureGroup:
+    """Draw the chosen priority desa as a layer (class ``lokus-prioritas``), for any map.
+
+    Parameters
+    ----------
+    indikator : geopandas.GeoDataFrame
+        Desa polygons with ``kode_desa`` and ``desa`` (any CRS; drawn in EPSG:4326).
+    kode_desa : list of str
+        Dotted codes of the chosen desa; codes not in ``indikator`` are ignored.
+    peringkat : dict, optional
+        ``kode_desa`` -> rank, shown in the layer's tooltip.
+    tampilan : geopandas.GeoSeries, optional
+        :func:`display_geometry` (indexed by ``kode_desa``): the simplified outlines the
+        other layers draw. Default: the full polygons.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        "Desa prioritas terpilih": a thick black outline per chosen desa (empty when none).
+        In Streamlit, pass it as ``st_folium(..., feature_group_to_add=...)`` so a change of
+        selection redraws only this layer, not the whole map.
+    """
+    group = folium.FeatureGroup(name="Desa prioritas terpilih")
+    chosen = indikator[indikator["kode_desa"].isin(set(kode_desa))]
+    if chosen.empty:
+        return group
+    gdf = to_display(chosen)
+    geometry = gdf.geometry.to_numpy()
+    if tampilan is not None:
+        shown = tampilan.reindex(gdf["kode_desa"].to_numpy()).to_numpy()
+        geometry = np.where(shapely.is_missing(shown), geometry, shown)
+    ranks = peringkat or {}
+    layer = gpd.GeoDataFrame(
+        {
+            "kode_desa": gdf["kode_desa"].astype(str).to_numpy(),
+            "desa": gdf["desa"].astype(str).map(html.escape).to_numpy(),
+            "t_peringkat": [
+                "–" if pd.isna(ranks.get(k)) else str(ranks.get(k)) for k in gdf["kode_desa"]
+            ],
+        },
+        geometry=geometry,
+        crs=DISPLAY_CRS,
+    )
+    folium.GeoJson(
+        layer,
+        style_function=lambda _f: {
+            "className": "lokus-prioritas",
+            "fill": False,
+            "color": PRIORITAS_COLOUR,
+            "weight": 4,
+            "opacity": 0.9,
+        },
+        tooltip=folium.GeoJsonTooltip(
+            fields=["desa", "t_peringkat"], aliases=["Desa prioritas", "Peringkat"], localize=False
+        ),
+        zoom_on_click=False,
+    ).add_to(group)
+    return group
+
+
+def add_priority_layer(
+    m: folium.Map,
+    indikator: gpd.GeoDataFrame,
+    kode_desa: list[str],
+    *,
+    peringkat: dict | None = None,
+    tampilan: gpd.GeoSeries | None = None,
+) -> folium.Map:
+    """Outline the chosen priority desa on a map built by :func:`build_map`.
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map (changed in place and returned).
+    indikator, kode_desa, peringkat, tampilan
+        As for :func:`priority_group`.
+
+    Returns
+    -------
+    folium.Map
+        With the layer of :func:`priority_group` when any desa is chosen.
+    """
+    n = int(indikator["kode_desa"].isin(set(kode_desa)).sum())
+    if n:
+        swatch = (
+            f'<span class="lokus-swatch" style="background:none;border:3px solid '
+            f'{PRIORITAS_COLOUR}"></span>Desa prioritas terpilih ({n})'
+        )
+        m.add_child(_Legend(swatch, position="bottomleft"))
+        # The layer control must come after every layer it lists: take it out, add the
+        # layer, put it back.
+        controls = [(k, c) for k, c in m._children.items() if isinstance(c, folium.LayerControl)]
+        for key, _ in controls:
+            del m._children[key]
+        priority_group(indikator, kode_desa, peringkat=peringkat, tampilan=tampilan).add_to(m)
+        for key, control in controls:
+            m.add_child(control, name=key)
+    return m
+
+
+def _inline_css(css: str, folder: Path) -> str:
+    def data_uri(match: re.Match[str]) -> str:
+        path = folder / match.group(1)
+        if not path.is_file():
+            return match.group(0)
+        return f"url(data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()})"
+
+    return re.sub(r"url\((images/[^)]+\.png)\)", data_uri, css)
+
+
+def standalone_html(m: folium.Map, *, title: str = "Lokus") -> str:
+    """Render the map as one HTML file that opens offline in a browser.
+
+    Leaflet's script and style sheet (with its images as data URIs) are written into the file
+    instead of links to a CDN or to the app's server, so the file works on a laptop without
+    internet and without Lokus running. Tiles, if the map has any, still need internet.
+
+    Parameters
+    ----------
+    m : folium.Map
+        A map from :func:`build_map` (changed: its asset links are replaced).
+    title : str, default "Lokus"
+        The page title.
+
+    Returns
+    -------
+    str
+        Complete HTML document (UTF-8 text).
+    """
+    js = (LEAFLET_DIR / "leaflet.js").read_text(encoding="utf-8")
+    css = _inline_css((LEAFLET_DIR / "leaflet.css").read_text(encoding="utf-8"), LEAFLET_DIR)
+    m.default_js = []
+    m.default_css = []
+    root = m.get_root()
+    js = js.replace("</script", "<\\/script")  # cannot close its own element early
+    head = f"<title>{html.escape(title)}</title>\n<style>{css}</style>\n<script>{js}</script>"
+    root.header.add_child(Element(head), name="lokus_leaflet_inline", index=0)
+    return root.render()

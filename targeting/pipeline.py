@@ -33,9 +33,11 @@ from geo.join import DEFAULT_COAST_M, FLAG_COLUMNS, Placement, place_households
 from geo.region import Region
 from geo.sheets import RawTable, read_sheet
 from targeting.export import to_csv_bytes
-from targeting.indicators import desa_indicators, district_summary
+from targeting.indicators import desa_indicators, district_summary, indicators_from_counts
 from targeting.interventions import InterventionResult, MatchSettings, analyse_interventions
+from targeting.maps import display_geometry
 from targeting.pockets import AnalysisError, PocketResult, PocketSettings, find_pockets
+from targeting.priority import Ranking, rank_desa
 from targeting.register import RegisterCheck, read_register
 
 __all__ = ["DESA_COLUMNS", "Result", "run", "write_outputs"]
@@ -77,6 +79,9 @@ class Result:
         reason is in ``kantong_galat``).
     kantong_galat : str or None
         Why the pocket analysis did not run (e.g. every desa has the same value).
+    tampilan : geopandas.GeoSeries or None
+        Desa outlines simplified for the map (:func:`targeting.maps.display_geometry`),
+        built once with the data so that every map view reuses them.
     """
 
     sheet: RawTable
@@ -93,6 +98,7 @@ class Result:
     register: RegisterCheck | None = None
     intervensi: InterventionResult | None = None
     register_galat: str | None = None
+    tampilan: gpd.GeoSeries | None = None
 
     @property
     def rows_in(self) -> int:
@@ -114,6 +120,32 @@ class Result:
     def rows_rejected(self) -> int:
         """Rows rejected with a reason."""
         return len(self.ditolak)
+
+    def peringkat(
+        self, bobot: dict[str, float] | None = None, normalisasi: str = "minmax"
+    ) -> Ranking:
+        """Rank the desa for priority (:func:`targeting.priority.rank_desa`).
+
+        Parameters
+        ----------
+        bobot : dict, optional
+            Weight per component; default :data:`targeting.priority.BOBOT_BAWAAN`.
+        normalisasi : {"minmax", "peringkat"}, default "minmax"
+            Normalisation of each component.
+
+        Returns
+        -------
+        Ranking
+            Uses the pocket labels and clusters and the intervention matrix when present.
+        """
+        return rank_desa(
+            self.indikator,
+            kantong=self.kantong.desa if self.kantong is not None else None,
+            klaster=self.kantong.klaster if self.kantong is not None else None,
+            matriks=self.intervensi.matriks if self.intervensi is not None else None,
+            bobot=bobot,
+            normalisasi=normalisasi,
+        )
 
     def report(self) -> dict[str, Any]:
         """Build the run report written as ``report.json``.
@@ -213,6 +245,17 @@ class Result:
         }
 
 
+def _date(src: Source | None) -> str | None:
+    """Modification date (ISO) of a file given by path; None for uploaded bytes."""
+    if isinstance(src, (str, os.PathLike)):
+        try:
+            stamp = Path(src).stat().st_mtime
+        except OSError:
+            return None
+        return dt.datetime.fromtimestamp(stamp, dt.UTC).date().isoformat()
+    return None
+
+
 def _name(src: Source | None, given: str | None, fallback: str) -> str:
     if given:
         return given
@@ -237,6 +280,8 @@ def run(
     register: Source | None = None,
     register_name: str | None = None,
     kecocokan: MatchSettings | None = None,
+    engine: str = "pandas",
+    scheduler: str | None = None,
 ) -> Result:
     """Run read -> place -> measure on one household file.
 
@@ -270,6 +315,12 @@ def run(
         File name for messages.
     kecocokan : MatchSettings, optional
         Thresholds of the match analysis.
+    engine : {"pandas", "dask"}, default "pandas"
+        ``"dask"`` places and counts the families in partitions on a Dask cluster
+        (:mod:`targeting.engine_dask`); the result equals the single-machine engine's.
+        Validation, pockets and the register run on this machine either way.
+    scheduler : str, optional
+        Dask scheduler address for ``engine="dask"``; default: a local cluster.
 
     Returns
     -------
@@ -278,6 +329,8 @@ def run(
 
     Raises
     ------
+    ValueError
+        If ``engine`` is not ``"pandas"`` or ``"dask"``.
     RegionError
         If an input is None and the region names no default for it.
     InputSchemaError, CRSError
@@ -285,6 +338,9 @@ def run(
     """
     from geo.errors import RegionError
 
+    if engine not in ("pandas", "dask"):
+        msg = f"engine must be 'pandas' or 'dask', got {engine!r}"
+        raise ValueError(msg)
     households = households if households is not None else region.keluarga_p3ke
     if households is None:
         msg = f"wilayah {region.nama} tidak memiliki berkas P3KE bawaan; berikan --households"
@@ -311,9 +367,25 @@ def run(
         desil_scale=desil_scale,  # type: ignore[arg-type]
         numeric_cells=sheet_table.numeric_cells,
     )
-    placement = place_households(
-        check.keluarga, batas.desa, source=h_name, metric_crs=metric, jarak_pantai_m=jarak_pantai_m
-    )
+    desil_max = 4 if check.desil_scale == "p3ke" else 10
+    counts = None
+    if engine == "dask":
+        from targeting.engine_dask import dask_client, place_and_count
+
+        with dask_client(scheduler) as client:
+            dask_run = place_and_count(
+                check.keluarga, batas.desa, source=h_name, metric_crs=metric, client=client,
+                jarak_pantai_m=jarak_pantai_m, desil_max=desil_max,
+            )  # fmt: skip
+        placement, counts = dask_run.placement, dask_run.counts
+    else:
+        placement = place_households(
+            check.keluarga,
+            batas.desa,
+            source=h_name,
+            metric_crs=metric,
+            jarak_pantai_m=jarak_pantai_m,
+        )
     denom = None
     masukan: dict[str, Any] = {
         "keluarga_p3ke": {
@@ -324,8 +396,14 @@ def run(
             "lembar_lain_berjudul_p3ke_tidak_dibaca": sheet_table.lembar_lain,
             "baris_judul": sheet_table.header_row,
             "baris": check.rows_in + len(sheet_table.dilewati),
+            "tanggal": _date(households),
         },
-        "batas_desa": {"berkas": b_name, "sha256": batas.sha256, "desa": len(batas.desa)},
+        "batas_desa": {
+            "berkas": b_name,
+            "sha256": batas.sha256,
+            "desa": len(batas.desa),
+            "tanggal": _date(boundaries),
+        },
     }
     if keluarga_desa is not None:
         k_name = _name(keluarga_desa, keluarga_desa_name, "keluarga_desa.csv")
@@ -335,12 +413,15 @@ def run(
             "berkas": k_name,
             "sha256": file_sha256(k_bytes),
             "desa": len(denom),
+            "tanggal": _date(keluarga_desa),
             "sumber": sorted({str(s) for s in denom["sumber"].dropna().unique()}),
             # Rows of the family table that match no desa of the region are listed, not lost.
             "kode_tidak_dikenal": sorted(set(denom["kode_desa"]) - set(batas.desa["kode_desa"])),
         }
-    desil_max = 4 if check.desil_scale == "p3ke" else 10
-    indikator = desa_indicators(placement.keluarga, batas.desa, denom, desil_max=desil_max)
+    if counts is not None:
+        indikator = indicators_from_counts(counts, batas.desa, denom, desil_max=desil_max)
+    else:
+        indikator = desa_indicators(placement.keluarga, batas.desa, denom, desil_max=desil_max)
     ditolak = (
         pd.concat([sheet_table.dilewati, check.ditolak, placement.ditolak], ignore_index=True)
         .sort_values("baris", kind="stable")
@@ -377,8 +458,10 @@ def run(
             "berkas": r_name,
             "sha256": file_sha256(r_bytes),
             "baris": reg_check.rows_in,
+            "tanggal": _date(register),
         }
     return Result(
+        tampilan=display_geometry(batas.desa, metric_crs=metric),
         register_galat=str(register_error) if register_error else None,
         register=reg_check,
         intervensi=intervensi,

@@ -129,3 +129,52 @@ def test_pocket_settings_are_the_same_on_every_page(at):
         if "jenis" in d.value.columns:
             off = d.value[d.value["jenis"] == "lokus strategi 3 bukan kantong"]
             assert "61.11.01.2001" not in set(off["kode_desa"])  # Sutera is a planted pocket
+
+
+def test_priority_page_selection_persists_and_lists_families(at):
+    at.switch_page("views/prioritas.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Desa prioritas dan daftar sasaran"
+    assert any("Belum ada desa terpilih" in i.value for i in at.info)
+    at.number_input(key="n_teratas").set_value(3).run()
+    at.button(key="pilih_teratas").click().run()
+    assert not at.exception, at.exception
+    chosen = at.session_state["_desa_prioritas"]
+    assert len(chosen) == 3
+    assert at.multiselect(key="pilih_desa_prioritas").value == chosen
+    families = int(_metric(at, "Keluarga sasaran").replace(".", ""))
+    assert families > 0
+    table = at.dataframe[-1].value
+    assert len(table) == families
+    assert table["Nik"].str.fullmatch(r"\d{4}\*{8}\d{4}").all()  # masked by default
+    assert "Lintang" not in table.columns  # the house's position is personal data
+    # the choice survives a page switch and back
+    at.switch_page("views/peta.py").run()
+    at.switch_page("views/prioritas.py").run()
+    assert at.session_state["_desa_prioritas"] == chosen
+    # a weight change reorders but keeps the chosen desa
+    at.number_input(key="bobot_celah").set_value(500.0).run()
+    assert not at.exception, at.exception
+    assert at.session_state["_desa_prioritas"] == chosen
+    assert any("bobot lain" in w.value for w in at.warning)
+    at.button(key="pilih_ulang").click().run()
+    again = at.session_state["_desa_prioritas"]
+    assert len(again) == 3
+    assert again != chosen
+    assert not any("bobot lain" in w.value for w in at.warning)
+    at.number_input(key="bobot_celah").set_value(15.0).run()
+    at.button(key="pilih_ulang").click().run()
+    assert at.session_state["_desa_prioritas"] == chosen
+    # personal data only when ticked
+    at.checkbox(key="sertakan_data_pribadi").check().run()
+    assert at.dataframe[-1].value["Nik"].str.fullmatch(r"\d{16}").all()
+    assert any("data pribadi" in w.value for w in at.warning)
+
+
+def test_priority_page_refuses_all_zero_weights(at):
+    at.switch_page("views/prioritas.py").run()
+    for key in ("persen_desil_1", "keluarga_desil_1", "kekurangan", "kantong", "celah"):
+        at.number_input(key=f"bobot_{key}").set_value(0.0)
+    at.run()
+    assert not at.exception
+    assert any("Bobot tidak dapat dipakai" in e.value for e in at.error)

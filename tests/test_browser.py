@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from targeting.interventions import lokus_long
+from targeting.maps import KANTONG_COLOURS, LOKUS_COLOURS
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +84,7 @@ def browser():
         b.close()
 
 
-def test_map_draws_43_desa_offline_and_a_click_shows_figures(server, browser, tmp_path):
+def test_map_draws_43_desa_offline_and_a_click_shows_figures(server, browser, tmp_path, embedded):
     context = browser.new_context(viewport={"width": 1500, "height": 1100})
     page = context.new_page()
     errors: list[str] = []
@@ -108,6 +111,14 @@ def test_map_draws_43_desa_offline_and_a_click_shows_figures(server, browser, tm
         "path.lokus-desa", "els => els.map(e => e.getAttribute('fill'))"
     ))  # fmt: skip
     assert len(fills) >= 5  # a choropleth, not one flat colour
+    # Pocket and strategy-3 lokus outlines are drawn in the browser from the desa layer's
+    # features (the geometry is sent once): one outline per marked desa.
+    strokes = frame.eval_on_selector_all("path", "els => els.map(e => e.getAttribute('stroke'))")
+    hot = embedded.kantong.desa["kantong"]
+    lokus3 = embedded.register.register
+    assert strokes.count(KANTONG_COLOURS["panas"]) == int((hot == "panas").sum()) > 0
+    n_s3 = len(set(lokus_long(lokus3).query("strategi == 3")["kode_desa"]))
+    assert strokes.count(LOKUS_COLOURS[3]) == n_s3 > 0
     assert frame.locator(".lokus-legend").inner_text().startswith("Keluarga desil 1")
 
     # Click inside a desa polygon, as a user would: the first polygon whose bbox centre is
@@ -130,5 +141,89 @@ def test_map_draws_43_desa_offline_and_a_click_shows_figures(server, browser, tm
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "app.png"), full_page=True)
     assert not outside, f"the page reached outside this machine: {outside[:5]}"
+    assert not errors, errors
+    context.close()
+
+
+def test_select_three_priority_desa_and_download_the_workbook(server, browser, tmp_path):
+    """A planner picks the 3 top desa, sees them on the map, downloads the XLSX and the map."""
+    import openpyxl
+
+    context = browser.new_context(viewport={"width": 1500, "height": 1200}, accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    outside: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on(
+        "request",
+        lambda req: None
+        if req.url.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:",
+                               "about:", "file:"))
+        else outside.append(req.url),
+    )  # fmt: skip
+    page.goto(server)
+    page.get_by_role("link", name="Desa prioritas dan sasaran").click()
+    page.wait_for_selector("text=1. Pilih desa prioritas", timeout=90_000)
+    box = page.get_by_label("Jumlah desa teratas")
+    box.fill("3")
+    box.press("Enter")
+    page.get_by_role("button", name="Pilih 3 desa teratas").click()
+    page.wait_for_selector("text=Keluarga sasaran", timeout=60_000)
+    frame = page.wait_for_selector(
+        "iframe[title='streamlit_folium.st_folium']", timeout=60_000
+    ).content_frame()
+    frame.wait_for_selector("path.lokus-prioritas", timeout=60_000)
+    assert frame.locator("path.lokus-prioritas").count() == 3
+
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name="Unduh buku kerja (XLSX)").click()
+    download = info.value
+    assert download.suggested_filename.endswith("_desil1_3desa.xlsx")
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == [
+        "ringkasan", "desa_prioritas", "sasaran_keluarga", "intervensi", "laporan_impor"
+    ]  # fmt: skip
+    prio = list(wb["desa_prioritas"].iter_rows(values_only=True))
+    col = prio[0].index("terpilih")
+    assert sum(1 for row in prio[1:] if row[col] == "ya") == 3
+    fam = list(wb["sasaran_keluarga"].iter_rows(values_only=True))
+    nik = fam[0].index("nik")
+    assert len(fam) > 1
+    assert all(str(row[nik])[4:12] == "********" for row in fam[1:])
+
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name="Unduh peta (HTML, terbuka tanpa internet)").click()
+    html_path = tmp_path / info.value.suggested_filename
+    info.value.save_as(html_path)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "prioritas.png"), full_page=True)
+
+    # Ticking a row of the ranking table adds that desa (rank 4) to the three.
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 37, box["y"] + 35 + 3 * 35 + 17)  # the "Pilih" cell, row 4
+    page.keyboard.press("Space")
+    chips = page.locator('[data-testid="stMultiSelect"]').first
+    page.wait_for_function(
+        "el => el.innerText.includes('4. ')", arg=chips.element_handle(), timeout=30_000
+    )
+
+    # The downloaded map opens from disk with no server and no internet.
+    offline = context.new_page()
+    offline.on("pageerror", lambda e: errors.append(str(e)))
+    offline.on(
+        "request",
+        lambda req: None if req.url.startswith(("file:", "data:", "about:"))
+        else outside.append(req.url),
+    )  # fmt: skip
+    offline.goto(html_path.as_uri())
+    offline.wait_for_selector("path.lokus-desa", timeout=30_000)
+    assert offline.locator("path.lokus-desa").count() == 43
+    assert offline.locator("path.lokus-prioritas").count() == 3
+    assert not outside, f"reached outside this machine: {outside[:5]}"
     assert not errors, errors
     context.close()

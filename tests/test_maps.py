@@ -125,3 +125,26 @@ def test_class_breaks():
     same = class_breaks(pd.Series([2.0, 2.0]))
     assert len(same.warna) == 1
     assert class_breaks(pd.Series([np.nan])).colour(1.0) == PALETTE[0]
+
+
+def test_display_outlines_are_simplified_in_metres_and_keep_every_desa(embedded):
+    import shapely
+
+    from targeting.maps import TAMPILAN_TOLERANSI_M, display_geometry
+
+    full = embedded.batas.desa
+    shown = display_geometry(full, metric_crs=embedded.metric_crs)
+    assert shown.index.tolist() == full["kode_desa"].tolist()
+    assert shown.equals(embedded.tampilan)  # the pipeline builds them once with the data
+    assert (
+        shapely.get_num_coordinates(shown.to_numpy()).sum()
+        < 0.8 * shapely.get_num_coordinates(full.geometry.to_numpy()).sum()
+    )
+    a = full.geometry.to_crs(embedded.metric_crs).to_numpy()
+    b = shown.to_crs(embedded.metric_crs).to_numpy()
+    # Outlines move by about the tolerance (topology-preserving Douglas-Peucker, then rounding
+    # to 1e-5 degree); no island is lost.
+    assert (shapely.hausdorff_distance(a, b) <= 1.5 * TAMPILAN_TOLERANSI_M).all()
+    assert (shapely.get_num_geometries(a) == shapely.get_num_geometries(b)).all()
+    assert (~shown.is_empty).all()
+    assert full.geometry.equals(embedded.indikator.geometry)  # the analysis keeps full geometry

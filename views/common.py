@@ -24,6 +24,7 @@ ASSET_DIR = "static/vendor/leaflet-1.9.3"
 UPLOAD_KEY = "_berkas_p3ke"  # (name, bytes) of the household file of this session
 DENOM_KEY = "_berkas_keluarga_desa"  # (name, bytes) of the family table of this session
 REGISTER_KEY = "_berkas_register"  # (name, bytes) of the sub-activity register of this session
+PRIORITAS_KEY = "_desa_prioritas"  # codes of the chosen priority desa (kept across pages)
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
 

@@ -11,8 +11,8 @@ from targeting.export import to_csv_bytes
 from targeting.format import angka, persen
 from targeting.indicators import DEPRIVASI, column_labels, district_summary
 from targeting.interventions import lokus_long
-from targeting.maps import INDIKATOR_PETA, build_map, class_breaks
-from views.common import asset_base, keep, md_escape, start_page
+from targeting.maps import INDIKATOR_PETA, add_priority_layer, build_map, class_breaks
+from views.common import PRIORITAS_KEY, asset_base, keep, md_escape, start_page
 
 d = start_page("Peta keluarga desil 1 per desa")
 ind = d.result.indikator
@@ -77,7 +77,10 @@ with left:
         klaster=r.kantong.klaster if r.kantong is not None else None,
         klaster_aturan=r.kantong.parameter["aturan_klaster"] if r.kantong is not None else None,
         lokus=lokus_long(r.register.register) if r.register is not None else None,
+        tampilan=r.tampilan,  # simplified outlines, built once with the cached data
     )
+    # The priority desa chosen on the "Desa prioritas" page stay outlined here too.
+    add_priority_layer(m, view, st.session_state.get(PRIORITAS_KEY, []), tampilan=r.tampilan)
     terpilih = st.session_state.get("desa_terpilih")
     group = folium.FeatureGroup(name="Desa terpilih")
     if terpilih in set(view["kode_desa"]):

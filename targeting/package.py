@@ -1,0 +1,539 @@
+"""The target-list package: the workbook, CSV, GIS layers and map a village meeting gets.
+
+One object, :class:`TargetPackage`, assembles everything from a pipeline run, a ranking and
+the user's choices, so the app's download buttons and the CLI (``--desa``/``--top``) write the
+same files:
+
+- ``target_list.xlsx``: sheets ``ringkasan`` (parameters, weights, seed, sources and dates,
+  counts, rule texts, the personal-data choice), ``desa_prioritas`` (ranking with every
+  component), ``sasaran_keluarga`` (families), ``intervensi`` (desa x strategy matrix of the
+  chosen desa) and ``laporan_impor`` (rejected rows);
+- ``target_list.csv``: the families (UTF-8 with BOM; ``;`` with decimal comma on request);
+- ``target_list.geojson`` (EPSG:4326) and ``target_list.gpkg``: the chosen priority desa and
+  the pockets, for QGIS;
+- ``target_map.html``: the map, openable offline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import pandas as pd
+from branca.element import Element
+
+from geo.crs import DISPLAY_CRS, to_display
+from targeting.export import to_csv_bytes, to_xlsx_bytes
+from targeting.format import angka
+from targeting.interventions import lokus_long
+from targeting.maps import add_priority_layer, build_map, standalone_html
+from targeting.priority import KOMPONEN, Ranking
+from targeting.register import STRATEGI
+from targeting.targets import TargetList, target_families
+
+if TYPE_CHECKING:
+    from targeting.pipeline import Result
+
+__all__ = ["LEMBAR", "TargetOptions", "TargetPackage", "build_package"]
+
+LEMBAR = ("ringkasan", "desa_prioritas", "sasaran_keluarga", "intervensi", "laporan_impor")
+"""Sheets of the workbook, in order."""
+
+
+@dataclass(frozen=True)
+class TargetOptions:
+    """What the user chose for a target list.
+
+    Attributes
+    ----------
+    desa : tuple of str
+        Dotted codes of the chosen priority desa.
+    desil : tuple of int
+        Desil kept (default desil 1).
+    hanya_berkekurangan : bool
+        Only families with at least one deprivation rule true.
+    strategi : tuple of int or None
+        Only families suggested one of these strategies.
+    data_pribadi : bool
+        Include NIK, No KK, names, address, date of birth and exact coordinates. Recorded in
+        ``ringkasan`` and in the file name.
+    cara_pilih : str
+        How the desa were chosen (e.g. ``"10 teratas"``), for ``ringkasan``.
+    """
+
+    desa: tuple[str, ...]
+    desil: tuple[int, ...] = (1,)
+    hanya_berkekurangan: bool = False
+    strategi: tuple[int, ...] | None = None
+    data_pribadi: bool = False
+    cara_pilih: str = ""
+
+
+@dataclass
+class TargetPackage:
+    """Everything exported for one selection (see the module docstring for the files).
+
+    Attributes
+    ----------
+    result : Result
+        The pipeline run.
+    ranking : Ranking
+        The priority ranking.
+    options : TargetOptions
+        The user's choices.
+    sasaran : TargetList
+        The target families.
+    dibuat : datetime.datetime
+        When the package was made (UTC), in ``ringkasan`` and the file names.
+    """
+
+    result: Result
+    ranking: Ranking
+    options: TargetOptions
+    sasaran: TargetList
+    dibuat: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    # ---- names ------------------------------------------------------------------------
+    def filter_label(self) -> str:
+        """Short text of the filter for file names, e.g. ``desil1_3desa_berkekurangan``.
+
+        Returns
+        -------
+        str
+            ASCII letters, digits, ``-`` and ``_`` only.
+        """
+        parts = ["desil" + "-".join(str(d) for d in self.options.desil)]
+        n = len(self.options.desa)
+        if n == 1:
+            name = self.result.indikator.set_index("kode_desa")["desa"].get(self.options.desa[0])
+            parts.append(_slug(str(name or self.options.desa[0])))
+        else:
+            parts.append(f"{n}desa")
+        if self.options.strategi:
+            parts.append("strategi" + "-".join(str(s) for s in self.options.strategi))
+        if self.options.hanya_berkekurangan:
+            parts.append("berkekurangan")
+        if self.options.data_pribadi:
+            parts.append("DATA-PRIBADI")
+        return "_".join(parts)
+
+    def filter_text(self) -> str:
+        """Describe the filter in words, e.g. ``desil 1 · 3 desa · hanya berkekurangan``."""
+        o = self.options
+        parts = [f"desil {', '.join(str(d) for d in o.desil)}", f"{len(o.desa)} desa"]
+        if o.strategi:
+            parts.append(f"strategi {', '.join(str(x) for x in o.strategi)}")
+        if o.hanya_berkekurangan:
+            parts.append("hanya berkekurangan")
+        if o.data_pribadi:
+            parts.append("DATA PRIBADI")
+        return " · ".join(parts)
+
+    def file_name(self, ext: str, jenis: str = "sasaran") -> str:
+        """Download name carrying the date and the filter.
+
+        Parameters
+        ----------
+        ext : str
+            Extension without dot (``xlsx``, ``csv``, ``geojson``, ``gpkg``, ``html``).
+        jenis : str, default "sasaran"
+            First word (``sasaran``, ``peta``, ``prioritas``).
+
+        Returns
+        -------
+        str
+            E.g. ``lokus_sasaran_2026-11-29_desil1_3desa.xlsx``.
+        """
+        return f"lokus_{jenis}_{self.dibuat:%Y-%m-%d}_{self.filter_label()}.{ext}"
+
+    # ---- tables -----------------------------------------------------------------------
+    def ringkasan(self) -> pd.DataFrame:
+        """Build the summary sheet: one ``butir`` (item) and ``nilai`` (value) per row.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``bagian``, ``butir``, ``nilai`` (text).
+        """
+        r, o, rk, s = self.result, self.options, self.ranking, self.sasaran
+        rows: list[tuple[str, str, object]] = []
+        add = rows.append
+        add(("umum", "judul", f"Daftar sasaran Lokus: {r.region.nama}"))
+        add(("umum", "dibuat (UTC)", self.dibuat.replace(microsecond=0).isoformat()))
+        from targeting.pipeline import LOKUS_VERSION
+
+        add(("umum", "versi Lokus", LOKUS_VERSION))
+        sintetis = "SINTETIS" in str(r.masukan["keluarga_p3ke"]["berkas"]).upper()
+        if sintetis:
+            add(("umum", "PERHATIAN", "data keluarga SINTETIS (sampel bawaan): bukan orang nyata"))
+        if o.data_pribadi:
+            pribadi = (
+                "YA: berkas ini memuat data pribadi (NIK, No KK, nama, alamat, tanggal lahir, "
+                "koordinat tepat) atas permintaan pengguna. Lindungi sesuai UU 27/2022: jangan "
+                "disebarkan, simpan terkunci, hapus setelah dipakai."
+            )
+        else:
+            pribadi = (
+                "tidak: NIK dan No KK disamarkan (4 digit awal dan akhir), nama kepala keluarga "
+                "disingkat menjadi inisial; alamat, tanggal lahir dan koordinat rumah tidak "
+                "dimuat"
+            )
+        add(("data pribadi", "data pribadi disertakan", pribadi))
+        add(("filter", "desil", ", ".join(str(d) for d in o.desil)))
+        add(("filter", "hanya keluarga berkekurangan", "ya" if o.hanya_berkekurangan else "tidak"))
+        add(
+            ("filter", "strategi", ", ".join(str(x) for x in o.strategi) if o.strategi else "semua")
+        )
+        add(("filter", "cara memilih desa", o.cara_pilih or "-"))
+        names = r.indikator.set_index("kode_desa")
+        chosen = [f"{names.at[k, 'desa']} ({k})" for k in o.desa if k in names.index]
+        add(("filter", "desa prioritas terpilih", f"{len(chosen)}: " + "; ".join(chosen)))
+        for key, comp in KOMPONEN.items():
+            add(
+                (
+                    "bobot",
+                    comp.label,
+                    f"{_bobot(rk.bobot[key])} (dipakai {_bobot(rk.bobot_terpakai[key])})",
+                )
+            )
+        for key, text in rk.aturan().items():
+            add(("aturan prioritas", key, text))
+        for note in rk.catatan:
+            add(("aturan prioritas", "catatan", note))
+        if r.kantong is not None:
+            p = r.kantong.parameter
+            for key in ("statistik", "variabel", "smoothing", "tetangga", "k", "permutasi",
+                        "seed", "alpha", "radius_m", "min_keluarga", "aturan_desa",
+                        "aturan_klaster"):  # fmt: skip
+                add(("kantong kemiskinan", key, p.get(key)))
+        else:
+            add(("kantong kemiskinan", "dijalankan", f"tidak: {r.kantong_galat}"))
+        for i, text in enumerate(s.aturan, start=1):
+            add(("aturan strategi keluarga", f"aturan {i}", text))
+        for note in s.catatan:
+            add(("aturan strategi keluarga", "catatan", note))
+        for num, text in STRATEGI.items():
+            add(("strategi Inpres 4/2022", f"strategi {num}", text))
+        for key, info in r.masukan.items():
+            add(("sumber data", f"{key}: berkas", info.get("berkas")))
+            add(("sumber data", f"{key}: SHA-256", info.get("sha256")))
+            add(
+                (
+                    "sumber data",
+                    f"{key}: tanggal berkas (diubah)",
+                    info.get("tanggal") or "diunggah di aplikasi; tanggal berkas tidak diketahui",
+                )
+            )
+        add(("sumber data", "wilayah", r.region.sumber))
+        add(("jumlah", "baris dibaca", r.rows_in))
+        add(("jumlah", "baris dipakai", r.rows_used))
+        add(("jumlah", "baris ditolak (lembar laporan_impor)", r.rows_rejected))
+        add(("jumlah", "keluarga dipakai", r.families_used))
+        add(("jumlah", "keluarga sasaran", len(s.keluarga)))
+        for num, n in s.per_strategi.items():
+            add(("jumlah", f"keluarga sasaran dengan usulan strategi {num}", n))
+        add(("jumlah", "skala desil", r.check.desil_scale.upper()))
+        return pd.DataFrame(rows, columns=["bagian", "butir", "nilai"]).astype({"nilai": "string"})
+
+    def desa_prioritas(self) -> pd.DataFrame:
+        """Return the ranking with a ``terpilih`` column and the target families per chosen desa.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``Ranking.tabel`` plus ``terpilih`` (``ya``/``tidak``) and
+            ``keluarga_sasaran`` (households in the target list).
+        """
+        t = self.ranking.tabel.copy()
+        chosen = set(self.options.desa)
+        counts = self.sasaran.keluarga["kode_desa"].value_counts()
+        t.insert(1, "terpilih", t["kode_desa"].map(lambda k: "ya" if k in chosen else "tidak"))
+        t["keluarga_sasaran"] = [
+            int(counts.get(k, 0)) if k in chosen else pd.NA for k in t["kode_desa"]
+        ]
+        return t
+
+    def intervensi(self) -> pd.DataFrame:
+        """Return the desa x strategy matrix of the chosen desa (empty note without a register).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``InterventionResult.matriks`` rows of the chosen desa, in ranking order.
+        """
+        iv = self.result.intervensi
+        if iv is None:
+            why = self.result.register_galat or "tidak ada daftar sub kegiatan"
+            return pd.DataFrame({"catatan": [f"matriks intervensi tidak tersedia: {why}"]})
+        order = {k: i for i, k in enumerate(self.options.desa)}
+        m = iv.matriks[iv.matriks["kode_desa"].isin(order)]
+        return m.sort_values("kode_desa", key=lambda c: c.map(order)).reset_index(drop=True)
+
+    def laporan_impor(self) -> pd.DataFrame:
+        """Rejected rows of the household file and of the register.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``berkas``, ``baris``, ``kolom``, ``nilai``, ``alasan`` (values already masked
+            where they look personal).
+        """
+        parts = [self.result.ditolak]
+        if self.result.register is not None:
+            parts.append(self.result.register.ditolak)
+        out = pd.concat(parts, ignore_index=True)
+        if out.empty:
+            return pd.DataFrame({"catatan": ["tidak ada baris yang ditolak"]})
+        return out
+
+    def sheets(self) -> dict[str, pd.DataFrame]:
+        """Return the workbook's tables, keyed by the names of :data:`LEMBAR`."""
+        return {
+            "ringkasan": self.ringkasan(),
+            "desa_prioritas": self.desa_prioritas(),
+            "sasaran_keluarga": self.sasaran.keluarga,
+            "intervensi": self.intervensi(),
+            "laporan_impor": self.laporan_impor(),
+        }
+
+    # ---- files ------------------------------------------------------------------------
+    def xlsx(self) -> bytes:
+        """Write the workbook (:func:`targeting.export.to_xlsx_bytes`)."""
+        return to_xlsx_bytes(self.sheets())
+
+    def csv(self, sep: str = ",") -> bytes:
+        """Write the target families as CSV (UTF-8 with BOM; ``;`` uses a decimal comma)."""
+        return to_csv_bytes(self.sasaran.keluarga, sep=sep)
+
+    def layers(self) -> gpd.GeoDataFrame:
+        """Return the chosen priority desa and the pockets in one layer (EPSG:4326).
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            ``lapisan`` (``desa_prioritas``, ``kantong_desa`` or ``klaster_keluarga``),
+            ``kode_desa``, ``desa``, ``kecamatan``, ``peringkat``, ``skor``,
+            ``keluarga_desil_1``, ``keluarga_sasaran``, ``keterangan``, geometry.
+        """
+        r = self.result
+        ind = r.indikator
+        rank = self.ranking.tabel.set_index("kode_desa")
+        counts = self.sasaran.keluarga["kode_desa"].value_counts()
+        chosen = ind[ind["kode_desa"].isin(set(self.options.desa))]
+        frames = [
+            gpd.GeoDataFrame(
+                {
+                    "lapisan": "desa_prioritas",
+                    "kode_desa": chosen["kode_desa"].to_numpy(),
+                    "desa": chosen["desa"].to_numpy(),
+                    "kecamatan": chosen["kecamatan"].to_numpy(),
+                    "peringkat": chosen["kode_desa"].map(rank["peringkat"]).astype("float64").to_numpy(),
+                    "skor": chosen["kode_desa"].map(rank["skor"]).round(2).to_numpy(),
+                    "keluarga_desil_1": chosen["keluarga_desil_1"].astype("float64").to_numpy(),
+                    "keluarga_sasaran": chosen["kode_desa"].map(counts).fillna(0).astype("float64").to_numpy(),
+                    "keterangan": chosen["kode_desa"].map(rank["alasan"]).to_numpy(),
+                },
+                geometry=to_display(chosen).geometry.values,
+                crs=DISPLAY_CRS,
+            )
+        ]  # fmt: skip
+        if r.kantong is not None:
+            hot = r.kantong.desa[r.kantong.desa["kantong"] == "panas"]
+            names = ind.set_index("kode_desa")
+            frames.append(
+                gpd.GeoDataFrame(
+                    {
+                        "lapisan": "kantong_desa",
+                        "kode_desa": hot["kode_desa"].to_numpy(),
+                        "desa": hot["kode_desa"].map(names["desa"]).to_numpy(),
+                        "kecamatan": hot["kode_desa"].map(names["kecamatan"]).to_numpy(),
+                        "keluarga_desil_1": hot["kode_desa"].map(names["keluarga_desil_1"]).astype("float64").to_numpy(),
+                        "keterangan": hot["alasan"].to_numpy(),
+                    },
+                    geometry=to_display(hot).geometry.values,
+                    crs=DISPLAY_CRS,
+                )
+            )  # fmt: skip
+            kl = r.kantong.klaster
+            frames.append(
+                gpd.GeoDataFrame(
+                    {
+                        "lapisan": "klaster_keluarga",
+                        "kode_desa": kl["kode_desa"].to_numpy(),
+                        "desa": kl["desa"].to_numpy(),
+                        "keluarga_desil_1": kl["keluarga_desil_1"].astype("float64").to_numpy(),
+                        "keterangan": kl["id_kantong"].astype(str).to_numpy()
+                        + ": " + kl["kekurangan_utama"].astype(str).to_numpy(),
+                    },
+                    geometry=to_display(kl).geometry.values,
+                    crs=DISPLAY_CRS,
+                )
+            )  # fmt: skip
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            return gpd.GeoDataFrame({"lapisan": []}, geometry=[], crs=DISPLAY_CRS)
+        out = pd.concat(frames, ignore_index=True)
+        return gpd.GeoDataFrame(out, geometry="geometry", crs=DISPLAY_CRS)
+
+    def geojson(self) -> bytes:
+        """:meth:`layers` as GeoJSON (RFC 7946, EPSG:4326), UTF-8."""
+        layer = self.layers()
+        text = layer.to_json(drop_id=True, na="null", to_wgs84=True)
+        return json.dumps(json.loads(text), ensure_ascii=False).encode("utf-8")
+
+    def gpkg(self) -> bytes:
+        """:meth:`layers` as a GeoPackage with layers ``desa_prioritas`` and ``kantong``.
+
+        The file is built in a private temporary folder (it holds no personal data: desa and
+        pocket polygons only) and returned as bytes; the folder is removed.
+        """
+        layer = self.layers()
+        with tempfile.TemporaryDirectory(prefix="lokus-") as tmp:
+            path = Path(tmp) / "lokus.gpkg"
+            prio = layer[layer["lapisan"] == "desa_prioritas"]
+            pockets = layer[layer["lapisan"] != "desa_prioritas"]
+            wrote = False
+            for name, part in (("desa_prioritas", prio), ("kantong", pockets)):
+                if len(part):
+                    part.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+                    wrote = True
+            if not wrote:
+                layer.to_file(path, layer="desa_prioritas", driver="GPKG", engine="pyogrio")
+            return path.read_bytes()
+
+    def map_html(self) -> str:
+        """Render the map of the district with the chosen desa outlined, as offline HTML."""
+        r = self.result
+        m = build_map(
+            r.indikator,
+            kantong=r.kantong.desa if r.kantong is not None else None,
+            klaster=r.kantong.klaster if r.kantong is not None else None,
+            klaster_aturan=r.kantong.parameter["aturan_klaster"] if r.kantong else None,
+            lokus=lokus_long(r.register.register) if r.register is not None else None,
+            height=720,
+            tampilan=r.tampilan,
+        )
+        ranks = self.ranking.tabel.set_index("kode_desa")["peringkat"].to_dict()
+        add_priority_layer(
+            m, r.indikator, list(self.options.desa), peringkat=ranks, tampilan=r.tampilan
+        )
+        title = html.escape(f"Lokus · {r.region.nama} · desa prioritas terpilih")
+        note = html.escape(
+            f"desa prioritas: garis hitam tebal · dibuat {self.dibuat:%Y-%m-%d} · "
+            f"{self.filter_text()}"
+            + (" · data keluarga SINTETIS" if "SINTETIS" in str(
+                r.masukan["keluarga_p3ke"]["berkas"]).upper() else "")
+        )  # fmt: skip
+        m.get_root().html.add_child(
+            Element(
+                '<div class="lokus-judul" style="position:absolute;top:8px;left:60px;'
+                "z-index:1000;background:rgba(255,255,255,.92);padding:6px 10px;"
+                'border-radius:4px;font:13px sans-serif;box-shadow:0 1px 4px #999">'
+                f"<b>{title}</b><br>{note}</div>"
+            )
+        )
+        chosen = r.indikator[r.indikator["kode_desa"].isin(set(self.options.desa))]
+        if len(chosen):  # open on the chosen desa; the whole district is one zoom-out away
+            minx, miny, maxx, maxy = to_display(chosen).total_bounds
+            m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(30, 30))
+        m.get_root().header.add_child(
+            Element(
+                "<style>html,body{height:100%;margin:0}.folium-map{height:100vh!important}</style>"
+            )
+        )
+        return standalone_html(m, title=f"Lokus: desa prioritas {r.region.nama}")
+
+    def write(self, out_dir: str | Path, *, sep: str = ",") -> list[Path]:
+        """Write the package under fixed names (the CLI's ``target_list.*``).
+
+        Parameters
+        ----------
+        out_dir : str or pathlib.Path
+            Folder, created if missing.
+        sep : {",", ";"}, default ","
+            CSV separator.
+
+        Returns
+        -------
+        list of pathlib.Path
+            ``target_list.xlsx``, ``target_list.csv``, ``target_list.geojson``,
+            ``target_list.gpkg``, ``target_map.html``.
+        """
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        files = {
+            "target_list.xlsx": self.xlsx(),
+            "target_list.csv": self.csv(sep),
+            "target_list.geojson": self.geojson(),
+            "target_list.gpkg": self.gpkg(),
+            "target_map.html": self.map_html().encode("utf-8"),
+        }
+        paths = []
+        for name, data in files.items():
+            path = out / name
+            path.write_bytes(data)
+            paths.append(path)
+        return paths
+
+
+def _bobot(value: float) -> str:
+    """Write a weight in Indonesian notation without trailing zeros (``40,5``, ``30``)."""
+    return angka(value, 2).rstrip("0").rstrip(",")
+
+
+def _slug(text: str) -> str:
+    ascii_text = text.encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()[:40] or "desa"
+
+
+def build_package(
+    result: Result, ranking: Ranking, options: TargetOptions, *, now: dt.datetime | None = None
+) -> TargetPackage:
+    """Assemble the target list and its exports for the chosen desa.
+
+    Parameters
+    ----------
+    result : Result
+        A pipeline run (:func:`targeting.pipeline.run`).
+    ranking : Ranking
+        :func:`targeting.priority.rank_desa` of that run.
+    options : TargetOptions
+        Chosen desa and filters.
+    now : datetime.datetime, optional
+        Time stamp (UTC) for ``ringkasan`` and file names; default now.
+
+    Returns
+    -------
+    TargetPackage
+        With the target families computed.
+
+    Raises
+    ------
+    TargetError
+        If the desil or strategy filter cannot select anything.
+    """
+    sasaran = target_families(
+        result.placement.keluarga,
+        result.indikator,
+        list(options.desa),
+        desil=options.desil,
+        hanya_berkekurangan=options.hanya_berkekurangan,
+        strategi=options.strategi,
+        lokus=lokus_long(result.register.register) if result.register is not None else None,
+        data_pribadi=options.data_pribadi,
+        desil_max=4 if result.check.desil_scale == "p3ke" else 10,
+    )
+    return TargetPackage(
+        result=result,
+        ranking=ranking,
+        options=options,
+        sasaran=sasaran,
+        dibuat=now or dt.datetime.now(dt.UTC),
+    )

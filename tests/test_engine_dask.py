@@ -1,0 +1,102 @@
+"""The Dask engine equals the single-machine engine on the district data (LocalCluster)."""
+
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pandas as pd
+import pytest
+from distributed import LocalCluster
+
+from geo.region import default_region
+from targeting.cli import main
+from targeting.pipeline import run
+from tests.conftest import assert_accounting
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    # Threads in this process keep the test to seconds on CI's 2 cores; the engine's code path
+    # (scatter, partitions, gather) is the one a process or remote cluster runs.
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def faulty_sample(tmp_path_factory):
+    """The embedded SINTETIS sample with faults the placement must handle row by row."""
+    region = default_region()
+    with gzip.open(region.keluarga_p3ke, "rt", encoding="utf-8") as fh:
+        df = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    rng = np.random.default_rng(8)
+    pick = rng.choice(len(df), size=600, replace=False)
+    blank, foreign, swap, sea, other, bad_desil = np.array_split(pick, 6)
+    df.loc[blank, "kode_kemdagri"] = ""  # resolved by desa name within the kecamatan
+    df.loc[blank[:10], "desa_kelurahan"] = "Desa Yang Tidak Ada"  # rejected: no such name
+    df.loc[foreign, "kode_kemdagri"] = "6199012001"  # another district: rejected
+    df.loc[swap, ["lintang", "bujur"]] = df.loc[swap, ["bujur", "lintang"]].to_numpy()
+    df.loc[sea, "lintang"] = "-1.9"  # far in the sea
+    df.loc[other, ["lintang", "bujur"]] = df.loc[
+        rng.permutation(other), ["lintang", "bujur"]
+    ].to_numpy()
+    df.loc[bad_desil, "desil_kesejahteraan"] = "7"
+    path = tmp_path_factory.mktemp("dask") / "p3ke_SINTETIS_rusak.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_dask_engine_equals_pandas_engine_on_district_data(cluster, faulty_sample):
+    region = default_region()
+    single = run(region, households=faulty_sample, desil_scale="p3ke")
+    dist = run(
+        region,
+        households=faulty_sample,
+        desil_scale="p3ke",
+        engine="dask",
+        scheduler=cluster.scheduler_address,
+    )
+    assert single.rows_rejected > 100  # the faults are really there
+    assert len(single.placement.cocok_nama) > 50
+    for result in (single, dist):
+        assert_accounting(result)
+    pd.testing.assert_frame_equal(single.indikator, dist.indikator)
+    pd.testing.assert_frame_equal(single.ditolak, dist.ditolak)
+    pd.testing.assert_frame_equal(single.placement.keluarga, dist.placement.keluarga)
+    pd.testing.assert_frame_equal(single.placement.cocok_nama, dist.placement.cocok_nama)
+    assert single.placement.kode_tidak_dikenal == dist.placement.kode_tidak_dikenal
+    a, b = single.report(), dist.report()
+    for key in ("rows_in", "rows_used", "rows_rejected", "flags", "alasan_ditolak", "ringkasan"):
+        assert a[key] == b[key], key
+    pd.testing.assert_frame_equal(single.kantong.desa, dist.kantong.desa)
+
+
+def test_cli_engine_dask_on_a_scheduler(cluster, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["run", "--out", str(out), "--engine", "dask",
+                 "--scheduler", cluster.scheduler_address])  # fmt: skip
+    assert code == 0
+    assert "12907 rows read: 12907 used, 0 rejected" in capsys.readouterr().out
+    assert (out / "desa.geojson").exists()
+
+
+def test_geoparquet_working_files_give_the_same_indicators(embedded, tmp_path):
+    import geopandas as gpd
+
+    region = default_region()
+    with gzip.open(region.keluarga_p3ke, "rt", encoding="utf-8") as fh:
+        df = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    lat, lon = pd.to_numeric(df.pop("lintang")), pd.to_numeric(df.pop("bujur"))
+    hh = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(lon, lat), crs=4326)
+    hh.to_parquet(tmp_path / "p3ke_SINTETIS.parquet")
+    gpd.read_file(region.batas_desa).to_parquet(tmp_path / "desa.parquet")
+    result = run(
+        region,
+        households=tmp_path / "p3ke_SINTETIS.parquet",
+        boundaries=tmp_path / "desa.parquet",
+    )
+    assert (result.rows_in, result.rows_rejected) == (embedded.rows_in, 0)
+    pd.testing.assert_frame_equal(result.indikator, embedded.indikator)
+    assert result.report()["flags"] == embedded.report()["flags"]

@@ -1,0 +1,333 @@
+"""Page: priority desa (the score and why) and the target lists to export."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from targeting.format import angka
+from targeting.maps import build_map, class_breaks, priority_group
+from targeting.package import TargetOptions, build_package
+from targeting.priority import BOBOT_BAWAAN, KOMPONEN, NORMALISASI, PriorityError, select_desa
+from targeting.register import STRATEGI
+from views.common import PRIORITAS_KEY, asset_base, keep, md_escape, start_page
+
+d = start_page("Desa prioritas dan daftar sasaran")
+r = d.result
+ind = r.indikator
+
+with st.sidebar.expander("Bobot skor prioritas", expanded=False):
+    st.caption(
+        "Pilihan analitis: tidak ada rumus peringkat dalam peraturan. Yang penting hanya "
+        "perbandingan bobot; bawaan dijelaskan di README."
+    )
+    bobot = {
+        k: st.number_input(c.label, 0.0, 1000.0, step=5.0, **keep(f"bobot_{k}", BOBOT_BAWAAN[k]))
+        for k, c in KOMPONEN.items()
+    }
+    normalisasi = st.radio(
+        "Normalisasi",
+        list(NORMALISASI),
+        format_func={"minmax": "Min-maks", "peringkat": "Peringkat"}.get,
+        **keep("normalisasi", "minmax"),
+    )
+try:
+    ranking = r.peringkat(bobot, normalisasi)
+except PriorityError as err:
+    st.error(f"Bobot tidak dapat dipakai: {md_escape(err)}")
+    st.stop()
+tabel = ranking.tabel
+codes = tabel["kode_desa"].tolist()
+label = {
+    row.kode_desa: (
+        f"{'' if pd.isna(row.peringkat) else str(row.peringkat) + '. '}{row.desa} ({row.kecamatan})"
+    )
+    for row in tabel.itertuples()
+}
+
+# The selection lives in session state (not in a widget), so it survives reruns and pages.
+chosen = [k for k in st.session_state.get(PRIORITAS_KEY, []) if k in label]
+st.session_state[PRIORITAS_KEY] = chosen
+
+
+weights_now = (tuple(sorted(bobot.items())), normalisasi)
+
+
+def _weights_text(weights: tuple) -> str:
+    pairs, norm = weights
+    return ", ".join(f"{k}={v:g}" for k, v in pairs) + f", normalisasi {norm}"
+
+
+def _set(selection: list[str], how: str, rule: tuple | None = None) -> None:
+    """Store the chosen desa, how they were chosen and under which weights."""
+    st.session_state[PRIORITAS_KEY] = [k for k in codes if k in set(selection)]
+    st.session_state["_cara_pilih"] = how
+    st.session_state["_aturan_pilih"] = rule
+    st.session_state["_bobot_pilih"] = weights_now
+    st.session_state["_versi_tabel"] = st.session_state.get("_versi_tabel", 0) + 1
+
+
+total_w = sum(ranking.bobot_terpakai.values())
+shares = ", ".join(
+    f"{KOMPONEN[k].label.lower()} {angka(w / total_w * 100)} %"
+    for k, w in ranking.bobot_terpakai.items()
+    if w > 0
+)
+st.caption(
+    f"Skor 0–100 = jumlah kontribusi komponen; tiap komponen dinormalisasi 0–1 "
+    f"({md_escape(NORMALISASI[ranking.normalisasi])}) lalu dikali bobotnya: {shares}. "
+    f"Seri: {md_escape(ranking.aturan()['aturan_seri'])}."
+)
+for note in ranking.catatan:
+    st.info(md_escape(note))
+
+st.subheader("1. Pilih desa prioritas")
+c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+n_top = c1.number_input(
+    "Jumlah desa teratas", 1, max(1, len(codes)), **keep("n_teratas", min(5, len(codes)))
+)
+if c1.button(f"Pilih {int(n_top)} desa teratas", key="pilih_teratas"):
+    _set(
+        select_desa(tabel, teratas=int(n_top)),
+        f"{int(n_top)} desa teratas menurut skor",
+        ("teratas", int(n_top)),
+    )
+    st.rerun()
+skor_min = c2.number_input("Skor minimal", 0.0, 100.0, step=5.0, **keep("skor_min", 50.0))
+if c2.button("Pilih desa dengan skor ≥ ini", key="pilih_skor"):
+    _set(
+        select_desa(tabel, skor_min=float(skor_min)),
+        f"skor paling sedikit {skor_min:g}",
+        ("skor", float(skor_min)),
+    )
+    st.rerun()
+if c3.button("Kosongkan", key="kosongkan_pilihan"):
+    _set([], "")
+    st.rerun()
+
+
+ranked = int(tabel["peringkat"].notna().sum())
+rule = st.session_state.get("_aturan_pilih")
+if rule and rule[0] == "teratas" and rule[1] > ranked:
+    st.info(f"Hanya {ranked} desa yang berdata P3KE dan diberi peringkat: semuanya terpilih.")
+if chosen and rule and st.session_state.get("_bobot_pilih") != weights_now:
+    st.warning(
+        "Desa dipilih dengan bobot lain: urutan sekarang berbeda dari saat memilih. Pilih ulang "
+        "agar pilihan mengikuti bobot sekarang, atau biarkan (buku kerja mencatat bobot saat "
+        "memilih).",
+        icon=":material/warning:",
+    )
+    if st.button("Pilih ulang dengan bobot sekarang", key="pilih_ulang"):
+        again = (
+            select_desa(tabel, teratas=rule[1])
+            if rule[0] == "teratas"
+            else select_desa(tabel, skor_min=rule[1])
+        )
+        _set(again, st.session_state.get("_cara_pilih", ""), rule)
+        st.rerun()
+
+
+def _from_multiselect() -> None:
+    _set(st.session_state.get("pilih_desa_prioritas", []), "dipilih dari daftar")
+
+
+st.session_state["pilih_desa_prioritas"] = list(st.session_state[PRIORITAS_KEY])
+st.multiselect(
+    "Desa prioritas terpilih (klik desa di peta atau centang di tabel juga bisa)",
+    codes,
+    format_func=label.get,
+    key="pilih_desa_prioritas",
+    on_change=_from_multiselect,
+    placeholder="Belum ada desa terpilih",
+)
+chosen = st.session_state[PRIORITAS_KEY]
+
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    kelas = class_breaks(ind["persen_desil_1"].astype("float64").where(ind["ada_data"]))
+    m = build_map(
+        ind,
+        asset_base=asset_base(),
+        kelas=kelas,
+        kantong=r.kantong.desa if r.kantong is not None else None,
+        height=480,
+        popup=False,  # a click here selects the desa; the why is in the table
+        tampilan=r.tampilan,
+    )
+    ranks = tabel.set_index("kode_desa")["peringkat"].to_dict()
+    out = st_folium(
+        m,
+        key="peta_prioritas",
+        height=480,
+        use_container_width=True,
+        returned_objects=["last_active_drawing", "last_object_clicked"],
+        # Only this layer changes with the selection: the map itself is not re-rendered.
+        feature_group_to_add=priority_group(ind, chosen, peringkat=ranks, tampilan=r.tampilan),
+    )
+    click = (out or {}).get("last_object_clicked")
+    feature = ((out or {}).get("last_active_drawing") or {}).get("properties", {})
+    if click and click != st.session_state.get("_klik_prioritas") and feature.get("kode_desa"):
+        st.session_state["_klik_prioritas"] = click
+        kode = feature["kode_desa"]
+        picked = [k for k in chosen if k != kode] if kode in chosen else [*chosen, kode]
+        _set(picked, "dipilih di peta")
+        st.rerun()
+    st.caption("Klik desa di peta untuk menambah atau melepasnya dari pilihan (garis hitam tebal).")
+with right:
+    if chosen:
+        sel = tabel[tabel["kode_desa"].isin(chosen)]
+        st.metric("Desa terpilih", angka(len(sel)))
+        for row in sel.itertuples():
+            with st.expander(f"{label[row.kode_desa]} · skor {angka(row.skor, 1)}"):
+                st.write(md_escape(row.alasan))
+    else:
+        st.info("Belum ada desa terpilih: pilih desa teratas, klik peta, atau centang di tabel.")
+
+st.markdown("**Peringkat semua desa: mengapa desa ini?**")
+unranked = tabel[tabel["peringkat"].isna()]
+if len(unranked):
+    st.caption(
+        "Tanpa data P3KE, tidak diberi peringkat: "
+        + ", ".join(md_escape(x) for x in unranked["desa"])
+    )
+view = tabel[tabel["peringkat"].notna()].reset_index(drop=True)
+view.insert(0, "pilih", view["kode_desa"].isin(chosen))
+shown = ["pilih", "peringkat", "desa", "kecamatan", "skor"]
+shown += [f"kontribusi_{k}" for k in KOMPONEN] + [f"nilai_{k}" for k in KOMPONEN] + ["alasan"]
+names = {
+    "pilih": "Pilih", "peringkat": "Peringkat", "desa": "Desa", "kecamatan": "Kecamatan",
+    "skor": "Skor", "alasan": "Mengapa",
+    **{f"kontribusi_{k}": f"+ {c.label}" for k, c in KOMPONEN.items()},
+    **{f"nilai_{k}": f"Nilai: {c.label}" for k, c in KOMPONEN.items()},
+}  # fmt: skip
+editor_key = f"tabel_prioritas_{st.session_state.get('_versi_tabel', 0)}"
+
+
+def _from_table() -> None:
+    edits = st.session_state.get(editor_key, {}).get("edited_rows", {})
+    now = set(st.session_state[PRIORITAS_KEY])
+    for pos, change in edits.items():
+        kode = view["kode_desa"].iloc[int(pos)]
+        ticked = change.get(names["pilih"])  # edits are keyed by the shown column name
+        if ticked is True:
+            now.add(kode)
+        elif ticked is False:
+            now.discard(kode)
+    _set(list(now), "dicentang di tabel peringkat")
+
+
+st.data_editor(
+    view[shown].round(2).rename(columns=names),
+    key=editor_key,
+    on_change=_from_table,
+    hide_index=True,
+    width="stretch",
+    disabled=[names[c] for c in shown if c != "pilih"],
+    column_config={
+        "Pilih": st.column_config.CheckboxColumn("Pilih", width="small"),
+        **{
+            names[c]: st.column_config.NumberColumn(format="localized")
+            for c in shown
+            if c.startswith(("kontribusi_", "nilai_")) or c == "skor"
+        },
+    },
+)
+
+st.subheader("2. Daftar keluarga sasaran")
+if not chosen:
+    st.info("Pilih paling sedikit satu desa prioritas di atas.")
+    st.stop()
+desil_max = 4 if r.check.desil_scale == "p3ke" else 10
+c1, c2 = st.columns(2)
+desil = c1.multiselect("Desil", list(range(1, desil_max + 1)), **keep("sasaran_desil", [1]))
+strategi = c2.multiselect(
+    "Hanya keluarga dengan usulan strategi",
+    [1, 2, 3],
+    format_func=lambda s: f"{s}: {STRATEGI[s]}",
+    placeholder="Semua strategi",
+    **keep("sasaran_strategi", []),
+)
+berkekurangan = st.checkbox(
+    "Hanya keluarga dengan paling sedikit satu kekurangan", **keep("sasaran_kurang", False)
+)
+pribadi = st.checkbox(
+    "Sertakan data pribadi (NIK, No KK, nama, alamat, koordinat tepat) di tampilan dan unduhan",
+    key="sertakan_data_pribadi",
+    value=False,
+    help="Data pribadi dilindungi UU 27/2022. Tanpa centang: NIK dan No KK disamarkan, nama "
+    "disingkat, alamat tidak dimuat. Pilihan ini tercatat di lembar 'ringkasan'.",
+)
+if pribadi:
+    st.warning(
+        "Unduhan akan memuat **data pribadi**. Simpan terkunci, jangan dikirim lewat grup "
+        "percakapan, hapus setelah musyawarah desa.",
+        icon=":material/lock_open:",
+    )
+if not desil:
+    st.info("Pilih paling sedikit satu desil.")
+    st.stop()
+how = st.session_state.get("_cara_pilih") or "dipilih di aplikasi"
+picked_under = st.session_state.get("_bobot_pilih", weights_now)
+how += f"; bobot saat memilih: {_weights_text(picked_under)}"
+if picked_under != weights_now:
+    how += " (berbeda dari bobot sekarang di lembar ini)"
+package = build_package(
+    r,
+    ranking,
+    TargetOptions(
+        desa=tuple(chosen),
+        desil=tuple(desil),
+        hanya_berkekurangan=berkekurangan,
+        strategi=tuple(strategi) or None,
+        data_pribadi=pribadi,
+        cara_pilih=how,
+    ),
+)
+fam = package.sasaran.keluarga
+cols = st.columns(4)
+cols[0].metric("Keluarga sasaran", angka(len(fam)))
+for s in (1, 2, 3):
+    cols[s].metric(f"Usulan strategi {s}", angka(package.sasaran.per_strategi[s]))
+for note in package.sasaran.catatan:
+    st.info(md_escape(note))
+with st.expander("Aturan usulan strategi (pilihan analitis)"):
+    for text in package.sasaran.aturan:
+        st.markdown(f"- {md_escape(text)}")
+st.dataframe(
+    fam.rename(columns=lambda c: c.replace("_", " ").capitalize()),
+    hide_index=True,
+    width="stretch",
+    height=320,
+)
+
+st.subheader("3. Unduh")
+st.caption(
+    "Nama berkas memuat tanggal dan filter. Buku kerja XLSX: lembar ringkasan, desa_prioritas, "
+    "sasaran_keluarga, intervensi, laporan_impor."
+)
+downloads = [
+    # label, data (built on click), file name, MIME type
+    ("Unduh buku kerja (XLSX)", package.xlsx, package.file_name("xlsx"),
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("Unduh keluarga sasaran (CSV)", package.csv, package.file_name("csv"), "text/csv"),
+    ("Unduh CSV untuk Excel Indonesia (;)", lambda: package.csv(";"),
+     package.file_name("csv").replace(".csv", "_titikkoma.csv"), "text/csv"),
+    ("Unduh desa prioritas dan kantong (GeoJSON)", package.geojson,
+     package.file_name("geojson", "prioritas"), "application/geo+json"),
+    ("Unduh untuk QGIS (GeoPackage)", package.gpkg, package.file_name("gpkg", "prioritas"),
+     "application/geopackage+sqlite3"),
+    ("Unduh peta (HTML, terbuka tanpa internet)", lambda: package.map_html().encode("utf-8"),
+     package.file_name("html", "peta"), "text/html"),
+]  # fmt: skip
+columns = st.columns(3)
+for i, (text, data, name, mime) in enumerate(downloads):
+    columns[i % 3].download_button(
+        text,
+        data,  # a callable: the file is built when the button is pressed
+        file_name=name,
+        mime=mime,
+        on_click="ignore",
+        key=f"unduh_{i}",
+        type="primary" if i == 0 else "secondary",
+    )
