@@ -345,7 +345,8 @@ def report(r: dict[str, object], sessions: int) -> str:
         f"-> export CSV, {len(errors)} errors; all sessions together took {r['wall']:.1f} s. "
         f"Clicks on the map repeated because the first, made as soon as the filtered map had "
         f"drawn, was not answered within 20 s (the map component was not yet listening): "
-        f"{sum(u.reclicks for u in users)}; 'click a desa' is timed from the answered click. "
+        f"{sum(u.reclicks for u in users)} (and {r['alone'].reclicks} for the user alone); "
+        "'click a desa' is timed from the answered click. "
         f"Downloads repeated after a failed "
         f"first try: {sum(len(u.redownloads) for u in users)}"
         + (
