@@ -34,10 +34,10 @@ __all__ = [
 ]
 
 MAX_ROWS = 500_000
-"""Most rows (title, header and data rows) a CSV table may have. Processing takes roughly
-100 MB and 2 s per 100,000 family rows (``bench/HOSTILE.md``: 499,990 rows, 12 s, 650 MB
-peak), so one upload on a shared server stays under a gigabyte. Raise with
-``LOKUS_MAX_BARIS``."""
+"""Most rows (title, header and data rows) a CSV table or XLSX sheet may have. Processing
+takes roughly 100 MB and 1-2 s per 100,000 family rows (``bench/HOSTILE.md``: 499,990 rows,
+6 s, 618 MB peak of which 250 MB is the interpreter and its libraries), so one upload on a
+shared server stays under a gigabyte. Raise with ``LOKUS_MAX_BARIS``."""
 
 MAX_ZIP_UNCOMPRESSED = 256 * 1024 * 1024
 """Largest total unpacked size (bytes) of a zip archive (XLSX workbook, zipped shapefile)."""
