@@ -268,3 +268,17 @@ def test_a_sheet_too_long_for_memory_is_refused_before_openpyxl(monkeypatch):
 def test_million_row_sheet_xml_is_counted_without_parsing():
     with pytest.raises(InputSchemaError, match=r"lebih dari 500\.000 baris"):
         read_table(long_sheet_xlsx(1_000_000), name="sejuta.xlsx")
+
+
+def test_a_minimal_family_file_works_on_every_page():
+    """Regression: without deprivation columns the sub-activity page raised KeyError 'status'
+    (found by the browser scan in tests/test_security_browser.py)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["_berkas_p3ke"] = ("minimal.csv", b"kode_desa,desil\n6111012001,1\n")
+    at.run()
+    assert not at.exception
+    for page in sorted((ROOT / "views").glob("*.py")):
+        if page.name in {"__init__.py", "common.py", "auth.py"}:
+            continue
+        at.switch_page(f"views/{page.name}").run()
+        assert not at.exception, (page.name, at.exception)

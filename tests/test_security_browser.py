@@ -291,6 +291,17 @@ def test_a_full_session_leaves_nothing_personal_on_disk_or_in_logs(server, brows
     page.wait_for_function("() => document.body.innerText.includes('ditolak')", timeout=60_000)
     _map_frame(page)
 
+    # Every page with the uploaded families (a page that wrote them anywhere would show up
+    # in the scan below), ending on the import report.
+    nav = page.locator("[data-testid='stSidebarNav'] a")
+    for i in range(1, nav.count()):
+        nav.nth(i).click()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('h1')].some(h => h.innerText.length > 0)",
+            timeout=90_000,
+        )
+        time.sleep(2.0)
+        assert page.evaluate(INJECTED) == []
     # The import report: rejected rows (the NIK in the desil column, the hostile desa name).
     page.get_by_role("link", name="Laporan impor").click()
     page.wait_for_selector("text=Baris ditolak", timeout=60_000)
