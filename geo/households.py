@@ -307,7 +307,7 @@ def validate_households(
         sci = nik.str.contains(r"[eE][+]?\d+$", regex=True).fillna(False)
         flags["flag_nik_angka"] = df[ROW_COL].isin(rows_numeric).to_numpy() | sci.to_numpy()
         flags["flag_nik_bukan_16_digit"] = (
-            nik.notna() & ~nik.str.fullmatch(r"\d{16}").fillna(False)
+            nik.notna() & ~nik.str.fullmatch(r"[0-9]{16}").fillna(False)
         ).to_numpy()
     else:
         flags["flag_nik_angka"] = False

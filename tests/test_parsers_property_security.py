@@ -48,7 +48,7 @@ def test_region_prefix_raises_only_value_error(text):
         out = normalise_kode_prefix(text)
     except ValueError:
         return
-    assert re.fullmatch(r"\d{2}(\.\d{2}){0,2}", out)
+    assert re.fullmatch(r"[0-9]{2}(\.[0-9]{2}){0,2}", out)
 
 
 @fuzz
@@ -58,7 +58,17 @@ def test_code_column_is_canonical_or_reasoned_row_by_row(values):
     assert len(out) == len(values)
     assert (out["kode_desa"].isna() != out["alasan"].isna()).all()
     codes = out["kode_desa"].dropna()
-    assert codes.str.fullmatch(r"\d{2}\.\d{2}\.\d{2}\.\d{4}").all()
+    assert codes.str.fullmatch(r"[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}").all()
+
+
+@pytest.mark.parametrize("text", ["61.11.01.200¹", "٦١١١٠١٢٠٠١", "６１１１０１２００１"])
+def test_codes_with_non_ascii_digits_are_reasoned(text):
+    """Found by hypothesis: str.isdigit accepted '¹', giving the code '61.11.01.200¹'."""
+    out = normalise_kode_desa(pd.Series([text]))
+    assert pd.isna(out.at[0, "kode_desa"])
+    assert out.at[0, "alasan"] == "kode desa berisi karakter selain angka"
+    with pytest.raises(ValueError, match="2, 4 atau 6 digit"):
+        normalise_kode_prefix("6¹")
 
 
 # --- coordinates --------------------------------------------------------------------------
@@ -163,8 +173,14 @@ def test_nik_flag_is_set_exactly_when_not_16_digits(niks):
     fam = check.keluarga.set_index("_baris")
     for b, value in zip(raw["_baris"], raw["nik"], strict=True):
         if b in fam.index:
-            expected = pd.notna(value) and not re.fullmatch(r"\d{16}", str(value))
+            expected = pd.notna(value) and not re.fullmatch(r"[0-9]{16}", str(value))
             assert bool(fam.at[b, "flag_nik_bukan_16_digit"]) == expected
+
+
+def test_a_nik_of_non_ascii_digits_is_flagged():
+    raw = pd.DataFrame({"kode_desa": ["6111012001"], "desil": ["1"], "nik": ["٦" * 16]})
+    check = validate_households(raw.astype("string"), source="h.csv")
+    assert bool(check.keluarga["flag_nik_bukan_16_digit"].iloc[0])
 
 
 @pytest.mark.parametrize("text", ["nan", "inf", "-inf", "1e400", "NaN M"])
