@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test lint sample cli clean browser-deps bench
+.PHONY: run test lint sample cli clean browser-deps bench loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,3 +55,7 @@ NATION ?= 0.1
 bench: $(VENV)/.req-stamp
 	$(BIN)/python bench/bench_pockets.py
 	$(BIN)/python bench/bench_scale.py --nation $(NATION)
+
+## Load test: 10 concurrent headless-Chromium sessions on one server -> bench/LOADTEST.md
+loadtest: $(VENV)/.dev-stamp browser-deps
+	$(BIN)/python bench/loadtest.py --sessions 10

@@ -7,12 +7,17 @@ from pathlib import Path
 
 import streamlit as st
 
+from views import logmask
+from views.auth import require_access
+
 ICON = Path(__file__).resolve().parent / "static" / "lokus-icon.png"
 
 st.set_page_config(
     page_title="Lokus – sasaran kemiskinan ekstrem", page_icon=str(ICON), layout="wide"
 )
 
+logmask.install()  # NIK-length digit runs masked in Streamlit's log (idempotent)
+require_access()  # a password form when LOKUS_PASSWORD is set; else the local-mode notice
 pages = [
     st.Page("views/peta.py", title="Peta desil 1", icon=":material/map:", default=True),
     st.Page("views/intervensi.py", title="Sub kegiatan dan lokus", icon=":material/target:"),

@@ -46,10 +46,15 @@ def format_kode_desa(digits: str) -> str:
     >>> format_kode_desa("6111012001")
     '61.11.01.2001'
     """
-    if len(digits) != 10 or not digits.isdigit():
+    if len(digits) != 10 or not _ascii_digits(digits):
         msg = f"kode desa harus 10 digit, diterima {digits!r}"
         raise ValueError(msg)
     return f"{digits[0:2]}.{digits[2:4]}.{digits[4:6]}.{digits[6:10]}"
+
+
+def _ascii_digits(text: str) -> bool:
+    """Tell whether text is only 0-9 (``str.isdigit`` also accepts ``'¹'`` and ``'٦'``)."""
+    return text.isascii() and text.isdigit()
 
 
 def _digits_of(value: object) -> str | None:
@@ -63,7 +68,7 @@ def _digits_of(value: object) -> str | None:
         text = _FLOAT_TAIL.sub("", text)
     # Separated parts that lost leading zeros ("61.11.1.2001") are padded to 2.2.2.4.
     parts = [p for p in _SEPARATORS.split(text) if p]
-    if len(parts) == 4 and all(p.isdigit() for p in parts):
+    if len(parts) == 4 and all(_ascii_digits(p) for p in parts):
         widths = (2, 2, 2, 4)
         if all(len(p) <= w for p, w in zip(parts, widths, strict=True)):
             return "".join(p.zfill(w) for p, w in zip(parts, widths, strict=True))
@@ -101,7 +106,7 @@ def normalise_kode_desa(values: pd.Series) -> pd.DataFrame:
         if digits is None:
             kode.append(pd.NA)
             alasan.append("kode desa kosong")
-        elif not digits.isdigit():
+        elif not _ascii_digits(digits):
             kode.append(pd.NA)
             alasan.append("kode desa berisi karakter selain angka")
         elif len(digits) != 10:
@@ -143,7 +148,7 @@ def normalise_kode_prefix(prefix: str) -> str:
     '61.11'
     """
     digits = _SEPARATORS.sub("", str(prefix).strip())
-    if not digits.isdigit() or len(digits) not in (2, 4, 6):
+    if not _ascii_digits(digits) or len(digits) not in (2, 4, 6):
         msg = f"awalan kode wilayah harus 2, 4 atau 6 digit (mis. '61.11'), diterima {prefix!r}"
         raise ValueError(msg)
     return ".".join(digits[i : i + 2] for i in range(0, len(digits), 2))

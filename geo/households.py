@@ -217,7 +217,8 @@ def _desil(
             bad[idx] = (value, "desil bukan bilangan bulat")
         else:
             bad[idx] = (value, f"desil di luar skala {scale.upper()} {lo}-{hi}")
-    return num.where(is_int).astype("Int64"), scale, bad
+    # Out-of-scale values are rejected above; beyond 2**53 they would not even fit Int64.
+    return num.where(is_int & (num.abs() < 2**53)).astype("Int64"), scale, bad
 
 
 def validate_households(
@@ -306,7 +307,7 @@ def validate_households(
         sci = nik.str.contains(r"[eE][+]?\d+$", regex=True).fillna(False)
         flags["flag_nik_angka"] = df[ROW_COL].isin(rows_numeric).to_numpy() | sci.to_numpy()
         flags["flag_nik_bukan_16_digit"] = (
-            nik.notna() & ~nik.str.fullmatch(r"\d{16}").fillna(False)
+            nik.notna() & ~nik.str.fullmatch(r"[0-9]{16}").fillna(False)
         ).to_numpy()
     else:
         flags["flag_nik_angka"] = False

@@ -25,6 +25,7 @@ from geo.codes import normalise_kode_desa, normalise_kode_prefix
 from geo.columns import canon
 from geo.crs import require_crs, to_display
 from geo.errors import InputSchemaError
+from geo.limits import check_crossings, check_zip
 from geo.sheets import ROW_COL, read_sheet
 
 __all__ = [
@@ -194,12 +195,15 @@ def read_boundaries(
         If the layer has no CRS.
     InputSchemaError
         If the file cannot be read, lacks a code or name column, or has rows with an
-        unreadable code, an empty geometry, or a duplicate code (all listed at once), or if no
-        desa lies inside ``code_prefix``.
+        unreadable code, an empty geometry, or a duplicate code (all listed at once), if no
+        desa lies inside ``code_prefix``, if a zip archive would unpack to too much, or if an
+        invalid polygon crosses itself too often to repair (:mod:`geo.limits`).
     """
     is_path = isinstance(src, (str, os.PathLike))
     label = name or (Path(src).name if is_path else "batas desa")  # type: ignore[arg-type]
     data = read_bytes(src)
+    if data[:2] == b"PK":  # a zipped shapefile or a GeoPackage in a zip
+        check_zip(data, label=label)
     try:
         with warnings.catch_warnings():
             # Bytes are read through GDAL's /vsimem without a file extension: GeoPackage warns.
@@ -310,6 +314,10 @@ def read_boundaries(
             raise InputSchemaError(msg, en=f"{label}: no desa with a code starting {prefix}")
 
     valid = out.geometry.is_valid
+    for i in out.index[~valid]:
+        check_crossings(
+            out.geometry[i], label=label, where=f"baris {i + 1} (kode {out.at[i, 'kode_desa']})"
+        )
     diperbaiki = pd.DataFrame(
         {
             "kode_desa": out.loc[~valid, "kode_desa"],

@@ -21,6 +21,7 @@ import pandas as pd
 
 from geo.columns import KNOWN, canon
 from geo.errors import InputSchemaError
+from geo.limits import check_xlsx_rows, check_zip, max_rows
 
 __all__ = ["SKIP_COLUMNS", "RawTable", "grids_from_bytes", "read_sheet"]
 
@@ -137,8 +138,8 @@ def grids_from_bytes(data: bytes, *, label: str) -> dict[str, Grid]:
     is_excel = data[:2] == b"PK"
     try:
         if is_excel:
-            return _excel_grids(data)
-        return {"csv": _csv_grid(data)}
+            return _excel_grids(data, label)
+        return {"csv": _csv_grid(data, label)}
     except InputSchemaError:
         raise
     except Exception as err:
@@ -147,9 +148,11 @@ def grids_from_bytes(data: bytes, *, label: str) -> dict[str, Grid]:
         raise InputSchemaError(msg, en=en) from err
 
 
-def _excel_grids(data: bytes) -> dict[str, Grid]:
+def _excel_grids(data: bytes, label: str) -> dict[str, Grid]:
     from openpyxl import load_workbook
 
+    check_zip(data, label=label)  # an XLSX is a zip: refuse a decompression bomb unopened
+    check_xlsx_rows(data, label=label)  # and a sheet too long to hold in memory
     try:
         wb = load_workbook(io.BytesIO(data), data_only=True, read_only=False)
     except Exception as err:
@@ -191,7 +194,12 @@ def _excel_grids(data: bytes) -> dict[str, Grid]:
     return grids
 
 
-def _csv_grid(data: bytes) -> Grid:
+def _csv_grid(data: bytes, label: str) -> Grid:
+    limit = max_rows()
+    # Checked before decoding, in milliseconds: every CSV row ends with a line break (\n or
+    # \r\n; the csv module refuses bare \r line ends).
+    if data.count(b"\n") > limit + 1:
+        _too_many_rows(label, data.count(b"\n"), limit)
     text = _decode(data)
     sample = text[:4096]
     control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
@@ -199,8 +207,33 @@ def _csv_grid(data: bytes) -> Grid:
         msg = "bukan berkas teks CSV atau XLSX yang dapat dibaca (berisi data biner)"
         raise InputSchemaError(msg, en="not a readable CSV or XLSX file (binary content)")
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text) or ",")
-    rows = [[_clean(cell) for cell in row] for row in reader]
+    rows = []
+    for row in reader:
+        # Excel's own limit is 16,384 columns; beyond MAX_COLUMNS filled cells, refuse.
+        if len(row) > MAX_COLUMNS and (
+            len(row) > 16_384 or sum(1 for c in row if c.strip()) > MAX_COLUMNS
+        ):
+            msg = (
+                f"baris {reader.line_num} memiliki {len(row)} kolom; paling banyak {MAX_COLUMNS} "
+                "(satu berkas P3KE berisi sekitar 40 kolom)"
+            )
+            en = f"row {reader.line_num} has {len(row)} columns; at most {MAX_COLUMNS}"
+            raise InputSchemaError(msg, en=en)
+        rows.append([_clean(cell) for cell in row])
     return Grid(rows)
+
+
+def _too_many_rows(label: str, n: int, limit: int) -> None:
+    msg = (
+        f"{label}: sekitar {n:,} baris; Lokus membaca paling banyak {limit:,} baris per "
+        "berkas (batas memori server bersama). Administrator dapat menaikkan batas dengan "
+        "variabel lingkungan LOKUS_MAX_BARIS."
+    ).replace(",", ".")
+    en = (
+        f"{label}: about {n:,} rows; Lokus reads at most {limit:,} rows per file (memory "
+        "limit of a shared server). An administrator can raise it with LOKUS_MAX_BARIS."
+    )
+    raise InputSchemaError(msg, en=en)
 
 
 def _clean(cell: str) -> str | None:

@@ -234,6 +234,12 @@ def analyse_interventions(
     return InterventionResult(matriks, cakupan, celah_df, salah, kebutuhan, parameter)
 
 
+NEED_COLUMNS = [
+    "kode_desa", "desa", "kebutuhan", "keluarga_desil_1", "keluarga_desil_1_kekurangan",
+    "persen", "kebutuhan_nyata", "ada_sub_kegiatan", "status",
+]  # fmt: skip
+
+
 def _need_match(
     long: pd.DataFrame, keluarga: pd.DataFrame, base: pd.DataFrame, settings: MatchSettings
 ) -> pd.DataFrame:
@@ -277,4 +283,5 @@ def _need_match(
                     ),
                 }
             )  # fmt: skip
-    return pd.DataFrame(rows)
+    # Same columns when no row qualifies (a family file without the deprivation columns).
+    return pd.DataFrame(rows, columns=NEED_COLUMNS)

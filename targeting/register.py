@@ -8,6 +8,7 @@ reason. The analysis of the register against the poverty loci is the next step (
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -96,6 +97,11 @@ class RegisterCheck:
     rows_in: int
 
 
+MAX_RUPIAH = 10**15
+"""Largest pagu or realisasi of one sub-activity (Rp 1,000 trillion, about a third of the
+2024 national budget of Rp 3,325 trillion): anything above is a typing error."""
+
+
 def parse_rupiah(value: object) -> float | None:
     """Parse a budget amount in Rupiah as planners write it.
 
@@ -108,7 +114,7 @@ def parse_rupiah(value: object) -> float | None:
     Returns
     -------
     float or None
-        Rupiah; None when blank or unreadable.
+        Rupiah; None when blank, unreadable or not finite (``"nan"``, ``"inf"``).
 
     Examples
     --------
@@ -143,10 +149,10 @@ def parse_rupiah(value: object) -> float | None:
     else:
         text = text.replace(",", ".")
     try:
-        number = float(text)
+        number = float(text) * scale
     except ValueError:
         return None
-    return number * scale
+    return number if math.isfinite(number) else None  # "nan", "inf", "1e400"
 
 
 def _text(row: pd.Series, column: str) -> str:
@@ -240,9 +246,17 @@ def read_register(
         if strategi is None:
             problems.append(("strategi", _text(row, "strategi"), why))
         pagu = parse_rupiah(row.get("pagu"))
-        if pagu is None or pagu < 0:
-            problems.append(("pagu", _text(row, "pagu"), "pagu kosong, tidak terbaca atau negatif"))
+        if pagu is None or pagu < 0 or pagu > MAX_RUPIAH:
+            problems.append(
+                ("pagu", _text(row, "pagu"),
+                 "pagu kosong, tidak terbaca, negatif atau lebih dari Rp 1.000 triliun")
+            )  # fmt: skip
         realisasi = parse_rupiah(row.get("realisasi")) if "realisasi" in df.columns else None
+        if realisasi is not None and not 0 <= realisasi <= MAX_RUPIAH:
+            problems.append(
+                ("realisasi", _text(row, "realisasi"),
+                 "realisasi negatif atau lebih dari Rp 1.000 triliun")
+            )  # fmt: skip
         sasaran = _text(row, "sasaran_jenis").strip().lower()
         if sasaran and sasaran not in SASARAN:
             problems.append(

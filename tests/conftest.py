@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -11,6 +13,19 @@ from geo.region import default_region
 from targeting.pipeline import Result, run
 
 LON0, LAT0, STEP = 109.90, -1.20, 0.01  # near Sukadana; 0.01 degree is about 1.1 km
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_team_password() -> object:
+    """Run the suite in single-user local mode even if the shell sets LOKUS_PASSWORD
+    (the access-control tests set it themselves)."""
+    saved = os.environ.pop("LOKUS_PASSWORD", None)
+    yield
+    if saved is not None:
+        os.environ["LOKUS_PASSWORD"] = saved
+
+
+# near Sukadana; 0.01 degree is about 1.1 km
 
 
 @pytest.fixture

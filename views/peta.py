@@ -120,8 +120,8 @@ with right:
         st.caption("Klik sebuah desa di peta untuk melihat angkanya.")
     else:
         row = view[view["kode_desa"] == pick].iloc[0]
-        st.subheader(f"{row['desa']}")
-        st.caption(f"Kecamatan {row['kecamatan']} · kode {row['kode_desa']}")
+        st.subheader(md_escape(row["desa"]))
+        st.caption(f"Kecamatan {md_escape(row['kecamatan'])} · kode {row['kode_desa']}")
         if not row["ada_data"]:
             st.warning("Tidak ada baris P3KE untuk desa ini di berkas yang dipakai.")
         if r.kantong is not None:
