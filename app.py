@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from views import logmask
+from views import logmask, memory_uploads
 from views.auth import require_access
 
 ICON = Path(__file__).resolve().parent / "static" / "lokus-icon.png"
@@ -17,6 +17,7 @@ st.set_page_config(
 )
 
 logmask.install()  # NIK-length digit runs masked in Streamlit's log (idempotent)
+memory_uploads.install()  # uploads parsed in memory, never spooled to a temporary file
 require_access()  # a password form when LOKUS_PASSWORD is set; else the local-mode notice
 pages = [
     st.Page("views/peta.py", title="Peta desil 1", icon=":material/map:", default=True),

@@ -259,8 +259,18 @@ def _delimiter(text: str) -> str | None:
     return best
 
 
+_PLAIN_NUMBER = re.compile(r"^[-+]?\d[\d.,]*$")
+
+
 def _score(names: list[str | None], known: frozenset[str] = KNOWN) -> int:
-    return sum(1 for n in names if n and canon(n) in known)
+    """How much a row looks like the header: distinct known column names, less its numbers.
+
+    A data row can hold words that are also column names (``x``, ``y``, ``desa`` in a notes
+    column) but also holds codes and desil values; a header row holds no plain numbers.
+    """
+    distinct = {canon(n) for n in names if n} & known
+    numbers = sum(1 for n in names if n and _PLAIN_NUMBER.match(n.strip()))
+    return len(distinct) - numbers
 
 
 def _combine(top: str | None, bottom: str | None, known: frozenset[str] = KNOWN) -> str | None:
@@ -383,8 +393,10 @@ def read_sheet(
         h = next(i for i, r in enumerate(rows) if not _is_blank(r))
     header = rows[h]
     n_header = 1
-    if h + 1 < len(rows):
-        combined = [_combine(t, b, vocab) for t, b in zip(header, rows[h + 1], strict=True)]
+    below = rows[h + 1] if h + 1 < len(rows) else []
+    # A sub-header row holds no plain numbers; a data row (codes, desil) does.
+    if below and not any(v and _PLAIN_NUMBER.match(v.strip()) for v in below):
+        combined = [_combine(t, b, vocab) for t, b in zip(header, below, strict=True)]
         if _score(combined, vocab) > _score(header, vocab):
             header, n_header = combined, 2
     first_data = h + n_header

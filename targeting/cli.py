@@ -269,6 +269,12 @@ def main(argv: list[str] | None = None) -> int:
         from geo.region import default_region
         from targeting.pipeline import run, write_outputs
 
+        if args.scheduler is not None and args.engine != "dask":
+            print("error: --scheduler needs --engine dask", file=sys.stderr)
+            return 2
+        if args.scheduler is not None and not args.scheduler.strip():
+            print("error: --scheduler is empty; give the scheduler's address", file=sys.stderr)
+            return 2
         region = load_region(args.region) if args.region else default_region()
         result = run(
             region,

@@ -84,6 +84,11 @@ def test_markdown_in_file_text_is_escaped():
     text = md_escape("![t](http://127.0.0.1:9/x.png) [klik](http://evil)")
     assert "](" not in text.replace("\\](", "")
     assert text.startswith("\\!\\[")
+    # bare addresses, which GitHub-flavoured Markdown links without brackets
+    bare = md_escape("lihat http://evil.example/login atau www.evil.example, admin@evil.example")
+    assert "http:" not in bare  # written http\\: so no autolink starts
+    assert "www." not in bare
+    assert "admin@" not in bare
 
 
 def test_choices_survive_a_page_switch(at):

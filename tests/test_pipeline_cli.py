@@ -111,3 +111,11 @@ def test_a_broken_register_does_not_hide_the_poverty_map(tmp_path):
     assert "kolom wajib register" in res.register_galat
     assert res.rows_used == res.rows_in  # the households went through untouched
     assert res.report()["intervensi"]["dijalankan"] is False
+
+
+def test_cli_scheduler_without_the_dask_engine_is_refused(tmp_path, capsys):
+    from targeting.cli import main
+
+    assert main(["run", "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    assert "--engine dask" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -40,3 +40,13 @@ def test_log_records_are_masked_before_any_handler_sees_them():
     assert NIK not in out
     assert out.count("9999********2222") == 2  # the message and the exception line
     assert "Traceback" in out
+
+
+def test_uploads_are_never_spooled_to_disk():
+    """Starlette would write any upload part above 1 MB to a temporary file."""
+    from starlette.formparsers import MultiPartParser
+
+    from views import memory_uploads
+
+    assert memory_uploads.install()
+    assert MultiPartParser.spool_max_size > 200 * 1024 * 1024  # server.maxUploadSize is 200 MB

@@ -340,3 +340,15 @@ def test_name_disagreeing_with_code_is_flagged_and_unknown_denominator_codes_lis
     assert k["flag_nama_desa_beda"].to_dict() == {"K1": False, "K2": True, "K3": False}
     assert k.loc["K2", "kode_desa"] == "61.11.01.2001"  # stays in its coded desa
     assert res.report()["penyebut_kode_tidak_dikenal"] == ["61.99.01.2001"]
+
+
+def test_a_data_row_holding_column_words_is_not_taken_for_the_header():
+    """Notes like 'x', 'y', 'desa' in a data row must not outscore the real header."""
+    data = (
+        b"kode_kemdagri,desil_kesejahteraan,catatan1,catatan2,catatan3\n"
+        b"6111012001,1,x,y,desa\n6111012002,1,ok,ok,ok\n"
+    )
+    table = read_sheet(data, label="catatan.csv")
+    assert table.header_row == 1
+    assert list(table.frame.columns[:2]) == ["kode_kemdagri", "desil_kesejahteraan"]
+    assert len(table.frame) == 2

@@ -25,11 +25,15 @@ UPLOAD_KEY = "_berkas_p3ke"  # (name, bytes) of the household file of this sessi
 DENOM_KEY = "_berkas_keluarga_desa"  # (name, bytes) of the family table of this session
 REGISTER_KEY = "_berkas_register"  # (name, bytes) of the sub-activity register of this session
 PRIORITAS_KEY = "_desa_prioritas"  # codes of the chosen priority desa (kept across pages)
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:@])")
 
 
 def md_escape(text: object) -> str:
-    """Escape Markdown so text from a data file shows as text (no links, images or HTML)."""
+    """Escape Markdown so text from a data file shows as text (no links, images or HTML).
+
+    ``:`` and ``@`` are escaped too: GitHub-flavoured Markdown turns a bare
+    ``http://…``, ``www.…`` or e-mail address into a link without any brackets.
+    """
     return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
@@ -49,7 +53,9 @@ def _region(path: str) -> Region:
     return load_region(path)
 
 
-@st.cache_data(show_spinner="Memproses data P3KE…", max_entries=6)
+# In memory only, at most 6 results, each dropped an hour after its last use: personal data
+# does not linger in a shared server's memory after its users have gone.
+@st.cache_data(show_spinner="Memproses data P3KE…", max_entries=6, ttl=3600)
 def _run(
     region_path: str,
     households: bytes | None,

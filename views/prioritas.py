@@ -59,8 +59,15 @@ def _weights_text(weights: tuple) -> str:
     return ", ".join(f"{k}={v:g}" for k, v in pairs) + f", normalisasi {norm}"
 
 
-def _set(selection: list[str], how: str, rule: tuple | None = None) -> None:
-    """Store the chosen desa, how they were chosen and under which weights."""
+def _set(selection: list[str], how: str, rule: tuple | None = None, *, add: bool = False) -> None:
+    """Store the chosen desa, how they were chosen and under which weights.
+
+    ``add``: a change by hand (list, table, map) to an earlier choice: the methods are
+    listed one after the other ("3 desa teratas menurut skor; lalu dipilih di peta").
+    """
+    previous = st.session_state.get("_cara_pilih") or ""
+    if add and previous and st.session_state.get(PRIORITAS_KEY) and how not in previous:
+        how = f"{previous}; lalu {how}"
     st.session_state[PRIORITAS_KEY] = [k for k in codes if k in set(selection)]
     st.session_state["_cara_pilih"] = how
     st.session_state["_aturan_pilih"] = rule
@@ -129,7 +136,7 @@ if chosen and rule and st.session_state.get("_bobot_pilih") != weights_now:
 
 
 def _from_multiselect() -> None:
-    _set(st.session_state.get("pilih_desa_prioritas", []), "dipilih dari daftar")
+    _set(st.session_state.get("pilih_desa_prioritas", []), "diubah di daftar", add=True)
 
 
 st.session_state["pilih_desa_prioritas"] = list(st.session_state[PRIORITAS_KEY])
@@ -171,7 +178,7 @@ with left:
         st.session_state["_klik_prioritas"] = click
         kode = feature["kode_desa"]
         picked = [k for k in chosen if k != kode] if kode in chosen else [*chosen, kode]
-        _set(picked, "dipilih di peta")
+        _set(picked, "diklik di peta", add=True)
         st.rerun()
     st.caption("Klik desa di peta untuk menambah atau melepasnya dari pilihan (garis hitam tebal).")
 with right:
@@ -214,7 +221,7 @@ def _from_table() -> None:
             now.add(kode)
         elif ticked is False:
             now.discard(kode)
-    _set(list(now), "dicentang di tabel peringkat")
+    _set(list(now), "dicentang di tabel peringkat", add=True)
 
 
 st.data_editor(
