@@ -330,6 +330,9 @@ _CSS = """
   border: 1px solid #555; vertical-align: middle; }
 .lokus-nodata { border-style: dashed; }
 path.leaflet-interactive:focus { outline: none; }
+/* A desa's popup (why it is a pocket, its sub-activities) can be long: it scrolls inside a
+   fixed height instead of covering the whole map. */
+.leaflet-popup-content { max-height: 260px; overflow-y: auto; }
 </style>
 """
 
