@@ -102,3 +102,23 @@ def peak_rss_mb(pid: int) -> float:
     except OSError:
         pass
     return float("nan")
+
+
+def clickable_desa_point(frame) -> list[float]:
+    """A point (frame pixels) inside a drawn desa polygon, as a user would click it.
+
+    The first ``path.lokus-desa`` whose bounding-box centre is really on that polygon
+    (a multi-island desa has sea at its centre).
+    """
+    point = frame.evaluate(
+        """() => {
+            for (const p of document.querySelectorAll('path.lokus-desa')) {
+                const r = p.getBoundingClientRect();
+                const x = r.left + r.width / 2, y = r.top + r.height / 2;
+                if (r.width > 20 && document.elementFromPoint(x, y) === p) return [x, y];
+            }
+            return null;
+        }"""
+    )
+    assert point is not None, "no desa polygon can be clicked at its centre"
+    return point

@@ -14,7 +14,7 @@ import pytest
 
 from targeting.interventions import lokus_long
 from targeting.maps import KANTONG_COLOURS, LOKUS_COLOURS
-from tests.serve import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_server
+from tests.serve import CHROMIUM, CHROMIUM_ARGS, ROOT, clickable_desa_point, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -75,19 +75,7 @@ def test_map_draws_43_desa_offline_and_a_click_shows_figures(server, browser, tm
     assert strokes.count(LOKUS_COLOURS[3]) == n_s3 > 0
     assert frame.locator(".lokus-legend").inner_text().startswith("Keluarga desil 1")
 
-    # Click inside a desa polygon, as a user would: the first polygon whose bbox centre is
-    # really on that polygon (multi-island desa have sea at their centre).
-    point = frame.evaluate(
-        """() => {
-            for (const p of document.querySelectorAll('path.lokus-desa')) {
-                const r = p.getBoundingClientRect();
-                const x = r.left + r.width / 2, y = r.top + r.height / 2;
-                if (r.width > 20 && document.elementFromPoint(x, y) === p) return [x, y];
-            }
-            return null;
-        }"""
-    )
-    assert point is not None
+    point = clickable_desa_point(frame)  # inside a desa, as a user would click
     frame_box = page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
     page.mouse.click(frame_box["x"] + point[0], frame_box["y"] + point[1])
     page.wait_for_selector("text=Keluarga P3KE per desil", timeout=30_000)

@@ -25,7 +25,14 @@ import pandas as pd
 import pytest
 
 from geo.region import default_region
-from tests.serve import CHROMIUM, CHROMIUM_ARGS, ROOT, Server, streamlit_server
+from tests.serve import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    Server,
+    clickable_desa_point,
+    streamlit_server,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -173,21 +180,6 @@ def _map_frame(page):
     return None
 
 
-def _clickable_point(frame) -> list[float]:
-    point = frame.evaluate(
-        """() => {
-            for (const p of document.querySelectorAll('path.lokus-desa')) {
-                const r = p.getBoundingClientRect();
-                const x = r.left + r.width / 2, y = r.top + r.height / 2;
-                if (r.width > 20 && document.elementFromPoint(x, y) === p) return [x, y];
-            }
-            return null;
-        }"""
-    )
-    assert point is not None
-    return point
-
-
 def test_hostile_names_show_as_text_and_never_run(server, browser):
     context = browser.new_context(viewport={"width": 1500, "height": 1100})
     page = context.new_page()
@@ -197,7 +189,7 @@ def test_hostile_names_show_as_text_and_never_run(server, browser):
     assert frame.locator("path.lokus-desa").count() == 43
 
     # Tooltip: hover a desa; its name shows with the payload as literal text.
-    x, y = _clickable_point(frame)
+    x, y = clickable_desa_point(frame)
     box = page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
     page.mouse.move(box["x"] + x, box["y"] + y)
     tip = frame.wait_for_selector(".leaflet-tooltip", timeout=10_000)
