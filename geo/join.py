@@ -129,30 +129,31 @@ def _normalised(values: pd.Series) -> pd.Series:
     return pd.Series(norm[codes], index=values.index, dtype=object)
 
 
-def _name_disagrees(out: pd.DataFrame, desa: pd.DataFrame, known: pd.Series) -> np.ndarray:
-    """Flag rows whose code is known but whose desa name is another desa's (checked once per pair)."""
-    flags = np.zeros(len(out), dtype=bool)
-    if "desa_kelurahan" not in out.columns:
+def _name_disagrees(
+    names: pd.Series | None, pos: np.ndarray, known: np.ndarray, desa_names: np.ndarray
+) -> np.ndarray:
+    """Flag rows whose code is known but whose desa name is another desa's.
+
+    ``pos`` is each row's position in the boundaries (``-1`` where unknown). Each distinct
+    (written name, coded desa) pair is normalised and scored once.
+    """
+    flags = np.zeros(len(pos), dtype=bool)
+    if names is None or not known.any():
         return flags
-    mask = known.to_numpy(dtype=bool)
-    if not mask.any():
-        return flags
-    # Only the desa named by this table's codes are normalised (a national layer has 84,000).
-    desa_name = dict(zip(desa["kode_desa"], desa["desa"], strict=True))
-    given = _normalised(out.loc[mask, "desa_kelurahan"])
-    coded = _normalised(out.loc[mask, "kode_desa"].map(desa_name))
-    a, b = given.to_numpy(), coded.to_numpy()
-    differ = a != b  # the same normalised name always agrees: only other pairs are scored
-    verdict = np.zeros(len(a), dtype=bool)
-    if differ.any():
-        pairs = pd.DataFrame({"a": a[differ], "b": b[differ]})
-        codes, uniques = pd.factorize(pd.MultiIndex.from_frame(pairs))
-        scored = np.array(
-            [bool(x) and bool(y) and fuzz.ratio(x, y) < NAME_MATCH_MIN for x, y in uniques],
-            dtype=bool,
-        )
-        verdict[differ] = scored[codes]
-    flags[mask] = verdict
+    name_id, name_uniq = pd.factorize(names, use_na_sentinel=True)
+    pair_id, pairs = pd.factorize(pos[known] * (len(name_uniq) + 1) + name_id[known] + 1)
+    width = len(name_uniq) + 1
+    verdict = np.zeros(len(pairs), dtype=bool)
+    for k, pair in enumerate(pairs):
+        at, nid = divmod(int(pair), width)
+        given = normalise_name(name_uniq[nid - 1]) if nid else ""
+        coded = normalise_name(desa_names[at])
+        # The same normalised name always agrees: only other pairs are scored.
+        verdict[k] = (
+            bool(given) and bool(coded) and given != coded
+            and fuzz.ratio(given, coded) < NAME_MATCH_MIN
+        )  # fmt: skip
+    flags[known] = verdict[pair_id]
     return flags
 
 
@@ -281,44 +282,131 @@ def place_households(
     in ``kode_desa_titik``, so each point belongs to exactly one desa.
     """
     require_crs(desa, source="batas desa")
-    codes = set(desa["kode_desa"])
+    # The step works on numpy arrays and writes its columns once at the end: at district scale
+    # (13,000 families, 43 desa) per-column pandas bookkeeping on the 50-column table would
+    # cost more than the spatial test itself (bench/RESULTS.md).
     out = keluarga.reset_index(drop=True)  # copy-on-write: no deep copy of every column
-    # Object arrays: pandas' Arrow-string isin walks a large value set in Python.
-    known = pd.Series(
-        out["kode_desa"].astype(object).isin(np.array(list(codes), dtype=object)).to_numpy(),
-        index=out.index,
-    )
-    unknown_codes = sorted(set(out.loc[out["kode_desa"].notna() & ~known, "kode_desa"]))
+    n = len(out)
+    desa_kode = desa["kode_desa"].to_numpy(dtype=object)
+    desa_nama = desa["desa"].to_numpy(dtype=object)
+    at_code = {code: i for i, code in enumerate(desa_kode)}
+    prefixes = {code[:5] for code in at_code}
+    # Codes of the table, looked up once per distinct value (NA has id -1: the last slot).
+    code_id, code_uniq = pd.factorize(out["kode_desa"], use_na_sentinel=True)
+    code_uniq = np.asarray(code_uniq, dtype=object)
+    uniq_pos = np.array([at_code.get(c, -1) for c in code_uniq] + [-1], dtype=np.int64)
     # A readable code of another region is a family of another district: it is rejected,
     # never moved into this region by a similar desa name.
-    prefixes = {c[:5] for c in codes}
-    foreign = out["kode_desa"].notna() & ~out["kode_desa"].astype("string").str.slice(0, 5).astype(
-        object
-    ).isin(np.array(sorted(prefixes), dtype=object))
-    needs_name = ~known & ~foreign.fillna(False)
+    uniq_foreign = np.array([c[:5] not in prefixes for c in code_uniq] + [False], dtype=bool)
+    pos = uniq_pos[code_id]
+    known = pos >= 0
+    foreign = uniq_foreign[code_id]
+    unknown_codes = sorted(code_uniq[uniq_pos[:-1] < 0].tolist())
+    needs_name = ~known & ~foreign
     matches, failures = _match_names(out[needs_name], desa) if needs_name.any() else ({}, {})
-    for idx in out.index[foreign.fillna(False)]:
-        failures[idx] = "kode desa milik wilayah lain (tidak dicocokkan dengan nama)"
+    for i in np.flatnonzero(foreign):
+        failures[int(i)] = "kode desa milik wilayah lain (tidak dicocokkan dengan nama)"
     # Vectorised: a file without codes may resolve tens of thousands of rows by name.
     idx = list(matches)
-    names = dict(zip(desa["kode_desa"], desa["desa"], strict=True))
     matched_codes = [matches[i][0] for i in idx]
     empty = pd.Series(pd.NA, index=out.index, dtype="object")
     cocok = pd.DataFrame(
         {
-            "baris": out.loc[idx, "_baris"].astype(int).to_numpy(),
-            "nama_masukan": out.get("desa_kelurahan", empty).loc[idx].to_numpy(),
-            "kecamatan_masukan": out.get("kecamatan", empty).loc[idx].to_numpy(),
+            "baris": out["_baris"].to_numpy()[idx].astype(int),
+            "nama_masukan": out.get("desa_kelurahan", empty).to_numpy(dtype=object)[idx],
+            "kecamatan_masukan": out.get("kecamatan", empty).to_numpy(dtype=object)[idx],
             "kode_desa": matched_codes,
-            "desa": [names[k] for k in matched_codes],
+            "desa": [desa_nama[at_code[k]] for k in matched_codes],
             "skor": [round(matches[i][1], 1) for i in idx],
             "persis": [matches[i][2] for i in idx],
         }
     )
     if idx:
         out.loc[idx, "kode_desa"] = matched_codes
-    out["flag_desa_dari_nama"] = out.index.isin(list(matches))
-    out["flag_nama_desa_beda"] = _name_disagrees(out, desa, known)
+        pos[idx] = [at_code[k] for k in matched_codes]
+    dari_nama = np.zeros(n, dtype=bool)
+    dari_nama[idx] = True
+    nama_beda = _name_disagrees(out.get("desa_kelurahan"), pos, known, desa_nama)
+    ditolak = _rejections(out, failures, source)
+    keep = np.ones(n, dtype=bool)
+    keep[list(failures)] = False
+
+    # Coordinates: extent, swapped pairs, then the point-in-own-desa test, all on arrays.
+    lat = out["lintang"].to_numpy(dtype="float64", copy=True)[keep]
+    lon = out["bujur"].to_numpy(dtype="float64", copy=True)[keep]
+    pos = pos[keep]
+    swap, bad = _check_extent(lat, lon, desa, jarak_pantai_m)
+    lat[swap], lon[swap] = lon[swap], lat[swap].copy()
+    lat[bad] = lon[bad] = np.nan
+    m = len(lat)
+    with_pt = ~(np.isnan(lat) | np.isnan(lon))
+    geometry = np.full(m, None, dtype=object)  # no point where coordinates are absent
+    geometry[with_pt] = shapely.points(lon[with_pt], lat[with_pt])
+    kode_titik = np.full(m, None, dtype=object)
+    desa_lain = np.zeros(m, dtype=bool)
+    lepas_pantai = np.zeros(m, dtype=bool)
+    luar_wilayah = np.zeros(m, dtype=bool)
+    if with_pt.any():
+        rows = np.flatnonzero(with_pt)
+        polys = desa.geometry.values
+        pts = gpd.array.from_shapely(geometry[rows], crs=DISPLAY_CRS).to_crs(desa.crs)
+        pts_np = np.asarray(pts)
+        polys_np = np.asarray(polys)
+        shapely.prepare(polys_np)
+        agrees = shapely.intersects(polys_np[pos[rows]], pts_np)
+        kode_titik[rows[agrees]] = desa_kode[pos[rows[agrees]]]
+        if not agrees.all():
+            other = np.flatnonzero(~agrees)
+            # Every desa the point is on or in (the query geopandas.sjoin runs), lowest code.
+            which, hit = polys.sindex.query(pts_np[other], predicate="intersects")
+            if len(which):
+                first = pd.Series(desa_kode[hit]).groupby(other[which]).min()
+                got = rows[first.index.to_numpy()]
+                kode_titik[got] = first.to_numpy()
+                desa_lain[got] = True
+            outside = np.setdiff1d(other, other[which])
+            if len(outside):
+                own_at, own_inv = np.unique(pos[rows[outside]], return_inverse=True)
+                metric = metric_crs or pyproj.CRS.from_user_input(desa.estimate_utm_crs())
+                own = np.asarray(polys[own_at].to_crs(metric))[own_inv]
+                pts_m = np.asarray(pts[outside].to_crs(metric))
+                near = shapely.distance(own, pts_m) <= jarak_pantai_m
+                lepas_pantai[rows[outside[near]]] = True
+                luar_wilayah[rows[outside[~near]]] = True
+
+    used = out.take(np.flatnonzero(keep)) if failures else out
+    columns: dict[str, object] = {
+        "lintang": lat,
+        "bujur": lon,
+        "flag_koordinat_ditukar": out["flag_koordinat_ditukar"].to_numpy(dtype=bool)[keep] | swap,
+        "flag_koordinat_tidak_valid": (
+            out["flag_koordinat_tidak_valid"].to_numpy(dtype=bool)[keep] | bad
+        ),
+        "flag_desa_dari_nama": dari_nama[keep],
+        "flag_nama_desa_beda": nama_beda[keep],
+        "geometry": gpd.array.from_shapely(geometry, crs=DISPLAY_CRS),
+        "kode_desa_titik": pd.array(kode_titik, dtype="string"),
+        "flag_titik_luar_wilayah": luar_wilayah,
+        "flag_titik_desa_lain": desa_lain,
+        "flag_titik_lepas_pantai": lepas_pantai,
+    }
+    for flag in FLAG_COLUMNS:
+        if flag not in columns and used[flag].dtype != bool:
+            columns[flag] = used[flag].to_numpy(dtype=bool)
+    res = gpd.GeoDataFrame(
+        used.reset_index(drop=True).assign(**columns), geometry="geometry", crs=DISPLAY_CRS
+    )
+    res.attrs = {}
+    return Placement(
+        keluarga=res,
+        ditolak=ditolak,
+        cocok_nama=cocok,
+        kode_tidak_dikenal=unknown_codes,
+    )
+
+
+def _rejections(out: pd.DataFrame, failures: dict[int, str], source: str) -> pd.DataFrame:
+    """Rejection rows of the families whose desa could not be found, and of their members."""
     rej_rows = []
     if failures:
         # Plain Python values, read once: tens of thousands of rejections stay fast.
@@ -365,91 +453,33 @@ def place_households(
                             "alasan": f"anggota keluarga baris {head} yang ditolak: {code_reason}",
                         }
                     )
-    ditolak = pd.DataFrame(rej_rows, columns=REJECT_COLUMNS)
-    used = out.drop(index=list(failures)).reset_index(drop=True) if failures else out
-
-    metric = metric_crs or pyproj.CRS.from_user_input(desa.estimate_utm_crs())
-    used = _check_extent(used, desa, jarak_pantai_m)
-    has_point = used["lintang"].notna() & used["bujur"].notna()
-    with_pt = has_point.to_numpy()
-    geometry = np.full(len(used), None, dtype=object)  # no point where coordinates are absent
-    geometry[with_pt] = shapely.points(
-        used["bujur"].to_numpy(dtype="float64")[with_pt],
-        used["lintang"].to_numpy(dtype="float64")[with_pt],
-    )
-    res = gpd.GeoDataFrame(used, geometry=geometry, crs=DISPLAY_CRS)
-    res["kode_desa_titik"] = pd.Series(pd.NA, index=res.index, dtype="string")
-    res["flag_titik_luar_wilayah"] = False
-    res["flag_titik_desa_lain"] = False
-    res["flag_titik_lepas_pantai"] = False
-
-    if has_point.any():
-        desa_c = desa[["kode_desa", "geometry"]]
-        polys = desa_c.set_index("kode_desa").geometry
-        pts = res.geometry[has_point].to_crs(desa.crs)
-        shapely.prepare(polys.values)
-        coded = polys.reindex(res.loc[has_point, "kode_desa"]).to_numpy()
-        agrees = shapely.intersects(coded, pts.to_numpy())
-        kode_titik = pd.Series(pd.NA, index=pts.index, dtype="string")
-        kode_titik[agrees] = res.loc[has_point, "kode_desa"][agrees]
-        other = pts[~agrees]
-        if len(other):
-            # Every desa the point is on or in (the query geopandas.sjoin runs), lowest code.
-            tree = shapely.STRtree(desa_c.geometry.to_numpy())
-            which, hit = tree.query(other.to_numpy(), predicate="intersects")
-            hits = pd.Series(desa_c["kode_desa"].to_numpy()[hit], index=other.index[which])
-            first = hits.groupby(level=0).min()
-            kode_titik[first.index] = first.to_numpy()
-            res.loc[first.index, "flag_titik_desa_lain"] = True
-            outside = other.index.difference(first.index)
-            if len(outside):
-                own = polys.reindex(res.loc[outside, "kode_desa"]).to_crs(metric).to_numpy()
-                dist = shapely.distance(own, res.geometry[outside].to_crs(metric).to_numpy())
-                near = dist <= jarak_pantai_m
-                res.loc[outside[near], "flag_titik_lepas_pantai"] = True
-                res.loc[outside[~near], "flag_titik_luar_wilayah"] = True
-        res.loc[pts.index, "kode_desa_titik"] = kode_titik
-    for flag in FLAG_COLUMNS:
-        res[flag] = res[flag].astype(bool)
-    res.attrs = {}
-    return Placement(
-        keluarga=res,
-        ditolak=ditolak,
-        cocok_nama=cocok,
-        kode_tidak_dikenal=unknown_codes,
-    )
+    return pd.DataFrame(rej_rows, columns=REJECT_COLUMNS)
 
 
 def _check_extent(
-    used: pd.DataFrame, desa: gpd.GeoDataFrame, jarak_pantai_m: float
-) -> pd.DataFrame:
-    """Drop points outside the region's extent; swap lintang/bujur back where that fits."""
-    shown = desa.to_crs(DISPLAY_CRS)
+    lat: np.ndarray, lon: np.ndarray, desa: gpd.GeoDataFrame, jarak_pantai_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points outside the region's extent: ``(swap, bad)`` boolean arrays.
+
+    ``swap`` marks pairs whose swapped point falls inside a desa (lintang and bujur were
+    exchanged), ``bad`` the other points outside the extent (their coordinates are dropped).
+    """
+    shown = desa.geometry.values.to_crs(DISPLAY_CRS)  # the same array when already EPSG:4326
     minx, miny, maxx, maxy = shown.total_bounds
     pad = jarak_pantai_m / 111_320  # metres to degrees (1 degree of latitude ~ 111.32 km)
-    lat, lon = used["lintang"], used["bujur"]
-    has = lat.notna() & lon.notna()
+    has = ~(np.isnan(lat) | np.isnan(lon))
 
-    def inside(la: pd.Series, lo: pd.Series) -> pd.Series:
-        return la.between(miny - pad, maxy + pad) & lo.between(minx - pad, maxx + pad)
+    def inside(la: np.ndarray, lo: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            return (la >= miny - pad) & (la <= maxy + pad) & (lo >= minx - pad) & (lo <= maxx + pad)
 
     ok = has & inside(lat, lon)
-    cand = has & ~ok & inside(lon, lat)
-    swap = pd.Series(False, index=used.index)
-    if cand.any():
-        pts = gpd.GeoSeries(
-            gpd.points_from_xy(lat[cand], lon[cand]), index=lat[cand].index, crs=DISPLAY_CRS
-        )
+    cand = np.flatnonzero(has & ~ok & inside(lon, lat))
+    swap = np.zeros(len(lat), dtype=bool)
+    if len(cand):
         # "Falls inside a desa": any polygon intersects the swapped point (an STRtree query,
         # not a union of every desa, which costs seconds at province scale).
-        hit = shapely.STRtree(shown.geometry.values).query(pts.to_numpy(), predicate="intersects")
-        swap.loc[cand] = np.isin(np.arange(len(pts)), hit[0])
-    out = used.copy(deep=False)  # copy-on-write: columns set below do not touch `used`
-    if swap.any():
-        out.loc[swap, ["lintang", "bujur"]] = out.loc[swap, ["bujur", "lintang"]].to_numpy()
-    out["flag_koordinat_ditukar"] = out["flag_koordinat_ditukar"] | swap
+        hit = shown.sindex.query(shapely.points(lat[cand], lon[cand]), predicate="intersects")
+        swap[cand[np.unique(hit[0])]] = True
     bad = has & ~ok & ~swap
-    if bad.any():
-        out.loc[bad, ["lintang", "bujur"]] = np.nan
-    out["flag_koordinat_tidak_valid"] = out["flag_koordinat_tidak_valid"] | bad
-    return out
+    return swap, bad
