@@ -167,3 +167,23 @@ def test_code_of_another_district_is_rejected_not_matched_by_name(squares):
     reasons = p.ditolak.set_index("baris")["alasan"]
     assert "wilayah lain" in reasons[2]
     assert "tidak cocok" in reasons[3]  # "Tiga Baru" is not "Tiga"
+
+
+def test_name_check_once_per_pair_and_boundaries_in_a_metric_crs(squares):
+    """The written desa name is compared with the coded desa's name (normalised, fuzzy)."""
+    rows = [
+        {**_row("6111012001", 0.5, 1.5), "desa_kelurahan": "Satu"},
+        {**_row("6111012001", 0.5, 1.5), "desa_kelurahan": "Desa SATU"},
+        {**_row("6111012001", 0.5, 1.5), "desa_kelurahan": "Dua"},  # another desa's name
+        {**_row("6111012002", 1.5, 1.5), "desa_kelurahan": pd.NA},  # no name: no verdict
+        {**_row("6111012002", 1.5, 1.5), "desa_kelurahan": "Dua"},
+        {**_row("6111012002", 1.5, 1.5), "desa_kelurahan": "Satu"},
+        {**_row("6111012003", 0.5, 0.5), "desa_kelurahan": "Tigaa"},  # a typo agrees
+    ]
+    check = validate_households(households(rows), source="k.csv")
+    k = place_households(check.keluarga, squares, source="k.csv").keluarga
+    assert k["flag_nama_desa_beda"].tolist() == [False, False, True, False, False, True, False]
+    # Inside points give the same desa when the boundaries come in a metric CRS.
+    utm = place_households(check.keluarga, squares.to_crs(32749), source="k.csv").keluarga
+    assert utm["kode_desa_titik"].tolist() == k["kode_desa_titik"].tolist()
+    assert utm.crs == k.crs == "EPSG:4326"
