@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "kode_kecamatan",
     "normalise_kode_desa",
     "normalise_kode_prefix",
+    "parse_kode_desa",
 ]
 
 _FLOAT_TAIL = re.compile(r"\.0+$")
@@ -99,22 +101,11 @@ def normalise_kode_desa(values: pd.Series) -> pd.DataFrame:
     >>> normalise_kode_desa(pd.Series(["6111012001", "61.11.01.2001", "x"]))["kode_desa"].tolist()
     ['61.11.01.2001', '61.11.01.2001', <NA>]
     """
-    kode: list[object] = []
-    alasan: list[object] = []
-    for value in values.tolist():
-        digits = _digits_of(value)
-        if digits is None:
-            kode.append(pd.NA)
-            alasan.append("kode desa kosong")
-        elif not _ascii_digits(digits):
-            kode.append(pd.NA)
-            alasan.append("kode desa berisi karakter selain angka")
-        elif len(digits) != 10:
-            kode.append(pd.NA)
-            alasan.append(f"kode desa harus 10 digit, terbaca {len(digits)} digit")
-        else:
-            kode.append(format_kode_desa(digits))
-            alasan.append(pd.NA)
+    # Once per distinct value: a P3KE table repeats a few dozen codes over thousands of rows.
+    ids, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    read = [parse_kode_desa(v) for v in uniques] + [parse_kode_desa(None)]
+    kode = np.array([k for k, _ in read], dtype=object)[ids]
+    alasan = np.array([a for _, a in read], dtype=object)[ids]
     return pd.DataFrame(
         {
             "kode_desa": pd.array(kode, dtype="string"),
@@ -122,6 +113,36 @@ def normalise_kode_desa(values: pd.Series) -> pd.DataFrame:
         },
         index=values.index,
     )
+
+
+def parse_kode_desa(value: object) -> tuple[str | None, str | None]:
+    """Read one desa code: ``(kode_desa, None)`` or ``(None, reason)``.
+
+    Parameters
+    ----------
+    value : object
+        A raw code (any of the forms :func:`normalise_kode_desa` accepts), or a null.
+
+    Returns
+    -------
+    tuple of (str or None, str or None)
+        The dotted code and ``None``, or ``None`` and the reason in Bahasa Indonesia.
+
+    Examples
+    --------
+    >>> parse_kode_desa("61 11 1 2001")
+    ('61.11.01.2001', None)
+    >>> parse_kode_desa("6111")
+    (None, 'kode desa harus 10 digit, terbaca 4 digit')
+    """
+    digits = _digits_of(value)
+    if digits is None:
+        return None, "kode desa kosong"
+    if not _ascii_digits(digits):
+        return None, "kode desa berisi karakter selain angka"
+    if len(digits) != 10:
+        return None, f"kode desa harus 10 digit, terbaca {len(digits)} digit"
+    return format_kode_desa(digits), None
 
 
 def normalise_kode_prefix(prefix: str) -> str:

@@ -8,8 +8,11 @@ unless the region setting names one.
 
 from __future__ import annotations
 
+import functools
+
 import geopandas as gpd
 import pyproj
+from shapely.geometry import box
 
 from geo.errors import CRSError
 
@@ -93,12 +96,31 @@ def choose_metric_crs(
             raise CRSError(msg, en=en)
         return crs
     try:
-        crs = gdf.estimate_utm_crs()
+        crs = _estimated_utm(gdf)
     except RuntimeError as err:  # pyproj finds no zone
         msg = f"zona UTM tidak dapat ditentukan dari data: {err}. Setel metric_crs di wilayah."
         en = f"no UTM zone could be estimated from the data: {err}. Set metric_crs in the region."
         raise CRSError(msg, en=en) from err
     return pyproj.CRS.from_user_input(crs)
+
+
+def _estimated_utm(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
+    """``gdf.estimate_utm_crs()``, remembered by the bounds it depends on.
+
+    geopandas takes the centre of the layer's bounds in degrees and asks the PROJ database
+    (about 60 ms a call); the pipeline asks again for every run on the same boundaries.
+    """
+    crs = pyproj.CRS.from_user_input(gdf.crs)
+    if crs.is_geographic:
+        bounds = gdf.total_bounds
+    else:  # geopandas reprojects to EPSG:4326 first, and so does this
+        crs, bounds = DISPLAY_CRS, gdf.geometry.values.to_crs(DISPLAY_CRS).total_bounds
+    return _utm_of_bounds(crs.to_wkt(), tuple(float(b) for b in bounds))
+
+
+@functools.lru_cache(maxsize=64)
+def _utm_of_bounds(crs_wkt: str, bounds: tuple[float, float, float, float]) -> pyproj.CRS:
+    return gpd.GeoSeries([box(*bounds)], crs=crs_wkt).estimate_utm_crs()
 
 
 def to_metric(gdf: gpd.GeoDataFrame, crs: pyproj.CRS) -> gpd.GeoDataFrame:

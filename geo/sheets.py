@@ -219,7 +219,8 @@ def _csv_grid(data: bytes, label: str) -> Grid:
             )
             en = f"row {reader.line_num} has {len(row)} columns; at most {MAX_COLUMNS}"
             raise InputSchemaError(msg, en=en)
-        rows.append([_clean(cell) for cell in row])
+        # _clean inlined for the common case (no Excel text marker): called on every cell.
+        rows.append([_clean(t) if t[:1] == "'" else (t or None) for t in map(str.strip, row)])
     return Grid(rows)
 
 
@@ -383,7 +384,7 @@ def read_sheet(
         msg = f"{label}: lembar {chosen!r} kosong"
         raise InputSchemaError(msg, en=f"{label}: sheet {chosen!r} is empty")
     width = max(len(r) for r in rows)
-    rows = [r + [None] * (width - len(r)) for r in rows]
+    rows = [r if len(r) == width else r + [None] * (width - len(r)) for r in rows]
 
     scan = rows[:HEADER_SCAN_ROWS]
     scores = [_score(r, vocab) for r in scan]
@@ -415,14 +416,17 @@ def read_sheet(
     skipped: list[dict[str, object]] = []
     for r in range(first_data, len(rows)):
         row = rows[r]
-        if _is_blank(row) or _only_running_number(row, columns):
-            continue
         filled = [v for v in row if v is not None]
+        if not filled or (len(filled) == 1 and _only_running_number(row, columns)):
+            continue
         # A total row: a cell that starts with JUMLAH/TOTAL, and few other cells filled.
         first_cells = [v.upper() for v in filled] if len(filled) <= width / 2 + 1 else []
         # Header names have no NIK-long digit runs, so masking before the comparison changes
         # nothing; only the cells shown in the report are masked.
-        if len(filled) >= 2 and sum(_canon(v) in header_canon for v in filled) >= len(filled) / 2:
+        if (
+            len(filled) >= 2
+            and sum(map(header_canon.__contains__, map(_canon, filled))) >= len(filled) / 2
+        ):
             shown = " | ".join(_mask_ids(v) for v in filled[:4])
             skipped.append({"baris": r + 1, "nilai": shown, "alasan": "judul kolom berulang"})
         elif any(v.startswith(TOTAL_WORDS) for v in first_cells):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from geo.codes import normalise_kode_desa
+from geo.codes import parse_kode_desa
 from geo.errors import InputSchemaError
 from geo.households import REJECT_COLUMNS
 from geo.io import Source, read_bytes
@@ -277,8 +277,8 @@ def read_register(
         else:
             kecamatan = {normalise_name(k) for k in desa["kecamatan"]}
             for token in (t.strip() for t in re.split(r"[;,]", lokus_text) if t.strip()):
-                code = normalise_kode_desa(pd.Series([token])).at[0, "kode_desa"]
-                if pd.notna(code) and code in names:
+                code, _ = parse_kode_desa(token)
+                if code is not None and code in names:
                     found.append(str(code))
                     continue
                 if pd.notna(code):
