@@ -199,6 +199,36 @@ def step_stages() -> dict:
     return out
 
 
+def step_partisi() -> dict:
+    """Dask engine at province scale: kecamatan against Hilbert partitions, same run."""
+    import numpy as np
+
+    from geo.crs import choose_metric_crs
+    from targeting.engine_dask import dask_client, partition_key, place_and_count
+
+    desa, kel = _province_families()
+    kel = kel.reset_index(drop=True)
+    metric = choose_metric_crs(desa)
+    out: dict = {"n": len(kel), "desa": len(desa)}
+    counts = {}
+    with dask_client(None, n_workers=2) as client:
+        for by in ("kecamatan", "hilbert"):
+            t = time.perf_counter()
+            r = place_and_count(kel, desa, source="p3ke", metric_crs=metric, client=client,
+                                desil_max=10, partisi=by)  # fmt: skip
+            out[f"{by}_s"] = time.perf_counter() - t
+            counts[by] = r.counts
+            out["partitions"] = r.partitions
+            # Desa and kecamatan each partition touches: equal cuts of the sorted table.
+            order = partition_key(kel, desa, by=by).to_numpy().argsort(kind="stable")
+            kode = kel["kode_desa"].fillna("~").to_numpy(dtype=object)[order]
+            cuts = np.array_split(kode, r.partitions)
+            out[f"{by}_desa"] = sum(len(set(c)) for c in cuts) / len(cuts)
+            out[f"{by}_kec"] = sum(len({k[:8] for k in c}) for c in cuts) / len(cuts)
+    out["same"] = bool(counts["kecamatan"].equals(counts["hilbert"]))
+    return out
+
+
 def step_app() -> dict:
     """Server time of the app's first view (cold) and of a rerun after a filter change."""
     import warnings
@@ -331,11 +361,13 @@ def main() -> None:
     )
     print("\nPlacement (code lookup + point-in-polygon check) vs bare geopandas.sjoin")
     print(
-        f"{'scale':<10}{'families':>10}{'desa':>7}{'sjoin s':>9}{'Lokus s':>9}{'ratio':>7}{'peak MB':>9}"
+        f"{'scale':<10}{'families':>10}{'desa':>7}{'sjoin ms':>10}{'Lokus ms':>10}{'ratio':>7}"
+        f"{'peak MB':>9}"
     )
     for scale in ("district", "province"):
         r = _child("place", scale)
-        print(f"{scale:<10}{r['n']:>10,}{r['desa']:>7,}{r['bare_s']:>9.2f}{r['lokus_s']:>9.2f}"
+        print(f"{scale:<10}{r['n']:>10,}{r['desa']:>7,}{r['bare_s'] * 1e3:>10.1f}"
+              f"{r['lokus_s'] * 1e3:>10.1f}"
               f"{r['lokus_s'] / r['bare_s']:>7.2f}{r['rss_mb']:>9.0f}")  # fmt: skip
     print("\nMap: lean Lokus map vs naive folium map (one marker + tooltip per family)")
     print(f"{'scale':<10}{'points':>10}{'lean KB':>9}{'naive KB':>10}{'smaller':>8}"
@@ -349,6 +381,13 @@ def main() -> None:
         if r["app_bytes"]:
             print(f"{'':<10}(with the register's lokus layers and popups, as the app draws it: "
                   f"{r['app_bytes'] / 1e3:.0f} KB, {r['naive_bytes'] / r['app_bytes']:.1f}x smaller)")  # fmt: skip
+    print("\nDask engine, province, 2 local worker processes: kecamatan vs Hilbert partitions")
+    r = _child("partisi")
+    print(f"{'partisi':<11}{'s':>7}{'desa/part':>11}{'kec/part':>10}")
+    for by in ("kecamatan", "hilbert"):
+        print(f"{by:<11}{r[by + '_s']:>7.1f}{r[by + '_desa']:>11.1f}{r[by + '_kec']:>10.1f}")
+    print(f"{r['partitions']} partitions of {r['n']:,} families over {r['desa']:,} desa; "
+          f"counts per desa identical: {r['same']}; peak {r['rss_mb']:.0f} MB (driver)")  # fmt: skip
     print(
         "\nApp server time (AppTest, district): first view, rerun after a kecamatan filter change"
     )

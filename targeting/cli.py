@@ -42,8 +42,12 @@ def _parser() -> argparse.ArgumentParser:
                           "bukan di luar wilayah (bawaan: 500)")  # fmt: skip
     e = run.add_argument_group("mesin (engine) untuk data besar")
     e.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
-                   help="pandas: satu proses (bawaan); dask: keluarga dipartisi per kecamatan "
-                        "dan ditempatkan di klaster Dask (hasil sama)")  # fmt: skip
+                   help="pandas: satu proses (bawaan); dask: keluarga dipartisi (lihat "
+                        "--partisi) dan ditempatkan di klaster Dask (hasil sama)")  # fmt: skip
+    e.add_argument("--partisi", choices=["kecamatan", "hilbert"], default=None,
+                   help="dengan --engine dask: kelompokkan keluarga per kecamatan (bawaan) atau "
+                        "menurut jarak kurva Hilbert desa kodenya (titiknya sendiri bila kode "
+                        "tidak dikenal)")  # fmt: skip
     e.add_argument("--scheduler", metavar="ADDRESS", default=None,
                    help="alamat scheduler dask.distributed yang sudah berjalan "
                         "(mis. tcp://10.0.0.5:8786); bawaan: klaster lokal")  # fmt: skip
@@ -272,6 +276,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.scheduler is not None and args.engine != "dask":
             print("error: --scheduler needs --engine dask", file=sys.stderr)
             return 2
+        if args.partisi is not None and args.engine != "dask":
+            print("error: --partisi needs --engine dask", file=sys.stderr)
+            return 2
         if args.scheduler is not None and not args.scheduler.strip():
             print("error: --scheduler is empty; give the scheduler's address", file=sys.stderr)
             return 2
@@ -306,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
             ),
             engine=args.engine,
             scheduler=args.scheduler,
+            partisi=args.partisi or "kecamatan",
         )
         ranking, package = _plan_targets(result, args)
         paths = write_outputs(result, args.out)

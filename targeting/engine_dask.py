@@ -33,11 +33,15 @@ from geo.households import REJECT_COLUMNS
 from geo.join import DEFAULT_COAST_M, FLAG_COLUMNS, Placement, place_households
 from targeting.indicators import count_families
 
-__all__ = ["ENGINES", "DaskRun", "dask_client", "partition_key", "place_and_count"]
+__all__ = ["ENGINES", "PARTISI", "DaskRun", "dask_client", "partition_key", "place_and_count"]
 
 ENGINES = ("pandas", "dask")
 """Engines of :func:`targeting.pipeline.run`: ``pandas`` (one process, the default) and
 ``dask`` (partitions on a Dask cluster)."""
+
+PARTISI = ("kecamatan", "hilbert")
+"""Ways :func:`place_and_count` groups an in-memory table into partitions
+(:func:`partition_key`)."""
 
 _POS = "_posisi"
 
@@ -81,21 +85,71 @@ def dask_client(
         yield client
 
 
-def partition_key(keluarga: pd.DataFrame) -> pd.Series:
-    """Kecamatan of each family for spatial partitioning.
+def partition_key(
+    keluarga: pd.DataFrame, desa: gpd.GeoDataFrame | None = None, *, by: str = "kecamatan"
+) -> pd.Series:
+    """Sort key of each family for spatial partitioning.
 
     Parameters
     ----------
     keluarga : pandas.DataFrame
-        Validated families with ``kode_desa`` (dotted or ``<NA>``).
+        Validated families with ``kode_desa`` (dotted or ``<NA>``), and ``lintang``/``bujur``
+        (float degrees, NaN where absent) for ``by="hilbert"``.
+    desa : geopandas.GeoDataFrame, optional
+        Desa polygons with ``kode_desa``, any CRS; required for ``by="hilbert"``.
+    by : {"kecamatan", "hilbert"}, default "kecamatan"
+        ``"kecamatan"``: ``PP.KK.CC`` of the code; families without a readable code get
+        ``"~"`` (sorted last, placed by name in their own partitions). ``"hilbert"``: the
+        distance along a Hilbert curve (level 16, :meth:`geopandas.GeoSeries.hilbert_distance`)
+        over the boundaries' extent in EPSG:4326, of a point inside the family's coded desa
+        (:meth:`geopandas.GeoSeries.representative_point`), so that a desa's families stay
+        together whatever their points say; families without a known code by their own
+        point where it lies in that extent; families with neither get ``4**16``, after every
+        distance on the curve.
 
     Returns
     -------
     pandas.Series
-        ``PP.KK.CC`` of the code; families without a readable code get ``"~"`` (sorted last,
-        placed by name in their own partitions).
+        Indexed like ``keluarga``: text for ``"kecamatan"``, int64 for ``"hilbert"``.
+
+    Raises
+    ------
+    ValueError
+        If ``by`` is not one of :data:`PARTISI`, or ``desa`` is missing for ``"hilbert"``.
+
+    Notes
+    -----
+    The key only groups families into partitions; placement is decided row by row, so the
+    result is the same for either key (tested). Hilbert order keeps a partition compact where
+    kecamatan are very unequal in size (a city kecamatan beside rural ones).
     """
-    return keluarga["kode_desa"].astype("string").str.slice(0, 8).fillna("~")
+    if by not in PARTISI:
+        msg = f"partisi must be one of {PARTISI}, got {by!r}"
+        raise ValueError(msg)
+    if by == "kecamatan":
+        return keluarga["kode_desa"].astype("string").str.slice(0, 8).fillna("~")
+    if desa is None:
+        msg = "partisi 'hilbert' needs the desa polygons"
+        raise ValueError(msg)
+    shown = desa.geometry.values.to_crs(DISPLAY_CRS)
+    minx, miny, maxx, maxy = bounds = shown.total_bounds
+    lon = keluarga["bujur"].to_numpy(dtype="float64")
+    lat = keluarga["lintang"].to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore"):
+        inside = (lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy)
+    anchors = gpd.GeoSeries(shown, crs=DISPLAY_CRS).representative_point()
+    at = pd.Index(desa["kode_desa"].to_numpy(dtype=object)).get_indexer(
+        keluarga["kode_desa"].astype(object).to_numpy()
+    )
+    coded = at >= 0
+    x = np.where(coded, anchors.x.to_numpy()[at], np.where(inside, lon, np.nan))
+    y = np.where(coded, anchors.y.to_numpy()[at], np.where(inside, lat, np.nan))
+    ok = inside | coded
+    key = np.full(len(keluarga), 4**16, dtype="int64")
+    if ok.any():
+        points = gpd.GeoSeries(gpd.points_from_xy(x[ok], y[ok]), crs=DISPLAY_CRS)
+        key[ok] = points.hilbert_distance(total_bounds=bounds, level=16).to_numpy()
+    return pd.Series(key, index=keluarga.index, name="hilbert_distance")
 
 
 @dataclass
@@ -179,6 +233,7 @@ def place_and_count(
     desil_max: int = 4,
     npartitions: int | None = None,
     out_dir: str | os.PathLike[str] | None = None,
+    partisi: str = "kecamatan",
 ) -> DaskRun:
     """Place families in desa and count them per desa on a Dask cluster.
 
@@ -208,6 +263,9 @@ def place_and_count(
         Write the placed families as GeoParquet files here (one per partition) instead of
         collecting them: the national run's memory then stays that of one partition per
         worker plus the per-desa counts.
+    partisi : {"kecamatan", "hilbert"}, default "kecamatan"
+        How an in-memory table is sorted before it is cut into partitions
+        (:func:`partition_key`). A GeoParquet dataset keeps its files' partitions.
 
     Returns
     -------
@@ -219,6 +277,9 @@ def place_and_count(
     import dask
     import dask.dataframe as dd
 
+    if partisi not in PARTISI:
+        msg = f"partisi must be one of {PARTISI}, got {partisi!r}"
+        raise ValueError(msg)
     if isinstance(keluarga, (str, os.PathLike)):
         import dask_geopandas
 
@@ -226,7 +287,7 @@ def place_and_count(
     else:
         frame = keluarga.reset_index(drop=True)
         frame = frame.assign(**{_POS: np.arange(len(frame))})
-        order = partition_key(frame).to_numpy().argsort(kind="stable")
+        order = partition_key(frame, desa, by=partisi).to_numpy().argsort(kind="stable")
         frame = frame.iloc[order].reset_index(drop=True)
         threads = sum(client.nthreads().values()) or 1
         n = npartitions or max(1, min(4 * threads, len(frame) // 5_000))

@@ -282,6 +282,7 @@ def run(
     kecocokan: MatchSettings | None = None,
     engine: str = "pandas",
     scheduler: str | None = None,
+    partisi: str = "kecamatan",
 ) -> Result:
     """Run read -> place -> measure on one household file.
 
@@ -321,6 +322,9 @@ def run(
         Validation, pockets and the register run on this machine either way.
     scheduler : str, optional
         Dask scheduler address for ``engine="dask"``; default: a local cluster.
+    partisi : {"kecamatan", "hilbert"}, default "kecamatan"
+        How ``engine="dask"`` groups families into partitions
+        (:func:`targeting.engine_dask.partition_key`); the result is the same either way.
 
     Returns
     -------
@@ -330,7 +334,8 @@ def run(
     Raises
     ------
     ValueError
-        If ``engine`` is not ``"pandas"`` or ``"dask"``.
+        If ``engine`` is not ``"pandas"`` or ``"dask"``, or ``partisi`` is not
+        ``"kecamatan"`` or ``"hilbert"``.
     RegionError
         If an input is None and the region names no default for it.
     InputSchemaError, CRSError
@@ -340,6 +345,9 @@ def run(
 
     if engine not in ("pandas", "dask"):
         msg = f"engine must be 'pandas' or 'dask', got {engine!r}"
+        raise ValueError(msg)
+    if partisi not in ("kecamatan", "hilbert"):
+        msg = f"partisi must be 'kecamatan' or 'hilbert', got {partisi!r}"
         raise ValueError(msg)
     households = households if households is not None else region.keluarga_p3ke
     if households is None:
@@ -375,7 +383,7 @@ def run(
         with dask_client(scheduler) as client:
             dask_run = place_and_count(
                 check.keluarga, batas.desa, source=h_name, metric_crs=metric, client=client,
-                jarak_pantai_m=jarak_pantai_m, desil_max=desil_max,
+                jarak_pantai_m=jarak_pantai_m, desil_max=desil_max, partisi=partisi,
             )  # fmt: skip
         placement, counts = dask_run.placement, dask_run.counts
     else:

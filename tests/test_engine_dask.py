@@ -11,6 +11,7 @@ from distributed import LocalCluster
 
 from geo.region import default_region
 from targeting.cli import main
+from targeting.engine_dask import partition_key
 from targeting.pipeline import run
 from tests.conftest import assert_accounting
 
@@ -48,15 +49,21 @@ def faulty_sample(tmp_path_factory):
     return path
 
 
-def test_dask_engine_equals_pandas_engine_on_district_data(cluster, faulty_sample):
+@pytest.fixture(scope="module")
+def single(faulty_sample):
+    return run(default_region(), households=faulty_sample, desil_scale="p3ke")
+
+
+@pytest.mark.parametrize("partisi", ["kecamatan", "hilbert"])
+def test_dask_engine_equals_pandas_engine_on_district_data(cluster, faulty_sample, single, partisi):
     region = default_region()
-    single = run(region, households=faulty_sample, desil_scale="p3ke")
     dist = run(
         region,
         households=faulty_sample,
         desil_scale="p3ke",
         engine="dask",
         scheduler=cluster.scheduler_address,
+        partisi=partisi,
     )
     assert single.rows_rejected > 100  # the faults are really there
     assert len(single.placement.cocok_nama) > 50
@@ -100,3 +107,64 @@ def test_geoparquet_working_files_give_the_same_indicators(embedded, tmp_path):
     assert (result.rows_in, result.rows_rejected) == (embedded.rows_in, 0)
     pd.testing.assert_frame_equal(result.indikator, embedded.indikator)
     assert result.report()["flags"] == embedded.report()["flags"]
+
+
+def test_hilbert_key_keeps_partitions_compact(embedded):
+    """Families cut into partitions along the Hilbert key touch few desa each."""
+    from geo.io import read_boundaries
+
+    region = default_region()
+    batas = read_boundaries(region.batas_desa, code_prefix=region.kode).desa
+    kel = embedded.placement.keluarga
+    key = partition_key(kel, batas, by="hilbert")
+    assert key.dtype == "int64"
+    assert (key < 4**16).all()  # every family has a point or a known desa
+    kode = kel["kode_desa"].to_numpy()
+
+    def desa_touched(order: np.ndarray) -> int:
+        """Distinct desa per partition, summed over 8 partitions."""
+        return sum(len(set(kode[part])) for part in np.array_split(order, 8))
+
+    hilbert = desa_touched(key.to_numpy().argsort(kind="stable"))
+    shuffled = desa_touched(np.random.default_rng(0).permutation(len(kel)))
+    assert shuffled == 8 * 43  # a random cut touches every desa in every partition
+    assert hilbert < shuffled / 3
+
+
+def test_hilbert_key_of_families_without_a_usable_point():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    desa = gpd.GeoDataFrame(
+        {"kode_desa": ["61.11.01.2001", "61.11.01.2002"]},
+        geometry=[box(110.0, -1.0, 110.5, -0.5), box(110.5, -1.0, 111.0, -0.5)],
+        crs=4326,
+    )
+    kel = pd.DataFrame(
+        {
+            "kode_desa": pd.array(
+                ["61.11.01.2001", "61.11.01.2002", "61.11.01.2002", pd.NA, pd.NA],
+                dtype="string",
+            ),
+            "bujur": [110.2, np.nan, 0.0, 110.7, np.nan],
+            "lintang": [-0.7, np.nan, 0.0, -0.7, np.nan],
+        }
+    )
+    key = partition_key(kel, desa, by="hilbert")
+    # A known code: the key of a point inside the coded desa, whatever the family's point.
+    anchor = desa.representative_point().hilbert_distance(total_bounds=desa.total_bounds)
+    assert key[:3].tolist() == [anchor[0], anchor[1], anchor[1]]
+    assert key[3] < 4**16  # a point in the region, no code: placed by its point
+    assert key[3] != anchor[1]
+    assert key[4] == 4**16  # neither: after every distance on the curve
+    with pytest.raises(ValueError, match="partisi"):
+        partition_key(kel, desa, by="geohash")
+    with pytest.raises(ValueError, match="desa polygons"):
+        partition_key(kel, by="hilbert")
+
+
+def test_cli_partisi_needs_the_dask_engine(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", "--out", str(out), "--partisi", "hilbert"]) == 2
+    assert "--partisi needs --engine dask" in capsys.readouterr().err
+    assert not out.exists()  # refused before anything is written
