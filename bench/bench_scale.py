@@ -299,6 +299,16 @@ def step_nation(fraction: float) -> dict:
         ind = indicators_from_counts(res.counts, d.gdf, desil_max=10)
         out["place_count_s"] = time.perf_counter() - t
         out["worker_peak_mb"] = max(client.run(_rss_mb).values())
+    # Pockets over the whole country on the driver (no denominator: the desil-1 count).
+    from targeting.pockets import PocketSettings, desa_hotspots
+
+    t = time.perf_counter()
+    hot = desa_hotspots(
+        ind, metric_crs=metric,
+        settings=PocketSettings(variabel="keluarga_desil_1", smoothing=False),
+    )  # fmt: skip
+    out["gi_s"] = time.perf_counter() - t
+    out["kantong"] = {str(k): int(v) for k, v in hot["kantong"].value_counts().items()}
     out.update(
         n=res.families_used + len(res.placement.ditolak),
         used=res.families_used,
@@ -411,6 +421,8 @@ def main() -> None:
         print(f"read + place + count per desa: {r['place_count_s']:.1f} s "
               f"({r['n'] / r['place_count_s']:,.0f} families/s); used {r['used']:,}, rejected "
               f"{r['rejected']:,}; desa with data {r['desa_with_data']:,}")  # fmt: skip
+        print(f"Gi* (knn 5, 999 permutations) on all {r['desa']:,} desa on the driver: "
+              f"{r['gi_s']:.1f} s; " + ", ".join(f"{k} {v:,}" for k, v in r["kantong"].items()))  # fmt: skip
         print(
             f"peak memory: driver {r['rss_mb']:,.0f} MB, largest worker {r['worker_peak_mb']:,.0f} MB"
         )
