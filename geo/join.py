@@ -332,11 +332,11 @@ def place_households(
     keep[list(failures)] = False
 
     # Coordinates: extent, swapped pairs, then the point-in-own-desa test, all on arrays.
-    lat = out["lintang"].to_numpy(dtype="float64", copy=True)[keep]
-    lon = out["bujur"].to_numpy(dtype="float64", copy=True)[keep]
+    lat = out["lintang"].to_numpy(dtype="float64")[keep]  # boolean indexing: own copies
+    lon = out["bujur"].to_numpy(dtype="float64")[keep]
     pos = pos[keep]
     swap, bad = _check_extent(lat, lon, desa, jarak_pantai_m)
-    lat[swap], lon[swap] = lon[swap], lat[swap].copy()
+    lat[swap], lon[swap] = lon[swap], lat[swap]
     lat[bad] = lon[bad] = np.nan
     m = len(lat)
     with_pt = ~(np.isnan(lat) | np.isnan(lon))
