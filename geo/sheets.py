@@ -206,9 +206,14 @@ def _csv_grid(data: bytes, label: str) -> Grid:
     if "\x00" in sample or control > len(sample) / 20:
         msg = "bukan berkas teks CSV atau XLSX yang dapat dibaca (berisi data biner)"
         raise InputSchemaError(msg, en="not a readable CSV or XLSX file (binary content)")
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text) or ",")
+    sep = _delimiter(text) or ","
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
     rows = []
+    line = 0  # physical line the next record starts on, minus one
     for row in reader:
+        if reader.line_num - line > 1:  # a quoted cell holds line breaks
+            _check_open_quote(row, sep, line + 1, reader.line_num - line - 1, rows, label)
+        line = reader.line_num
         # Excel's own limit is 16,384 columns; beyond MAX_COLUMNS filled cells, refuse.
         if len(row) > MAX_COLUMNS and (
             len(row) > 16_384 or sum(1 for c in row if c.strip()) > MAX_COLUMNS
@@ -222,6 +227,34 @@ def _csv_grid(data: bytes, label: str) -> Grid:
         # _clean inlined for the common case (no Excel text marker): called on every cell.
         rows.append([_clean(t) if t[:1] == "'" else (t or None) for t in map(str.strip, row)])
     return Grid(rows)
+
+
+def _check_open_quote(
+    row: list[str], sep: str, start: int, spanned: int, rows: list, label: str
+) -> None:
+    """Refuse a record whose quoted cell swallowed whole rows (a quote never closed).
+
+    A cell may hold line breaks (an address typed with Alt+Enter in Excel), but a line inside
+    it that holds half a row's separators is a row of the file read as text: a stray ``"``
+    opened a quote that runs to the next stray quote or to the end of the file, and the rows
+    in between would be lost without a word.
+    """
+    width = max((len(r) for r in rows[:60]), default=len(row))
+    threshold = max(2, (width - 1) // 2)
+    for c, cell in enumerate(row):
+        lines = cell.splitlines()[1:]
+        if any(part.count(sep) >= threshold for part in lines):
+            msg = (
+                f'{label}: baris teks {start}, kolom {c + 1}: tanda kutip (") dibuka tetapi '
+                f"tidak ditutup, sehingga {spanned} baris berikutnya terbaca sebagai isi satu "
+                "sel. Tutup atau hapus tanda kutip itu, lalu unggah ulang berkasnya."
+            )
+            en = (
+                f'{label}: text line {start}, column {c + 1}: a quote (") is opened and not '
+                f"closed, so the next {spanned} lines were read as one cell. Close or remove "
+                "that quote and load the file again."
+            )
+            raise InputSchemaError(msg, en=en)
 
 
 def _too_many_rows(label: str, n: int, limit: int) -> None:
@@ -381,6 +414,9 @@ def read_sheet(
     grid = grids[chosen]
     rows = grid.rows
     if not rows or all(_is_blank(r) for r in rows):
+        if data[:2] != b"PK":  # a CSV has no sheets to name
+            msg = f"{label}: berkas kosong (tidak ada baris berisi)"
+            raise InputSchemaError(msg, en=f"{label}: the file is empty (no filled rows)")
         msg = f"{label}: lembar {chosen!r} kosong"
         raise InputSchemaError(msg, en=f"{label}: sheet {chosen!r} is empty")
     width = max(len(r) for r in rows)

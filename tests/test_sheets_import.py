@@ -113,13 +113,44 @@ def test_trailing_commas_do_not_shift_columns():
     [
         (b"kode_desa,desil\n", "tidak ada baris data"),
         (b"\x00\x01\x02\x03garbage\x00" * 50, "biner"),
-        (b"", "kosong"),
+        (b"", "berkas kosong"),
+        (b"\n\n ,\n", "berkas kosong"),
     ],
-    ids=["header-only", "binary", "empty"],
+    ids=["header-only", "binary", "empty", "blank-lines"],
 )
 def test_unusable_files_say_why(data, message):
     with pytest.raises(InputSchemaError, match=message):
         run(default_region(), households=data, households_name="x.csv")
+
+
+HEADER = b"kode_desa,desil,alamat,catatan\n"
+ROW = b"6111012001,1,Dusun Karya RT 004,x\n"
+
+
+@pytest.mark.parametrize(
+    ("bad", "line", "spanned"),
+    [
+        (b'6111012001,1,"Dusun Karya RT 004,x\n', 4, 3),  # never closed: to the end
+        (b'6111012001,1,"Dusun Karya,x\n', 4, 2),  # closed by the next stray quote
+    ],
+    ids=["to-end-of-file", "to-next-quote"],
+)
+def test_an_unclosed_quote_never_swallows_rows_silently(bad, line, spanned):
+    """A stray quote would read the rows after it as one cell: refused, naming the line."""
+    if spanned == 2:
+        data = HEADER + ROW * 2 + bad + ROW + b'6111012001,2,Jl. Baru",x\n' + ROW
+    else:
+        data = HEADER + ROW * 2 + bad + ROW * 3
+    with pytest.raises(InputSchemaError, match=f"baris teks {line}, kolom 3: tanda kutip") as err:
+        run(default_region(), households=data, households_name="kutip.csv")
+    assert f"{spanned} baris berikutnya" in str(err.value)
+
+
+def test_a_quoted_address_over_two_lines_is_one_cell():
+    data = HEADER + ROW + b'6111012001,2,"Dusun Karya,\nRT 004, RW 002",x\n' + ROW
+    res = run(default_region(), households=data, households_name="alamat.csv")
+    assert (res.rows_in, res.rows_used, res.rows_rejected) == (3, 3, 0)
+    assert res.placement.keluarga["alamat"].tolist()[1] == "Dusun Karya,\nRT 004, RW 002"
 
 
 def test_utf16_excel_unicode_text_export():
