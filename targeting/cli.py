@@ -6,8 +6,10 @@ import argparse
 import sys
 import warnings
 from pathlib import Path
+from typing import NoReturn
 
 from geo.errors import LokusError
+from geo.masking import mask_ids
 from geo.region import DEFAULT_REGION_FILE, load_region
 from targeting.interventions import MatchSettings
 from targeting.pockets import PocketSettings
@@ -15,8 +17,17 @@ from targeting.pockets import PocketSettings
 __all__ = ["main"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """Argument parser whose usage errors are masked like every other CLI message."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print the usage and the masked error, then exit with code 2."""
+        self.print_usage(sys.stderr)
+        self.exit(2, mask_ids(f"{self.prog}: error: {message}\n"))
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m targeting",
         description="Lokus: peta sasaran kemiskinan ekstrem dari data P3KE.",
     )
@@ -166,6 +177,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stderr(text: str) -> None:
+    """Print a warning or error on stderr, digit runs as long as a NIK masked."""
+    print(mask_ids(text), file=sys.stderr)
+
+
 def _ints(text: str | None, what: str) -> tuple[int, ...] | None:
     if text is None:
         return None
@@ -188,14 +204,13 @@ def _plan_targets(result, args: argparse.Namespace):
     ranking = result.peringkat(parse_weights(args.weights), args.normalisasi)
     codes = [c for c in (args.desa or "").split(",") if c.strip()]
     if args.desa is not None and not codes:
-        print("warning: --desa is empty", file=sys.stderr)
+        _stderr("warning: --desa is empty")
     if not codes and args.top is None and args.skor_min is None:
         return ranking, None
     chosen = select_desa(ranking.tabel, teratas=args.top, skor_min=args.skor_min, kode=codes)
     ranked = int(ranking.tabel["peringkat"].notna().sum())
     if args.top is not None and args.top > ranked:
-        print(f"warning: --top {args.top} but only {ranked} desa have P3KE data and a rank",
-              file=sys.stderr)  # fmt: skip
+        _stderr(f"warning: --top {args.top} but only {ranked} desa have P3KE data and a rank")
     how = ", ".join(
         x for x in (
             f"{args.top} teratas" if args.top else "",
@@ -204,8 +219,7 @@ def _plan_targets(result, args: argparse.Namespace):
         ) if x
     )  # fmt: skip
     if not chosen:
-        print("warning: no desa matches --top/--skor-min/--desa; no target list written",
-              file=sys.stderr)  # fmt: skip
+        _stderr("warning: no desa matches --top/--skor-min/--desa; no target list written")
         return ranking, None
     options = TargetOptions(
         desa=tuple(chosen),
@@ -217,8 +231,10 @@ def _plan_targets(result, args: argparse.Namespace):
     )
     package = build_package(result, ranking, options)
     if package.sasaran.keluarga.empty:
-        print("warning: the target list is empty: no family of the chosen desa matches the "
-              "desil and need filters", file=sys.stderr)  # fmt: skip
+        _stderr(
+            "warning: the target list is empty: no family of the chosen desa matches the "
+            "desil and need filters"
+        )
     return ranking, package
 
 
@@ -274,13 +290,13 @@ def main(argv: list[str] | None = None) -> int:
         from targeting.pipeline import run, write_outputs
 
         if args.scheduler is not None and args.engine != "dask":
-            print("error: --scheduler needs --engine dask", file=sys.stderr)
+            _stderr("error: --scheduler needs --engine dask")
             return 2
         if args.partisi is not None and args.engine != "dask":
-            print("error: --partisi needs --engine dask", file=sys.stderr)
+            _stderr("error: --partisi needs --engine dask")
             return 2
         if args.scheduler is not None and not args.scheduler.strip():
-            print("error: --scheduler is empty; give the scheduler's address", file=sys.stderr)
+            _stderr("error: --scheduler is empty; give the scheduler's address")
             return 2
         region = load_region(args.region) if args.region else default_region()
         result = run(
@@ -320,33 +336,31 @@ def main(argv: list[str] | None = None) -> int:
         paths += _write_targets(result, ranking, package, args)
     except LokusError as err:
         # The CLI log is in English (the app shows the same errors in Bahasa Indonesia).
-        print(f"error: {err.en}", file=sys.stderr)
+        _stderr(f"error: {err.en}")
         return 2
     except ValueError as err:  # invalid settings
-        print(f"error: {err}", file=sys.stderr)
+        _stderr(f"error: {err}")
         return 2
     except OSError as err:
-        print(f"error: {err}", file=sys.stderr)
+        _stderr(f"error: {err}")
         return 2
     if (
         result.kantong is not None
         and not result.kantong_galat
         and (result.kantong.desa["kantong"] == "tidak dinilai").all()
     ):
-        print(
+        _stderr(
             "warning: no desa could be assessed for pockets with these settings (see 'alasan' "
-            "in desa.geojson); try a smaller --k or --jarak-m",
-            file=sys.stderr,
+            "in desa.geojson); try a smaller --k or --jarak-m"
         )
     if result.kantong_galat:
         en = (result.kantong.parameter.get("galat_desa_en") if result.kantong else None) or ""
-        print(
+        _stderr(
             f"warning: desa-level pocket analysis not run: {en or result.kantong_galat}; "
-            "every desa is 'tidak dinilai' (household clusters still computed)",
-            file=sys.stderr,
+            "every desa is 'tidak dinilai' (household clusters still computed)"
         )
     if result.register_galat:
-        print(f"warning: register not used: {result.register_galat}", file=sys.stderr)
+        _stderr(f"warning: register not used: {result.register_galat}")
     elif result.register is not None:
         reg = result.register
         print(
@@ -354,10 +368,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{len(reg.ditolak)} rejected (reasons in register_rejected.csv)"
         )
     if result.sheet.lembar_lain:
-        print(
+        _stderr(
             f"warning: sheet {result.sheet.sheet!r} was read; other sheets with a P3KE header "
-            f"were not: {', '.join(result.sheet.lembar_lain)} (choose one with --sheet)",
-            file=sys.stderr,
+            f"were not: {', '.join(result.sheet.lembar_lain)} (choose one with --sheet)"
         )
     print(
         f"{result.rows_in} rows read: {result.rows_used} used, {result.rows_rejected} rejected "

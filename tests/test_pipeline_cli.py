@@ -9,6 +9,7 @@ import pytest
 
 from geo.errors import InputSchemaError
 from geo.join import FLAG_COLUMNS
+from geo.masking import mask_ids
 from geo.region import default_region
 from targeting.cli import main
 from targeting.pipeline import DESA_COLUMNS, run
@@ -119,3 +120,20 @@ def test_cli_scheduler_without_the_dask_engine_is_refused(tmp_path, capsys):
     assert main(["run", "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:1"]) == 2
     assert "--engine dask" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_cli_errors_mask_nik_long_digit_runs(tmp_path, capsys):
+    nik = "9911016202980001"
+    out = tmp_path / "o"
+    assert main(["run", "--out", str(out), "--desa", nik]) == 2
+    err = capsys.readouterr().err
+    assert "not a desa of this region" in err
+    assert nik not in err
+    assert "9911********0001" in err
+    assert "6111012001" in mask_ids("desa 6111012001")  # desa codes stay readable
+    with pytest.raises(SystemExit) as info:  # argparse's own usage errors too
+        main(["run", "--out", str(out), "--statistik", nik])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice" in err
+    assert nik not in err
