@@ -23,7 +23,7 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """Print the usage and the masked error, then exit with code 2."""
         self.print_usage(sys.stderr)
-        self.exit(2, mask_ids(f"{self.prog}: error: {message}\n"))
+        self.exit(2, mask_ids(f"{self.prog}: error: {message}{_nothing_written(None, False)}\n"))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -182,6 +182,29 @@ def _stderr(text: str) -> None:
     print(mask_ids(text), file=sys.stderr)
 
 
+def _nothing_written(out: Path | None, writing: bool) -> str:
+    """Say what a failed run left in the output folder (a clause for the error message)."""
+    folder = str(out) if out is not None else "--out"
+    if writing:
+        return (
+            f"; writing to {folder} stopped part-way: its files may mix this run's and an "
+            "earlier run's"
+        )
+    return f"; nothing was written to {folder} (files from an earlier run there are unchanged)"
+
+
+def _no_rows_used(result, out: Path) -> str:
+    """Explain a run in which no household row could be used."""
+    if result.rows_in == 0:
+        return f"0 rows used: the household file has no data rows (see {out / 'report.json'})"
+    reasons = result.ditolak["alasan"].value_counts()
+    top = ""
+    if len(reasons):
+        n = int(reasons.iloc[0])
+        top = f"; most common reason ({n} row{'' if n == 1 else 's'}): {reasons.index[0]}"
+    return f"0 rows used: all {result.rows_in} rejected (see {out / 'rejected.csv'}){top}"
+
+
 def _ints(text: str | None, what: str) -> tuple[int, ...] | None:
     if text is None:
         return None
@@ -196,11 +219,14 @@ def _plan_targets(result, args: argparse.Namespace):
     """Rank the desa and build the target list before anything is written.
 
     Every refusal (unknown desa, weights, desil or strategy off the scale) happens here, so a
-    bad option leaves the output folder untouched.
+    bad option leaves the output folder untouched. Without any used household row there is
+    nothing to rank: both steps are skipped (``None, None``) and the options are not checked.
     """
     from targeting.package import TargetOptions, build_package
     from targeting.priority import parse_weights, select_desa
 
+    if result.families_used == 0:
+        return None, None
     ranking = result.peringkat(parse_weights(args.weights), args.normalisasi)
     codes = [c for c in (args.desa or "").split(",") if c.strip()]
     if args.desa is not None and not codes:
@@ -239,16 +265,23 @@ def _plan_targets(result, args: argparse.Namespace):
 
 
 def _write_targets(result, ranking, package, args: argparse.Namespace) -> list[Path]:
-    """Write priority.csv, and the target list when desa were chosen."""
+    """Write priority.csv, and the target list when desa were chosen.
+
+    Without a ranking (no used household row) neither is written, and an earlier run's copies
+    are removed so that they are not read as this run's.
+    """
     from targeting.export import to_csv_bytes
 
     out = Path(args.out)
     prio = out / "priority.csv"
-    prio.write_bytes(to_csv_bytes(ranking.tabel, sep=args.csv_sep))
     stale = ("target_list.xlsx", "target_list.csv", "target_list.geojson", "target_list.gpkg",
              "target_map.html")  # fmt: skip
     for name in stale:
         (out / name).unlink(missing_ok=True)
+    if ranking is None:
+        prio.unlink(missing_ok=True)
+        return []
+    prio.write_bytes(to_csv_bytes(ranking.tabel, sep=args.csv_sep))
     if package is None:
         return [prio]
     written = package.write(out, sep=args.csv_sep)
@@ -271,18 +304,23 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        Exit code: 0 on success, 2 on an input error (message on stderr).
+        Exit code: 0 on success; 2 on an input error (message on stderr, saying that nothing
+        was written to ``--out``) or when no household row could be used (the import report,
+        ``report.json`` and ``rejected.csv`` among the files, is written to explain why).
     """
     args = _parser().parse_args(argv)
     # Library notes (esda, libpysal, pyogrio) are not for the planner's terminal; Lokus
     # reports what matters itself.
     warnings.simplefilter("ignore")
+    out = Path(args.out)
+    writing = False  # once True, a failure may leave a partly written folder
     try:
         if args.perintah == "sintetis":
             from targeting.synthetic import SampleSettings, write_sample
 
             region = load_region(DEFAULT_REGION_FILE, check_files=False)
             settings = SampleSettings() if args.seed is None else SampleSettings(seed=args.seed)
+            writing = True
             for path in write_sample(args.out, region.batas_desa, settings):
                 print(path)
             return 0
@@ -290,13 +328,16 @@ def main(argv: list[str] | None = None) -> int:
         from targeting.pipeline import run, write_outputs
 
         if args.scheduler is not None and args.engine != "dask":
-            _stderr("error: --scheduler needs --engine dask")
+            _stderr(f"error: --scheduler needs --engine dask{_nothing_written(out, writing)}")
             return 2
         if args.partisi is not None and args.engine != "dask":
-            _stderr("error: --partisi needs --engine dask")
+            _stderr(f"error: --partisi needs --engine dask{_nothing_written(out, writing)}")
             return 2
         if args.scheduler is not None and not args.scheduler.strip():
-            _stderr("error: --scheduler is empty; give the scheduler's address")
+            _stderr(
+                "error: --scheduler is empty; give the scheduler's address"
+                + _nothing_written(out, writing)
+            )
             return 2
         region = load_region(args.region) if args.region else default_region()
         result = run(
@@ -332,20 +373,23 @@ def main(argv: list[str] | None = None) -> int:
             partisi=args.partisi or "kecamatan",
         )
         ranking, package = _plan_targets(result, args)
-        paths = write_outputs(result, args.out)
+        writing = True
+        paths = write_outputs(result, out)
         paths += _write_targets(result, ranking, package, args)
     except LokusError as err:
         # The CLI log is in English (the app shows the same errors in Bahasa Indonesia).
-        _stderr(f"error: {err.en}")
+        _stderr(f"error: {err.en}{_nothing_written(out, writing)}")
         return 2
     except ValueError as err:  # invalid settings
-        _stderr(f"error: {err}")
+        _stderr(f"error: {err}{_nothing_written(out, writing)}")
         return 2
     except OSError as err:
-        _stderr(f"error: {err}")
+        _stderr(f"error: {err}{_nothing_written(out, writing)}")
         return 2
+    used = result.families_used > 0
     if (
-        result.kantong is not None
+        used
+        and result.kantong is not None
         and not result.kantong_galat
         and (result.kantong.desa["kantong"] == "tidak dinilai").all()
     ):
@@ -353,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
             "warning: no desa could be assessed for pockets with these settings (see 'alasan' "
             "in desa.geojson); try a smaller --k or --jarak-m"
         )
-    if result.kantong_galat:
+    if used and result.kantong_galat:
         en = (result.kantong.parameter.get("galat_desa_en") if result.kantong else None) or ""
         _stderr(
             f"warning: desa-level pocket analysis not run: {en or result.kantong_galat}; "
@@ -378,4 +422,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     for path in paths:
         print(path)
+    if not used:
+        _stderr(
+            "note: priority ranking and target list skipped: no desa has P3KE data "
+            "(priority.csv and target_list.* not written)"
+        )
+        _stderr(f"error: {_no_rows_used(result, out)}")
+        return 2
     return 0

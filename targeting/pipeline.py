@@ -587,7 +587,11 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
 
 
 def _jsonable(value: Any) -> Any:
-    """Plain JSON values: NaN and NA become null, numpy scalars become Python numbers."""
+    """Plain JSON values: NaN, infinity and NA become null, numpy scalars Python numbers.
+
+    Infinity arises without data, e.g. the "high desil-1 share" threshold when no desa has a
+    share; JSON has no infinity, and ``report.json`` must still be written.
+    """
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -599,7 +603,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, (float, np.floating)):
-        return None if np.isnan(value) else float(value)
+        return float(value) if np.isfinite(value) else None
     if isinstance(value, str):
         return value
     return str(value)

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -137,3 +138,76 @@ def test_cli_errors_mask_nik_long_digit_runs(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "invalid choice" in err
     assert nik not in err
+
+
+def _other_district(tmp_path: Path, n: int = 40) -> tuple[Path, pd.DataFrame]:
+    """The first ``n`` rows of the SINTETIS sample, every desa code of another district."""
+    sample = pd.read_csv(default_region().keluarga_p3ke, dtype=str).head(n)
+    sample["kode_kemdagri"] = "6201012001"
+    path = tmp_path / "lain.csv"
+    sample.to_csv(path, index=False)
+    return path, sample
+
+
+def test_cli_with_no_used_row_writes_the_import_report_and_exits_2(tmp_path, capsys):
+    src, sample = _other_district(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    for old in ("priority.csv", "target_list.csv", "target_map.html"):  # an earlier run's
+        (out / old).write_text("lama\n", encoding="utf-8")
+    code = main(["run", "--households", str(src), "--out", str(out), "--top", "5"])
+    assert code == 2
+    captured = capsys.readouterr()
+    err = captured.err
+    assert "no weighted component" not in err
+    assert f"0 rows used: all 40 rejected (see {out / 'rejected.csv'})" in err
+    assert "62.01.01.2001" in err  # the reason, so the user learns why
+    assert "priority ranking and target list skipped" in err
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert (report["rows_in"], report["rows_used"], report["rows_rejected"]) == (40, 0, 40)
+    rejected = pd.read_csv(out / "rejected.csv", encoding="utf-8-sig", dtype=str)
+    assert len(rejected) == 40
+    assert (out / "desa.geojson").is_file()
+    for old in ("priority.csv", "target_list.csv", "target_map.html"):
+        assert not (out / old).exists(), old  # not left to pass for this run's
+    text = (
+        captured.out
+        + err
+        + "".join(
+            p.read_text(encoding="utf-8-sig")
+            for p in out.iterdir()
+            if p.suffix in (".csv", ".json")
+        )
+    )
+    for col in ("nik", "no_kk", "kepala_keluarga", "alamat"):
+        assert not any(v in text for v in sample[col].dropna()), col
+
+
+def test_report_json_holds_no_infinity():
+    from targeting.pipeline import _jsonable
+
+    assert _jsonable({"a": float("inf"), "b": np.float64("-inf"), "c": 1.5}) == {
+        "a": None, "b": None, "c": 1.5,
+    }  # fmt: skip
+
+
+def test_cli_input_errors_say_nothing_was_written(tmp_path, capsys):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "report.json").write_text("{}", encoding="utf-8")  # from an earlier run
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    assert main(["run", "--households", str(bad), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"nothing was written to {out}" in err
+    assert "earlier run" in err
+    assert (out / "report.json").read_text(encoding="utf-8") == "{}"
+    assert sorted(p.name for p in out.iterdir()) == ["report.json"]
+    assert main(["run", "--out", str(out), "--weights", "bogus=1"]) == 2
+    assert "nothing was written" in capsys.readouterr().err
+    assert main(["run", "--out", str(out), "--partisi", "hilbert"]) == 2
+    assert "nothing was written" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["run", "--out", str(out), "--k", "lima"])
+    assert "nothing was written" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["report.json"]
