@@ -420,6 +420,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{result.rows_in} rows read: {result.rows_used} used, {result.rows_rejected} rejected "
         f"(reasons in rejected.csv). Desil scale: {result.check.desil_scale.upper()}."
     )
+    flagged = len(result.bertanda())
+    if flagged:
+        print(f"{flagged} used families carry a data flag (listed in bertanda.csv)")
     for path in paths:
         print(path)
     if not used:

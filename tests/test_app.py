@@ -198,3 +198,16 @@ def test_priority_page_without_any_used_row_points_to_the_import_report(at):
     at.switch_page("views/laporan.py").run()
     assert not at.exception
     assert _metric(at, "Ditolak") == "2"
+
+
+def test_import_report_lists_the_flagged_families_from_the_pipeline(at):
+    from geo.region import default_region
+    from targeting.pipeline import run
+
+    at.switch_page("views/laporan.py").run()
+    assert not at.exception
+    shown = next(d.value for d in at.dataframe if "tanda" in d.value.columns)
+    expected = run(default_region()).bertanda()
+    assert len(shown) == len(expected) > 0
+    assert shown["baris"].tolist() == expected["baris"].tolist()
+    assert shown["tanda"].tolist() == expected["tanda"].tolist()

@@ -168,6 +168,7 @@ def test_cli_with_no_used_row_writes_the_import_report_and_exits_2(tmp_path, cap
     rejected = pd.read_csv(out / "rejected.csv", encoding="utf-8-sig", dtype=str)
     assert len(rejected) == 40
     assert (out / "desa.geojson").is_file()
+    assert (out / "bertanda.csv").is_file()
     for old in ("priority.csv", "target_list.csv", "target_map.html"):
         assert not (out / old).exists(), old  # not left to pass for this run's
     text = (
@@ -211,3 +212,63 @@ def test_cli_input_errors_say_nothing_was_written(tmp_path, capsys):
         main(["run", "--out", str(out), "--k", "lima"])
     assert "nothing was written" in capsys.readouterr().err
     assert sorted(p.name for p in out.iterdir()) == ["report.json"]
+
+
+def test_cli_lists_the_flagged_rows_in_bertanda_csv(tmp_path, capsys):
+    sample = pd.read_csv(default_region().keluarga_p3ke, dtype=str)
+    sample = sample[sample["lintang"].notna()].head(6).reset_index(drop=True)
+    sample.loc[0, ["lintang", "bujur"]] = sample.loc[0, ["bujur", "lintang"]].to_numpy()
+    sample.loc[1, "kode_kemdagri"] = ""  # desa found by its name
+    sample.loc[2, "nik"] = "9.911016E+15"  # a NIK that Excel turned into a number
+    sample.loc[3, "kepala_keluarga"] = '=HYPERLINK("http://evil.example","klik")'
+    src = tmp_path / "p3ke.csv"
+    sample.to_csv(src, index=False)
+    out = tmp_path / "out"
+    assert main(["run", "--households", str(src), "--out", str(out)]) == 0
+    assert "3 used families carry a data flag (listed in bertanda.csv)" in capsys.readouterr().out
+    raw = (out / "bertanda.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # opens in Excel
+    table = pd.read_csv(out / "bertanda.csv", encoding="utf-8-sig", dtype=str)
+    assert table.columns.tolist() == ["baris", "kode_desa", "kode_desa_titik", "tanda"]
+    tanda = table.set_index("baris")["tanda"]
+    assert tanda["2"] == "flag_koordinat_ditukar"
+    assert tanda["3"] == "flag_desa_dari_nama"
+    assert "flag_nik_angka" in tanda["4"].split("; ")
+    assert len(table) == 3
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["flags"]["flag_desa_dari_nama"] == 1  # the counts agree with the list
+    text = raw.decode("utf-8-sig")
+    for col in ("nik", "no_kk", "kepala_keluarga", "alamat"):
+        assert not any(v in text for v in sample[col].dropna()), col
+    assert "HYPERLINK" not in text
+
+
+def test_bertanda_is_the_apps_list_and_the_clis_file(embedded, tmp_path, monkeypatch):
+    table = embedded.bertanda()
+    flagged = embedded.placement.keluarga[list(FLAG_COLUMNS)].any(axis=1)
+    assert len(table) == int(flagged.sum()) > 0
+    assert table["baris"].is_monotonic_increasing
+    counts = embedded.report()["flags"]
+    for flag, n in counts.items():
+        assert int(table["tanda"].str.split("; ").map(lambda f, g=flag: g in f).sum()) == n
+    # The CLI writes it through the project's CSV writer: formula cells are inert.
+    from targeting.pipeline import Result
+
+    hostile = pd.DataFrame(
+        {"baris": [2], "kode_desa": ["=cmd|' /C calc'!A0"], "kode_desa_titik": ["@SUM(1)"],
+         "tanda": ["+flag"]}
+    )  # fmt: skip
+    monkeypatch.setattr(Result, "bertanda", lambda self: hostile)
+    assert main(["run", "--out", str(tmp_path)]) == 0
+    row = pd.read_csv(tmp_path / "bertanda.csv", encoding="utf-8-sig", dtype=str).iloc[0]
+    assert row["kode_desa"].startswith("'=")
+    assert row["kode_desa_titik"] == "'@SUM(1)"
+    assert row["tanda"] == "'+flag"
+
+
+def test_bertanda_without_any_flag_has_its_columns(tmp_path):
+    src, _ = _other_district(tmp_path, n=3)
+    res = run(default_region(), households=src)
+    table = res.bertanda()
+    assert table.empty
+    assert table.columns.tolist() == ["baris", "kode_desa", "kode_desa_titik", "tanda"]
