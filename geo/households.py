@@ -8,7 +8,6 @@ parsed here but resolved against the boundaries (including by name) in :mod:`geo
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -19,6 +18,7 @@ from geo.codes import normalise_kode_desa
 from geo.columns import ALIASES, KNOWN
 from geo.coords import parse_coordinates
 from geo.errors import InputSchemaError
+from geo.masking import LONG_DIGITS
 from geo.sheets import ROW_COL
 
 __all__ = [
@@ -181,7 +181,7 @@ def _safe_value(column: str, value: object) -> str:
         return ""
     text = str(value)
     limit = _SAFE_VALUE.get(column, 24)
-    if len(text) <= limit and not re.search(r"\d{12,}", text):
+    if len(text) <= limit and not LONG_DIGITS.search(text):
         return text
     return f"[disamarkan: {len(text)} karakter]"
 

@@ -21,6 +21,7 @@ from rapidfuzz import fuzz, process
 
 from geo.crs import DISPLAY_CRS, require_crs
 from geo.households import HOUSEHOLD_FLAGS, REJECT_COLUMNS
+from geo.masking import LONG_DIGITS
 
 __all__ = [
     "DEFAULT_COAST_M",
@@ -117,7 +118,7 @@ class Placement:
 def _short(value: object) -> str:
     """Show a code or desa name in reports; hide long text (from a shifted column)."""
     text = str(value)
-    if len(text) <= 40 and not re.search(r"\d{12,}", text):
+    if len(text) <= 40 and not LONG_DIGITS.search(text):
         return text
     return f"[disamarkan: {len(text)} karakter]"
 

@@ -22,6 +22,7 @@ import pandas as pd
 from geo.columns import KNOWN, canon
 from geo.errors import InputSchemaError
 from geo.limits import check_xlsx_rows, check_zip, max_rows
+from geo.masking import mask_ids
 
 __all__ = ["SKIP_COLUMNS", "RawTable", "grids_from_bytes", "read_sheet"]
 
@@ -319,16 +320,6 @@ def _combine(top: str | None, bottom: str | None, known: frozenset[str] = KNOWN)
     return f"{top} {bottom}"
 
 
-_LONG_DIGITS = re.compile(r"\d{12,}")
-
-
-def _mask_ids(text: str) -> str:
-    """Mask digit runs long enough to be a NIK or No KK (``9911********0001``)."""
-    return _LONG_DIGITS.sub(
-        lambda m: m.group()[:4] + "*" * (len(m.group()) - 8) + m.group()[-4:], text
-    )
-
-
 def _only_running_number(row: list[str | None], columns: list[str]) -> bool:
     """Tell whether a template row holds nothing but its running number ("No")."""
     filled = [c for c, v in zip(columns, row, strict=False) if v is not None]
@@ -463,10 +454,10 @@ def read_sheet(
             len(filled) >= 2
             and sum(map(header_canon.__contains__, map(_canon, filled))) >= len(filled) / 2
         ):
-            shown = " | ".join(_mask_ids(v) for v in filled[:4])
+            shown = " | ".join(mask_ids(v) for v in filled[:4])
             skipped.append({"baris": r + 1, "nilai": shown, "alasan": "judul kolom berulang"})
         elif any(v.startswith(TOTAL_WORDS) for v in first_cells):
-            shown = " | ".join(_mask_ids(v) for v in filled[:4])
+            shown = " | ".join(mask_ids(v) for v in filled[:4])
             skipped.append({"baris": r + 1, "nilai": shown, "alasan": "baris jumlah/total"})
         else:
             records.append(row)

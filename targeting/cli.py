@@ -6,8 +6,10 @@ import argparse
 import sys
 import warnings
 from pathlib import Path
+from typing import NoReturn
 
 from geo.errors import LokusError
+from geo.masking import mask_ids
 from geo.region import DEFAULT_REGION_FILE, load_region
 from targeting.interventions import MatchSettings
 from targeting.pockets import PocketSettings
@@ -15,8 +17,17 @@ from targeting.pockets import PocketSettings
 __all__ = ["main"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """Argument parser whose usage errors are masked like every other CLI message."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print the usage and the masked error, then exit with code 2."""
+        self.print_usage(sys.stderr)
+        self.exit(2, mask_ids(f"{self.prog}: error: {message}{_nothing_written(None, False)}\n"))
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m targeting",
         description="Lokus: peta sasaran kemiskinan ekstrem dari data P3KE.",
     )
@@ -166,6 +177,34 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stderr(text: str) -> None:
+    """Print a warning or error on stderr, digit runs as long as a NIK masked."""
+    print(mask_ids(text), file=sys.stderr)
+
+
+def _nothing_written(out: Path | None, writing: bool) -> str:
+    """Say what a failed run left in the output folder (a clause for the error message)."""
+    folder = str(out) if out is not None else "--out"
+    if writing:
+        return (
+            f"; writing to {folder} stopped part-way: its files may mix this run's and an "
+            "earlier run's"
+        )
+    return f"; nothing was written to {folder} (files from an earlier run there are unchanged)"
+
+
+def _no_rows_used(result, out: Path) -> str:
+    """Explain a run in which no household row could be used."""
+    if result.rows_in == 0:
+        return f"0 rows used: the household file has no data rows (see {out / 'report.json'})"
+    reasons = result.ditolak["alasan"].value_counts()
+    top = ""
+    if len(reasons):
+        n = int(reasons.iloc[0])
+        top = f"; most common reason ({n} row{'' if n == 1 else 's'}): {reasons.index[0]}"
+    return f"0 rows used: all {result.rows_in} rejected (see {out / 'rejected.csv'}){top}"
+
+
 def _ints(text: str | None, what: str) -> tuple[int, ...] | None:
     if text is None:
         return None
@@ -180,22 +219,24 @@ def _plan_targets(result, args: argparse.Namespace):
     """Rank the desa and build the target list before anything is written.
 
     Every refusal (unknown desa, weights, desil or strategy off the scale) happens here, so a
-    bad option leaves the output folder untouched.
+    bad option leaves the output folder untouched. Without any used household row there is
+    nothing to rank: both steps are skipped (``None, None``) and the options are not checked.
     """
     from targeting.package import TargetOptions, build_package
     from targeting.priority import parse_weights, select_desa
 
+    if result.families_used == 0:
+        return None, None
     ranking = result.peringkat(parse_weights(args.weights), args.normalisasi)
     codes = [c for c in (args.desa or "").split(",") if c.strip()]
     if args.desa is not None and not codes:
-        print("warning: --desa is empty", file=sys.stderr)
+        _stderr("warning: --desa is empty")
     if not codes and args.top is None and args.skor_min is None:
         return ranking, None
     chosen = select_desa(ranking.tabel, teratas=args.top, skor_min=args.skor_min, kode=codes)
     ranked = int(ranking.tabel["peringkat"].notna().sum())
     if args.top is not None and args.top > ranked:
-        print(f"warning: --top {args.top} but only {ranked} desa have P3KE data and a rank",
-              file=sys.stderr)  # fmt: skip
+        _stderr(f"warning: --top {args.top} but only {ranked} desa have P3KE data and a rank")
     how = ", ".join(
         x for x in (
             f"{args.top} teratas" if args.top else "",
@@ -204,8 +245,7 @@ def _plan_targets(result, args: argparse.Namespace):
         ) if x
     )  # fmt: skip
     if not chosen:
-        print("warning: no desa matches --top/--skor-min/--desa; no target list written",
-              file=sys.stderr)  # fmt: skip
+        _stderr("warning: no desa matches --top/--skor-min/--desa; no target list written")
         return ranking, None
     options = TargetOptions(
         desa=tuple(chosen),
@@ -217,22 +257,31 @@ def _plan_targets(result, args: argparse.Namespace):
     )
     package = build_package(result, ranking, options)
     if package.sasaran.keluarga.empty:
-        print("warning: the target list is empty: no family of the chosen desa matches the "
-              "desil and need filters", file=sys.stderr)  # fmt: skip
+        _stderr(
+            "warning: the target list is empty: no family of the chosen desa matches the "
+            "desil and need filters"
+        )
     return ranking, package
 
 
 def _write_targets(result, ranking, package, args: argparse.Namespace) -> list[Path]:
-    """Write priority.csv, and the target list when desa were chosen."""
+    """Write priority.csv, and the target list when desa were chosen.
+
+    Without a ranking (no used household row) neither is written, and an earlier run's copies
+    are removed so that they are not read as this run's.
+    """
     from targeting.export import to_csv_bytes
 
     out = Path(args.out)
     prio = out / "priority.csv"
-    prio.write_bytes(to_csv_bytes(ranking.tabel, sep=args.csv_sep))
     stale = ("target_list.xlsx", "target_list.csv", "target_list.geojson", "target_list.gpkg",
              "target_map.html")  # fmt: skip
     for name in stale:
         (out / name).unlink(missing_ok=True)
+    if ranking is None:
+        prio.unlink(missing_ok=True)
+        return []
+    prio.write_bytes(to_csv_bytes(ranking.tabel, sep=args.csv_sep))
     if package is None:
         return [prio]
     written = package.write(out, sep=args.csv_sep)
@@ -255,18 +304,23 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        Exit code: 0 on success, 2 on an input error (message on stderr).
+        Exit code: 0 on success; 2 on an input error (message on stderr, saying that nothing
+        was written to ``--out``) or when no household row could be used (the import report,
+        ``report.json`` and ``rejected.csv`` among the files, is written to explain why).
     """
     args = _parser().parse_args(argv)
     # Library notes (esda, libpysal, pyogrio) are not for the planner's terminal; Lokus
     # reports what matters itself.
     warnings.simplefilter("ignore")
+    out = Path(args.out)
+    writing = False  # once True, a failure may leave a partly written folder
     try:
         if args.perintah == "sintetis":
             from targeting.synthetic import SampleSettings, write_sample
 
             region = load_region(DEFAULT_REGION_FILE, check_files=False)
             settings = SampleSettings() if args.seed is None else SampleSettings(seed=args.seed)
+            writing = True
             for path in write_sample(args.out, region.batas_desa, settings):
                 print(path)
             return 0
@@ -274,13 +328,16 @@ def main(argv: list[str] | None = None) -> int:
         from targeting.pipeline import run, write_outputs
 
         if args.scheduler is not None and args.engine != "dask":
-            print("error: --scheduler needs --engine dask", file=sys.stderr)
+            _stderr(f"error: --scheduler needs --engine dask{_nothing_written(out, writing)}")
             return 2
         if args.partisi is not None and args.engine != "dask":
-            print("error: --partisi needs --engine dask", file=sys.stderr)
+            _stderr(f"error: --partisi needs --engine dask{_nothing_written(out, writing)}")
             return 2
         if args.scheduler is not None and not args.scheduler.strip():
-            print("error: --scheduler is empty; give the scheduler's address", file=sys.stderr)
+            _stderr(
+                "error: --scheduler is empty; give the scheduler's address"
+                + _nothing_written(out, writing)
+            )
             return 2
         region = load_region(args.region) if args.region else default_region()
         result = run(
@@ -316,37 +373,38 @@ def main(argv: list[str] | None = None) -> int:
             partisi=args.partisi or "kecamatan",
         )
         ranking, package = _plan_targets(result, args)
-        paths = write_outputs(result, args.out)
+        writing = True
+        paths = write_outputs(result, out)
         paths += _write_targets(result, ranking, package, args)
     except LokusError as err:
         # The CLI log is in English (the app shows the same errors in Bahasa Indonesia).
-        print(f"error: {err.en}", file=sys.stderr)
+        _stderr(f"error: {err.en}{_nothing_written(out, writing)}")
         return 2
     except ValueError as err:  # invalid settings
-        print(f"error: {err}", file=sys.stderr)
+        _stderr(f"error: {err}{_nothing_written(out, writing)}")
         return 2
     except OSError as err:
-        print(f"error: {err}", file=sys.stderr)
+        _stderr(f"error: {err}{_nothing_written(out, writing)}")
         return 2
+    used = result.families_used > 0
     if (
-        result.kantong is not None
+        used
+        and result.kantong is not None
         and not result.kantong_galat
         and (result.kantong.desa["kantong"] == "tidak dinilai").all()
     ):
-        print(
+        _stderr(
             "warning: no desa could be assessed for pockets with these settings (see 'alasan' "
-            "in desa.geojson); try a smaller --k or --jarak-m",
-            file=sys.stderr,
+            "in desa.geojson); try a smaller --k or --jarak-m"
         )
-    if result.kantong_galat:
+    if used and result.kantong_galat:
         en = (result.kantong.parameter.get("galat_desa_en") if result.kantong else None) or ""
-        print(
+        _stderr(
             f"warning: desa-level pocket analysis not run: {en or result.kantong_galat}; "
-            "every desa is 'tidak dinilai' (household clusters still computed)",
-            file=sys.stderr,
+            "every desa is 'tidak dinilai' (household clusters still computed)"
         )
     if result.register_galat:
-        print(f"warning: register not used: {result.register_galat}", file=sys.stderr)
+        _stderr(f"warning: register not used: {result.register_galat}")
     elif result.register is not None:
         reg = result.register
         print(
@@ -354,15 +412,24 @@ def main(argv: list[str] | None = None) -> int:
             f"{len(reg.ditolak)} rejected (reasons in register_rejected.csv)"
         )
     if result.sheet.lembar_lain:
-        print(
+        _stderr(
             f"warning: sheet {result.sheet.sheet!r} was read; other sheets with a P3KE header "
-            f"were not: {', '.join(result.sheet.lembar_lain)} (choose one with --sheet)",
-            file=sys.stderr,
+            f"were not: {', '.join(result.sheet.lembar_lain)} (choose one with --sheet)"
         )
     print(
         f"{result.rows_in} rows read: {result.rows_used} used, {result.rows_rejected} rejected "
         f"(reasons in rejected.csv). Desil scale: {result.check.desil_scale.upper()}."
     )
+    flagged = len(result.bertanda())
+    if flagged:
+        print(f"{flagged} used families carry a data flag (listed in bertanda.csv)")
     for path in paths:
         print(path)
+    if not used:
+        _stderr(
+            "note: priority ranking and target list skipped: no desa has P3KE data "
+            "(priority.csv and target_list.* not written)"
+        )
+        _stderr(f"error: {_no_rows_used(result, out)}")
+        return 2
     return 0

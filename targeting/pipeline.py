@@ -121,6 +121,39 @@ class Result:
         """Rows rejected with a reason."""
         return len(self.ditolak)
 
+    def bertanda(self) -> pd.DataFrame:
+        """List the used families that carry a data flag, for checking at the source.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per flagged family, by row number: ``baris`` (its row in the household
+            file; the head's row in a person-level file), ``kode_desa`` (the desa it is
+            counted in), ``kode_desa_titik`` (the desa its point lies in, <NA> without a
+            point) and ``tanda`` (its flags of :data:`geo.join.FLAG_COLUMNS`, ``; ``
+            separated). Row numbers, codes and flags only: no name, NIK, No KK, address or
+            coordinates. Empty, with these columns, when no family is flagged. Written as
+            ``bertanda.csv`` by :func:`write_outputs` and offered for download on the
+            "Laporan impor" page.
+        """
+        k = self.placement.keluarga
+        flags = list(FLAG_COLUMNS)
+        marks = k[flags].fillna(False).astype(bool)
+        hit = marks.any(axis=1).to_numpy()
+        tanda = [
+            "; ".join(f for f, on in zip(flags, row, strict=True) if on)
+            for row in marks.to_numpy()[hit]
+        ]
+        table = pd.DataFrame(
+            {
+                "baris": k["_baris"].to_numpy()[hit].astype("int64"),
+                "kode_desa": k["kode_desa"].to_numpy()[hit],
+                "kode_desa_titik": pd.array(k["kode_desa_titik"].to_numpy()[hit], dtype="string"),
+                "tanda": pd.Series(tanda, dtype=object),
+            }
+        )
+        return table.sort_values("baris", kind="stable").reset_index(drop=True)
+
     def peringkat(
         self, bobot: dict[str, float] | None = None, normalisasi: str = "minmax"
     ) -> Ranking:
@@ -506,7 +539,9 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
         with BOM, one row per rejected input row; header only when none) and
         ``pockets.geojson`` (EPSG:4326: the ``panas`` desa and the household clusters); with a
         register, ``interventions.csv`` (desa x strategy matrix), ``gaps.csv`` and
-        ``register_rejected.csv`` (its rejected rows). No personal data is written.
+        ``register_rejected.csv`` (its rejected rows); ``bertanda.csv`` (UTF-8 with BOM, the
+        used families carrying a data flag, :meth:`Result.bertanda`; header only when none).
+        No personal data is written.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -529,7 +564,9 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
     )
     rejected = out / "rejected.csv"
     rejected.write_bytes(to_csv_bytes(result.ditolak))
-    written = [geojson, report, rejected]
+    flagged = out / "bertanda.csv"
+    flagged.write_bytes(to_csv_bytes(result.bertanda()))
+    written = [geojson, report, rejected, flagged]
     for stale in ("interventions.csv", "gaps.csv"):
         (out / stale).unlink(missing_ok=True)
     (out / "register_rejected.csv").unlink(missing_ok=True)
@@ -587,7 +624,11 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
 
 
 def _jsonable(value: Any) -> Any:
-    """Plain JSON values: NaN and NA become null, numpy scalars become Python numbers."""
+    """Plain JSON values: NaN, infinity and NA become null, numpy scalars Python numbers.
+
+    Infinity arises without data, e.g. the "high desil-1 share" threshold when no desa has a
+    share; JSON has no infinity, and ``report.json`` must still be written.
+    """
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -599,7 +640,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, (float, np.floating)):
-        return None if np.isnan(value) else float(value)
+        return float(value) if np.isfinite(value) else None
     if isinstance(value, str):
         return value
     return str(value)

@@ -32,6 +32,7 @@ __all__ = [
     "BOBOT_BAWAAN",
     "KOMPONEN",
     "NORMALISASI",
+    "TANPA_DATA",
     "Komponen",
     "PriorityError",
     "Ranking",
@@ -103,6 +104,12 @@ NORMALISASI = {
     "peringkat": "peringkat: (peringkat naik - 1) / (n - 1) atas desa berdata P3KE, seri = rata-rata",
 }
 """Normalisation methods of a component to 0-1, over the desa with P3KE data."""
+
+TANPA_DATA = (
+    "tidak ada desa berdata P3KE: tidak ada baris keluarga yang dipakai, jadi tidak ada desa "
+    "yang diberi peringkat (alasan penolakan setiap baris ada di laporan impor)"
+)
+"""The note of a ranking without any desa with P3KE data (every row rejected)."""
 
 ATURAN_SERI = (
     "skor sama: lebih banyak keluarga desil 1 di atas, lalu desil 1 per 100 keluarga lebih "
@@ -330,12 +337,16 @@ def rank_desa(
     Returns
     -------
     Ranking
-        ``tabel`` sorted by ``peringkat``; ``kontribusi_*`` add up to ``skor``.
+        ``tabel`` sorted by ``peringkat``; ``kontribusi_*`` add up to ``skor``. When no desa
+        has P3KE data (every household row rejected), no desa is ranked: ``peringkat`` and
+        ``skor`` are <NA> everywhere, every used weight is 0 and ``catatan`` holds only
+        :data:`TANPA_DATA`.
 
     Raises
     ------
     PriorityError
-        On invalid weights or an unknown normalisation.
+        On invalid weights or an unknown normalisation, or when desa have data but no
+        weighted component has a value for any of them.
     """
     if normalisasi not in NORMALISASI:
         msg = f"normalisasi {normalisasi!r} tidak dikenal; pilihan: {', '.join(NORMALISASI)}"
@@ -346,30 +357,35 @@ def rank_desa(
     weights = parse_weights(dict(bobot) if bobot is not None else None)
     ind = pd.DataFrame(indikator).drop(columns="geometry", errors="ignore").reset_index(drop=True)
     raw, notes = _raw_values(ind, kantong, klaster, matriks)
-    if not (raw["keluarga_desil_1"].fillna(0) > 0).any():
-        notes.append(
-            "tidak ada keluarga desil 1 di berkas ini: komponen desil 1 bernilai 0 untuk semua "
-            "desa, urutan hanya ditentukan komponen lain"
-        )
-    used = {k: (w if raw[k].notna().any() else 0.0) for k, w in weights.items()}
-    for k, w in weights.items():
-        if w > 0 and used[k] == 0 and not any(n.startswith(k) for n in notes):
-            notes.append(f"{k}: tidak ada desa dengan nilai, komponen tidak dipakai")
-    total = sum(used.values())
-    if total <= 0:
-        msg = "tidak ada komponen berbobot yang bernilai: beri bobot pada komponen lain"
-        raise PriorityError(
-            msg,
-            en="no weighted component has values: weight another component",
-        )
     has_data = ind["ada_data"].astype(bool)
+    if not has_data.any():
+        # Nothing to rank, whatever the weights: say so instead of blaming the weights.
+        notes = [TANPA_DATA]
+        used = dict.fromkeys(weights, 0.0)
+    else:
+        if not (raw["keluarga_desil_1"].fillna(0) > 0).any():
+            notes.append(
+                "tidak ada keluarga desil 1 di berkas ini: komponen desil 1 bernilai 0 untuk "
+                "semua desa, urutan hanya ditentukan komponen lain"
+            )
+        used = {k: (w if raw[k].notna().any() else 0.0) for k, w in weights.items()}
+        for k, w in weights.items():
+            if w > 0 and used[k] == 0 and not any(n.startswith(k) for n in notes):
+                notes.append(f"{k}: tidak ada desa dengan nilai, komponen tidak dipakai")
+        if sum(used.values()) <= 0:
+            msg = "tidak ada komponen berbobot yang bernilai: beri bobot pada komponen lain"
+            raise PriorityError(
+                msg,
+                en="no weighted component has values: weight another component",
+            )
+    total = sum(used.values())
     out = ind[["kode_desa", "desa", "kecamatan"]].copy()
     skor = pd.Series(0.0, index=ind.index)
     for key in KOMPONEN:
         norm = _normalise(raw[key], normalisasi)
         # A desa with data but no value for this component (e.g. no denominator) gets 0.
         norm = norm.where(~has_data | norm.notna(), 0.0) if used[key] else norm * 0.0
-        contrib = 100.0 * used[key] / total * norm
+        contrib = 100.0 * (used[key] / total if total else 0.0) * norm
         out[f"nilai_{key}"] = raw[key]
         out[f"normal_{key}"] = norm.where(has_data)
         out[f"kontribusi_{key}"] = contrib.where(has_data)

@@ -183,3 +183,31 @@ def test_priority_page_refuses_all_zero_weights(at):
     at.run()
     assert not at.exception
     assert any("Bobot tidak dapat dipakai" in e.value for e in at.error)
+
+
+def test_priority_page_without_any_used_row_points_to_the_import_report(at):
+    """Every row of another district: the page says so, never blames the weights."""
+    data = b"id_keluarga,kode_desa,desil\nK1,6201012001,1\nK2,6201012001,2\n"
+    at.session_state["_berkas_p3ke"] = ("lain.csv", data)
+    at.switch_page("views/prioritas.py").run()
+    assert not at.exception
+    assert not any("Bobot tidak dapat dipakai" in e.value for e in at.error)
+    note = next(w.value for w in at.warning if "Tidak ada baris keluarga yang dipakai" in w.value)
+    assert "semua 2 baris ditolak" in note
+    assert "Laporan impor" in note
+    at.switch_page("views/laporan.py").run()
+    assert not at.exception
+    assert _metric(at, "Ditolak") == "2"
+
+
+def test_import_report_lists_the_flagged_families_from_the_pipeline(at):
+    from geo.region import default_region
+    from targeting.pipeline import run
+
+    at.switch_page("views/laporan.py").run()
+    assert not at.exception
+    shown = next(d.value for d in at.dataframe if "tanda" in d.value.columns)
+    expected = run(default_region()).bertanda()
+    assert len(shown) == len(expected) > 0
+    assert shown["baris"].tolist() == expected["baris"].tolist()
+    assert shown["tanda"].tolist() == expected["tanda"].tolist()

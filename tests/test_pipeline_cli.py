@@ -4,11 +4,13 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 
 from geo.errors import InputSchemaError
 from geo.join import FLAG_COLUMNS
+from geo.masking import mask_ids
 from geo.region import default_region
 from targeting.cli import main
 from targeting.pipeline import DESA_COLUMNS, run
@@ -119,3 +121,154 @@ def test_cli_scheduler_without_the_dask_engine_is_refused(tmp_path, capsys):
     assert main(["run", "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:1"]) == 2
     assert "--engine dask" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_cli_errors_mask_nik_long_digit_runs(tmp_path, capsys):
+    nik = "9911016202980001"
+    out = tmp_path / "o"
+    assert main(["run", "--out", str(out), "--desa", nik]) == 2
+    err = capsys.readouterr().err
+    assert "not a desa of this region" in err
+    assert nik not in err
+    assert "9911********0001" in err
+    assert "6111012001" in mask_ids("desa 6111012001")  # desa codes stay readable
+    with pytest.raises(SystemExit) as info:  # argparse's own usage errors too
+        main(["run", "--out", str(out), "--statistik", nik])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice" in err
+    assert nik not in err
+
+
+def _other_district(tmp_path: Path, n: int = 40) -> tuple[Path, pd.DataFrame]:
+    """The first ``n`` rows of the SINTETIS sample, every desa code of another district."""
+    sample = pd.read_csv(default_region().keluarga_p3ke, dtype=str).head(n)
+    sample["kode_kemdagri"] = "6201012001"
+    path = tmp_path / "lain.csv"
+    sample.to_csv(path, index=False)
+    return path, sample
+
+
+def test_cli_with_no_used_row_writes_the_import_report_and_exits_2(tmp_path, capsys):
+    src, sample = _other_district(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    for old in ("priority.csv", "target_list.csv", "target_map.html"):  # an earlier run's
+        (out / old).write_text("lama\n", encoding="utf-8")
+    code = main(["run", "--households", str(src), "--out", str(out), "--top", "5"])
+    assert code == 2
+    captured = capsys.readouterr()
+    err = captured.err
+    assert "no weighted component" not in err
+    assert f"0 rows used: all 40 rejected (see {out / 'rejected.csv'})" in err
+    assert "62.01.01.2001" in err  # the reason, so the user learns why
+    assert "priority ranking and target list skipped" in err
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert (report["rows_in"], report["rows_used"], report["rows_rejected"]) == (40, 0, 40)
+    rejected = pd.read_csv(out / "rejected.csv", encoding="utf-8-sig", dtype=str)
+    assert len(rejected) == 40
+    assert (out / "desa.geojson").is_file()
+    assert (out / "bertanda.csv").is_file()
+    for old in ("priority.csv", "target_list.csv", "target_map.html"):
+        assert not (out / old).exists(), old  # not left to pass for this run's
+    text = (
+        captured.out
+        + err
+        + "".join(
+            p.read_text(encoding="utf-8-sig")
+            for p in out.iterdir()
+            if p.suffix in (".csv", ".json")
+        )
+    )
+    for col in ("nik", "no_kk", "kepala_keluarga", "alamat"):
+        assert not any(v in text for v in sample[col].dropna()), col
+
+
+def test_report_json_holds_no_infinity():
+    from targeting.pipeline import _jsonable
+
+    assert _jsonable({"a": float("inf"), "b": np.float64("-inf"), "c": 1.5}) == {
+        "a": None, "b": None, "c": 1.5,
+    }  # fmt: skip
+
+
+def test_cli_input_errors_say_nothing_was_written(tmp_path, capsys):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "report.json").write_text("{}", encoding="utf-8")  # from an earlier run
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    assert main(["run", "--households", str(bad), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"nothing was written to {out}" in err
+    assert "earlier run" in err
+    assert (out / "report.json").read_text(encoding="utf-8") == "{}"
+    assert sorted(p.name for p in out.iterdir()) == ["report.json"]
+    assert main(["run", "--out", str(out), "--weights", "bogus=1"]) == 2
+    assert "nothing was written" in capsys.readouterr().err
+    assert main(["run", "--out", str(out), "--partisi", "hilbert"]) == 2
+    assert "nothing was written" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["run", "--out", str(out), "--k", "lima"])
+    assert "nothing was written" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["report.json"]
+
+
+def test_cli_lists_the_flagged_rows_in_bertanda_csv(tmp_path, capsys):
+    sample = pd.read_csv(default_region().keluarga_p3ke, dtype=str)
+    sample = sample[sample["lintang"].notna()].head(6).reset_index(drop=True)
+    sample.loc[0, ["lintang", "bujur"]] = sample.loc[0, ["bujur", "lintang"]].to_numpy()
+    sample.loc[1, "kode_kemdagri"] = ""  # desa found by its name
+    sample.loc[2, "nik"] = "9.911016E+15"  # a NIK that Excel turned into a number
+    sample.loc[3, "kepala_keluarga"] = '=HYPERLINK("http://evil.example","klik")'
+    src = tmp_path / "p3ke.csv"
+    sample.to_csv(src, index=False)
+    out = tmp_path / "out"
+    assert main(["run", "--households", str(src), "--out", str(out)]) == 0
+    assert "3 used families carry a data flag (listed in bertanda.csv)" in capsys.readouterr().out
+    raw = (out / "bertanda.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # opens in Excel
+    table = pd.read_csv(out / "bertanda.csv", encoding="utf-8-sig", dtype=str)
+    assert table.columns.tolist() == ["baris", "kode_desa", "kode_desa_titik", "tanda"]
+    tanda = table.set_index("baris")["tanda"]
+    assert tanda["2"] == "flag_koordinat_ditukar"
+    assert tanda["3"] == "flag_desa_dari_nama"
+    assert "flag_nik_angka" in tanda["4"].split("; ")
+    assert len(table) == 3
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["flags"]["flag_desa_dari_nama"] == 1  # the counts agree with the list
+    text = raw.decode("utf-8-sig")
+    for col in ("nik", "no_kk", "kepala_keluarga", "alamat"):
+        assert not any(v in text for v in sample[col].dropna()), col
+    assert "HYPERLINK" not in text
+
+
+def test_bertanda_is_the_apps_list_and_the_clis_file(embedded, tmp_path, monkeypatch):
+    table = embedded.bertanda()
+    flagged = embedded.placement.keluarga[list(FLAG_COLUMNS)].any(axis=1)
+    assert len(table) == int(flagged.sum()) > 0
+    assert table["baris"].is_monotonic_increasing
+    counts = embedded.report()["flags"]
+    for flag, n in counts.items():
+        assert int(table["tanda"].str.split("; ").map(lambda f, g=flag: g in f).sum()) == n
+    # The CLI writes it through the project's CSV writer: formula cells are inert.
+    from targeting.pipeline import Result
+
+    hostile = pd.DataFrame(
+        {"baris": [2], "kode_desa": ["=cmd|' /C calc'!A0"], "kode_desa_titik": ["@SUM(1)"],
+         "tanda": ["+flag"]}
+    )  # fmt: skip
+    monkeypatch.setattr(Result, "bertanda", lambda self: hostile)
+    assert main(["run", "--out", str(tmp_path)]) == 0
+    row = pd.read_csv(tmp_path / "bertanda.csv", encoding="utf-8-sig", dtype=str).iloc[0]
+    assert row["kode_desa"].startswith("'=")
+    assert row["kode_desa_titik"] == "'@SUM(1)"
+    assert row["tanda"] == "'+flag"
+
+
+def test_bertanda_without_any_flag_has_its_columns(tmp_path):
+    src, _ = _other_district(tmp_path, n=3)
+    res = run(default_region(), households=src)
+    table = res.bertanda()
+    assert table.empty
+    assert table.columns.tolist() == ["baris", "kode_desa", "kode_desa_titik", "tanda"]

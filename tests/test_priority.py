@@ -10,6 +10,7 @@ from targeting.indicators import DEPRIVASI
 from targeting.priority import (
     BOBOT_BAWAAN,
     KOMPONEN,
+    TANPA_DATA,
     PriorityError,
     parse_weights,
     rank_desa,
@@ -123,6 +124,28 @@ def test_desa_without_data_are_listed_last_without_rank():
     assert pd.isna(last["peringkat"])
     assert pd.isna(last["skor"])
     assert "tidak ada data P3KE" in last["alasan"]
+
+
+def test_no_desa_with_data_ranks_nothing_and_does_not_blame_the_weights():
+    """Every household row rejected: no desa ranked, one note, no weights error."""
+    empty = indikator([(kode, None, None, None) for kode in BASE["kode_desa"]])
+    r = rank_desa(empty, kantong=KANTONG.assign(kantong="tidak dinilai"), matriks=MATRIKS)
+    assert len(r.tabel) == len(empty)
+    assert r.tabel["peringkat"].isna().all()
+    assert r.tabel["skor"].isna().all()
+    assert r.catatan == [TANPA_DATA]
+    assert "laporan impor" in TANPA_DATA
+    assert sum(r.bobot_terpakai.values()) == 0
+    assert r.aturan()["komponen_celah"].endswith("(-)")
+    assert select_desa(r.tabel, teratas=3) == []
+    assert rank_desa(empty).tabel["peringkat"].isna().all()  # without pockets or register too
+
+
+def test_data_without_any_weighted_value_still_names_the_weights():
+    """Desa with data, but every weighted component without a value: the weights error."""
+    with pytest.raises(PriorityError, match="tidak ada komponen berbobot") as info:
+        rank_desa(BASE, bobot=dict.fromkeys(KOMPONEN, 0) | {"kantong": 1})
+    assert "weight another component" in info.value.en
 
 
 def test_pocket_and_gap_components_read_labels_and_matrix():

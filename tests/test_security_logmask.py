@@ -50,3 +50,11 @@ def test_uploads_are_never_spooled_to_disk():
 
     assert memory_uploads.install()
     assert MultiPartParser.spool_max_size > 200 * 1024 * 1024  # server.maxUploadSize is 200 MB
+
+
+def test_one_masking_helper_for_logs_messages_and_reports():
+    import geo.masking
+    import geo.sheets
+
+    assert logmask.mask_ids is geo.masking.mask_ids
+    assert geo.sheets.mask_ids is geo.masking.mask_ids

@@ -36,19 +36,8 @@ flags = pd.DataFrame(
     }
 )
 st.dataframe(flags[flags["Keluarga"] > 0], hide_index=True, width="stretch")
-flagged = k[k[list(FLAG_COLUMNS)].any(axis=1)]
-if len(flagged):
-    # Row numbers, codes and flags only: no name, NIK, address or coordinates leave here.
-    table = pd.DataFrame(
-        {
-            "baris": flagged["_baris"].astype(int),
-            "kode_desa": flagged["kode_desa"],
-            "kode_desa_titik": flagged["kode_desa_titik"],
-            "tanda": flagged[list(FLAG_COLUMNS)].apply(
-                lambda row: "; ".join(f for f in FLAG_COLUMNS if row[f]), axis=1
-            ),
-        }
-    )
+table = r.bertanda()  # row numbers, codes and flags only: the CLI's bertanda.csv
+if len(table):
     with st.expander(f"Daftar {angka(len(table))} keluarga bertanda"):
         st.dataframe(table, hide_index=True, width="stretch")
         st.download_button(

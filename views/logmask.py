@@ -12,14 +12,10 @@ hold them.
 from __future__ import annotations
 
 import logging
-import re
 
-_LONG_DIGITS = re.compile(r"\d{12,}")
+from geo.masking import mask_ids
 
-
-def mask_ids(text: str) -> str:
-    """Keep the first and last four digits of every run of 12 or more digits."""
-    return _LONG_DIGITS.sub(lambda m: m[0][:4] + "*" * (len(m[0]) - 8) + m[0][-4:], text)
+__all__ = ["install", "mask_ids", "mask_record"]
 
 
 def mask_record(record: logging.LogRecord) -> logging.LogRecord:

@@ -32,6 +32,22 @@ with st.sidebar.expander("Bobot skor prioritas", expanded=False):
         format_func={"minmax": "Min-maks", "peringkat": "Peringkat"}.get,
         **keep("normalisasi", "minmax"),
     )
+if r.families_used == 0:
+    # Nothing to rank or pick: say why (every row rejected), not that the weights are wrong.
+    st.warning(
+        f"Tidak ada baris keluarga yang dipakai dari berkas "
+        f"**{md_escape(r.masukan['keluarga_p3ke']['berkas'])}**: "
+        + (
+            f"semua {angka(r.rows_in)} baris ditolak"
+            if r.rows_in
+            else "berkas tidak berisi baris data"
+        )
+        + ", jadi belum ada desa yang dapat diberi peringkat atau dipilih. Alasan setiap baris "
+        "ada di halaman **Laporan impor**.",
+        icon=":material/warning:",
+    )
+    st.page_link("views/laporan.py", label="Buka Laporan impor", icon=":material/fact_check:")
+    st.stop()
 try:
     ranking = r.peringkat(bobot, normalisasi)
 except PriorityError as err:

@@ -1,0 +1,36 @@
+"""Mask identifiers in free text: the one helper for messages, reports and logs.
+
+A NIK has 16 digits and a No KK 16 as well; digit runs of 12 or more (a NIK that lost its
+leading digits, or one written with extra digits) are long enough to identify a person.
+Desa codes (10 digits) and row numbers stay readable.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["LONG_DIGITS", "mask_ids"]
+
+LONG_DIGITS = re.compile(r"\d{12,}")
+"""A run of digits long enough to be a NIK or No KK."""
+
+
+def mask_ids(text: str) -> str:
+    """Keep the first and last four digits of every run of 12 or more digits.
+
+    Parameters
+    ----------
+    text : str
+        Any message.
+
+    Returns
+    -------
+    str
+        The text with each long digit run masked (``9911********0001``).
+
+    Examples
+    --------
+    >>> mask_ids("desa code '9911016202980001' is unknown; desa 6111012001")
+    "desa code '9911********0001' is unknown; desa 6111012001"
+    """
+    return LONG_DIGITS.sub(lambda m: m[0][:4] + "*" * (len(m[0]) - 8) + m[0][-4:], text)
