@@ -293,7 +293,7 @@ def validate_households(
         missing.append("kode_kemdagri (atau desa_kelurahan)")
     if missing:
         accepted = "; ".join(
-            f"{c}: {', '.join(ALIASES[c])}" for c in ("kode_kemdagri", "desil_kesejahteraan")
+            f"{c}: {', '.join(ALIASES[c])}" for c in (*CODE_OR_NAME, "desil_kesejahteraan")
         )
         found = ", ".join(c for c in raw.columns if c != ROW_COL)
         msg = (

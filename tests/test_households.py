@@ -25,6 +25,17 @@ def test_missing_required_column_names_accepted_spellings():
         validate_households(raw, source="k.csv")
 
 
+def test_without_code_and_name_columns_both_vocabularies_are_listed():
+    raw = households([{"kode": "6111012001", "desil": "1"}])
+    with pytest.raises(InputSchemaError) as info:
+        validate_households(raw, source="k.csv")
+    msg = str(info.value)
+    assert "kode_kemdagri (atau desa_kelurahan)" in msg
+    assert "kode_kemdagri: kode_kemdagri, kode_kemendagri, kemendagri_kode_desa, kode_desa" in msg
+    assert "desa_kelurahan: desa_kelurahan, desa, kelurahan, nama_desa, desa_kel" in msg
+    assert "desa_kelurahan: desa_kelurahan, desa, kelurahan, nama_desa" in info.value.en
+
+
 def test_every_bad_desil_is_rejected_with_row_column_value_reason():
     raw = households(
         [
