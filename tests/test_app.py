@@ -65,6 +65,20 @@ def test_uploaded_file_stays_active_across_pages(at):
     assert _metric(at, "Ditolak") == "1"
 
 
+def test_flagged_rows_without_a_point_show_an_empty_cell(at):
+    data = (
+        b"id_keluarga,kode_desa,desil,nik\n"
+        b"K1,6111012001,1,5555000000000008.0\n"
+        b"K2,6111012002,2,5555000000000018\n"
+    )
+    at.session_state["_berkas_p3ke"] = ("unggah.csv", data)
+    at.switch_page("views/laporan.py").run()
+    assert not at.exception
+    table = next(df.value for df in at.dataframe if "kode_desa_titik" in df.value.columns)
+    assert table["tanda"].tolist() == ["flag_nik_angka"]
+    assert table["kode_desa_titik"].tolist() == [""]  # no point: blank, not None
+
+
 def test_bad_upload_shows_a_clear_error_and_the_app_recovers(at):
     at.session_state["_berkas_p3ke"] = ("rusak.csv", b"a,b\n1,2\n")
     at.run()

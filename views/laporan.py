@@ -43,7 +43,8 @@ if len(flagged):
         {
             "baris": flagged["_baris"].astype(int),
             "kode_desa": flagged["kode_desa"],
-            "kode_desa_titik": flagged["kode_desa_titik"],
+            # Without a point in a desa the cell is empty, not "None".
+            "kode_desa_titik": flagged["kode_desa_titik"].astype("string").fillna(""),
             "tanda": flagged[list(FLAG_COLUMNS)].apply(
                 lambda row: "; ".join(f for f in FLAG_COLUMNS if row[f]), axis=1
             ),
