@@ -79,6 +79,15 @@ def test_flagged_rows_without_a_point_show_an_empty_cell(at):
     assert table["kode_desa_titik"].tolist() == [""]  # no point: blank, not None
 
 
+def test_no_usable_row_shows_no_denominator_instead_of_zero(at):
+    at.session_state["_berkas_p3ke"] = ("nol.csv", b"kode_desa,desil\n6111012001,x\n")
+    at.run()
+    assert not at.exception
+    assert _metric(at, "Desa") == "0 / 43"
+    assert _metric(at, "Seluruh keluarga") == "–"
+    assert _metric(at, "Desil 1 per 100 keluarga") == "–"
+
+
 def test_bad_upload_shows_a_clear_error_and_the_app_recovers(at):
     at.session_state["_berkas_p3ke"] = ("rusak.csv", b"a,b\n1,2\n")
     at.run()

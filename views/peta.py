@@ -51,7 +51,8 @@ cols[0].metric(
 )
 cols[1].metric(
     "Seluruh keluarga",
-    angka(s["keluarga_total"]),
+    # Without a desa that has a share there is no denominator to show, not 0 families.
+    angka(s["keluarga_total"] if s["desa_dengan_persen"] else None),
     help="di desa yang persentasenya dapat dihitung; penyebut persentase di samping",
 )
 cols[2].metric("Keluarga P3KE", angka(s["keluarga_p3ke"]))
