@@ -7,7 +7,7 @@ import streamlit as st
 
 from geo.join import FLAG_COLUMNS
 from targeting.export import to_csv_bytes
-from targeting.format import angka
+from targeting.format import angka, tabel_tampilan
 from views.common import md_escape, start_page
 
 d = start_page("Laporan impor")
@@ -35,7 +35,9 @@ flags = pd.DataFrame(
         "Keluarga": [int(k[f].sum()) for f in FLAG_COLUMNS],
     }
 )
-st.dataframe(flags[flags["Keluarga"] > 0], hide_index=True, width="stretch")
+st.dataframe(
+    tabel_tampilan(flags[flags["Keluarga"] > 0], {"Keluarga": 0}), hide_index=True, width="stretch"
+)
 flagged = k[k[list(FLAG_COLUMNS)].any(axis=1)]
 if len(flagged):
     # Row numbers, codes and flags only: no name, NIK, address or coordinates leave here.
@@ -64,7 +66,7 @@ if r.ditolak.empty:
     st.success("Tidak ada baris yang ditolak.")
 else:
     counts = r.ditolak["alasan"].value_counts().rename_axis("Alasan").reset_index(name="Baris")
-    st.dataframe(counts, hide_index=True, width="stretch")
+    st.dataframe(tabel_tampilan(counts, {"Baris": 0}), hide_index=True, width="stretch")
     st.dataframe(r.ditolak, hide_index=True, width="stretch")
     st.download_button(
         "Unduh baris ditolak (CSV)",
@@ -74,7 +76,9 @@ else:
     )
 if len(r.placement.cocok_nama):
     st.subheader("Desa ditentukan dari nama")
-    st.dataframe(r.placement.cocok_nama, hide_index=True, width="stretch")
+    st.dataframe(
+        tabel_tampilan(r.placement.cocok_nama, {"skor": 1}), hide_index=True, width="stretch"
+    )
 if r.placement.kode_tidak_dikenal:
     st.warning(
         "Kode desa di berkas yang tidak ada di batas desa wilayah: "
@@ -99,4 +103,8 @@ if r.check.kolom_tidak_dikenal:
     )
 if not r.batas.diperbaiki.empty:
     st.subheader("Geometri desa yang diperbaiki")
-    st.dataframe(r.batas.diperbaiki, hide_index=True, width="stretch")
+    st.dataframe(
+        tabel_tampilan(r.batas.diperbaiki, {"luas_sebelum_m2": 0, "luas_sesudah_m2": 0}, default=3),
+        hide_index=True,
+        width="stretch",
+    )
