@@ -41,6 +41,7 @@ HOUSEHOLD_FLAGS = {
     "flag_koordinat_ditukar": "lintang dan bujur tertukar; ditukar kembali karena hasilnya jatuh di wilayah",
     "flag_nik_angka": "NIK tersimpan sebagai angka atau notasi ilmiah (Excel memotong digit ke-16)",
     "flag_nik_bukan_16_digit": "NIK tidak terdiri dari tepat 16 digit",
+    "flag_no_kk_angka": "No KK tersimpan sebagai angka atau notasi ilmiah (Excel memotong digit ke-16)",
     "flag_nik_ganda": "NIK yang sama muncul pada lebih dari satu keluarga",
     "flag_no_kk_ganda": "No KK yang sama muncul pada lebih dari satu keluarga",
     "flag_id_keluarga_ganda": "id keluarga yang sama muncul pada lebih dari satu baris keluarga",
@@ -159,8 +160,8 @@ def _aggregate_individuals(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
         if col in ok.columns:
             differs |= groups[col].agg(lambda v: v.dropna().astype(str).str.strip().nunique() > 1)
     head["flag_anggota_beda_desa_desil"] = differs
-    # A member's NIK problem is the family's too.
-    for col in ("flag_nik_angka", "flag_nik_bukan_16_digit"):
+    # A member's NIK or No KK problem is the family's too.
+    for col in ("flag_nik_angka", "flag_nik_bukan_16_digit", "flag_no_kk_angka"):
         if col in ok.columns:
             head[col] = groups[col].any()
     members = pd.Series([list(g.index) for _, g in groups])
@@ -184,6 +185,24 @@ def _safe_value(column: str, value: object) -> str:
     if len(text) <= limit and not LONG_DIGITS.search(text):
         return text
     return f"[disamarkan: {len(text)} karakter]"
+
+
+_SCIENTIFIC = r"[eE][+]?\d+$"
+_FLOAT_TAIL = r"\d+\.0+"
+
+
+def _id_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Return a NIK/No KK column without float tails, and where it was written as a number.
+
+    ``"5555000000000008.0"`` (a float column) becomes ``"5555000000000008"``; scientific
+    notation (``"9.91101E+15"``, its digits are lost) and every other value are kept as they
+    came. Both number forms are marked.
+    """
+    text = values.astype("string").str.strip()
+    tail = text.str.fullmatch(_FLOAT_TAIL).fillna(False).astype(bool)
+    sci = text.str.contains(_SCIENTIFIC, regex=True).fillna(False).astype(bool)
+    digits = text.str.replace(r"\.0+$", "", regex=True).astype(object)
+    return values.mask(tail, digits), tail | sci
 
 
 def _desil(
@@ -274,7 +293,7 @@ def validate_households(
         missing.append("kode_kemdagri (atau desa_kelurahan)")
     if missing:
         accepted = "; ".join(
-            f"{c}: {', '.join(ALIASES[c])}" for c in ("kode_kemdagri", "desil_kesejahteraan")
+            f"{c}: {', '.join(ALIASES[c])}" for c in (*CODE_OR_NAME, "desil_kesejahteraan")
         )
         found = ", ".join(c for c in raw.columns if c != ROW_COL)
         msg = (
@@ -299,18 +318,24 @@ def validate_households(
         shown = original.get(column, column)
         reasons.setdefault(idx, []).append((shown, _safe_value(column, value), reason))
 
-    # NIK flags are read per input row, before individual rows are merged.
+    # NIK and No KK flags are read per input row, before individual rows are merged. A value
+    # that went through a number ("5555000000000008.0") loses its float tail, so lengths,
+    # family keys, duplicate ids and masks work on the digits.
     flags = pd.DataFrame(index=df.index)
+    id_digits: dict[str, pd.Series] = {}
+    for col, flag in (("nik", "flag_nik_angka"), ("no_kk", "flag_no_kk_angka")):
+        if col not in df.columns:
+            flags[flag] = False
+            continue
+        id_digits[col], as_number = _id_text(df[col])
+        rows_numeric = numeric_cells.get(original[col], set())
+        flags[flag] = df[ROW_COL].isin(rows_numeric).to_numpy() | as_number.to_numpy()
     if "nik" in df.columns:
-        nik = df["nik"].astype("string").str.strip()
-        rows_numeric = numeric_cells.get(original["nik"], set())
-        sci = nik.str.contains(r"[eE][+]?\d+$", regex=True).fillna(False)
-        flags["flag_nik_angka"] = df[ROW_COL].isin(rows_numeric).to_numpy() | sci.to_numpy()
+        nik = id_digits["nik"].astype("string").str.strip()
         flags["flag_nik_bukan_16_digit"] = (
             nik.notna() & ~nik.str.fullmatch(r"[0-9]{16}").fillna(False)
         ).to_numpy()
     else:
-        flags["flag_nik_angka"] = False
         flags["flag_nik_bukan_16_digit"] = False
     df = pd.concat([df, flags], axis=1)
 
@@ -328,6 +353,8 @@ def validate_households(
             first_row = df.groupby(content, dropna=False, sort=False)[ROW_COL].transform("first")
             for idx in df.index[dup]:
                 add(idx, "", "", f"baris ganda persis dari baris {int(first_row[idx])}")
+    for col, digits in id_digits.items():  # an exact copy is judged on the cells as written
+        df[col] = digits
 
     catatan: list[str] = []
     if per_individu:

@@ -305,8 +305,13 @@ def place_households(
     unknown_codes = sorted(code_uniq[uniq_pos[:-1] < 0].tolist())
     needs_name = ~known & ~foreign
     matches, failures = _match_names(out[needs_name], desa) if needs_name.any() else ({}, {})
+    region = _prefix_list(prefixes)
     for i in np.flatnonzero(foreign):
-        failures[int(i)] = "kode desa milik wilayah lain (tidak dicocokkan dengan nama)"
+        code = code_uniq[code_id[i]]
+        failures[int(i)] = (
+            f"kode desa di luar wilayah ini (awalan {code[:5]}, wilayah {region}); "
+            "tidak dicocokkan dengan nama"
+        )
     # Vectorised: a file without codes may resolve tens of thousands of rows by name.
     idx = list(matches)
     matched_codes = [matches[i][0] for i in idx]
@@ -404,6 +409,17 @@ def place_households(
         cocok_nama=cocok,
         kode_tidak_dikenal=unknown_codes,
     )
+
+
+_PREFIXES_SHOWN = 4
+
+
+def _prefix_list(prefixes: set[str]) -> str:
+    """Show the region's kabupaten prefixes (``61.11``), the first few of a long list."""
+    ordered = sorted(prefixes)
+    if len(ordered) <= _PREFIXES_SHOWN:
+        return ", ".join(ordered)
+    return f"{', '.join(ordered[:_PREFIXES_SHOWN])}, ... ({len(ordered)} awalan)"
 
 
 def _rejections(out: pd.DataFrame, failures: dict[int, str], source: str) -> pd.DataFrame:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
 import pandas as pd
 
-__all__ = ["angka", "persen", "rupiah"]
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
+
+__all__ = ["angka", "persen", "rupiah", "tabel_tampilan"]
 
 
 def angka(value: float | int | None, digits: int = 0) -> str:
@@ -77,3 +85,71 @@ def rupiah(value: float | None) -> str:
     """
     text = angka(value, 0)
     return text if text == "–" else f"Rp {text}"
+
+
+def _number_or_text(digits: int) -> Callable[[object], object]:
+    """Formatter of one column: numbers via :func:`angka`, anything else unchanged."""
+
+    def show(value: object) -> object:
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+            return value  # text in a mixed column stays as it is
+        return angka(value, digits)
+
+    return show
+
+
+def tabel_tampilan(
+    frame: pd.DataFrame,
+    digits: Mapping[str, int] | None = None,
+    *,
+    default: int = 2,
+    teks: bool = False,
+) -> Styler | pd.DataFrame:
+    """Return a table for display with numbers written the Indonesian way.
+
+    A reader of ``6.15`` in Indonesia may read six hundred fifteen; shown tables therefore
+    write ``6,15`` and ``82.562``, like the metrics. Exports are not made from this.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table as computed (numbers stay numbers).
+    digits : mapping of str to int, optional
+        Decimal places per column. Named columns are formatted whatever their type (integer
+        counts too, to group thousands); columns not named keep ``default``.
+    default : int, default 2
+        Decimal places of every other float column. Integer columns not named in ``digits``
+        (row numbers, ranks, strategy numbers, years) and text are left as they are.
+    teks : bool, default False
+        Return a copy with the formatted columns as text instead of a Styler: for long lists
+        (a Styler formats every cell on every rerun, about 0.8 s per 100,000 cells) whose
+        formatted columns need no numeric sorting.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler or pandas.DataFrame
+        A Styler whose display values are formatted and whose data stay numeric, so sorting
+        a column in the app stays numeric. With ``teks``, or for a table too large for a
+        Styler (``styler.render.max_elements``), a copy with the formatted columns as text.
+        Missing values show ``"–"``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"z": [4.9521], "luas": [82562.4], "baris": [1226]})
+    >>> tabel_tampilan(t, {"luas": 0}).to_string(delimiter="|").splitlines()[1]
+    '0|4,95|82.562|1226'
+    """
+    digits = dict(digits or {})
+    chosen = {
+        c: digits.get(c, default)
+        for c in frame.columns
+        if c in digits
+        or (pd.api.types.is_float_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]))
+    }
+    if teks or frame.size > int(pd.get_option("styler.render.max_elements")):
+        out = frame.copy()
+        for c, d in chosen.items():
+            show = _number_or_text(d)
+            out[c] = out[c].map(lambda v, show=show: "–" if pd.isna(v) else show(v))
+        return out
+    return frame.style.format({c: _number_or_text(d) for c, d in chosen.items()}, na_rep="–")

@@ -138,13 +138,19 @@ class Kelas:
     ----------
     batas : tuple of float
         ``k + 1`` increasing break values; class ``i`` is ``batas[i] <= x <= batas[i+1]``
-        (left-closed except the first, which includes its lower edge).
+        (left-closed except the first, which includes its lower edge). Empty when no desa
+        has a value (:attr:`kosong`).
     warna : tuple of str
         ``k`` hex colours.
     """
 
     batas: tuple[float, ...]
     warna: tuple[str, ...]
+
+    @property
+    def kosong(self) -> bool:
+        """Tell whether there is no class because no desa has a value."""
+        return not self.warna
 
     def colour(self, value: float | None) -> str:
         """Colour of one value; :data:`NO_DATA_COLOUR` for None/NaN.
@@ -161,6 +167,8 @@ class Kelas:
         """
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return NO_DATA_COLOUR
+        if self.kosong:  # classes of no value at all: nothing to rank against
+            return PALETTE[0]
         i = int(np.searchsorted(np.asarray(self.batas[1:-1]), value, side="right"))
         return self.warna[min(i, len(self.warna) - 1)]
 
@@ -180,7 +188,8 @@ def class_breaks(values: pd.Series, k: int = 5, *, integer: bool = False) -> Kel
     Returns
     -------
     Kelas
-        Breaks and colours. With no finite value, a single class ``(0, 0)``.
+        Breaks and colours. With no finite value, no class at all (``Kelas.kosong``): the
+        legend then says there is no data instead of showing a class "0 – 0".
 
     Notes
     -----
@@ -189,7 +198,7 @@ def class_breaks(values: pd.Series, k: int = 5, *, integer: bool = False) -> Kel
     """
     finite = values.astype("float64").dropna().to_numpy()
     if finite.size == 0:
-        return Kelas((0.0, 0.0), (PALETTE[0],))
+        return Kelas((), ())
     qs = np.quantile(finite, np.linspace(0, 1, k + 1))
     qs = np.round(qs) if integer else np.round(qs, 1)
     qs[0] = math.floor(finite.min() * 10) / 10 if not integer else math.floor(finite.min())
@@ -299,6 +308,8 @@ def _legend_html(
 ) -> str:
     fmt = (lambda x: angka(x)) if integer else (lambda x: angka(x, 1))
     rows = [f"<div class='lokus-legend-title'>{html.escape(title)}</div>"]
+    if kelas.kosong:
+        rows.append("<div class='lokus-legend-kosong'>Belum ada desa dengan data P3KE</div>")
     last = len(kelas.warna) - 1
     for i, colour in enumerate(kelas.warna):
         lo, hi = kelas.batas[i], kelas.batas[i + 1]
@@ -329,6 +340,7 @@ _CSS = """
 .lokus-swatch { display: inline-block; width: 14px; height: 12px; margin-right: 6px;
   border: 1px solid #555; vertical-align: middle; }
 .lokus-nodata { border-style: dashed; }
+.lokus-legend-kosong { font-style: italic; margin-bottom: 2px; }
 path.leaflet-interactive:focus { outline: none; }
 /* A desa's popup (why it is a pocket, its sub-activities) can be long: it scrolls inside a
    fixed height instead of covering the whole map. */

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -19,6 +21,13 @@ def at() -> AppTest:
 
 def _metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
+
+
+def _table(at: AppTest, column: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the data and the text the browser shows of the first table with ``column``."""
+    el = next(d for d in at.dataframe if column in d.value.columns)
+    shown = el.proto.arrow_data.styler.display_values
+    return el.value, (pa.ipc.open_stream(shown).read_pandas() if shown else el.value)
 
 
 def test_map_page_shows_district_figures(at):
@@ -63,6 +72,29 @@ def test_uploaded_file_stays_active_across_pages(at):
     assert not at.exception
     assert _metric(at, "Baris dibaca") == "3"
     assert _metric(at, "Ditolak") == "1"
+
+
+def test_flagged_rows_without_a_point_show_an_empty_cell(at):
+    data = (
+        b"id_keluarga,kode_desa,desil,nik\n"
+        b"K1,6111012001,1,5555000000000008.0\n"
+        b"K2,6111012002,2,5555000000000018\n"
+    )
+    at.session_state["_berkas_p3ke"] = ("unggah.csv", data)
+    at.switch_page("views/laporan.py").run()
+    assert not at.exception
+    table = next(df.value for df in at.dataframe if "kode_desa_titik" in df.value.columns)
+    assert table["tanda"].tolist() == ["flag_nik_angka"]
+    assert table["kode_desa_titik"].tolist() == [""]  # no point: blank, not None
+
+
+def test_no_usable_row_shows_no_denominator_instead_of_zero(at):
+    at.session_state["_berkas_p3ke"] = ("nol.csv", b"kode_desa,desil\n6111012001,x\n")
+    at.run()
+    assert not at.exception
+    assert _metric(at, "Desa") == "0 / 43"
+    assert _metric(at, "Seluruh keluarga") == "–"
+    assert _metric(at, "Desil 1 per 100 keluarga") == "–"
 
 
 def test_bad_upload_shows_a_clear_error_and_the_app_recovers(at):
@@ -211,3 +243,26 @@ def test_import_report_lists_the_flagged_families_from_the_pipeline(at):
     assert len(shown) == len(expected) > 0
     assert shown["baris"].tolist() == expected["baris"].tolist()
     assert shown["tanda"].tolist() == expected["tanda"].tolist()
+
+
+def test_tables_write_decimals_with_a_comma_and_stay_numeric(at):
+    """6.15 reads as 615 in Indonesia: shown tables write 6,15, the data stay numbers."""
+    data, shown = _table(at, "z")  # the pocket desa
+    assert data["z"].dtype == "float64"  # sorting stays numeric
+    assert shown["z"].str.fullmatch(r"-?\d+,\d{2}").all()
+    assert shown["q (FDR)"].str.fullmatch(r"\d+,\d{3}").all()
+    assert shown["Nilai diuji"].str.fullmatch(r"\d+,\d{2}").all()
+    data, shown = _table(at, "Luas (m²)")  # the household clusters
+    assert data["Luas (m²)"].dtype == "float64"
+    assert shown["Luas (m²)"].str.fullmatch(r"\d{1,3}(\.\d{3})*").all()  # 82.562
+    at.switch_page("views/prioritas.py").run()
+    assert not at.exception
+    data, shown = _table(at, "Skor")  # the priority ranking (a data editor)
+    assert data["Skor"].dtype == "float64"
+    assert shown["Skor"].str.fullmatch(r"\d+,\d").all()  # 74,9 like the "Mengapa" text
+    assert shown["Nilai: Celah intervensi"].str.fullmatch(r"\d,\d{2}").all()
+    assert shown["Nilai: Jumlah keluarga desil 1"].str.fullmatch(r"[\d.]+").all()
+    at.switch_page("views/intervensi.py").run()
+    assert not at.exception
+    _, shown = _table(at, "status")
+    assert shown["persen"].str.fullmatch(r"\d+,\d").all()

@@ -3,6 +3,7 @@ import pytest
 
 from geo.errors import InputSchemaError
 from geo.households import parse_decimal, validate_households
+from targeting.export import mask_id
 from tests.conftest import households
 
 
@@ -22,6 +23,17 @@ def test_missing_required_column_names_accepted_spellings():
     raw = households([{"kode": "6111012001"}])
     with pytest.raises(InputSchemaError, match=r"k\.csv: kolom wajib.*desil_kesejahteraan"):
         validate_households(raw, source="k.csv")
+
+
+def test_without_code_and_name_columns_both_vocabularies_are_listed():
+    raw = households([{"kode": "6111012001", "desil": "1"}])
+    with pytest.raises(InputSchemaError) as info:
+        validate_households(raw, source="k.csv")
+    msg = str(info.value)
+    assert "kode_kemdagri (atau desa_kelurahan)" in msg
+    assert "kode_kemdagri: kode_kemdagri, kode_kemendagri, kemendagri_kode_desa, kode_desa" in msg
+    assert "desa_kelurahan: desa_kelurahan, desa, kelurahan, nama_desa, desa_kel" in msg
+    assert "desa_kelurahan: desa_kelurahan, desa, kelurahan, nama_desa" in info.value.en
 
 
 def test_every_bad_desil_is_rejected_with_row_column_value_reason():
@@ -67,6 +79,45 @@ def test_nik_problems_are_flagged_never_rejected():
     assert k["flag_nik_bukan_16_digit"].tolist() == [False, True, True, False, False]
     assert k["flag_nik_ganda"].tolist() == [True, False, False, True, False]
     assert k.at[0, "nik"] == "9911010101800001"  # text kept as it came
+
+
+def test_ids_through_an_excel_float_column_lose_the_tail_and_are_flagged():
+    raw = households(
+        [
+            {"kode_kemdagri": "6111012001", "desil": "1", "nik": "5555000000000008.0",
+             "no_kk": "5555000000000009.00"},
+            {"kode_kemdagri": "6111012001", "desil": "2", "nik": "55550000000008.0",
+             "no_kk": "5555000000000019"},
+            {"kode_kemdagri": "6111012001", "desil": "3", "nik": "5555000000000018",
+             "no_kk": "5555000000000029.5"},
+        ]
+    )  # fmt: skip
+    k = validate_households(raw, source="k.csv").keluarga
+    assert k["nik"].tolist() == ["5555000000000008", "55550000000008", "5555000000000018"]
+    assert k["flag_nik_angka"].tolist() == [True, True, False]
+    # The length is judged on the digits: 16 digits with a float tail is a 16-digit NIK.
+    assert k["flag_nik_bukan_16_digit"].tolist() == [False, True, False]
+    assert k["no_kk"].tolist() == ["5555000000000009", "5555000000000019", "5555000000000029.5"]
+    assert k["flag_no_kk_angka"].tolist() == [True, False, False]
+    assert mask_id(k.at[0, "nik"]) == "5555********0008"
+    assert mask_id(k.at[0, "no_kk"]) == "5555********0009"
+
+
+def test_a_no_kk_with_a_float_tail_keeps_its_family_together():
+    rows = [
+        {"no_kk": "5555000000000009", "kode_kemdagri": "6111012001", "desil": "1",
+         "hubungan_dengan_kepala_keluarga": "Kepala Keluarga", "nik": "5555000000000001"},
+        {"no_kk": "5555000000000009.0", "kode_kemdagri": "6111012001", "desil": "1",
+         "hubungan_dengan_kepala_keluarga": "Istri", "nik": "5555000000000002.0"},
+    ]  # fmt: skip
+    check = validate_households(households(rows), source="ind.csv")
+    k = check.keluarga
+    assert check.per_individu
+    assert len(k) == 1
+    assert k.at[0, "jumlah_anggota"] == 2
+    assert bool(k.at[0, "flag_no_kk_angka"])
+    assert bool(k.at[0, "flag_nik_angka"])  # the wife's NIK went through a number
+    assert not bool(k.at[0, "flag_nik_bukan_16_digit"])
 
 
 def test_individual_rows_become_families_with_member_count():

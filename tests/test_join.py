@@ -165,8 +165,31 @@ def test_code_of_another_district_is_rejected_not_matched_by_name(squares):
     p = place_households(validate_households(raw, source="k.csv").keluarga, squares, source="k.csv")
     assert p.keluarga.empty
     reasons = p.ditolak.set_index("baris")["alasan"]
-    assert "wilayah lain" in reasons[2]
+    # Not "another region's code": only outside this one, with the prefixes compared.
+    assert "kode desa di luar wilayah ini (awalan 61.04, wilayah 61.11)" in reasons[2]
+    assert "tidak dicocokkan dengan nama" in reasons[2]
+    assert "wilayah lain" not in reasons[2]
     assert "tidak cocok" in reasons[3]  # "Tiga Baru" is not "Tiga"
+
+
+def test_code_outside_the_region_names_the_prefixes_compared(squares):
+    raw = households(
+        [{"kode_kemdagri": "9999999999", "desil": "1", "desa_kelurahan": "Satu",
+          "kecamatan": "Kec A"}]
+    )  # fmt: skip
+    kel = validate_households(raw, source="k.csv").keluarga
+    p = place_households(kel, squares, source="k.csv")
+    assert p.keluarga.empty  # still rejected, never matched by name
+    assert p.ditolak.at[0, "alasan"].endswith(
+        "kode desa di luar wilayah ini (awalan 99.99, wilayah 61.11); tidak dicocokkan dengan nama"
+    )
+    # A province-sized region: the first prefixes and how many there are.
+    many = squares.assign(kode_desa=[f"61.{k:02d}.01.2001" for k in range(1, 6)])
+    p = place_households(kel, many, source="k.csv")
+    assert (
+        "(awalan 99.99, wilayah 61.01, 61.02, 61.03, 61.04, ... (5 awalan))"
+        in p.ditolak.at[0, "alasan"]
+    )
 
 
 def test_name_check_once_per_pair_and_boundaries_in_a_metric_crs(squares):

@@ -1,3 +1,5 @@
+import json
+
 import folium
 import numpy as np
 import pandas as pd
@@ -44,6 +46,31 @@ def test_no_data_desa_get_the_no_data_colour_and_legend_entry(embedded):
     assert {colours[k] for k in maya} == {NO_DATA_COLOUR}
     html = m.get_root().render()
     assert "Tidak ada data" in html
+
+
+def _legend(m: folium.Map) -> str:
+    (legend,) = [c for c in m._children.values() if type(c).__name__ == "_Legend"]
+    return json.loads(legend.html_json)
+
+
+@pytest.mark.parametrize("kolom", ["persen_desil_1", "keluarga_desil_1"])
+def test_without_any_desa_with_data_the_legend_says_so(embedded, kolom):
+    ind = embedded.indikator.assign(ada_data=False)
+    m = build_map(ind, kolom=kolom)
+    assert set(_colours(m).values()) == {NO_DATA_COLOUR}
+    legend = _legend(m)
+    assert "Belum ada desa dengan data P3KE" in legend
+    assert "Tidak ada data" in legend
+    assert legend.count("class='lokus-swatch") == 1  # the no-data swatch, no colour class
+    assert "0 – 0" not in legend
+    assert "0,0 – 0,0" not in legend
+
+
+def test_all_zero_values_keep_their_single_class(embedded):
+    ind = embedded.indikator.assign(keluarga_desil_1=0)
+    legend = _legend(build_map(ind, kolom="keluarga_desil_1"))
+    assert "0 – 0" in legend  # real data that are all zero: one class, not "no data"
+    assert "Belum ada desa" not in legend
 
 
 def test_rendered_html_uses_local_leaflet_and_no_tiles(embedded):
@@ -124,7 +151,12 @@ def test_class_breaks():
     assert k.colour(float("nan")) == NO_DATA_COLOUR
     same = class_breaks(pd.Series([2.0, 2.0]))
     assert len(same.warna) == 1
-    assert class_breaks(pd.Series([np.nan])).colour(1.0) == PALETTE[0]
+    assert not same.kosong
+    none = class_breaks(pd.Series([np.nan]))
+    assert none.kosong  # no value, no class (not a class "0 - 0")
+    assert none.batas == ()
+    assert none.colour(float("nan")) == NO_DATA_COLOUR
+    assert none.colour(1.0) == PALETTE[0]
 
 
 def test_display_outlines_are_simplified_in_metres_and_keep_every_desa(embedded):

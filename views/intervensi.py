@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from targeting.export import to_csv_bytes
-from targeting.format import angka, persen, rupiah
+from targeting.format import angka, persen, rupiah, tabel_tampilan
 from targeting.interventions import MatchSettings, analyse_interventions
 from targeting.register import STRATEGI, register_template
 from views.common import keep, md_escape, start_page
@@ -36,7 +36,7 @@ if len(reg.ditolak):
         st.dataframe(reg.ditolak, hide_index=True, width="stretch")
 if len(reg.cocok_lokus):
     with st.expander("Lokus yang ditentukan dari nama desa"):
-        st.dataframe(reg.cocok_lokus, hide_index=True, width="stretch")
+        st.dataframe(tabel_tampilan(reg.cocok_lokus, {"skor": 1}), hide_index=True, width="stretch")
 
 with st.sidebar:
     st.header("Saringan")
@@ -162,7 +162,7 @@ st.scatter_chart(
 kb = res.kebutuhan if shown is None else res.kebutuhan[res.kebutuhan["kode_desa"].isin(shown)]
 mismatch = kb[kb["status"].isin(["kebutuhan tanpa sub kegiatan", "sub kegiatan tanpa kebutuhan"])]
 st.markdown("**Kebutuhan dan sub kegiatan yang tidak bertemu**")
-st.dataframe(mismatch.assign(persen=mismatch["persen"].round(1)), hide_index=True, width="stretch")
+st.dataframe(tabel_tampilan(mismatch, {"persen": 1}), hide_index=True, width="stretch")
 st.caption(
     md_escape(
         f"Pagu dibagi rata ke desa lokusnya; cakupan = {res.parameter['aturan_cakupan']}; "

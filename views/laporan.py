@@ -7,7 +7,7 @@ import streamlit as st
 
 from geo.join import FLAG_COLUMNS
 from targeting.export import to_csv_bytes
-from targeting.format import angka
+from targeting.format import angka, tabel_tampilan
 from views.common import md_escape, start_page
 
 d = start_page("Laporan impor")
@@ -35,11 +35,15 @@ flags = pd.DataFrame(
         "Keluarga": [int(k[f].sum()) for f in FLAG_COLUMNS],
     }
 )
-st.dataframe(flags[flags["Keluarga"] > 0], hide_index=True, width="stretch")
+st.dataframe(
+    tabel_tampilan(flags[flags["Keluarga"] > 0], {"Keluarga": 0}), hide_index=True, width="stretch"
+)
 table = r.bertanda()  # row numbers, codes and flags only: the CLI's bertanda.csv
 if len(table):
     with st.expander(f"Daftar {angka(len(table))} keluarga bertanda"):
-        st.dataframe(table, hide_index=True, width="stretch")
+        # Without a point in a desa the cell is empty, not "None".
+        shown = table.assign(kode_desa_titik=table["kode_desa_titik"].fillna(""))
+        st.dataframe(shown, hide_index=True, width="stretch")
         st.download_button(
             "Unduh daftar bertanda (CSV)",
             to_csv_bytes(table),
@@ -52,7 +56,7 @@ if r.ditolak.empty:
     st.success("Tidak ada baris yang ditolak.")
 else:
     counts = r.ditolak["alasan"].value_counts().rename_axis("Alasan").reset_index(name="Baris")
-    st.dataframe(counts, hide_index=True, width="stretch")
+    st.dataframe(tabel_tampilan(counts, {"Baris": 0}), hide_index=True, width="stretch")
     st.dataframe(r.ditolak, hide_index=True, width="stretch")
     st.download_button(
         "Unduh baris ditolak (CSV)",
@@ -62,7 +66,9 @@ else:
     )
 if len(r.placement.cocok_nama):
     st.subheader("Desa ditentukan dari nama")
-    st.dataframe(r.placement.cocok_nama, hide_index=True, width="stretch")
+    st.dataframe(
+        tabel_tampilan(r.placement.cocok_nama, {"skor": 1}), hide_index=True, width="stretch"
+    )
 if r.placement.kode_tidak_dikenal:
     st.warning(
         "Kode desa di berkas yang tidak ada di batas desa wilayah: "
@@ -87,4 +93,8 @@ if r.check.kolom_tidak_dikenal:
     )
 if not r.batas.diperbaiki.empty:
     st.subheader("Geometri desa yang diperbaiki")
-    st.dataframe(r.batas.diperbaiki, hide_index=True, width="stretch")
+    st.dataframe(
+        tabel_tampilan(r.batas.diperbaiki, {"luas_sebelum_m2": 0, "luas_sesudah_m2": 0}, default=3),
+        hide_index=True,
+        width="stretch",
+    )

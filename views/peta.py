@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from targeting.export import to_csv_bytes
-from targeting.format import angka, persen
+from targeting.format import angka, persen, tabel_tampilan
 from targeting.indicators import DEPRIVASI, column_labels, district_summary
 from targeting.interventions import lokus_long
 from targeting.maps import INDIKATOR_PETA, add_priority_layer, build_map, class_breaks
@@ -51,7 +51,8 @@ cols[0].metric(
 )
 cols[1].metric(
     "Seluruh keluarga",
-    angka(s["keluarga_total"]),
+    # Without a desa that has a share there is no denominator to show, not 0 families.
+    angka(s["keluarga_total"] if s["desa_dengan_persen"] else None),
     help="di desa yang persentasenya dapat dihitung; penyebut persentase di samping",
 )
 cols[2].metric("Keluarga P3KE", angka(s["keluarga_p3ke"]))
@@ -197,33 +198,45 @@ else:
     klaster = r.kantong.klaster[r.kantong.klaster["kode_desa"].isin(set(view["kode_desa"]))]
     c1.metric("Desa kantong (panas)", angka(len(panas)))
     c2.metric("Klaster keluarga desil 1", angka(len(klaster)))
+    # Decimal comma like the metrics (6,15 not 6.15); the values underneath stay numbers.
+    count_tested = params["variabel"] == "keluarga_desil_1"
+    decimals = {"Nilai diuji": 0 if count_tested else 2, "Rata-rata tetangga": 1 if count_tested else 2,
+                "z": 2, "p": 3, "q (FDR)": 3}  # fmt: skip
     if len(panas):
         st.dataframe(
-            panas[["kode_desa", "desa", "kecamatan", "keluarga_desil_1", "nilai", "gi_z", "gi_q", "alasan"]]
-            .rename(columns={"kode_desa": "Kode desa", "desa": "Desa", "kecamatan": "Kecamatan",
-                             "keluarga_desil_1": "Keluarga desil 1", "nilai": "Nilai diuji",
-                             "gi_z": "z", "gi_q": "q (FDR)", "alasan": "Alasan"})
-            .round(3),
+            tabel_tampilan(
+                panas[["kode_desa", "desa", "kecamatan", "keluarga_desil_1", "nilai", "gi_z", "gi_q", "alasan"]]
+                .rename(columns={"kode_desa": "Kode desa", "desa": "Desa", "kecamatan": "Kecamatan",
+                                 "keluarga_desil_1": "Keluarga desil 1", "nilai": "Nilai diuji",
+                                 "gi_z": "z", "gi_q": "q (FDR)", "alasan": "Alasan"}),
+                decimals,
+            ),
             hide_index=True, width="stretch",
         )  # fmt: skip
     if len(klaster):
         st.markdown("**Klaster keluarga desil 1 di bawah tingkat desa**")
         st.dataframe(
-            klaster.drop(columns="geometry").rename(
-                columns={"id_kantong": "Klaster", "kode_desa": "Kode desa", "desa": "Desa",
-                         "keluarga_desil_1": "Keluarga desil 1", "luas_m2": "Luas (m²)",
-                         "kekurangan_utama": "Kekurangan utama"}
+            tabel_tampilan(
+                klaster.drop(columns="geometry").rename(
+                    columns={"id_kantong": "Klaster", "kode_desa": "Kode desa", "desa": "Desa",
+                             "keluarga_desil_1": "Keluarga desil 1", "luas_m2": "Luas (m²)",
+                             "kekurangan_utama": "Kekurangan utama"}
+                ),
+                {"Keluarga desil 1": 0, "Luas (m²)": 0},
             ),
             hide_index=True, width="stretch",
         )  # fmt: skip
     with st.expander("Label semua desa dan alasannya"):
         labels = hot.drop(columns="geometry").merge(view[["kode_desa", "desa"]], on="kode_desa")
         st.dataframe(
-            labels[["kode_desa", "desa", "kantong", "nilai", "nilai_tetangga", "gi_z", "gi_p",
-                    "gi_q", "alasan"]].round(3).rename(
-                columns={"kode_desa": "Kode desa", "desa": "Desa", "kantong": "Label",
-                         "nilai": "Nilai diuji", "nilai_tetangga": "Rata-rata tetangga",
-                         "gi_z": "z", "gi_p": "p", "gi_q": "q (FDR)", "alasan": "Alasan"}
+            tabel_tampilan(
+                labels[["kode_desa", "desa", "kantong", "nilai", "nilai_tetangga", "gi_z", "gi_p",
+                        "gi_q", "alasan"]].rename(
+                    columns={"kode_desa": "Kode desa", "desa": "Desa", "kantong": "Label",
+                             "nilai": "Nilai diuji", "nilai_tetangga": "Rata-rata tetangga",
+                             "gi_z": "z", "gi_p": "p", "gi_q": "q (FDR)", "alasan": "Alasan"}
+                ),
+                decimals,
             ),
             hide_index=True, width="stretch",
         )  # fmt: skip

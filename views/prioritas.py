@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from targeting.format import angka
+from targeting.format import angka, tabel_tampilan
 from targeting.maps import build_map, class_breaks, priority_group
 from targeting.package import TargetOptions, build_package
 from targeting.priority import BOBOT_BAWAAN, KOMPONEN, NORMALISASI, PriorityError, select_desa
@@ -240,21 +240,18 @@ def _from_table() -> None:
     _set(list(now), "dicentang di tabel peringkat", add=True)
 
 
+# Decimal comma like the metrics and the "Mengapa" text (74,9 not 74.91); the values
+# underneath stay numbers, so sorting a column stays numeric.
+decimals = {"skor": 1, **{f"kontribusi_{k}": 1 for k in KOMPONEN}}
+decimals |= {f"nilai_{k}": {"keluarga_desil_1": 0, "celah": 2}.get(k, 1) for k in KOMPONEN}
 st.data_editor(
-    view[shown].round(2).rename(columns=names),
+    tabel_tampilan(view[shown].rename(columns=names), {names[c]: n for c, n in decimals.items()}),
     key=editor_key,
     on_change=_from_table,
     hide_index=True,
     width="stretch",
     disabled=[names[c] for c in shown if c != "pilih"],
-    column_config={
-        "Pilih": st.column_config.CheckboxColumn("Pilih", width="small"),
-        **{
-            names[c]: st.column_config.NumberColumn(format="localized")
-            for c in shown
-            if c.startswith(("kontribusi_", "nilai_")) or c == "skor"
-        },
-    },
+    column_config={"Pilih": st.column_config.CheckboxColumn("Pilih", width="small")},
 )
 
 st.subheader("2. Daftar keluarga sasaran")
@@ -318,7 +315,12 @@ with st.expander("Aturan usulan strategi (pilihan analitis)"):
     for text in package.sasaran.aturan:
         st.markdown(f"- {md_escape(text)}")
 st.dataframe(
-    fam.rename(columns=lambda c: c.replace("_", " ").capitalize()),
+    # A long list: text copy (no Styler); only the coordinates (personal data) are floats.
+    tabel_tampilan(
+        fam.rename(columns=lambda c: c.replace("_", " ").capitalize()),
+        {"Lintang": 6, "Bujur": 6},
+        teks=True,
+    ),
     hide_index=True,
     width="stretch",
     height=320,
