@@ -280,7 +280,18 @@ def step_nation(fraction: float) -> dict:
     n_prov = NATION.provinsi[0] * NATION.provinsi[1]
     per_prov = round(NATION.n_keluarga * fraction / n_prov)
     with dask_client(None, n_workers=2) as client:
-        if not (fam_dir.exists() and len(list(fam_dir.glob("*.parquet"))) == n_prov):
+        # Cached partitions are reused only if this version's validation wrote them.
+        from geo.households import HOUSEHOLD_FLAGS
+
+        schema, stamp = json.dumps(sorted(HOUSEHOLD_FLAGS)), folder / "skema.json"
+        if not (
+            fam_dir.exists()
+            and len(list(fam_dir.glob("*.parquet"))) == n_prov
+            and stamp.exists()
+            and stamp.read_text() == schema
+        ):
+            for old in fam_dir.glob("*.parquet"):
+                old.unlink()
             fam_dir.mkdir(parents=True, exist_ok=True)
             t = time.perf_counter()
             d_f = client.scatter(d, broadcast=True)
@@ -289,6 +300,7 @@ def step_nation(fraction: float) -> dict:
                 for p in range(n_prov)
             ]
             client.gather(client.compute(jobs))
+            stamp.write_text(schema)
             out["families_gen_s"] = time.perf_counter() - t
         metric = choose_metric_crs(d.gdf)
         t = time.perf_counter()

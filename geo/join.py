@@ -20,6 +20,7 @@ import shapely
 from rapidfuzz import fuzz, process
 
 from geo.crs import DISPLAY_CRS, require_crs
+from geo.errors import InputSchemaError
 from geo.households import HOUSEHOLD_FLAGS, REJECT_COLUMNS
 from geo.masking import LONG_DIGITS
 
@@ -270,6 +271,9 @@ def place_households(
     ------
     CRSError
         If ``desa`` has no CRS.
+    InputSchemaError
+        If a validation flag of :data:`geo.households.HOUSEHOLD_FLAGS` is missing (families
+        not validated by this version, e.g. old GeoParquet working files).
 
     Notes
     -----
@@ -283,6 +287,18 @@ def place_households(
     in ``kode_desa_titik``, so each point belongs to exactly one desa.
     """
     require_crs(desa, source="batas desa")
+    missing = [f for f in HOUSEHOLD_FLAGS if f not in keluarga.columns]
+    if missing:
+        # Validated working files (GeoParquet partitions) written by another Lokus version.
+        msg = (
+            f"{source}: keluarga belum divalidasi oleh versi Lokus ini (kolom "
+            f"{', '.join(missing)} tidak ada); validasi ulang berkasnya"
+        )
+        en = (
+            f"{source}: the families were not validated by this Lokus version (no column "
+            f"{', '.join(missing)}); validate the file again"
+        )
+        raise InputSchemaError(msg, en=en)
     # The step works on numpy arrays and writes its columns once at the end: at district scale
     # (13,000 families, 43 desa) per-column pandas bookkeeping on the 50-column table would
     # cost more than the spatial test itself (bench/RESULTS.md).

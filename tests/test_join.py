@@ -1,6 +1,7 @@
 import pandas as pd
 import pytest
 
+from geo.errors import InputSchemaError
 from geo.households import validate_households
 from geo.join import place_households
 from tests.conftest import LAT0, LON0, STEP, households
@@ -210,3 +211,10 @@ def test_name_check_once_per_pair_and_boundaries_in_a_metric_crs(squares):
     utm = place_households(check.keluarga, squares.to_crs(32749), source="k.csv").keluarga
     assert utm["kode_desa_titik"].tolist() == k["kode_desa_titik"].tolist()
     assert utm.crs == k.crs == "EPSG:4326"
+
+
+def test_families_validated_by_another_version_are_refused_clearly(squares):
+    check = validate_households(households([_row("6111012001", 0.5, 1.5)]), source="k.csv")
+    old = check.keluarga.drop(columns="flag_no_kk_angka")
+    with pytest.raises(InputSchemaError, match=r"flag_no_kk_angka.*validasi ulang"):
+        place_households(old, squares, source="bagian-1.parquet")
