@@ -222,6 +222,9 @@ _LEGEND = Template(
   legend.onAdd = function () {
     var div = L.DomUtil.create('div', 'lokus-legend');
     div.innerHTML = {{ this.html_json }};
+    // Opening or closing the legend must not click or zoom the map under it.
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
     return div;
   };
   legend.addTo({{ this._parent.get_name() }});
@@ -307,7 +310,11 @@ def _legend_html(
     title: str, kelas: Kelas, *, integer: bool, extra: list[tuple[str, str, bool]] | None = None
 ) -> str:
     fmt = (lambda x: angka(x)) if integer else (lambda x: angka(x, 1))
-    rows = [f"<div class='lokus-legend-title'>{html.escape(title)}</div>"]
+    # A <details> element: a click on the title folds the legend away from the desa under it.
+    rows = [
+        "<details open><summary class='lokus-legend-title' title='Klik untuk menutup atau "
+        f"membuka legenda'>{html.escape(title)}</summary>"
+    ]
     if kelas.kosong:
         rows.append("<div class='lokus-legend-kosong'>Belum ada desa dengan data P3KE</div>")
     last = len(kelas.warna) - 1
@@ -328,6 +335,7 @@ def _legend_html(
         rows.append(
             f"<div><span class='lokus-swatch' style='{style}'></span>{html.escape(label)}</div>"
         )
+    rows.append("</details>")
     return "".join(rows)
 
 
@@ -336,7 +344,8 @@ _CSS = """
 .leaflet-container { background: #dce8f0; }
 .lokus-legend { background: rgba(255,255,255,0.92); padding: 6px 9px; font: 12px/1.5 sans-serif;
   border-radius: 4px; box-shadow: 0 0 6px rgba(0,0,0,0.3); color: #222; }
-.lokus-legend-title { font-weight: bold; margin-bottom: 3px; max-width: 190px; }
+.lokus-legend-title { font-weight: bold; margin-bottom: 3px; max-width: 190px; cursor: pointer; }
+.lokus-legend details:not([open]) .lokus-legend-title { margin-bottom: 0; }
 .lokus-swatch { display: inline-block; width: 14px; height: 12px; margin-right: 6px;
   border: 1px solid #555; vertical-align: middle; }
 .lokus-nodata { border-style: dashed; }

@@ -74,6 +74,14 @@ def test_map_draws_43_desa_offline_and_a_click_shows_figures(server, browser, tm
     n_s3 = len(set(lokus_long(lokus3).query("strategi == 3")["kode_desa"]))
     assert strokes.count(LOKUS_COLOURS[3]) == n_s3 > 0
     assert frame.locator(".lokus-legend").inner_text().startswith("Keluarga desil 1")
+    # The legend folds away from the coast it covers, and opens again, without a map click.
+    swatches = frame.locator(".lokus-legend .lokus-swatch").first
+    assert swatches.is_visible()
+    frame.locator(".lokus-legend summary").first.click()
+    assert not swatches.is_visible()
+    frame.locator(".lokus-legend summary").first.click()
+    assert swatches.is_visible()
+    assert page.locator("text=Keluarga P3KE per desil").count() == 0  # no desa was picked
 
     point = clickable_desa_point(frame)  # inside a desa, as a user would click
     frame_box = page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
