@@ -212,6 +212,9 @@ def step_partisi() -> dict:
     out: dict = {"n": len(kel), "desa": len(desa)}
     counts = {}
     with dask_client(None, n_workers=2) as client:
+        # Warm the workers (imports, the scattered desa layer) so neither key pays for it.
+        place_and_count(kel.head(20_000), desa, source="p3ke", metric_crs=metric,
+                        client=client, desil_max=10)  # fmt: skip
         for by in ("kecamatan", "hilbert"):
             t = time.perf_counter()
             r = place_and_count(kel, desa, source="p3ke", metric_crs=metric, client=client,

@@ -9,10 +9,38 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["LONG_DIGITS", "mask_ids"]
+import pandas as pd
+
+__all__ = ["LONG_DIGITS", "mask_id", "mask_ids"]
 
 LONG_DIGITS = re.compile(r"\d{12,}")
 """A run of digits long enough to be a NIK or No KK."""
+
+
+def mask_id(value: object) -> object:
+    """Mask a NIK or No KK: first 4 and last 4 digits kept (``6111********0001``).
+
+    Parameters
+    ----------
+    value : object
+        The identifier.
+
+    Returns
+    -------
+    object
+        Masked text; values shorter than 9 characters are fully starred; None/NA unchanged.
+
+    Examples
+    --------
+    >>> mask_id("6111010101800001")
+    '6111********0001'
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return value
+    text = str(value)
+    if len(text) < 9:
+        return "*" * len(text)
+    return text[:4] + "*" * (len(text) - 8) + text[-4:]
 
 
 def mask_ids(text: str) -> str:
@@ -33,4 +61,4 @@ def mask_ids(text: str) -> str:
     >>> mask_ids("desa code '9911016202980001' is unknown; desa 6111012001")
     "desa code '9911********0001' is unknown; desa 6111012001"
     """
-    return LONG_DIGITS.sub(lambda m: m[0][:4] + "*" * (len(m[0]) - 8) + m[0][-4:], text)
+    return LONG_DIGITS.sub(lambda m: str(mask_id(m[0])), text)

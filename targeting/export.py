@@ -15,6 +15,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from geo.masking import mask_id  # re-exported: the export layer masks identifiers with it
+
 __all__ = [
     "FORMULA_START",
     "ID_COLUMNS",
@@ -60,32 +62,6 @@ def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.match(value):
         return "'" + value
     return value
-
-
-def mask_id(value: object) -> object:
-    """Mask a NIK or No KK: first 4 and last 4 digits kept (``6111********0001``).
-
-    Parameters
-    ----------
-    value : object
-        The identifier.
-
-    Returns
-    -------
-    object
-        Masked text; values shorter than 9 characters are fully starred; None/NA unchanged.
-
-    Examples
-    --------
-    >>> mask_id("6111010101800001")
-    '6111********0001'
-    """
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
-        return value
-    text = str(value)
-    if len(text) < 9:
-        return "*" * len(text)
-    return text[:4] + "*" * (len(text) - 8) + text[-4:]
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
