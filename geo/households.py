@@ -188,20 +188,21 @@ def _safe_value(column: str, value: object) -> str:
 
 
 _SCIENTIFIC = r"[eE][+]?\d+$"
-_FLOAT_TAIL = r"\d+\.0+"
+_FLOAT_TAIL = r"\d+[.,]0+"
 
 
 def _id_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Return a NIK/No KK column without float tails, and where it was written as a number.
 
-    ``"5555000000000008.0"`` (a float column) becomes ``"5555000000000008"``; scientific
+    ``"5555000000000008.0"`` (a float column; ``,0`` where the decimal mark is a comma)
+    becomes ``"5555000000000008"``; scientific
     notation (``"9.91101E+15"``, its digits are lost) and every other value are kept as they
     came. Both number forms are marked.
     """
     text = values.astype("string").str.strip()
     tail = text.str.fullmatch(_FLOAT_TAIL).fillna(False).astype(bool)
     sci = text.str.contains(_SCIENTIFIC, regex=True).fillna(False).astype(bool)
-    digits = text.str.replace(r"\.0+$", "", regex=True).astype(object)
+    digits = text.str.replace(r"[.,]0+$", "", regex=True).astype(object)
     return values.mask(tail, digits), tail | sci
 
 

@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,6 +44,10 @@ class Grid:
 
     rows: list[list[str | None]]
     numeric: set[tuple[int, int]] = field(default_factory=set)
+    lengths: list[int] | None = None
+    """Fields of each record as parsed (CSV only), before rows are padded to one width."""
+    sep: str | None = None
+    """The CSV separator (None for XLSX)."""
 
 
 @dataclass
@@ -210,10 +215,12 @@ def _csv_grid(data: bytes, label: str) -> Grid:
     sep = _delimiter(text) or ","
     reader = csv.reader(io.StringIO(text), delimiter=sep)
     rows = []
+    lengths: list[int] = []
+    spans: dict[int, tuple[int, int]] = {}  # record -> (its first text line, lines it ran over)
     line = 0  # physical line the next record starts on, minus one
     for row in reader:
         if reader.line_num - line > 1:  # a quoted cell holds line breaks
-            _check_open_quote(row, sep, line + 1, reader.line_num - line - 1, rows, label)
+            spans[len(rows)] = (line + 1, reader.line_num - line - 1)
         line = reader.line_num
         # Excel's own limit is 16,384 columns; beyond MAX_COLUMNS filled cells, refuse.
         if len(row) > MAX_COLUMNS and (
@@ -227,24 +234,29 @@ def _csv_grid(data: bytes, label: str) -> Grid:
             raise InputSchemaError(msg, en=en)
         # _clean inlined for the common case (no Excel text marker): called on every cell.
         rows.append([_clean(t) if t[:1] == "'" else (t or None) for t in map(str.strip, row)])
-    return Grid(rows)
+        lengths.append(len(row))
+    if spans:
+        width = Counter(lengths).most_common(1)[0][0]
+        for r, (start, spanned) in spans.items():
+            _check_open_quote(rows[r], lengths[r], width, sep, start, spanned, label)
+    return Grid(rows, lengths=lengths, sep=sep)
 
 
 def _check_open_quote(
-    row: list[str], sep: str, start: int, spanned: int, rows: list, label: str
+    row: list[str | None], n: int, width: int, sep: str, start: int, spanned: int, label: str
 ) -> None:
     """Refuse a record whose quoted cell swallowed whole rows (a quote never closed).
 
-    A cell may hold line breaks (an address typed with Alt+Enter in Excel), but a line inside
-    it that holds half a row's separators is a row of the file read as text: a stray ``"``
-    opened a quote that runs to the next stray quote or to the end of the file, and the rows
-    in between would be lost without a word.
+    A cell may hold line breaks (an address typed with Alt+Enter in Excel) and the record
+    keeps the file's field count. A stray ``"`` opens a quote that runs to the next stray
+    quote or to the end of the file: the record then has another field count than most
+    records (``width``), or a line inside the cell holds half a row's separators. The rows in
+    between would be lost without a word, so the file is refused.
     """
-    width = max((len(r) for r in rows[:60]), default=len(row))
     threshold = max(2, (width - 1) // 2)
     for c, cell in enumerate(row):
-        lines = cell.splitlines()[1:]
-        if any(part.count(sep) >= threshold for part in lines):
+        lines = (cell or "").splitlines()[1:]
+        if lines and (n != width or any(part.count(sep) >= threshold for part in lines)):
             msg = (
                 f'{label}: baris teks {start}, kolom {c + 1}: tanda kutip (") dibuka tetapi '
                 f"tidak ditutup, sehingga {spanned} baris berikutnya terbaca sebagai isi satu "
@@ -256,6 +268,33 @@ def _check_open_quote(
                 "that quote and load the file again."
             )
             raise InputSchemaError(msg, en=en)
+
+
+def _misaligned(row: list[str | None], n: int, n_header: int, sep: str, lenient: bool) -> str:
+    """Say why a CSV data row's values would land in the wrong columns ("" when they fit).
+
+    ``n`` is the row's field count as parsed, ``n_header`` the header's (to its last name).
+    More filled fields than names: a separator inside an unquoted cell (``Jl. Melati, RT 1``)
+    or a quote that merged cells; fewer fields with a separator or quote inside a cell: a
+    stray quote merged several cells. Either way the values are shifted, so the row is listed
+    with its reason instead of being used with wrong values. Rows that only omit trailing
+    empty fields are fine. ``lenient`` (most rows longer than the header: unnamed columns)
+    skips the first test.
+    """
+    filled = max((i + 1 for i, v in enumerate(row) if v is not None), default=0)
+    if filled > n_header and not lenient:
+        return (
+            f"baris berisi {filled} nilai, judul kolom hanya {n_header}: pemisah {sep!r} di "
+            "dalam sel tanpa tanda kutip, atau tanda kutip yang tidak ditutup; nilai bergeser "
+            "ke kolom lain, baris tidak dipakai"
+        )
+    if n < n_header and any(v is not None and (sep in v or '"' in v) for v in row):
+        return (
+            f'baris berisi {n} kolom, judul kolom {n_header}: tanda kutip (") yang tidak '
+            "ditutup menggabungkan beberapa sel; nilai bergeser ke kolom lain, baris tidak "
+            "dipakai"
+        )
+    return ""
 
 
 def _too_many_rows(label: str, n: int, limit: int) -> None:
@@ -441,6 +480,16 @@ def read_sheet(
     records: list[list[str | None]] = []
     baris: list[int] = []
     skipped: list[dict[str, object]] = []
+    # CSV: a row whose values would shift columns (see _misaligned) is listed, not used.
+    n_header = max((i + 1 for i, v in enumerate(header) if v is not None), default=0)
+    lengths, sep = grid.lengths, grid.sep
+    lenient = False
+    if lengths is not None and sep is not None:
+        longer = sum(
+            max((i + 1 for i, v in enumerate(rows[r]) if v is not None), default=0) > n_header
+            for r in range(first_data, len(rows))
+        )
+        lenient = longer > (len(rows) - first_data) / 2
     for r in range(first_data, len(rows)):
         row = rows[r]
         filled = [v for v in row if v is not None]
@@ -459,6 +508,13 @@ def read_sheet(
         elif any(v.startswith(TOTAL_WORDS) for v in first_cells):
             shown = " | ".join(mask_ids(v) for v in filled[:4])
             skipped.append({"baris": r + 1, "nilai": shown, "alasan": "baris jumlah/total"})
+        elif (
+            lengths is not None
+            and sep is not None
+            and (why := _misaligned(row, lengths[r], n_header, sep, lenient))
+        ):
+            shown = " | ".join(mask_ids(v) for v in filled[:4])
+            skipped.append({"baris": r + 1, "nilai": shown, "alasan": why})
         else:
             records.append(row)
             baris.append(r + 1)

@@ -154,7 +154,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--desa", default=None, help="kode desa prioritas, dipisah koma")
     t.add_argument("--top", type=int, default=None, help="N desa teratas menurut skor")
     t.add_argument("--skor-min", type=float, default=None, help="semua desa dengan skor >= ini")
-    t.add_argument("--desil", default="1", help="desil keluarga sasaran, dipisah koma (bawaan: 1)")
+    t.add_argument("--desil", default=None, help="desil keluarga sasaran, dipisah koma (bawaan: 1)")
     t.add_argument(
         "--hanya-berkekurangan", action="store_true",
         help="hanya keluarga dengan paling sedikit satu kekurangan",
@@ -232,6 +232,17 @@ def _plan_targets(result, args: argparse.Namespace):
     if args.desa is not None and not codes:
         _stderr("warning: --desa is empty")
     if not codes and args.top is None and args.skor_min is None:
+        given = [
+            name for name, on in (
+                ("--desil", args.desil is not None), ("--strategi", args.strategi is not None),
+                ("--hanya-berkekurangan", args.hanya_berkekurangan),
+                ("--include-personal", args.include_personal),
+            ) if on
+        ]  # fmt: skip
+        if given:
+            _stderr(f"warning: {', '.join(given)} {'is' if len(given) == 1 else 'are'} ignored "
+                    "without a target list; choose its desa with --desa, --top or "
+                    "--skor-min")  # fmt: skip
         return ranking, None
     chosen = select_desa(ranking.tabel, teratas=args.top, skor_min=args.skor_min, kode=codes)
     ranked = int(ranking.tabel["peringkat"].notna().sum())
@@ -249,7 +260,7 @@ def _plan_targets(result, args: argparse.Namespace):
         return ranking, None
     options = TargetOptions(
         desa=tuple(chosen),
-        desil=_ints(args.desil, "--desil") or (),
+        desil=_ints(args.desil or "1", "--desil") or (),
         hanya_berkekurangan=args.hanya_berkekurangan,
         strategi=_ints(args.strategi, "--strategi"),
         data_pribadi=args.include_personal,
@@ -378,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
         paths += _write_targets(result, ranking, package, args)
     except LokusError as err:
         # The CLI log is in English (the app shows the same errors in Bahasa Indonesia).
-        _stderr(f"error: {err.en}{_nothing_written(out, writing)}")
+        _stderr(f"error: {err.en.rstrip('.')}{_nothing_written(out, writing)}")
         return 2
     except ValueError as err:  # invalid settings
         _stderr(f"error: {err}{_nothing_written(out, writing)}")

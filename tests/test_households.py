@@ -90,15 +90,22 @@ def test_ids_through_an_excel_float_column_lose_the_tail_and_are_flagged():
              "no_kk": "5555000000000019"},
             {"kode_kemdagri": "6111012001", "desil": "3", "nik": "5555000000000018",
              "no_kk": "5555000000000029.5"},
+            # A decimal comma (a ;-separated export with Indonesian number settings).
+            {"kode_kemdagri": "6111012001", "desil": "4", "nik": "5555000000000028,0",
+             "no_kk": "5555000000000039,00"},
         ]
     )  # fmt: skip
     k = validate_households(raw, source="k.csv").keluarga
-    assert k["nik"].tolist() == ["5555000000000008", "55550000000008", "5555000000000018"]
-    assert k["flag_nik_angka"].tolist() == [True, True, False]
+    assert k["nik"].tolist() == [
+        "5555000000000008", "55550000000008", "5555000000000018", "5555000000000028"
+    ]  # fmt: skip
+    assert k["flag_nik_angka"].tolist() == [True, True, False, True]
     # The length is judged on the digits: 16 digits with a float tail is a 16-digit NIK.
-    assert k["flag_nik_bukan_16_digit"].tolist() == [False, True, False]
-    assert k["no_kk"].tolist() == ["5555000000000009", "5555000000000019", "5555000000000029.5"]
-    assert k["flag_no_kk_angka"].tolist() == [True, False, False]
+    assert k["flag_nik_bukan_16_digit"].tolist() == [False, True, False, False]
+    assert k["no_kk"].tolist() == [
+        "5555000000000009", "5555000000000019", "5555000000000029.5", "5555000000000039"
+    ]  # fmt: skip
+    assert k["flag_no_kk_angka"].tolist() == [True, False, False, True]
     assert mask_id(k.at[0, "nik"]) == "5555********0008"
     assert mask_id(k.at[0, "no_kk"]) == "5555********0009"
 

@@ -272,3 +272,13 @@ def test_bertanda_without_any_flag_has_its_columns(tmp_path):
     table = res.bertanda()
     assert table.empty
     assert table.columns.tolist() == ["baris", "kode_desa", "kode_desa_titik", "tanda"]
+
+
+def test_target_filters_without_a_target_list_are_named_not_silently_ignored(tmp_path, capsys):
+    code = main(["run", "--out", str(tmp_path / "o"), "--desil", "9911016202980001",
+                 "--strategi", "3"])  # fmt: skip
+    assert code == 0  # the run itself is fine; only the filters have nothing to filter
+    err = capsys.readouterr().err
+    assert "--desil, --strategi are ignored without a target list" in err
+    assert "9911016202980001" not in err
+    assert not (tmp_path / "o" / "target_list.csv").exists()

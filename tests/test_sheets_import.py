@@ -146,6 +146,52 @@ def test_an_unclosed_quote_never_swallows_rows_silently(bad, line, spanned):
     assert f"{spanned} baris berikutnya" in str(err.value)
 
 
+def test_a_stray_quote_in_a_two_column_file_is_refused():
+    """One separator per line is all a narrow file has: the swallowed rows still count."""
+    data = (
+        b"kode_kemdagri,desil\n"
+        + b"6111012001,1\n" * 3
+        + b'"6111012002,2\n'
+        + (b"6111012001,1\n" * 20)
+    )
+    with pytest.raises(InputSchemaError, match="baris teks 5, kolom 1: tanda kutip"):
+        run(default_region(), households=data, households_name="sempit.csv")
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        # A stray quote closed by a later quote on the same line: cells merged.
+        (b'6111012001,2,"Dusun Karya,"Jl. Baru" x\n', "tanda kutip"),
+        (b"6111012001,2,Jl. Melati, RT 1,x\n", "pemisah ',' di dalam sel"),  # unquoted comma
+    ],
+    ids=["quote-closed-on-the-line", "unquoted-separator"],
+)
+def test_a_row_whose_values_would_shift_is_listed_not_used(bad, reason):
+    data = HEADER + ROW * 2 + bad + ROW
+    res = run(default_region(), households=data, households_name="geser.csv")
+    assert_accounting(res)
+    assert (res.rows_in, res.rows_used, res.rows_rejected) == (4, 3, 1)
+    row = res.ditolak.iloc[0]
+    assert row["baris"] == 4
+    assert reason in row["alasan"]
+    assert "nilai bergeser" in row["alasan"]
+
+
+def test_a_stray_quote_in_the_last_row_is_listed_not_used():
+    data = HEADER + ROW * 2 + b'6111012001,3,"Dusun Karya,x\n'
+    res = run(default_region(), households=data, households_name="akhir.csv")
+    assert (res.rows_used, res.rows_rejected) == (2, 1)
+    assert "tanda kutip" in res.ditolak.iloc[0]["alasan"]
+
+
+def test_unnamed_trailing_columns_are_not_taken_for_shifted_rows():
+    """Every row longer than the header: the header lacks names, the rows are fine."""
+    data = b"kode_desa,desil\n6111012001,1,catatan a\n6111012001,2,catatan b\n"
+    res = run(default_region(), households=data, households_name="tanpa_judul.csv")
+    assert (res.rows_used, res.rows_rejected) == (2, 0)
+
+
 def test_a_quoted_address_over_two_lines_is_one_cell():
     data = HEADER + ROW + b'6111012001,2,"Dusun Karya,\nRT 004, RW 002",x\n' + ROW
     res = run(default_region(), households=data, households_name="alamat.csv")

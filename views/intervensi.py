@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from targeting.export import to_csv_bytes
-from targeting.format import angka, persen, rupiah, tabel_tampilan
+from targeting.format import angka, persen, tabel_tampilan
 from targeting.interventions import MatchSettings, analyse_interventions
 from targeting.register import STRATEGI, register_template
 from views.common import keep, md_escape, start_page
@@ -134,18 +134,22 @@ if salah.empty:
 else:
     names = dict(zip(r.indikator["kode_desa"], r.indikator["desa"], strict=True))
     st.dataframe(
-        pd.DataFrame(
-            {
-                "Sub kegiatan": salah["nama_sub_kegiatan"],
-                "Kode": salah["kode_sub_kegiatan"],
-                "OPD": salah["opd"],
-                "Strategi": salah["strategi"],
-                "Pagu": salah["pagu_rp"].map(lambda v: rupiah(float(v))),
-                "Lokus": salah["lokus_kode"].map(
-                    lambda k: ", ".join(names.get(c, c) for c in k.split(";"))
-                ),
-                "Keluarga desil 1 di lokus": salah["keluarga_desil_1_di_lokus"],
-            }
+        tabel_tampilan(
+            pd.DataFrame(
+                {
+                    "Sub kegiatan": salah["nama_sub_kegiatan"],
+                    "Kode": salah["kode_sub_kegiatan"],
+                    "OPD": salah["opd"],
+                    "Strategi": salah["strategi"],
+                    # Rupiah as a number, written 1.843.000.000: sorting stays by amount.
+                    "Pagu (Rp)": salah["pagu_rp"].astype("float64"),
+                    "Lokus": salah["lokus_kode"].map(
+                        lambda k: ", ".join(names.get(c, c) for c in k.split(";"))
+                    ),
+                    "Keluarga desil 1 di lokus": salah["keluarga_desil_1_di_lokus"],
+                }
+            ),
+            {"Pagu (Rp)": 0, "Keluarga desil 1 di lokus": 0},
         ),
         hide_index=True,
         width="stretch",
