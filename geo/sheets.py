@@ -270,6 +270,14 @@ def _check_open_quote(
             raise InputSchemaError(msg, en=en)
 
 
+def _filled_len(row: list[str | None]) -> int:
+    """Count the fields up to the last filled one (trailing empty fields do not count)."""
+    n = len(row)
+    while n and row[n - 1] is None:
+        n -= 1
+    return n
+
+
 def _misaligned(row: list[str | None], n: int, n_header: int, sep: str, lenient: bool) -> str:
     """Say why a CSV data row's values would land in the wrong columns ("" when they fit).
 
@@ -281,7 +289,7 @@ def _misaligned(row: list[str | None], n: int, n_header: int, sep: str, lenient:
     empty fields are fine. ``lenient`` (most rows longer than the header: unnamed columns)
     skips the first test.
     """
-    filled = max((i + 1 for i, v in enumerate(row) if v is not None), default=0)
+    filled = _filled_len(row)
     if filled > n_header and not lenient:
         return (
             f"baris berisi {filled} nilai, judul kolom hanya {n_header}: pemisah {sep!r} di "
@@ -481,14 +489,11 @@ def read_sheet(
     baris: list[int] = []
     skipped: list[dict[str, object]] = []
     # CSV: a row whose values would shift columns (see _misaligned) is listed, not used.
-    n_header = max((i + 1 for i, v in enumerate(header) if v is not None), default=0)
+    n_header = _filled_len(header)
     lengths, sep = grid.lengths, grid.sep
     lenient = False
     if lengths is not None and sep is not None:
-        longer = sum(
-            max((i + 1 for i, v in enumerate(rows[r]) if v is not None), default=0) > n_header
-            for r in range(first_data, len(rows))
-        )
+        longer = sum(_filled_len(rows[r]) > n_header for r in range(first_data, len(rows)))
         lenient = longer > (len(rows) - first_data) / 2
     for r in range(first_data, len(rows)):
         row = rows[r]
