@@ -197,11 +197,16 @@ def _no_rows_used(result, out: Path) -> str:
     """Explain a run in which no household row could be used."""
     if result.rows_in == 0:
         return f"0 rows used: the household file has no data rows (see {out / 'report.json'})"
-    reasons = result.ditolak["alasan"].value_counts()
+    # Reasons grouped without their numbers (codes, row numbers): "kode desa 62.01.01.2001
+    # ..." and "kode desa 62.01.01.2002 ..." are one cause.
+    alasan = result.ditolak["alasan"].astype(str)
+    kinds = alasan.str.replace(r"\d+(?:[.,]\d+)*", "#", regex=True)
     top = ""
-    if len(reasons):
-        n = int(reasons.iloc[0])
-        top = f"; most common reason ({n} row{'' if n == 1 else 's'}): {reasons.index[0]}"
+    if len(kinds):
+        counts = kinds.value_counts()
+        n = int(counts.iloc[0])
+        example = alasan[kinds == counts.index[0]].iloc[0]
+        top = f"; most common reason ({n} row{'' if n == 1 else 's'}), e.g.: {example}"
     return f"0 rows used: all {result.rows_in} rejected (see {out / 'rejected.csv'}){top}"
 
 

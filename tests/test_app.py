@@ -266,3 +266,14 @@ def test_tables_write_decimals_with_a_comma_and_stay_numeric(at):
     assert not at.exception
     _, shown = _table(at, "status")
     assert shown["persen"].str.fullmatch(r"\d+,\d").all()
+
+
+def test_mistargeting_table_keeps_pagu_numeric(at):
+    """Pagu is shown as 1.843.000.000 but sorts by amount, not as text."""
+    at.switch_page("views/intervensi.py").run()
+    at.number_input(key="i_min").set_value(40).run()
+    assert not at.exception
+    data, shown = _table(at, "Pagu (Rp)")
+    assert len(data) > 1
+    assert data["Pagu (Rp)"].dtype == "float64"
+    assert shown["Pagu (Rp)"].str.fullmatch(r"\d{1,3}(\.\d{3})*").all()

@@ -282,3 +282,12 @@ def test_target_filters_without_a_target_list_are_named_not_silently_ignored(tmp
     assert "--desil, --strategi are ignored without a target list" in err
     assert "9911016202980001" not in err
     assert not (tmp_path / "o" / "target_list.csv").exists()
+
+
+def test_the_most_common_reason_groups_rows_whatever_their_code(tmp_path, capsys):
+    src, sample = _other_district(tmp_path)
+    sample["kode_kemdagri"] = [f"62010120{i % 8 + 1:02d}" for i in range(len(sample))]
+    sample.to_csv(src, index=False)
+    assert main(["run", "--households", str(src), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "most common reason (40 rows), e.g.: kode desa 62.01.01.20" in err
