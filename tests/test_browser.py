@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from targeting.interventions import lokus_long
 from targeting.maps import KANTONG_COLOURS, LOKUS_COLOURS
-from tests.serve import CHROMIUM, CHROMIUM_ARGS, ROOT, clickable_desa_point, streamlit_server
+from tests.serve import ROOT, clickable_desa_point, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -25,17 +24,6 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with streamlit_server(tmp_path_factory.mktemp("server") / "streamlit.log") as srv:
         yield srv.url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Debian chromium missing: run `make test` (it installs it)"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def test_map_draws_43_desa_offline_and_a_click_shows_figures(server, browser, tmp_path, embedded):

@@ -26,8 +26,6 @@ import pytest
 
 from geo.region import default_region
 from tests.serve import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     ROOT,
     Server,
     clickable_desa_point,
@@ -113,17 +111,6 @@ def server(env_dirs: dict[str, Path]) -> Iterator[Server]:
     }
     with streamlit_server(env_dirs["log"], env=env) as s:
         yield s
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Debian chromium missing: run `make test` (it installs it)"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 class Watch:
