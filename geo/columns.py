@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from geo.text import fold
+
 __all__ = ["ALIASES", "KNOWN", "canon", "canonical_name"]
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -79,7 +81,7 @@ def canon(name: object) -> str:
     >>> canon("Hubungan Dengan Kepala-Keluarga")
     'hubungan_dengan_kepala_keluarga'
     """
-    text = _SEP.sub("_", str(name).strip().lower())
+    text = _SEP.sub("_", fold(name))
     return re.sub(r"_+", "_", text).strip("_")
 
 

@@ -20,6 +20,7 @@ from geo.coords import parse_coordinates
 from geo.errors import InputSchemaError
 from geo.masking import LONG_DIGITS
 from geo.sheets import ROW_COL
+from geo.text import fold_series
 
 __all__ = [
     "ALIASES",
@@ -133,7 +134,7 @@ def _rename(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 
 
 def _is_head(values: pd.Series) -> pd.Series:
-    text = values.astype("string").str.strip().str.casefold()
+    text = fold_series(values)
     return text.isin(["kepala keluarga", "kepala rumah tangga", "kk", "krt", "1"]).fillna(False)
 
 

@@ -24,6 +24,7 @@ from geo.columns import KNOWN, canon
 from geo.errors import InputSchemaError
 from geo.limits import check_xlsx_rows, check_zip, max_rows
 from geo.masking import mask_ids
+from geo.text import fold
 
 __all__ = ["SKIP_COLUMNS", "RawTable", "grids_from_bytes", "read_sheet"]
 
@@ -35,7 +36,8 @@ MAX_COLUMNS = 1000
 HEADER_SCAN_ROWS = 40
 """Rows searched for the header (title blocks above it are usually under 15 rows)."""
 
-TOTAL_WORDS = ("JUMLAH", "TOTAL", "SUB TOTAL", "SUBTOTAL", "GRAND TOTAL")
+TOTAL_WORDS = ("jumlah", "total", "sub total", "subtotal", "grand total")
+"""Words that start a total row (compared after :func:`geo.text.fold`)."""
 
 
 @dataclass
@@ -501,7 +503,7 @@ def read_sheet(
         if not filled or (len(filled) == 1 and _only_running_number(row, columns)):
             continue
         # A total row: a cell that starts with JUMLAH/TOTAL, and few other cells filled.
-        first_cells = [v.upper() for v in filled] if len(filled) <= width / 2 + 1 else []
+        first_cells = [fold(v) for v in filled] if len(filled) <= width / 2 + 1 else []
         # Header names have no NIK-long digit runs, so masking before the comparison changes
         # nothing; only the cells shown in the report are masked.
         if (

@@ -21,6 +21,7 @@ from geo.households import REJECT_COLUMNS
 from geo.io import Source, read_bytes
 from geo.join import NAME_MATCH_MARGIN, NAME_MATCH_MIN, normalise_name
 from geo.sheets import ROW_COL, read_sheet
+from geo.text import fold
 
 __all__ = [
     "KEBUTUHAN",
@@ -167,15 +168,15 @@ def _strategi(value: object) -> tuple[int | None, str]:
     text = "" if value is None or value is pd.NA else str(value).strip()
     if not text:
         return None, "strategi kosong"
-    key = text.upper().replace(" ", "")
+    key = fold(text).upper().replace(" ", "")
     if key in PERMENDAGRI_53:
         return PERMENDAGRI_53[key], ""
-    match = re.fullmatch(r"(?:strategi\s*)?([123])", text.strip().lower())
+    match = re.fullmatch(r"(?:strategi\s*)?([123])", fold(text))
     if match:
         return int(match.group(1)), ""
     if len(text) >= 8:  # a written-out strategy name, not a stray letter
         for number, name in STRATEGI.items():
-            if fuzz.partial_ratio(name, text.lower()) >= 90:
+            if fuzz.partial_ratio(fold(name), fold(text)) >= 90:
                 return number, ""
     return None, "strategi harus 1, 2, 3 (Inpres 4/2022) atau P1-P4 (Permendagri 53/2020)"
 
@@ -257,12 +258,12 @@ def read_register(
                 ("realisasi", _text(row, "realisasi"),
                  "realisasi negatif atau lebih dari Rp 1.000 triliun")
             )  # fmt: skip
-        sasaran = _text(row, "sasaran_jenis").strip().lower()
+        sasaran = fold(_text(row, "sasaran_jenis"))
         if sasaran and sasaran not in SASARAN:
             problems.append(
                 ("sasaran_jenis", sasaran, f"harus salah satu dari {', '.join(SASARAN)}")
             )
-        tags = [t.strip().lower() for t in re.split(r"[;,]", _text(row, "kebutuhan")) if t.strip()]
+        tags = [fold(t) for t in re.split(r"[;,\n]", _text(row, "kebutuhan")) if fold(t)]
         bad_tags = [t for t in tags if t not in KEBUTUHAN]
         if bad_tags:
             problems.append(
@@ -272,7 +273,7 @@ def read_register(
         found: list[str] = []
         if not lokus_text:
             problems.append(("lokus", "", "lokus kosong"))
-        elif lokus_text.lower() in ("kabupaten", "kab", "semua desa"):
+        elif fold(lokus_text) in ("kabupaten", "kab", "semua desa"):
             found = codes
         else:
             kecamatan = {normalise_name(k) for k in desa["kecamatan"]}
