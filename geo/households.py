@@ -8,6 +8,7 @@ parsed here but resolved against the boundaries (including by name) in :mod:`geo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -18,9 +19,9 @@ from geo.codes import normalise_kode_desa
 from geo.columns import ALIASES, KNOWN
 from geo.coords import parse_coordinates
 from geo.errors import InputSchemaError
-from geo.masking import LONG_DIGITS
+from geo.masking import LONG_DIGITS, mask_ids
 from geo.sheets import ROW_COL
-from geo.text import fold_series
+from geo.text import fold, fold_series
 
 __all__ = [
     "ALIASES",
@@ -94,6 +95,8 @@ class HouseholdCheck:
     rows_in: int
     per_individu: bool = False
     catatan: list[str] = field(default_factory=list)
+    desil_dari_label: int = 0
+    """Used rows whose desil was written as a label (``Desil 1``, ``1 (Sangat Miskin)``)."""
 
 
 def parse_decimal(values: pd.Series) -> pd.Series:
@@ -172,19 +175,30 @@ def _aggregate_individuals(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
 
 _SAFE_VALUE = {"desil_kesejahteraan": 6, "kode_kemdagri": 24}
 
+_DESIL_LABEL = re.compile(
+    r"(?:desil\s*(?:ke\s*-?\s*)?(\d{1,2})(?:\s*[(:\-]\s*[a-z][a-z ]*\)?)?)"
+    r"|(?:(\d{1,2})\s*[(:\-]\s*[a-z][a-z ]*\)?)"
+)
+"""A desil written as a label, after :func:`geo.text.fold`: ``desil 1``, ``desil ke-2``,
+``1 (sangat miskin)``, ``2 - miskin``, ``desil 3 (hampir miskin)``. The number is the desil."""
+
 
 def _safe_value(column: str, value: object) -> str:
-    """Show a rejected cell in reports: short values as they are, long text hidden.
+    """Show a rejected cell in reports; hide only what may identify a person.
 
-    A shifted column can put a name, address or NIK where a desil or code was expected; only
-    values of the expected size are repeated in reports and ``rejected.csv``.
+    A shifted column can put a name, address or NIK where a desil or code was expected. The
+    rule is about the value, not the column: a run of 12+ digits (a NIK or No KK) is masked
+    (:func:`geo.masking.mask_ids`); free text longer than a desil or code may be a name or an
+    address and is hidden. A desil label (``1 (Sangat Miskin)``) is neither and is shown.
     """
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return ""
     text = str(value)
     limit = _SAFE_VALUE.get(column, 24)
-    if len(text) <= limit and not LONG_DIGITS.search(text):
-        return text
+    if len(text) <= limit or _DESIL_LABEL.fullmatch(fold(text)):
+        return mask_ids(text)
+    if LONG_DIGITS.fullmatch(text.strip()):
+        return mask_ids(text.strip())
     return f"[disamarkan: {len(text)} karakter]"
 
 
@@ -213,6 +227,8 @@ def _desil(
     """Parse desil; pick the scale; return values, scale and a (value, reason) per bad index."""
     text = frame["desil_kesejahteraan"].astype("string").str.strip()
     num = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").astype("float64")
+    labels = _desil_labels(text, num)
+    num = num.where(labels.isna(), labels)
     finite = np.isfinite(num.to_numpy())
     is_int = pd.Series(finite, index=num.index) & (num.where(finite, 0.5) % 1 == 0)
     if desil_scale == "auto":
@@ -240,6 +256,31 @@ def _desil(
             bad[idx] = (value, f"desil di luar skala {scale.upper()} {lo}-{hi}")
     # Out-of-scale values are rejected above; beyond 2**53 they would not even fit Int64.
     return num.where(is_int & (num.abs() < 2**53)).astype("Int64"), scale, bad
+
+
+def _label_note(out: pd.DataFrame, catatan: list[str]) -> int:
+    """Count used rows whose desil came from a label, and say so in ``catatan``."""
+    text = out["desil_kesejahteraan"].astype("string").str.strip().str.replace(",", ".")
+    plain = pd.to_numeric(text, errors="coerce").notna()
+    n = int((out["desil"].notna() & ~plain).sum())
+    if n:
+        example = text[out["desil"].notna() & ~plain].iloc[0]
+        catatan.append(
+            f"{n} baris menulis desil sebagai label (mis. {example!r}); angkanya dibaca "
+            "sebagai desil"
+        )
+    return n
+
+
+def _desil_labels(text: pd.Series, num: pd.Series) -> pd.Series:
+    """The desil number of cells written as a label (``Desil 1``); NaN elsewhere."""
+    todo = text.notna() & num.isna()
+    out = pd.Series(np.nan, index=text.index)
+    if not todo.any():
+        return out
+    found = fold_series(text[todo]).str.extract(_DESIL_LABEL.pattern.join(("^(?:", ")$")))
+    out[todo] = pd.to_numeric(found[0].fillna(found[1]), errors="coerce").to_numpy()
+    return out
 
 
 def validate_households(
@@ -391,6 +432,7 @@ def validate_households(
         out["flag_kepala_ganda"] = False
         out["flag_anggota_beda_desa_desil"] = False
     ditolak = _reject_frame(df, reasons, sorted(reasons), source)
+    from_labels = _label_note(out, catatan)
 
     codes = normalise_kode_desa(
         out["kode_kemdagri"]
@@ -422,6 +464,7 @@ def validate_households(
         rows_in=rows_in,
         per_individu=per_individu,
         catatan=catatan,
+        desil_dari_label=from_labels,
     )
 
 

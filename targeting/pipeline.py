@@ -208,6 +208,7 @@ class Result:
             "keluarga_dipakai": self.families_used,
             "per_individu": self.check.per_individu,
             "catatan": self.check.catatan,
+            "desil_dari_label": self.check.desil_dari_label,
             "desa_dari_nama": {
                 "jumlah": len(self.placement.cocok_nama),
                 "tidak_persis": self.placement.cocok_nama[
