@@ -273,7 +273,7 @@ def _label_note(out: pd.DataFrame, catatan: list[str]) -> int:
 
 
 def _desil_labels(text: pd.Series, num: pd.Series) -> pd.Series:
-    """The desil number of cells written as a label (``Desil 1``); NaN elsewhere."""
+    """Read the desil number of cells written as a label (``Desil 1``); NaN elsewhere."""
     todo = text.notna() & num.isna()
     out = pd.Series(np.nan, index=text.index)
     if not todo.any():

@@ -26,7 +26,7 @@ figure space U+2007, narrow NBSP U+202F, ideographic space, ...) and line breaks
 
 
 def split_spaces(text: str) -> str:
-    """Collapse every run of Unicode space (and zero-width characters) to one ASCII space.
+    r"""Collapse every run of Unicode space (and zero-width characters) to one ASCII space.
 
     Parameters
     ----------
@@ -41,14 +41,14 @@ def split_spaces(text: str) -> str:
 
     Examples
     --------
-    >>> split_spaces("Kepala\\u00a0\\u202fKeluarga\\u200b ")
+    >>> split_spaces("Kepala\u00a0\u202fKeluarga\u200b ")
     'Kepala Keluarga'
     """
     return _SPACES.sub(" ", str(text).translate(_ZERO_WIDTH)).strip()
 
 
 def fold(text: object) -> str:
-    """Fold a value for comparison: NFKC, accents stripped, case folded, spaces collapsed.
+    r"""Fold a value for comparison: NFKC, accents stripped, case folded, spaces collapsed.
 
     Parameters
     ----------
@@ -64,9 +64,9 @@ def fold(text: object) -> str:
 
     Examples
     --------
-    >>> fold("  Kepala\\u00a0KELUARGA\\u200b")
+    >>> fold("  Kepala\u00a0KELUARGA\u200b")
     'kepala keluarga'
-    >>> fold("Désa\\u2007Sukadana")
+    >>> fold("Désa\u2007Sukadana")
     'desa sukadana'
     >>> fold(None)
     ''

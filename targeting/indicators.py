@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from geo.text import fold, fold_series
+
 __all__ = [
     "DEPRIVASI",
     "Deprivasi",

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from geo.households import validate_households
@@ -46,7 +45,9 @@ def test_fold_treats_every_space_case_and_accent_alike(raw, folded):
 
 
 def test_n07_head_of_family_written_with_a_nonbreaking_space_is_found():
-    res = run(default_region(), households=_bytes("n07_individu_nbsp.csv"), households_name="n07.csv")
+    res = run(
+        default_region(), households=_bytes("n07_individu_nbsp.csv"), households_name="n07.csv"
+    )
     _balanced(res)
     assert res.check.per_individu
     assert not res.check.keluarga["flag_tanpa_kepala_keluarga"].any()
@@ -84,11 +85,11 @@ def test_n09_desil_labels_are_read_as_their_number():
 
 def test_a_rejected_desil_label_is_shown_not_masked():
     data = (
-        "id_keluarga,kode_desa,desil,nama\n"
-        "K1,6111012001,Desil 7 (Mampu),Warga Sintetis 1\n"
-        "K2,6111012001,Desil 1,Warga Sintetis 2\n"
-        "K3,6111012001,Warga Sintetis 3,x\n"
-    ).encode()
+        b"id_keluarga,kode_desa,desil,nama\n"
+        b"K1,6111012001,Desil 7 (Mampu),Warga Sintetis 1\n"
+        b"K2,6111012001,Desil 1,Warga Sintetis 2\n"
+        b"K3,6111012001,Warga Sintetis 3,x\n"
+    )
     res = run(default_region(), households=data, households_name="lbl.csv")
     _balanced(res)
     text = res.ditolak.to_csv()
