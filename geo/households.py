@@ -221,8 +221,15 @@ def _id_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return values.mask(tail, digits), tail | sci
 
 
+FORMULA_REASON = (
+    "desil berupa rumus tanpa nilai tersimpan (berkas ditulis program, belum pernah disimpan "
+    "di Excel): buka dan simpan berkas di Excel, atau salin kolomnya lalu Tempel Spesial > Nilai"
+)
+"""Reason for a desil cell that holds a formula whose value was never saved."""
+
+
 def _desil(
-    frame: pd.DataFrame, desil_scale: str
+    frame: pd.DataFrame, desil_scale: str, formula_rows: frozenset[int] = frozenset()
 ) -> tuple[pd.Series, str, dict[int, tuple[object, str]]]:
     """Parse desil; pick the scale; return values, scale and a (value, reason) per bad index."""
     text = frame["desil_kesejahteraan"].astype("string").str.strip()
@@ -249,7 +256,8 @@ def _desil(
     for i in np.flatnonzero(blank | not_int | outside):
         idx, value = frame.index[i], text.iloc[i]
         if blank[i]:
-            bad[idx] = ("", "desil kosong")
+            formula = int(frame[ROW_COL].iloc[i]) in formula_rows
+            bad[idx] = ("", FORMULA_REASON if formula else "desil kosong")
         elif not_int[i]:
             bad[idx] = (value, "desil bukan bilangan bulat")
         else:
@@ -289,6 +297,7 @@ def validate_households(
     source: str,
     desil_scale: Literal["auto", "p3ke", "dtsen"] = "auto",
     numeric_cells: dict[str, set[int]] | None = None,
+    formula_cells: dict[str, list[int]] | None = None,
 ) -> HouseholdCheck:
     """Check a household table row by row.
 
@@ -304,6 +313,10 @@ def validate_households(
         DTSEN (1-10).
     numeric_cells : dict, optional
         Column -> row numbers whose XLSX cell was a number (``RawTable.numeric_cells``).
+    formula_cells : dict, optional
+        Column -> row numbers whose XLSX cell holds a formula without a saved value
+        (``RawTable.rumus_tanpa_nilai``): such a desil is rejected with that reason and how
+        to fix it, not as blank.
 
     Returns
     -------
@@ -355,6 +368,7 @@ def validate_households(
         raise InputSchemaError(msg, en=f"{source}: no data rows below the header row")
     numeric_cells = numeric_cells or {}
     original = {c: _original(raw, c) for c in df.columns}
+    formula_rows = frozenset((formula_cells or {}).get(original["desil_kesejahteraan"], ()))
     reasons: dict[int, list[tuple[str, object, str]]] = {}
 
     def add(idx: int, column: str, value: object, reason: str) -> None:
@@ -406,7 +420,7 @@ def validate_households(
             add(idx, key_col, "", "baris individu tanpa id keluarga")
         persons = df.drop(index=list(reasons))
         fam, members = _aggregate_individuals(persons)
-        desil, scale, bad = _desil(fam, desil_scale)
+        desil, scale, bad = _desil(fam, desil_scale, formula_rows)
         fam["desil"] = desil
         for i, (value, why) in bad.items():
             head = int(fam.at[i, ROW_COL])
@@ -422,7 +436,7 @@ def validate_households(
             "baris kepala keluarga)"
         )
     else:
-        desil, scale, bad = _desil(df, desil_scale)
+        desil, scale, bad = _desil(df, desil_scale, formula_rows)
         df["desil"] = desil
         for idx, (value, why) in bad.items():
             add(idx, "desil_kesejahteraan", value, why)

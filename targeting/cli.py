@@ -11,6 +11,7 @@ from typing import NoReturn
 from geo.errors import LokusError
 from geo.masking import mask_ids
 from geo.region import DEFAULT_REGION_FILE, load_region
+from geo.sheets import sheet_notes
 from targeting.interventions import MatchSettings
 from targeting.pockets import PocketSettings
 
@@ -431,6 +432,13 @@ def main(argv: list[str] | None = None) -> int:
         _stderr(
             f"warning: sheet {result.sheet.sheet!r} was read; other sheets with a P3KE header "
             f"were not: {', '.join(result.sheet.lembar_lain)} (choose one with --sheet)"
+        )
+    for _, en in sheet_notes(result.sheet, result.masukan["keluarga_p3ke"]["berkas"]):
+        _stderr(f"warning: {en}")
+    if result.check.desil_dari_label:
+        _stderr(
+            f"note: {result.check.desil_dari_label} rows wrote the desil as a label (such as "
+            "'Desil 1' or '1 (Sangat Miskin)'); the number in the label was read"
         )
     print(
         f"{result.rows_in} rows read: {result.rows_used} used, {result.rows_rejected} rejected "

@@ -408,6 +408,7 @@ def run(
         source=h_name,
         desil_scale=desil_scale,  # type: ignore[arg-type]
         numeric_cells=sheet_table.numeric_cells,
+        formula_cells=sheet_table.rumus_tanpa_nilai,
     )
     desil_max = 4 if check.desil_scale == "p3ke" else 10
     counts = None
@@ -436,6 +437,10 @@ def run(
             "lembar": sheet_table.sheet,
             "lembar_tersedia": sheet_table.sheets,
             "lembar_lain_berjudul_p3ke_tidak_dibaca": sheet_table.lembar_lain,
+            "lembar_tersembunyi": sheet_table.lembar_tersembunyi,
+            "baris_tersembunyi_di_excel": len(sheet_table.baris_tersembunyi),
+            "autofilter": sheet_table.autofilter,
+            "rumus_tanpa_nilai": sheet_table.rumus_tanpa_nilai,
             "baris_judul": sheet_table.header_row,
             "baris": check.rows_in + len(sheet_table.dilewati),
             "tanggal": _date(households),

@@ -96,3 +96,163 @@ def test_a_rejected_desil_label_is_shown_not_masked():
     assert "Desil 7 (Mampu)" in text  # out of the P3KE scale, shown as written
     assert "Warga Sintetis 3" not in text  # a name from a shifted column stays hidden
     assert res.check.desil_dari_label == 1
+
+
+# n01 / n03 / n05: workbook kinds -------------------------------------------------------
+
+
+def _xlsx(build) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    build(wb)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+HEADER = ["id_keluarga_p3ke", "kode_kemdagri", "desil_kesejahteraan", "kepala_keluarga"]
+
+
+def _rows(n: int, start: int = 1) -> list[list[str]]:
+    return [
+        [f"P3KE-SIN-{i:06d}", "61.11.01.2001", str(1 + i % 2), f"Warga Sintetis {i}"]
+        for i in range(start, start + n)
+    ]
+
+
+def test_n01_password_protected_workbook_says_so_and_how_to_remove_it():
+    from geo.errors import InputSchemaError
+
+    with pytest.raises(InputSchemaError) as err:
+        read_sheet(_bytes("n01_p3ke_berpassword.xlsx"), label="n01.xlsx")
+    assert "kata sandi" in str(err.value)
+    assert "password-protected" in err.value.en
+    assert "Encrypt with Password" in err.value.en
+    assert "97-2003" not in err.value.en  # not mistaken for an old .xls
+    assert "rahasia" not in str(err.value)
+
+
+def test_a_genuine_old_xls_is_still_called_an_old_xls():
+    from geo.errors import InputSchemaError
+
+    fake_xls = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "Workbook".encode("utf-16-le") + b"\0" * 600
+    with pytest.raises(InputSchemaError) as err:
+        read_sheet(fake_xls, label="lama.xls")
+    assert "97-2003" in err.value.en
+    assert "password" not in err.value.en
+
+
+def test_n03_formulas_without_saved_values_are_named_never_called_blank():
+    from geo.sheets import sheet_notes
+
+    t = read_sheet(_bytes("n03_desil_rumus_tanpa_cache.xlsx"), label="n03.xlsx")
+    assert t.rumus_tanpa_nilai == {"desil_kesejahteraan": list(range(2, 14))}
+    res = run(default_region(), households=_bytes("n03_desil_rumus_tanpa_cache.xlsx"),
+              households_name="n03.xlsx")  # fmt: skip
+    _balanced(res)
+    assert res.rows_rejected == 12
+    assert not res.ditolak["alasan"].str.contains("desil kosong").any()
+    assert res.ditolak["alasan"].str.contains("rumus tanpa nilai tersimpan").all()
+    (ind, en), *_ = sheet_notes(t, "n03.xlsx")
+    assert "column desil_kesejahteraan, rows 2-13" in en
+    assert "sheet 'P3KE'" in en
+    assert "Paste Special > Values" in en
+    assert "VLOOKUP" in en
+    assert "Tempel Spesial" in ind
+
+
+def test_formula_with_a_saved_value_is_read_as_the_value():
+    def build(wb):
+        ws = wb.active
+        ws.append(HEADER)
+        for row in _rows(3):
+            ws.append(row)
+        ws["C2"] = "=1+0"  # openpyxl writes no cached value: flagged
+
+    t = read_sheet(_xlsx(build), label="f.xlsx")
+    assert t.rumus_tanpa_nilai == {"desil_kesejahteraan": [2]}
+
+
+def test_n05_strict_open_xml_workbook_is_read():
+    res = run(
+        default_region(), households=_bytes("n05_strict_ooxml.xlsx"), households_name="n05.xlsx"
+    )
+    _balanced(res)
+    assert res.rows_in == 12
+    assert res.rows_used == 12
+
+
+def test_a_broken_strict_workbook_says_how_to_save_an_ordinary_one():
+    import io
+    import zipfile
+
+    from geo.errors import InputSchemaError
+
+    src = zipfile.ZipFile(io.BytesIO(_bytes("n05_strict_ooxml.xlsx")))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            if "worksheets" not in info.filename:  # the sheet itself is missing
+                dst.writestr(info, src.read(info))
+    with pytest.raises(InputSchemaError) as err:
+        read_sheet(out.getvalue(), label="rusak.xlsx")
+    assert "Strict Open XML" in err.value.en
+    assert "Save As" in err.value.en
+
+
+# Hidden sheets, hidden rows ---------------------------------------------------------------
+
+
+def test_hidden_first_sheet_is_not_read_the_active_visible_sheet_is():
+    def build(wb):
+        old = wb.active
+        old.title = "lama"
+        old.append(HEADER)
+        for row in _rows(2, start=90):
+            old.append(row)
+        old.sheet_state = "hidden"
+        new = wb.create_sheet("data_2025")
+        new.append(HEADER)
+        for row in _rows(5):
+            new.append(row)
+        wb.active = 1
+
+    data = _xlsx(build)
+    t = read_sheet(data, label="h.xlsx")
+    assert t.sheet == "data_2025"
+    assert t.lembar_tersembunyi == ["lama"]
+    from geo.sheets import sheet_notes
+
+    assert any("hidden in Excel, not read: 'lama'" in en for _, en in sheet_notes(t, "h.xlsx"))
+    res = run(default_region(), households=data, households_name="h.xlsx")
+    _balanced(res)
+    assert res.rows_in == 5
+    assert res.masukan["keluarga_p3ke"]["lembar_tersembunyi"] == ["lama"]
+    chosen = read_sheet(data, label="h.xlsx", sheet="lama")  # read when asked by name
+    assert len(chosen.frame) == 2
+    assert any("the sheet read is hidden" in en for _, en in sheet_notes(chosen, "h.xlsx"))
+
+
+def test_rows_hidden_by_an_autofilter_are_all_used_and_counted():
+    def build(wb):
+        ws = wb.active
+        ws.append(HEADER)
+        for row in _rows(10):
+            ws.append(row)
+        ws.auto_filter.ref = "A1:D11"
+        for r in (3, 4, 8):
+            ws.row_dimensions[r].hidden = True
+
+    res = run(default_region(), households=_xlsx(build), households_name="af.xlsx")
+    _balanced(res)
+    assert (res.rows_in, res.rows_used) == (10, 10)
+    assert res.sheet.baris_tersembunyi == [3, 4, 8]
+    assert res.masukan["keluarga_p3ke"]["baris_tersembunyi_di_excel"] == 3
+    from geo.sheets import sheet_notes
+
+    en = " ".join(e for _, e in sheet_notes(res.sheet, "af.xlsx"))
+    assert "3 rows are hidden in Excel (an AutoFilter" in en
+    assert "rows 3-4, 8" in en
