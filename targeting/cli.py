@@ -42,6 +42,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--boundaries", type=Path, help="batas desa (GeoJSON/GPKG/SHP.zip, ber-CRS)")
     run.add_argument(
+        "--layer",
+        help="lapisan batas desa dalam GeoPackage berlapis banyak (bawaan: lapisan poligon pertama)",
+    )
+    run.add_argument(
         "--keluarga-desa", type=Path, help="tabel seluruh keluarga per desa (penyebut)"
     )
     run.add_argument("--desil-scale", choices=["auto", "p3ke", "dtsen"], default="auto",
@@ -361,6 +365,7 @@ def main(argv: list[str] | None = None) -> int:
             region,
             households=args.households,
             boundaries=args.boundaries,
+            boundaries_layer=args.layer,
             keluarga_desa=args.keluarga_desa,
             desil_scale=args.desil_scale,
             sheet=args.sheet,
@@ -432,6 +437,12 @@ def main(argv: list[str] | None = None) -> int:
         _stderr(
             f"warning: sheet {result.sheet.sheet!r} was read; other sheets with a P3KE header "
             f"were not: {', '.join(result.sheet.lembar_lain)} (choose one with --sheet)"
+        )
+    batas = result.masukan["batas_desa"]
+    if len(batas.get("lapisan_tersedia", [])) > 1:
+        print(
+            f"boundaries: layer {batas['lapisan']!r} read; layers in the file: "
+            f"{', '.join(batas['lapisan_tersedia'])} (choose another with --layer)"
         )
     for _, en in sheet_notes(result.sheet, result.masukan["keluarga_p3ke"]["berkas"]):
         _stderr(f"warning: {en}")

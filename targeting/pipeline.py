@@ -305,6 +305,7 @@ def run(
     households_name: str | None = None,
     boundaries: Source | None = None,
     boundaries_name: str | None = None,
+    boundaries_layer: str | None = None,
     keluarga_desa: Source | None = None,
     keluarga_desa_name: str | None = None,
     desil_scale: str = "auto",
@@ -332,6 +333,8 @@ def run(
         Desa polygons (must carry a CRS).
     boundaries_name : str, optional
         File name for messages.
+    boundaries_layer : str, optional
+        Layer of a multi-layer boundary file (GeoPackage); default: its first polygon layer.
     keluarga_desa : path, bytes or binary file, optional
         All families per desa (the denominator).
     keluarga_desa_name : str, optional
@@ -400,6 +403,7 @@ def run(
         boundaries if isinstance(boundaries, (str, os.PathLike)) else b_bytes,
         name=b_name,
         code_prefix=region.kode,
+        layer=boundaries_layer,
     )
     metric = choose_metric_crs(batas.desa, setting=region.metric_crs)
     sheet_table = read_sheet(h_bytes, label=h_name, sheet=sheet)
@@ -450,6 +454,8 @@ def run(
             "sha256": batas.sha256,
             "desa": len(batas.desa),
             "tanggal": _date(boundaries),
+            "lapisan": batas.lapisan,
+            "lapisan_tersedia": [f"{n} ({g})" for n, g in batas.lapisan_tersedia],
         },
     }
     if keluarga_desa is not None:

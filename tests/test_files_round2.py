@@ -256,3 +256,70 @@ def test_rows_hidden_by_an_autofilter_are_all_used_and_counted():
     en = " ".join(e for _, e in sheet_notes(res.sheet, "af.xlsx"))
     assert "3 rows are hidden in Excel (an AutoFilter" in en
     assert "rows 3-4, 8" in en
+
+
+# n04 / n04b / KMZ: boundary files -----------------------------------------------------------
+
+
+def test_n04_geopackage_with_a_point_layer_first_gives_the_polygon_layer():
+    from geo.io import read_boundaries
+
+    b = read_boundaries(CASES / "n04_batas_multilayer.gpkg", code_prefix="61.11")
+    assert b.lapisan == "batas_desa"
+    assert len(b.desa) == 43
+    assert b.lapisan_tersedia == [("kantor_desa", "Point"), ("batas_desa", "MultiPolygon")]
+    as_bytes = read_boundaries(_bytes("n04_batas_multilayer.gpkg"), name="n04.gpkg")
+    assert len(as_bytes.desa) == 43
+
+
+@pytest.mark.parametrize(
+    ("name", "layer", "said"),
+    [
+        ("n04_batas_multilayer.gpkg", "kantor_desa", "layer 'kantor_desa' holds no polygons"),
+        ("n04_batas_multilayer.gpkg", "tidak_ada", "no layer 'tidak_ada'"),
+        ("n04b_kantor_desa_titik.geojson", None, "no layer holds polygons"),
+    ],
+)
+def test_a_boundary_file_without_polygons_is_refused_with_its_layers(name, layer, said):
+    from geo.errors import InputSchemaError
+    from geo.io import read_boundaries
+
+    with pytest.raises(InputSchemaError) as err:
+        read_boundaries(CASES / name, layer=layer)
+    assert said in err.value.en
+    assert "(Point)" in err.value.en  # every layer with its geometry type
+    assert "(Point)" in str(err.value)
+
+
+def test_cli_layer_option_and_points_refused_without_traceback(tmp_path, capsys):
+    from targeting.cli import main
+
+    rc = main(["run", "--boundaries", str(CASES / "n04b_kantor_desa_titik.geojson"),
+               "--out", str(tmp_path / "a")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "Traceback" not in err
+    assert "no layer holds polygons" in err
+    rc = main(["run", "--boundaries", str(CASES / "n04_batas_multilayer.gpkg"),
+               "--layer", "batas_desa", "--out", str(tmp_path / "b")])  # fmt: skip
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "layer 'batas_desa' read" in out
+
+
+def test_kmz_zipped_by_hand_keeps_its_attributes(tmp_path):
+    import zipfile
+
+    import geopandas as gpd
+
+    from geo.io import read_boundaries
+
+    polygons = gpd.read_file(CASES / "n04_batas_multilayer.gpkg", layer="batas_desa").head(4)
+    polygons.to_file(tmp_path / "batas.kml", driver="KML")
+    kmz = tmp_path / "batas.kmz"
+    with zipfile.ZipFile(kmz, "w") as z:
+        z.write(tmp_path / "batas.kml", "doc.kml")
+    b = read_boundaries(kmz)
+    assert sorted(b.desa["kode_desa"]) == sorted(polygons["kode_desa"])
+    assert set(b.desa["desa"]) == set(polygons["desa"])
+    assert len(read_boundaries(kmz.read_bytes(), name="batas.kmz").desa) == 4
