@@ -197,7 +197,7 @@ def _not_polygons(label: str, layers: list[tuple[str, str]], chosen: str | None)
 
 
 def _kml_member(data: bytes) -> str | None:
-    """The KML document inside a KMZ (a zip holding ``doc.kml``), None for anything else.
+    """Name the KML document inside a KMZ (a zip holding ``doc.kml``), None for anything else.
 
     A KMZ zipped by hand keeps its attributes in ``<Schema>``/``<ExtendedData>``; opened as a
     ``.kmz`` path, GDAL's LIBKML driver returns only Name and description, while the KML
@@ -230,7 +230,7 @@ def _choose_layer(
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*non conformant file extension")
             layers = [(str(n), str(g or "")) for n, g in pyogrio.list_layers(where)]
-    except Exception:  # noqa: BLE001 (unreadable here: read_file reports it with its cause)
+    except Exception:  # unreadable here: read_file reports it with its cause
         return layer, []
     names = [n for n, _ in layers]
     if layer is not None:
@@ -241,7 +241,7 @@ def _choose_layer(
             listing = _layer_list(layers).replace("tanpa geometri", "no geometry")
             en = f"{label}: no layer {layer!r}. Layers in the file: {listing}"
             raise InputSchemaError(msg, en=en)
-        if not any(t in dict(layers)[layer] for t in _POLYGONAL + ("Unknown",)):
+        if not any(t in dict(layers)[layer] for t in (*_POLYGONAL, "Unknown")):
             _not_polygons(label, layers, layer)
         return layer, layers
     polygons = [n for n, g in layers if any(t in g for t in _POLYGONAL)]
@@ -317,7 +317,9 @@ def read_boundaries(
                 chosen, layers = _choose_layer(where, label, layer)
                 if not is_path:
                     where = io.BytesIO(data)
-                gdf = gpd.read_file(where, layer=chosen) if chosen else gpd.read_file(where)
+                # By position: a layer read from bytes is named after its temporary file.
+                pos = [n for n, _ in layers].index(chosen) if chosen and len(layers) > 1 else None
+                gdf = gpd.read_file(where, layer=pos) if pos is not None else gpd.read_file(where)
     except InputSchemaError:
         raise
     except Exception as err:  # pyogrio raises several types for unreadable files
@@ -471,7 +473,7 @@ def read_boundaries(
         dilewati=dilewati.reset_index(drop=True),
         source=label,
         sha256=file_sha256(data),
-        lapisan=chosen or "",
+        lapisan=chosen if chosen and len(layers) > 1 else "",
         lapisan_tersedia=layers,
     )
 
