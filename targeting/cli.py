@@ -433,6 +433,12 @@ def main(argv: list[str] | None = None) -> int:
             f"register: {reg.rows_in} rows read: {len(reg.register)} used, "
             f"{len(reg.ditolak)} rejected (reasons in register_rejected.csv)"
         )
+        for amb in reg.lokus_ambigu.itertuples():
+            _stderr(
+                f"warning: register row {amb.baris}: lokus {amb.nilai!r} is both a desa and a "
+                f"kecamatan name; desa {amb.desa} ({amb.diambil}) was taken, since the lokus "
+                "column lists desa (list the kecamatan's desa to mean all of them)"
+            )
     if result.sheet.lembar_lain:
         _stderr(
             f"warning: sheet {result.sheet.sheet!r} was read; other sheets with a P3KE header "

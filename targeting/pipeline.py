@@ -252,6 +252,7 @@ class Result:
                     str(k): int(v) for k, v in reg.ditolak["alasan"].value_counts().items()
                 },
                 "lokus_dari_nama": reg.cocok_lokus.to_dict(orient="records"),
+                "lokus_ambigu": reg.lokus_ambigu.to_dict(orient="records"),
             },
             "cakupan_kabupaten": cov[cov["wilayah"] == "kabupaten"].to_dict(orient="records"),
             "cakupan_kecamatan": cov[cov["wilayah"] != "kabupaten"].to_dict(orient="records"),

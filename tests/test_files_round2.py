@@ -323,3 +323,82 @@ def test_kmz_zipped_by_hand_keeps_its_attributes(tmp_path):
     assert sorted(b.desa["kode_desa"]) == sorted(polygons["kode_desa"])
     assert set(b.desa["desa"]) == set(polygons["desa"])
     assert len(read_boundaries(kmz.read_bytes(), name="batas.kmz").desa) == 4
+
+
+# Register: amounts and loci ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "rupiah"),
+    [
+        ("Rp 0,750 M", 750_000_000),
+        ("Rp 1,250 M", 1_250_000_000),
+        ("2,500 jt", 2_500_000),
+        ("Rp 1,5 miliar", 1_500_000_000),
+        ("Rp\u00a01,250\u00a0M", 1_250_000_000),
+        ("1.5 M", 1_500_000_000),
+        ("1.250,5 jt", 1_250_500_000),
+        ("Rp 1.250.000.000", 1_250_000_000),
+    ],
+)
+def test_amounts_with_a_decimal_comma_and_a_scale_word(text, rupiah):
+    from targeting.register import read_rupiah
+
+    assert read_rupiah(text) == (pytest.approx(rupiah), "")
+
+
+def test_an_ambiguous_amount_is_flagged_never_multiplied_silently():
+    from geo.io import read_boundaries
+    from targeting.register import read_register, read_rupiah
+
+    amount, why = read_rupiah("Rp 1.250 M")
+    assert amount is None
+    assert "ambigu" in why
+    assert "1,25 miliar" in why
+    assert "1.250 miliar" in why
+    data = (
+        b"tahun;opd;kode_sub_kegiatan;nama_sub_kegiatan;strategi;pagu;lokus;sasaran_jenis;kebutuhan\n"
+        b"2025;Dinas A;1.03.03.2.01.0005;Air;3;Rp 1.250 M;Sutera;wilayah;air\n"
+        b"2025;Dinas B;1.03.03.2.01.0006;Air;3;Rp 0,750 M;Sutera;wilayah;air\n"
+    )
+    desa = read_boundaries(default_region().batas_desa).desa
+    check = read_register(data, desa, name="reg.csv")
+    assert check.rows_in == len(check.register) + len(check.ditolak) == 2
+    assert check.register["pagu_rp"].tolist() == [750_000_000]
+    assert check.ditolak.loc[0, "baris"] == 2
+    assert check.ditolak.loc[0, "kolom"] == "pagu"
+    assert "ambigu" in check.ditolak.loc[0, "alasan"]
+
+
+def test_n08_loci_on_separate_lines_and_a_name_that_is_also_a_kecamatan():
+    from geo.io import read_boundaries
+    from targeting.register import read_register
+
+    desa = read_boundaries(default_region().batas_desa).desa
+    check = read_register(CASES / "n08_register_lokus_baris_baru.xlsx", desa, name="n08.xlsx")
+    assert check.rows_in == len(check.register) == 3
+    assert len(check.ditolak) == 0
+    lokus = check.register["lokus_kode"].tolist()
+    assert lokus[0] == "61.11.01.2001;61.11.01.2002;61.11.01.2003"
+    assert lokus[1] == "61.11.02.2001;61.11.02.2002"
+    teluk = desa.loc[desa["desa"].map(fold).str.replace(" ", "") == "telukbatang", "kode_desa"]
+    assert lokus[2] == teluk.item()
+    amb = check.lokus_ambigu
+    assert amb["nilai"].tolist() == ["Teluk Batang"]
+    assert amb.loc[0, "diambil"] == teluk.item()
+    assert "kecamatan" in amb.loc[0, "alasan"]
+    assert "diambil" in amb.loc[0, "alasan"]
+
+
+def test_a_line_break_separates_loci_in_a_csv_cell_too():
+    from geo.io import read_boundaries
+    from targeting.register import read_register
+
+    data = (
+        b"tahun,opd,kode_sub_kegiatan,nama_sub_kegiatan,strategi,pagu,lokus,sasaran_jenis,kebutuhan\n"
+        b'2025,Dinas A,1.03.03.2.01.0005,Air,3,Rp 1 M,"Sutera\r\n61.11.01.2002",wilayah,"air\nsanitasi"\n'
+    )
+    desa = read_boundaries(default_region().batas_desa).desa
+    check = read_register(data, desa, name="reg.csv")
+    assert check.register["lokus_kode"].tolist() == ["61.11.01.2001;61.11.01.2002"]
+    assert check.register["kebutuhan"].tolist() == ["air;sanitasi"]
