@@ -433,10 +433,32 @@ def _combine(top: str | None, bottom: str | None, known: frozenset[str] = KNOWN)
         return bottom
     if bottom is None or canon(top) == canon(bottom):
         return top
-    for candidate in (bottom, f"{top} {bottom}"):
+    for candidate in (f"{top} {bottom}", bottom):  # the group name kept where it is known
         if canon(candidate) in known:
             return candidate
     return f"{top} {bottom}"
+
+
+def _group_row(above: list[str | None], header: list[str | None]) -> list[str | None] | None:
+    """Group names over the header row, one per column (None where no group), or None.
+
+    With the header's own cells merged down over two rows (``No``, ``Desil`` in A3:A4), the
+    sub-header row (``Lintang``, ``Bujur``, ``PKH``, ``BPNT``) scores highest and the group row
+    above it (``Koordinat`` over two columns beside ``Penerima`` over two) would be lost. A
+    group name spans at least two adjacent columns (a merged cell) and differs from the name
+    below; a title merged across the whole row is one value, not a group row, and a row holding
+    plain numbers is data.
+    """
+    values = [v for v in above if v is not None]
+    if len(set(values)) < 2 or any(_PLAIN_NUMBER.match(v.strip()) for v in values):
+        return None
+    groups: list[str | None] = []
+    for c, top in enumerate(above):
+        spans = top is not None and any(
+            0 <= d < len(above) and above[d] == top for d in (c - 1, c + 1)
+        )
+        groups.append(top if spans and top != header[c] else None)
+    return groups if any(g is not None for g in groups) else None
 
 
 def _only_running_number(row: list[str | None], columns: list[str]) -> bool:
@@ -534,6 +556,8 @@ def read_sheet(
         combined = [_combine(t, b, vocab) for t, b in zip(header, below, strict=True)]
         if _score(combined, vocab) > _score(header, vocab):
             header, n_header = combined, 2
+    if n_header == 1 and h > 0 and (groups := _group_row(rows[h - 1], header)):
+        header = [_combine(t, b, vocab) for t, b in zip(groups, header, strict=True)]
     first_data = h + n_header
 
     columns: list[str] = []
@@ -558,10 +582,15 @@ def read_sheet(
     for r in range(first_data, len(rows)):
         row = rows[r]
         filled = [v for v in row if v is not None]
-        if not filled or (len(filled) == 1 and _only_running_number(row, columns)):
-            continue
-        # A total row: a cell that starts with JUMLAH/TOTAL, and few other cells filled.
+        # A total row: a cell that starts with JUMLAH/TOTAL, and few other cells filled (its
+        # label may sit alone in the No column).
         first_cells = [fold(v) for v in filled] if len(filled) <= width / 2 + 1 else []
+        if not filled or (
+            len(filled) == 1
+            and _only_running_number(row, columns)
+            and not any(v.startswith(TOTAL_WORDS) for v in first_cells)
+        ):
+            continue
         # Header names have no NIK-long digit runs, so masking before the comparison changes
         # nothing; only the cells shown in the report are masked.
         if (

@@ -402,3 +402,57 @@ def test_a_line_break_separates_loci_in_a_csv_cell_too():
     check = read_register(data, desa, name="reg.csv")
     assert check.register["lokus_kode"].tolist() == ["61.11.01.2001;61.11.01.2002"]
     assert check.register["kebutuhan"].tolist() == ["air;sanitasi"]
+
+
+# Raw workbook headers (issue 14, section 2) -------------------------------------------------
+
+
+def _grouped_header(total_in_no: bool = True) -> bytes:
+    def build(wb):
+        ws = wb.active
+        ws.append(["DATA P3KE KAYONG UTARA (SINTETIS)"])
+        ws.merge_cells("A1:H1")
+        ws.append([])
+        ws.append(["No", "Kode Desa", "Desil", "Koordinat", None, "Penerima", None, "Nama"])
+        ws.append([None, None, None, "Lintang", "Bujur", "PKH", "BPNT", None])
+        for rng in ("D3:E3", "F3:G3", "A3:A4", "B3:B4", "C3:C4", "H3:H4"):
+            ws.merge_cells(rng)
+        ws.append([1, "61.11.01.2001", 1, -1.2446, 109.954, "Ya", "Tidak", "Warga Sintetis 1"])
+        ws.append([2, "61.11.01.2002", 2, -1.2455, 109.970, "Tidak", "Ya", "Warga Sintetis 2"])
+        ws.append(["JUMLAH"] if total_in_no else [None, "JUMLAH", 3])
+
+    return _xlsx(build)
+
+
+def test_two_groups_side_by_side_keep_both_group_names():
+    t = read_sheet(_grouped_header(), label="grup.xlsx")
+    cols = t.frame.columns.tolist()
+    assert "koordinat_lintang" in cols
+    assert "koordinat_bujur" in cols
+    assert "penerima_pkh" in cols
+    assert "penerima_bpnt" in cols
+    assert t.frame["penerima_bpnt"].tolist() == ["Tidak", "Ya"]
+    res = run(default_region(), households=_grouped_header(), households_name="grup.xlsx")
+    assert res.check.keluarga["lintang"].notna().all()  # Koordinat/Lintang is the latitude
+
+
+@pytest.mark.parametrize("total_in_no", [True, False])
+def test_a_total_row_labelled_only_in_the_no_column_is_counted_and_listed(total_in_no):
+    t = read_sheet(_grouped_header(total_in_no), label="grup.xlsx")
+    assert t.dilewati["baris"].tolist() == [7]
+    assert t.dilewati["alasan"].tolist() == ["baris jumlah/total"]
+    res = run(default_region(), households=_grouped_header(total_in_no), households_name="g.xlsx")
+    _balanced(res)
+    assert (res.rows_in, res.rows_used, res.rows_rejected) == (3, 2, 1)
+
+
+def test_a_title_merged_across_the_row_is_not_a_group_row():
+    def build(wb):
+        ws = wb.active
+        ws.append(["REKAP DESIL", None, None, None])
+        ws.merge_cells("A1:D1")
+        ws.append(["kode_desa", "desil", "catatan", "nama"])
+        ws.append(["61.11.01.2001", "1", "-", "Warga Sintetis 1"])
+
+    t = read_sheet(_xlsx(build), label="judul.xlsx")
+    assert t.frame.columns.tolist() == ["kode_desa", "desil", "catatan", "nama", "_baris"]
