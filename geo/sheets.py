@@ -87,8 +87,8 @@ class RawTable:
         Column -> set of row numbers whose cell was stored as a number in the XLSX (a NIK
         stored as a number has lost digits).
     lembar_lain : list of str
-        Other sheets that also hold a recognised P3KE header and were not read (a workbook
-        with one sheet per kecamatan): the report and the app warn about them.
+        Other visible sheets that also hold a recognised P3KE header and were not read (a
+        workbook with one sheet per kecamatan): the report and the app warn about them.
     """
 
     frame: pd.DataFrame
@@ -528,6 +528,7 @@ def read_sheet(
         n
         for n in names
         if n != chosen
+        and not grids[n].hidden  # hidden sheets are named in sheet_notes
         and grids[n].rows
         and max(_score(r, vocab) for r in grids[n].rows[:HEADER_SCAN_ROWS]) >= 2
     ]
