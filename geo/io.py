@@ -254,6 +254,73 @@ def _choose_layer(
     return None, layers  # unreachable: _not_polygons raises
 
 
+def _read_layer(
+    src: Source, data: bytes, label: str, layer: str | None
+) -> tuple[gpd.GeoDataFrame, str | None, list[tuple[str, str]]]:
+    """Read the boundary layer: the one asked for, else the first polygon layer.
+
+    A path is read in place, so a shapefile finds its .shx/.dbf/.prj beside it; a KMZ is read
+    through the KML document inside it (:func:`_kml_member`). Returns the frame, the layer
+    read and every layer with its geometry type. A layer holding no polygons is refused.
+    """
+    is_path = isinstance(src, (str, os.PathLike))
+    chosen: str | None = None
+    layers: list[tuple[str, str]] = []
+    try:
+        with warnings.catch_warnings():
+            # Bytes are read through GDAL's /vsimem without a file extension: GeoPackage warns.
+            warnings.filterwarnings("ignore", message=".*non conformant file extension")
+            if data[:4] == b"PAR1":  # GeoParquet: the working format for large inputs
+                gdf = gpd.read_parquet(io.BytesIO(data))
+            else:
+                where: object = src if is_path else io.BytesIO(data)
+                member = _kml_member(data)
+                if is_path and member:  # a KMZ: GDAL's LIBKML driver loses its attributes
+                    where = f"/vsizip/{Path(src).resolve()}/{member}"  # type: ignore[arg-type]
+                chosen, layers = _choose_layer(where, label, layer)
+                if not is_path:
+                    where = io.BytesIO(data)
+                # By position: a layer read from bytes is named after its temporary file.
+                pos = [n for n, _ in layers].index(chosen) if chosen and len(layers) > 1 else None
+                gdf = gpd.read_file(where, layer=pos) if pos is not None else gpd.read_file(where)
+    except InputSchemaError:
+        raise
+    except Exception as err:  # pyogrio raises several types for unreadable files
+        msg = f"{label}: berkas batas desa tidak dapat dibaca ({type(err).__name__}: {err})"
+        en = f"{label}: the boundary file cannot be read ({type(err).__name__}: {err})"
+        raise InputSchemaError(msg, en=en) from err
+    types = set(gdf.geometry.geom_type.dropna())
+    if types and not types & set(_POLYGONAL):
+        _not_polygons(label, layers or [(chosen or label, "/".join(sorted(types)))], chosen)
+    return gdf, chosen, layers
+
+
+def _missing_columns(label: str, missing: list[str], cols: list[str]) -> NoReturn:
+    """Refuse a boundary layer without a code or name column, saying which names work."""
+    msg = (
+        f"{label}: kolom wajib tidak ditemukan: {', '.join(missing)}. "
+        f"Kolom yang ada: {', '.join(map(str, cols))}. "
+        f"Nama yang diterima untuk kode: {', '.join(_BOUNDARY_ALIASES['kode_desa'])}."
+    )
+    en = (
+        f"{label}: required columns not found: {', '.join(missing)}. "
+        f"Columns present: {', '.join(map(str, cols))}. "
+        f"Accepted names for the code: {', '.join(_BOUNDARY_ALIASES['kode_desa'])}."
+    )
+    if {"Name", "description"} <= set(cols):  # KML/KMZ: attributes were not exported
+        msg += (
+            " Berkas KML/KMZ ini hanya berisi Name dan description: ekspor ulang lapisan "
+            "dengan kolom atributnya (QGIS: Ekspor > Simpan Fitur Sebagai), atau simpan "
+            "sebagai GeoPackage."
+        )
+        en += (
+            " This KML/KMZ holds only Name and description: export the layer again with "
+            "its attribute fields (QGIS: Export > Save Features As), or save it as "
+            "GeoPackage."
+        )
+    raise InputSchemaError(msg, en=en)
+
+
 def read_boundaries(
     src: Source,
     *,
@@ -301,61 +368,13 @@ def read_boundaries(
     data = read_bytes(src)
     if data[:2] == b"PK":  # a zipped shapefile or a GeoPackage in a zip
         check_zip(data, label=label)
-    try:
-        with warnings.catch_warnings():
-            # Bytes are read through GDAL's /vsimem without a file extension: GeoPackage warns.
-            warnings.filterwarnings("ignore", message=".*non conformant file extension")
-            # A path is read in place, so a shapefile finds its .shx/.dbf/.prj beside it.
-            if data[:4] == b"PAR1":  # GeoParquet: the working format for large inputs
-                gdf = gpd.read_parquet(io.BytesIO(data))
-                chosen, layers = None, []
-            else:
-                where = src if is_path else io.BytesIO(data)
-                member = _kml_member(data)
-                if is_path and member:  # a KMZ: GDAL's LIBKML driver loses its attributes
-                    where = f"/vsizip/{Path(src).resolve()}/{member}"  # type: ignore[arg-type]
-                chosen, layers = _choose_layer(where, label, layer)
-                if not is_path:
-                    where = io.BytesIO(data)
-                # By position: a layer read from bytes is named after its temporary file.
-                pos = [n for n, _ in layers].index(chosen) if chosen and len(layers) > 1 else None
-                gdf = gpd.read_file(where, layer=pos) if pos is not None else gpd.read_file(where)
-    except InputSchemaError:
-        raise
-    except Exception as err:  # pyogrio raises several types for unreadable files
-        msg = f"{label}: berkas batas desa tidak dapat dibaca ({type(err).__name__}: {err})"
-        en = f"{label}: the boundary file cannot be read ({type(err).__name__}: {err})"
-        raise InputSchemaError(msg, en=en) from err
-    types = set(gdf.geometry.geom_type.dropna())
-    if types and not types & set(_POLYGONAL):
-        _not_polygons(label, layers or [(chosen or label, "/".join(sorted(types)))], chosen)
+    gdf, chosen, layers = _read_layer(src, data, label, layer)
     require_crs(gdf, source=label)
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     picked = {key: _pick(cols, aliases) for key, aliases in _BOUNDARY_ALIASES.items()}
     missing = [k for k in ("kode_desa", "desa") if picked[k] is None]
     if missing:
-        msg = (
-            f"{label}: kolom wajib tidak ditemukan: {', '.join(missing)}. "
-            f"Kolom yang ada: {', '.join(map(str, cols))}. "
-            f"Nama yang diterima untuk kode: {', '.join(_BOUNDARY_ALIASES['kode_desa'])}."
-        )
-        en = (
-            f"{label}: required columns not found: {', '.join(missing)}. "
-            f"Columns present: {', '.join(map(str, cols))}. "
-            f"Accepted names for the code: {', '.join(_BOUNDARY_ALIASES['kode_desa'])}."
-        )
-        if {"Name", "description"} <= set(cols):  # KML/KMZ: attributes were not exported
-            msg += (
-                " Berkas KML/KMZ ini hanya berisi Name dan description: ekspor ulang lapisan "
-                "dengan kolom atributnya (QGIS: Ekspor > Simpan Fitur Sebagai), atau simpan "
-                "sebagai GeoPackage."
-            )
-            en += (
-                " This KML/KMZ holds only Name and description: export the layer again with "
-                "its attribute fields (QGIS: Export > Save Features As), or save it as "
-                "GeoPackage."
-            )
-        raise InputSchemaError(msg, en=en)
+        _missing_columns(label, missing, cols)
     codes = normalise_kode_desa(gdf[picked["kode_desa"]])
     problems: list[str] = []
     problems_en: list[str] = []
