@@ -559,7 +559,7 @@ def read_keluarga_desa(src: Source, *, name: str | None = None) -> pd.DataFrame:
         msg = f"{label}: kolom wajib tidak ditemukan: {', '.join(missing)}"
         raise InputSchemaError(msg, en=f"{label}: required columns not found: {', '.join(missing)}")
     codes = normalise_kode_desa(df["kode_desa"])
-    text = df["keluarga_total"].astype("string").str.strip().str.replace(" ", "", regex=False)
+    text = df["keluarga_total"].astype("string").str.strip().str.replace(r"\s", "", regex=True)
     # "1.234" and "12.345.678" are Indonesian thousands; "625.0" or "625,0" is a plain number.
     thousands = text.str.fullmatch(r"\d{1,3}([.,]\d{3})+").fillna(False)
     plain = text.where(~thousands, text.str.replace(r"[.,]", "", regex=True))

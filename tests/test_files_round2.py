@@ -456,3 +456,11 @@ def test_a_title_merged_across_the_row_is_not_a_group_row():
 
     t = read_sheet(_xlsx(build), label="judul.xlsx")
     assert t.frame.columns.tolist() == ["kode_desa", "desil", "catatan", "nama", "_baris"]
+
+
+def test_family_table_thousands_separated_by_a_nonbreaking_space():
+    from geo.io import read_keluarga_desa
+
+    data = "kode_desa,keluarga_total\n6111012001,1\u00a0234\n6111012002,1\u202f050\n".encode()
+    table = read_keluarga_desa(data, name="k.csv")
+    assert table["keluarga_total"].tolist() == [1234, 1050]
