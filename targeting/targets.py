@@ -187,10 +187,7 @@ def _rule_hits(keluarga: pd.DataFrame) -> tuple[pd.DataFrame, list[AturanStrateg
             )
             continue
         wanted = {fold(v) for v in rule.nilai}
-        per_col = [
-            fold_series(keluarga[c]).isin(wanted).fillna(False)
-            for c in rule.kolom
-        ]
+        per_col = [fold_series(keluarga[c]).isin(wanted).fillna(False) for c in rule.kolom]
         frame = pd.concat(per_col, axis=1)
         hits[rule.kode] = frame.all(axis=1) if rule.semua else frame.any(axis=1)
         used.append(rule)
