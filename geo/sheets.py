@@ -110,6 +110,8 @@ class RawTable:
     empty): the workbook was written by a program and never opened and saved in Excel."""
     rumus_contoh: str = ""
     """The first such formula (``VLOOKUP(A2,ref_desil!A:B,2,FALSE)``), for messages."""
+    rumus_huruf: dict[str, str] = field(default_factory=dict)
+    """Column -> its letter in Excel (``"E"``), for the columns of ``rumus_tanpa_nilai``."""
 
 
 def _cell_text(value: object) -> tuple[str | None, bool]:
@@ -639,7 +641,18 @@ def read_sheet(
             for c, rows in _cells_by_column(grid.formulas, first_data, columns, columns).items()
         },
         rumus_contoh=grid.formula_text,
+        rumus_huruf={columns[c]: _letter(c) for _, c in grid.formulas if c < len(columns)},
     )
+
+
+def _letter(c: int) -> str:
+    """Excel column letter of a 0-based column index (0 -> ``A``, 26 -> ``AA``)."""
+    letters = ""
+    c += 1
+    while c:
+        c, rem = divmod(c - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
 
 
 def _cells_by_column(
@@ -781,12 +794,13 @@ def sheet_notes(table: RawTable, label: str) -> list[tuple[str, str]]:
     example = f" (mis. ={table.rumus_contoh})" if table.rumus_contoh else ""
     example_en = f" (e.g. ={table.rumus_contoh})" if table.rumus_contoh else ""
     for column, rows in table.rumus_tanpa_nilai.items():
+        letter = f" ({table.rumus_huruf[column]})" if column in table.rumus_huruf else ""
         notes.append((
-            f"{where}, kolom {column}, baris {_ranges(rows)}: {len(rows)} sel berisi rumus"
+            f"{where}, kolom {column}{letter}, baris {_ranges(rows)}: {len(rows)} sel berisi rumus"
             f"{example} tanpa nilai tersimpan, sehingga terbaca kosong. Berkas ini ditulis "
             "program dan belum pernah disimpan di Excel. Perbaikan: buka berkas di Excel lalu "
             "simpan, atau salin kolom itu lalu Tempel Spesial > Nilai, kemudian unggah ulang.",
-            f"{where_en}, column {column}, rows {_ranges(rows)}: {len(rows)} cells hold a "
+            f"{where_en}, column {column}{letter}, rows {_ranges(rows)}: {len(rows)} cells hold a "
             f"formula{example_en} without a saved value, so they read as empty. The file was "
             "written by a program and never saved in Excel. Fix: open it in Excel and save it, "
             "or copy the column and Paste Special > Values, then load it again.",

@@ -157,7 +157,7 @@ def test_n03_formulas_without_saved_values_are_named_never_called_blank():
     assert not res.ditolak["alasan"].str.contains("desil kosong").any()
     assert res.ditolak["alasan"].str.contains("rumus tanpa nilai tersimpan").all()
     (ind, en), *_ = sheet_notes(t, "n03.xlsx")
-    assert "column desil_kesejahteraan, rows 2-13" in en
+    assert "column desil_kesejahteraan (E), rows 2-13" in en
     assert "sheet 'P3KE'" in en
     assert "Paste Special > Values" in en
     assert "VLOOKUP" in en
@@ -174,6 +174,19 @@ def test_formula_with_a_saved_value_is_read_as_the_value():
 
     t = read_sheet(_xlsx(build), label="f.xlsx")
     assert t.rumus_tanpa_nilai == {"desil_kesejahteraan": [2]}
+    assert t.rumus_huruf == {"desil_kesejahteraan": "C"}
+
+
+def test_a_header_with_a_zero_width_space_is_still_recognised():
+    data = (
+        "kode_kemdagri,desil\u200b,Hubungan\u00a0Dengan Kepala Keluarga\n6111012001,1,x\n".encode()
+    )
+    t = read_sheet(data, label="zw.csv")
+    assert t.frame.columns.tolist()[:3] == [
+        "kode_kemdagri",
+        "desil",
+        "hubungan_dengan_kepala_keluarga",
+    ]
 
 
 def test_n05_strict_open_xml_workbook_is_read():
