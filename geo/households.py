@@ -162,7 +162,10 @@ def _aggregate_individuals(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     differs = pd.Series(False, index=head.index)
     for col in ("kode_kemdagri", "desil_kesejahteraan"):
         if col in ok.columns:
-            differs |= groups[col].agg(lambda v: v.dropna().astype(str).str.strip().nunique() > 1)
+            # Compared as read: "Desil 1" and "1" are the same desil.
+            values = _desil_key(ok[col]) if col == "desil_kesejahteraan" else ok[col]
+            by_family = values.groupby(ok["_kunci"], sort=False)
+            differs |= by_family.agg(lambda v: v.dropna().astype(str).str.strip().nunique() > 1)
     head["flag_anggota_beda_desa_desil"] = differs
     # A member's NIK or No KK problem is the family's too.
     for col in ("flag_nik_angka", "flag_nik_bukan_16_digit", "flag_no_kk_angka"):
@@ -264,6 +267,15 @@ def _desil(
             bad[idx] = (value, f"desil di luar skala {scale.upper()} {lo}-{hi}")
     # Out-of-scale values are rejected above; beyond 2**53 they would not even fit Int64.
     return num.where(is_int & (num.abs() < 2**53)).astype("Int64"), scale, bad
+
+
+def _desil_key(values: pd.Series) -> pd.Series:
+    """Key a desil cell by the number it stands for (``"Desil 1"`` and ``"1"`` alike)."""
+    text = values.astype("string").str.strip()
+    num = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+    labels = _desil_labels(text, num)
+    num = num.where(labels.isna(), labels).astype("float64")
+    return num.astype("string").fillna(text)
 
 
 def _label_note(out: pd.DataFrame, catatan: list[str]) -> int:

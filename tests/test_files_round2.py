@@ -477,3 +477,16 @@ def test_family_table_thousands_separated_by_a_nonbreaking_space():
     data = "kode_desa,keluarga_total\n6111012001,1\u00a0234\n6111012002,1\u202f050\n".encode()
     table = read_keluarga_desa(data, name="k.csv")
     assert table["keluarga_total"].tolist() == [1234, 1050]
+
+
+def test_a_member_writing_the_desil_as_a_number_beside_a_label_is_not_flagged():
+    data = (
+        b"id_keluarga_p3ke,hubungan_dengan_kepala_keluarga,kode_kemdagri,desil_kesejahteraan\n"
+        b"K1,Kepala Keluarga,6111012001,Desil 1\n"
+        b"K1,Anak,6111012001,1\n"
+        b"K2,Kepala Keluarga,6111012001,Desil 1\n"
+        b"K2,Anak,6111012001,2\n"
+    )
+    t = read_sheet(data, label="ind.csv")
+    check = validate_households(t.frame, source="ind.csv")
+    assert check.keluarga["flag_anggota_beda_desa_desil"].tolist() == [False, True]
