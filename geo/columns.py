@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from geo.text import fold
+
 __all__ = ["ALIASES", "KNOWN", "canon", "canonical_name"]
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -27,8 +29,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "no_kk": ("no_kk", "nomor_kk", "nokk", "nomor_kartu_keluarga", "no_kartu_keluarga"),
     "desa_kelurahan": ("desa_kelurahan", "desa", "kelurahan", "nama_desa", "desa_kel"),
     "kecamatan": ("kecamatan", "nama_kecamatan", "kec"),
-    "lintang": ("lintang", "latitude", "lat", "koordinat_y", "y"),
-    "bujur": ("bujur", "longitude", "lon", "lng", "long", "koordinat_x", "x"),
+    "lintang": ("lintang", "latitude", "lat", "koordinat_y", "koordinat_lintang", "y"),
+    "bujur": ("bujur", "longitude", "lon", "lng", "long", "koordinat_x", "koordinat_bujur", "x"),
     "hubungan_dengan_kepala_keluarga": (
         "hubungan_dengan_kepala_keluarga",
         "hubungan_dengan_kk",
@@ -79,7 +81,7 @@ def canon(name: object) -> str:
     >>> canon("Hubungan Dengan Kepala-Keluarga")
     'hubungan_dengan_kepala_keluarga'
     """
-    text = _SEP.sub("_", str(name).strip().lower())
+    text = _SEP.sub("_", fold(name))
     return re.sub(r"_+", "_", text).strip("_")
 
 

@@ -8,6 +8,7 @@ parsed here but resolved against the boundaries (including by name) in :mod:`geo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -18,8 +19,9 @@ from geo.codes import normalise_kode_desa
 from geo.columns import ALIASES, KNOWN
 from geo.coords import parse_coordinates
 from geo.errors import InputSchemaError
-from geo.masking import LONG_DIGITS
+from geo.masking import LONG_DIGITS, mask_ids
 from geo.sheets import ROW_COL
+from geo.text import fold, fold_series
 
 __all__ = [
     "ALIASES",
@@ -93,6 +95,8 @@ class HouseholdCheck:
     rows_in: int
     per_individu: bool = False
     catatan: list[str] = field(default_factory=list)
+    desil_dari_label: int = 0
+    """Used rows whose desil was written as a label (``Desil 1``, ``1 (Sangat Miskin)``)."""
 
 
 def parse_decimal(values: pd.Series) -> pd.Series:
@@ -133,7 +137,7 @@ def _rename(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 
 
 def _is_head(values: pd.Series) -> pd.Series:
-    text = values.astype("string").str.strip().str.casefold()
+    text = fold_series(values)
     return text.isin(["kepala keluarga", "kepala rumah tangga", "kk", "krt", "1"]).fillna(False)
 
 
@@ -158,7 +162,10 @@ def _aggregate_individuals(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     differs = pd.Series(False, index=head.index)
     for col in ("kode_kemdagri", "desil_kesejahteraan"):
         if col in ok.columns:
-            differs |= groups[col].agg(lambda v: v.dropna().astype(str).str.strip().nunique() > 1)
+            # Compared as read: "Desil 1" and "1" are the same desil.
+            values = _desil_key(ok[col]) if col == "desil_kesejahteraan" else ok[col]
+            by_family = values.groupby(ok["_kunci"], sort=False)
+            differs |= by_family.agg(lambda v: v.dropna().astype(str).str.strip().nunique() > 1)
     head["flag_anggota_beda_desa_desil"] = differs
     # A member's NIK or No KK problem is the family's too.
     for col in ("flag_nik_angka", "flag_nik_bukan_16_digit", "flag_no_kk_angka"):
@@ -171,19 +178,30 @@ def _aggregate_individuals(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
 
 _SAFE_VALUE = {"desil_kesejahteraan": 6, "kode_kemdagri": 24}
 
+_DESIL_LABEL = re.compile(
+    r"(?:desil\s*(?:ke\s*-?\s*)?(\d{1,2})(?:\s*[(:\-]\s*[a-z][a-z ]*\)?)?)"
+    r"|(?:(\d{1,2})\s*[(:\-]\s*[a-z][a-z ]*\)?)"
+)
+"""A desil written as a label, after :func:`geo.text.fold`: ``desil 1``, ``desil ke-2``,
+``1 (sangat miskin)``, ``2 - miskin``, ``desil 3 (hampir miskin)``. The number is the desil."""
+
 
 def _safe_value(column: str, value: object) -> str:
-    """Show a rejected cell in reports: short values as they are, long text hidden.
+    """Show a rejected cell in reports; hide only what may identify a person.
 
-    A shifted column can put a name, address or NIK where a desil or code was expected; only
-    values of the expected size are repeated in reports and ``rejected.csv``.
+    A shifted column can put a name, address or NIK where a desil or code was expected. The
+    rule is about the value, not the column: a run of 12+ digits (a NIK or No KK) is masked
+    (:func:`geo.masking.mask_ids`); free text longer than a desil or code may be a name or an
+    address and is hidden. A desil label (``1 (Sangat Miskin)``) is neither and is shown.
     """
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return ""
     text = str(value)
     limit = _SAFE_VALUE.get(column, 24)
-    if len(text) <= limit and not LONG_DIGITS.search(text):
-        return text
+    if len(text) <= limit or _DESIL_LABEL.fullmatch(fold(text)):
+        return mask_ids(text)
+    if LONG_DIGITS.fullmatch(text.strip()):
+        return mask_ids(text.strip())
     return f"[disamarkan: {len(text)} karakter]"
 
 
@@ -206,12 +224,21 @@ def _id_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return values.mask(tail, digits), tail | sci
 
 
+FORMULA_REASON = (
+    "desil berupa rumus tanpa nilai tersimpan (berkas ditulis program, belum pernah disimpan "
+    "di Excel): buka dan simpan berkas di Excel, atau salin kolomnya lalu Tempel Spesial > Nilai"
+)
+"""Reason for a desil cell that holds a formula whose value was never saved."""
+
+
 def _desil(
-    frame: pd.DataFrame, desil_scale: str
+    frame: pd.DataFrame, desil_scale: str, formula_rows: frozenset[int] = frozenset()
 ) -> tuple[pd.Series, str, dict[int, tuple[object, str]]]:
     """Parse desil; pick the scale; return values, scale and a (value, reason) per bad index."""
     text = frame["desil_kesejahteraan"].astype("string").str.strip()
     num = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").astype("float64")
+    labels = _desil_labels(text, num)
+    num = num.where(labels.isna(), labels)
     finite = np.isfinite(num.to_numpy())
     is_int = pd.Series(finite, index=num.index) & (num.where(finite, 0.5) % 1 == 0)
     if desil_scale == "auto":
@@ -232,7 +259,8 @@ def _desil(
     for i in np.flatnonzero(blank | not_int | outside):
         idx, value = frame.index[i], text.iloc[i]
         if blank[i]:
-            bad[idx] = ("", "desil kosong")
+            formula = int(frame[ROW_COL].iloc[i]) in formula_rows
+            bad[idx] = ("", FORMULA_REASON if formula else "desil kosong")
         elif not_int[i]:
             bad[idx] = (value, "desil bukan bilangan bulat")
         else:
@@ -241,12 +269,47 @@ def _desil(
     return num.where(is_int & (num.abs() < 2**53)).astype("Int64"), scale, bad
 
 
+def _desil_key(values: pd.Series) -> pd.Series:
+    """Key a desil cell by the number it stands for (``"Desil 1"`` and ``"1"`` alike)."""
+    text = values.astype("string").str.strip()
+    num = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+    labels = _desil_labels(text, num)
+    num = num.where(labels.isna(), labels).astype("float64")
+    return num.astype("string").fillna(text)
+
+
+def _label_note(out: pd.DataFrame, catatan: list[str]) -> int:
+    """Count used rows whose desil came from a label, and say so in ``catatan``."""
+    text = out["desil_kesejahteraan"].astype("string").str.strip().str.replace(",", ".")
+    plain = pd.to_numeric(text, errors="coerce").notna()
+    n = int((out["desil"].notna() & ~plain).sum())
+    if n:
+        example = text[out["desil"].notna() & ~plain].iloc[0]
+        catatan.append(
+            f"{n} baris menulis desil sebagai label (mis. {example!r}); angkanya dibaca "
+            "sebagai desil"
+        )
+    return n
+
+
+def _desil_labels(text: pd.Series, num: pd.Series) -> pd.Series:
+    """Read the desil number of cells written as a label (``Desil 1``); NaN elsewhere."""
+    todo = text.notna() & num.isna()
+    out = pd.Series(np.nan, index=text.index)
+    if not todo.any():
+        return out
+    found = fold_series(text[todo]).str.extract(_DESIL_LABEL.pattern.join(("^(?:", ")$")))
+    out[todo] = pd.to_numeric(found[0].fillna(found[1]), errors="coerce").to_numpy()
+    return out
+
+
 def validate_households(
     raw: pd.DataFrame,
     *,
     source: str,
     desil_scale: Literal["auto", "p3ke", "dtsen"] = "auto",
     numeric_cells: dict[str, set[int]] | None = None,
+    formula_cells: dict[str, list[int]] | None = None,
 ) -> HouseholdCheck:
     """Check a household table row by row.
 
@@ -262,6 +325,10 @@ def validate_households(
         DTSEN (1-10).
     numeric_cells : dict, optional
         Column -> row numbers whose XLSX cell was a number (``RawTable.numeric_cells``).
+    formula_cells : dict, optional
+        Column -> row numbers whose XLSX cell holds a formula without a saved value
+        (``RawTable.rumus_tanpa_nilai``): such a desil is rejected with that reason and how
+        to fix it, not as blank.
 
     Returns
     -------
@@ -313,6 +380,7 @@ def validate_households(
         raise InputSchemaError(msg, en=f"{source}: no data rows below the header row")
     numeric_cells = numeric_cells or {}
     original = {c: _original(raw, c) for c in df.columns}
+    formula_rows = frozenset((formula_cells or {}).get(original["desil_kesejahteraan"], ()))
     reasons: dict[int, list[tuple[str, object, str]]] = {}
 
     def add(idx: int, column: str, value: object, reason: str) -> None:
@@ -364,7 +432,7 @@ def validate_households(
             add(idx, key_col, "", "baris individu tanpa id keluarga")
         persons = df.drop(index=list(reasons))
         fam, members = _aggregate_individuals(persons)
-        desil, scale, bad = _desil(fam, desil_scale)
+        desil, scale, bad = _desil(fam, desil_scale, formula_rows)
         fam["desil"] = desil
         for i, (value, why) in bad.items():
             head = int(fam.at[i, ROW_COL])
@@ -380,7 +448,7 @@ def validate_households(
             "baris kepala keluarga)"
         )
     else:
-        desil, scale, bad = _desil(df, desil_scale)
+        desil, scale, bad = _desil(df, desil_scale, formula_rows)
         df["desil"] = desil
         for idx, (value, why) in bad.items():
             add(idx, "desil_kesejahteraan", value, why)
@@ -390,6 +458,7 @@ def validate_households(
         out["flag_kepala_ganda"] = False
         out["flag_anggota_beda_desa_desil"] = False
     ditolak = _reject_frame(df, reasons, sorted(reasons), source)
+    from_labels = _label_note(out, catatan)
 
     codes = normalise_kode_desa(
         out["kode_kemdagri"]
@@ -421,6 +490,7 @@ def validate_households(
         rows_in=rows_in,
         per_individu=per_individu,
         catatan=catatan,
+        desil_dari_label=from_labels,
     )
 
 

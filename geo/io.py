@@ -14,7 +14,7 @@ import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, NoReturn
 
 import geopandas as gpd
 import numpy as np
@@ -135,6 +135,10 @@ class BoundaryLoad:
     dilewati: pd.DataFrame = field(default_factory=pd.DataFrame)
     source: str = ""
     sha256: str = ""
+    lapisan: str = ""
+    """Layer read (GeoPackage, multi-layer file); ``""`` for a single-layer format."""
+    lapisan_tersedia: list[tuple[str, str]] = field(default_factory=list)
+    """Every layer of the file with its geometry type, as ``pyogrio.list_layers`` gives them."""
 
 
 def _pick(columns: list[str], aliases: tuple[str, ...]) -> str | None:
@@ -167,8 +171,162 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.MultiPolygon(polys)
 
 
+_POLYGONAL = ("Polygon", "MultiPolygon", "CurvePolygon", "MultiSurface")
+
+
+def _layer_list(layers: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{n} ({g or 'tanpa geometri'})" for n, g in layers)
+
+
+def _not_polygons(label: str, layers: list[tuple[str, str]], chosen: str | None) -> NoReturn:
+    """Refuse a boundary file without desa polygons, listing its layers and geometry types."""
+    what = f"lapisan {chosen!r} tidak berisi poligon" if chosen else "tidak ada lapisan poligon"
+    what_en = f"layer {chosen!r} holds no polygons" if chosen else "no layer holds polygons"
+    listing = _layer_list(layers)
+    msg = (
+        f"{label}: {what}; batas desa harus poligon (bukan titik atau garis seperti kantor "
+        f"desa). Lapisan dalam berkas: {listing}. Pilih lapisan poligon (--layer), atau "
+        "ekspor lapisan batas desa dari QGIS."
+    )
+    en = (
+        f"{label}: {what_en}; desa boundaries must be polygons (not points or lines such as "
+        f"village offices). Layers in the file: {listing.replace('tanpa geometri', 'no geometry')}. "
+        "Choose a polygon layer with --layer, or export the desa boundary layer from QGIS."
+    )
+    raise InputSchemaError(msg, en=en)
+
+
+def _kml_member(data: bytes) -> str | None:
+    """Name the KML document inside a KMZ (a zip holding ``doc.kml``), None for anything else.
+
+    A KMZ zipped by hand keeps its attributes in ``<Schema>``/``<ExtendedData>``; opened as a
+    ``.kmz`` path, GDAL's LIBKML driver returns only Name and description, while the KML
+    document read from inside the zip (``/vsizip/``) gives every attribute.
+    """
+    if data[:2] != b"PK":
+        return None
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            kml = [n for n in zf.namelist() if n.lower().endswith(".kml")]
+    except (zipfile.BadZipFile, OSError):
+        return None
+    return next((n for n in kml if n.lower().endswith("doc.kml")), kml[0] if kml else None)
+
+
+def _choose_layer(
+    where: object, label: str, layer: str | None
+) -> tuple[str | None, list[tuple[str, str]]]:
+    """Pick the polygon layer of a (multi-layer) vector file; list every layer.
+
+    Returns the layer to read (None: the file's only layer, or a format pyogrio cannot list)
+    and every layer as ``(name, geometry type)``. A file whose layers hold no polygons, or a
+    ``layer`` that does not exist or holds no polygons, is refused with the list.
+    """
+    import pyogrio
+
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*non conformant file extension")
+            layers = [(str(n), str(g or "")) for n, g in pyogrio.list_layers(where)]
+    except Exception:  # unreadable here: read_file reports it with its cause
+        return layer, []
+    names = [n for n, _ in layers]
+    if layer is not None:
+        if layer not in names:
+            msg = (
+                f"{label}: lapisan {layer!r} tidak ada. Lapisan dalam berkas: {_layer_list(layers)}"
+            )
+            listing = _layer_list(layers).replace("tanpa geometri", "no geometry")
+            en = f"{label}: no layer {layer!r}. Layers in the file: {listing}"
+            raise InputSchemaError(msg, en=en)
+        if not any(t in dict(layers)[layer] for t in (*_POLYGONAL, "Unknown")):
+            _not_polygons(label, layers, layer)
+        return layer, layers
+    polygons = [n for n, g in layers if any(t in g for t in _POLYGONAL)]
+    unknown = [n for n, g in layers if g in ("", "Unknown") or "Geometry" in g]
+    if polygons:
+        return polygons[0], layers
+    if unknown:  # mixed or undeclared geometry (GeoJSON, some shapefiles): checked after reading
+        return unknown[0], layers
+    _not_polygons(label, layers, None)
+    return None, layers  # unreachable: _not_polygons raises
+
+
+def _read_layer(
+    src: Source, data: bytes, label: str, layer: str | None
+) -> tuple[gpd.GeoDataFrame, str | None, list[tuple[str, str]]]:
+    """Read the boundary layer: the one asked for, else the first polygon layer.
+
+    A path is read in place, so a shapefile finds its .shx/.dbf/.prj beside it; a KMZ is read
+    through the KML document inside it (:func:`_kml_member`). Returns the frame, the layer
+    read and every layer with its geometry type. A layer holding no polygons is refused.
+    """
+    is_path = isinstance(src, (str, os.PathLike))
+    chosen: str | None = None
+    layers: list[tuple[str, str]] = []
+    try:
+        with warnings.catch_warnings():
+            # Bytes are read through GDAL's /vsimem without a file extension: GeoPackage warns.
+            warnings.filterwarnings("ignore", message=".*non conformant file extension")
+            if data[:4] == b"PAR1":  # GeoParquet: the working format for large inputs
+                gdf = gpd.read_parquet(io.BytesIO(data))
+            else:
+                where: object = src if is_path else io.BytesIO(data)
+                member = _kml_member(data)
+                if is_path and member:  # a KMZ: GDAL's LIBKML driver loses its attributes
+                    where = f"/vsizip/{Path(src).resolve()}/{member}"  # type: ignore[arg-type]
+                chosen, layers = _choose_layer(where, label, layer)
+                if not is_path:
+                    where = io.BytesIO(data)
+                # By position: a layer read from bytes is named after its temporary file.
+                pos = [n for n, _ in layers].index(chosen) if chosen and len(layers) > 1 else None
+                gdf = gpd.read_file(where, layer=pos) if pos is not None else gpd.read_file(where)
+    except InputSchemaError:
+        raise
+    except Exception as err:  # pyogrio raises several types for unreadable files
+        msg = f"{label}: berkas batas desa tidak dapat dibaca ({type(err).__name__}: {err})"
+        en = f"{label}: the boundary file cannot be read ({type(err).__name__}: {err})"
+        raise InputSchemaError(msg, en=en) from err
+    types = set(gdf.geometry.geom_type.dropna())
+    if types and not types & set(_POLYGONAL):
+        _not_polygons(label, layers or [(chosen or label, "/".join(sorted(types)))], chosen)
+    return gdf, chosen, layers
+
+
+def _missing_columns(label: str, missing: list[str], cols: list[str]) -> NoReturn:
+    """Refuse a boundary layer without a code or name column, saying which names work."""
+    msg = (
+        f"{label}: kolom wajib tidak ditemukan: {', '.join(missing)}. "
+        f"Kolom yang ada: {', '.join(map(str, cols))}. "
+        f"Nama yang diterima untuk kode: {', '.join(_BOUNDARY_ALIASES['kode_desa'])}."
+    )
+    en = (
+        f"{label}: required columns not found: {', '.join(missing)}. "
+        f"Columns present: {', '.join(map(str, cols))}. "
+        f"Accepted names for the code: {', '.join(_BOUNDARY_ALIASES['kode_desa'])}."
+    )
+    if {"Name", "description"} <= set(cols):  # KML/KMZ: attributes were not exported
+        msg += (
+            " Berkas KML/KMZ ini hanya berisi Name dan description: ekspor ulang lapisan "
+            "dengan kolom atributnya (QGIS: Ekspor > Simpan Fitur Sebagai), atau simpan "
+            "sebagai GeoPackage."
+        )
+        en += (
+            " This KML/KMZ holds only Name and description: export the layer again with "
+            "its attribute fields (QGIS: Export > Save Features As), or save it as "
+            "GeoPackage."
+        )
+    raise InputSchemaError(msg, en=en)
+
+
 def read_boundaries(
-    src: Source, *, name: str | None = None, code_prefix: str | None = None
+    src: Source,
+    *,
+    name: str | None = None,
+    code_prefix: str | None = None,
+    layer: str | None = None,
 ) -> BoundaryLoad:
     """Load desa boundary polygons.
 
@@ -182,6 +340,10 @@ def read_boundaries(
     code_prefix : str, optional
         Region prefix such as ``"61.11"``: desa outside it are left out and listed in
         ``dilewati``.
+    layer : str, optional
+        Layer of a multi-layer file (GeoPackage) to read. Default: the first layer whose
+        geometry type is polygonal (``pyogrio.list_layers``), so a GeoPackage saved by QGIS
+        with a point layer first still gives its desa polygons.
 
     Returns
     -------
@@ -194,7 +356,9 @@ def read_boundaries(
     CRSError
         If the layer has no CRS.
     InputSchemaError
-        If the file cannot be read, lacks a code or name column, or has rows with an
+        If the file cannot be read, holds no polygon layer (or ``layer`` is absent or not
+        polygonal; the message lists every layer with its geometry type), lacks a code or
+        name column, or has rows with an
         unreadable code, an empty geometry, or a duplicate code (all listed at once), if no
         desa lies inside ``code_prefix``, if a zip archive would unpack to too much, or if an
         invalid polygon crosses itself too often to repair (:mod:`geo.limits`).
@@ -204,35 +368,13 @@ def read_boundaries(
     data = read_bytes(src)
     if data[:2] == b"PK":  # a zipped shapefile or a GeoPackage in a zip
         check_zip(data, label=label)
-    try:
-        with warnings.catch_warnings():
-            # Bytes are read through GDAL's /vsimem without a file extension: GeoPackage warns.
-            warnings.filterwarnings("ignore", message=".*non conformant file extension")
-            # A path is read in place, so a shapefile finds its .shx/.dbf/.prj beside it.
-            if data[:4] == b"PAR1":  # GeoParquet: the working format for large inputs
-                gdf = gpd.read_parquet(io.BytesIO(data))
-            else:
-                gdf = gpd.read_file(src if is_path else io.BytesIO(data))
-    except Exception as err:  # pyogrio raises several types for unreadable files
-        msg = f"{label}: berkas batas desa tidak dapat dibaca ({type(err).__name__}: {err})"
-        en = f"{label}: the boundary file cannot be read ({type(err).__name__}: {err})"
-        raise InputSchemaError(msg, en=en) from err
+    gdf, chosen, layers = _read_layer(src, data, label, layer)
     require_crs(gdf, source=label)
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     picked = {key: _pick(cols, aliases) for key, aliases in _BOUNDARY_ALIASES.items()}
     missing = [k for k in ("kode_desa", "desa") if picked[k] is None]
     if missing:
-        msg = (
-            f"{label}: kolom wajib tidak ditemukan: {', '.join(missing)}. "
-            f"Kolom yang ada: {', '.join(map(str, cols))}. "
-            f"Nama yang diterima untuk kode: {', '.join(_BOUNDARY_ALIASES['kode_desa'])}."
-        )
-        en = (
-            f"{label}: required columns not found: {', '.join(missing)}. "
-            f"Columns present: {', '.join(map(str, cols))}. "
-            f"Accepted names for the code: {', '.join(_BOUNDARY_ALIASES['kode_desa'])}."
-        )
-        raise InputSchemaError(msg, en=en)
+        _missing_columns(label, missing, cols)
     codes = normalise_kode_desa(gdf[picked["kode_desa"]])
     problems: list[str] = []
     problems_en: list[str] = []
@@ -350,6 +492,8 @@ def read_boundaries(
         dilewati=dilewati.reset_index(drop=True),
         source=label,
         sha256=file_sha256(data),
+        lapisan=chosen if chosen and len(layers) > 1 else "",
+        lapisan_tersedia=layers,
     )
 
 
@@ -415,7 +559,7 @@ def read_keluarga_desa(src: Source, *, name: str | None = None) -> pd.DataFrame:
         msg = f"{label}: kolom wajib tidak ditemukan: {', '.join(missing)}"
         raise InputSchemaError(msg, en=f"{label}: required columns not found: {', '.join(missing)}")
     codes = normalise_kode_desa(df["kode_desa"])
-    text = df["keluarga_total"].astype("string").str.strip().str.replace(" ", "", regex=False)
+    text = df["keluarga_total"].astype("string").str.strip().str.replace(r"\s", "", regex=True)
     # "1.234" and "12.345.678" are Indonesian thousands; "625.0" or "625,0" is a plain number.
     thousands = text.str.fullmatch(r"\d{1,3}([.,]\d{3})+").fillna(False)
     plain = text.where(~thousands, text.str.replace(r"[.,]", "", regex=True))

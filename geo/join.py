@@ -23,6 +23,7 @@ from geo.crs import DISPLAY_CRS, require_crs
 from geo.errors import InputSchemaError
 from geo.households import HOUSEHOLD_FLAGS, REJECT_COLUMNS
 from geo.masking import LONG_DIGITS
+from geo.text import fold
 
 __all__ = [
     "DEFAULT_COAST_M",
@@ -82,7 +83,7 @@ def normalise_name(name: object) -> str:
     """
     if name is None or name is pd.NA or (isinstance(name, float) and np.isnan(name)):
         return ""
-    text = _PREFIXES.sub("", str(name).strip().lower())
+    text = _PREFIXES.sub("", fold(name))
     for pattern, repl in _SYNONYMS:
         text = pattern.sub(repl, text)
     return re.sub(r"[^a-z0-9]", "", text)

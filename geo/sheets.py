@@ -24,8 +24,10 @@ from geo.columns import KNOWN, canon
 from geo.errors import InputSchemaError
 from geo.limits import check_xlsx_rows, check_zip, max_rows
 from geo.masking import mask_ids
+from geo.text import fold
+from geo.workbook import formulas_without_values, is_strict, ole2_kind, strict_to_transitional
 
-__all__ = ["SKIP_COLUMNS", "RawTable", "grids_from_bytes", "read_sheet"]
+__all__ = ["SKIP_COLUMNS", "RawTable", "grids_from_bytes", "read_sheet", "sheet_notes"]
 
 ROW_COL = "_baris"
 SKIP_COLUMNS = ["berkas", "baris", "kolom", "nilai", "alasan"]
@@ -35,7 +37,8 @@ MAX_COLUMNS = 1000
 HEADER_SCAN_ROWS = 40
 """Rows searched for the header (title blocks above it are usually under 15 rows)."""
 
-TOTAL_WORDS = ("JUMLAH", "TOTAL", "SUB TOTAL", "SUBTOTAL", "GRAND TOTAL")
+TOTAL_WORDS = ("jumlah", "total", "sub total", "subtotal", "grand total")
+"""Words that start a total row (compared after :func:`geo.text.fold`)."""
 
 
 @dataclass
@@ -48,6 +51,18 @@ class Grid:
     """Fields of each record as parsed (CSV only), before rows are padded to one width."""
     sep: str | None = None
     """The CSV separator (None for XLSX)."""
+    hidden: bool = False
+    """The sheet is hidden (or very hidden) in Excel."""
+    active: bool = False
+    """The sheet is the workbook's active sheet (the one Excel opens on)."""
+    hidden_rows: set[int] = field(default_factory=set)
+    """0-based rows hidden in Excel (by hand or by an AutoFilter)."""
+    autofilter: bool = False
+    """The sheet has an AutoFilter."""
+    formulas: set[tuple[int, int]] = field(default_factory=set)
+    """0-based cells holding a formula without a saved value (read as empty)."""
+    formula_text: str = ""
+    """The first such formula, for messages."""
 
 
 @dataclass
@@ -72,8 +87,8 @@ class RawTable:
         Column -> set of row numbers whose cell was stored as a number in the XLSX (a NIK
         stored as a number has lost digits).
     lembar_lain : list of str
-        Other sheets that also hold a recognised P3KE header and were not read (a workbook
-        with one sheet per kecamatan): the report and the app warn about them.
+        Other visible sheets that also hold a recognised P3KE header and were not read (a
+        workbook with one sheet per kecamatan): the report and the app warn about them.
     """
 
     frame: pd.DataFrame
@@ -83,6 +98,20 @@ class RawTable:
     header_row: int
     numeric_cells: dict[str, set[int]]
     lembar_lain: list[str] = field(default_factory=list)
+    lembar_tersembunyi: list[str] = field(default_factory=list)
+    """Sheets hidden in Excel; never read unless asked for by name."""
+    baris_tersembunyi: list[int] = field(default_factory=list)
+    """Spreadsheet rows of the data (used or listed) that Excel hides (by hand or by an
+    AutoFilter): they are read like every other row."""
+    autofilter: bool = False
+    """The sheet read has an AutoFilter."""
+    rumus_tanpa_nilai: dict[str, list[int]] = field(default_factory=dict)
+    """Column -> spreadsheet rows whose cell holds a formula without a saved value (read as
+    empty): the workbook was written by a program and never opened and saved in Excel."""
+    rumus_contoh: str = ""
+    """The first such formula (``VLOOKUP(A2,ref_desil!A:B,2,FALSE)``), for messages."""
+    rumus_huruf: dict[str, str] = field(default_factory=dict)
+    """Column -> its letter in Excel (``"E"``), for the columns of ``rumus_tanpa_nilai``."""
 
 
 def _cell_text(value: object) -> tuple[str | None, bool]:
@@ -135,7 +164,22 @@ def grids_from_bytes(data: bytes, *, label: str) -> dict[str, Grid]:
     InputSchemaError
         If the file cannot be parsed.
     """
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # OLE2: Excel 97-2003 .xls
+    kind = ole2_kind(data)
+    if kind == "encrypted":  # an OLE2 container holding an EncryptedPackage stream
+        msg = (
+            "berkas dilindungi kata sandi (Excel: Enkripsi dengan Kata Sandi), sehingga isinya "
+            "tidak dapat dibaca. Buka berkas di Excel dengan kata sandinya, pilih File > Info > "
+            "Proteksi Buku Kerja > Enkripsi dengan Kata Sandi, kosongkan kata sandi, klik OK, "
+            "simpan, lalu unggah ulang. Jangan kirim kata sandinya ke Lokus."
+        )
+        en = (
+            "the workbook is password-protected (Excel 'Encrypt with Password'), so its content "
+            "cannot be read. Open it in Excel with its password, choose File > Info > Protect "
+            "Workbook > Encrypt with Password, clear the password, click OK, save, and load it "
+            "again. Lokus never asks for the password."
+        )
+        raise InputSchemaError(msg, en=en)
+    if kind == "xls":  # OLE2 without encryption: Excel 97-2003 .xls
         msg = "format .xls (Excel 97-2003) tidak didukung: buka di Excel dan simpan sebagai .xlsx"
         raise InputSchemaError(
             msg, en="the .xls format (Excel 97-2003) is not supported: save as .xlsx"
@@ -158,14 +202,34 @@ def _excel_grids(data: bytes, label: str) -> dict[str, Grid]:
     from openpyxl import load_workbook
 
     check_zip(data, label=label)  # an XLSX is a zip: refuse a decompression bomb unopened
+    strict = is_strict(data)
+    if strict:  # "Strict Open XML": openpyxl knows only the transitional namespaces
+        data = strict_to_transitional(data)
     check_xlsx_rows(data, label=label)  # and a sheet too long to hold in memory
     try:
         wb = load_workbook(io.BytesIO(data), data_only=True, read_only=False)
+        if not wb.worksheets:
+            no_sheet = "no worksheet"  # reported below like any other failure
+            raise ValueError(no_sheet)
     except Exception as err:
+        if strict:
+            msg = (
+                "berkas tersimpan sebagai 'Strict Open XML Spreadsheet' dan tidak dapat dibaca. "
+                "Buka di Excel, pilih File > Simpan Sebagai > 'Buku Kerja Excel (*.xlsx)' (bukan "
+                "Strict Open XML), lalu unggah ulang."
+            )
+            en = (
+                f"the workbook is saved as 'Strict Open XML Spreadsheet' and cannot be read "
+                f"({type(err).__name__}). Open it in Excel, choose File > Save As > 'Excel "
+                "Workbook (*.xlsx)' (not Strict Open XML), and load it again."
+            )
+            raise InputSchemaError(msg, en=en) from err
         msg = "berkas XLSX rusak atau bukan XLSX (buka dan simpan ulang di Excel sebagai .xlsx)"
         en = f"corrupt or not an XLSX file ({type(err).__name__}); open and save it again as .xlsx"
         raise InputSchemaError(msg, en=en) from err
+    no_values = formulas_without_values(data)
     grids: dict[str, Grid] = {}
+    active = wb.active.title if wb.active is not None else None
     for ws in wb.worksheets:
         rows: list[list[str | None]] = []
         numeric: set[tuple[int, int]] = set()
@@ -195,7 +259,17 @@ def _excel_grids(data: bytes, label: str) -> dict[str, Grid]:
                     rows[r][c] = top
                     if (r0, c0) in numeric:
                         numeric.add((r, c))
-        grids[ws.title] = Grid(rows, numeric)
+        cells, formula = no_values.get(ws.title, (set(), ""))
+        grids[ws.title] = Grid(
+            rows,
+            numeric,
+            hidden=ws.sheet_state != "visible",
+            active=ws.title == active,
+            hidden_rows={r - 1 for r, dim in ws.row_dimensions.items() if dim.hidden},
+            autofilter=bool(ws.auto_filter.ref),
+            formulas={(r, c) for r, c in cells if r < len(rows)},
+            formula_text=formula,
+        )
     wb.close()
     return grids
 
@@ -361,10 +435,32 @@ def _combine(top: str | None, bottom: str | None, known: frozenset[str] = KNOWN)
         return bottom
     if bottom is None or canon(top) == canon(bottom):
         return top
-    for candidate in (bottom, f"{top} {bottom}"):
+    for candidate in (f"{top} {bottom}", bottom):  # the group name kept where it is known
         if canon(candidate) in known:
             return candidate
     return f"{top} {bottom}"
+
+
+def _group_row(above: list[str | None], header: list[str | None]) -> list[str | None] | None:
+    """Group names over the header row, one per column (None where no group), or None.
+
+    With the header's own cells merged down over two rows (``No``, ``Desil`` in A3:A4), the
+    sub-header row (``Lintang``, ``Bujur``, ``PKH``, ``BPNT``) scores highest and the group row
+    above it (``Koordinat`` over two columns beside ``Penerima`` over two) would be lost. A
+    group name spans at least two adjacent columns (a merged cell) and differs from the name
+    below; a title merged across the whole row is one value, not a group row, and a row holding
+    plain numbers is data.
+    """
+    values = [v for v in above if v is not None]
+    if len(set(values)) < 2 or any(_PLAIN_NUMBER.match(v.strip()) for v in values):
+        return None
+    groups: list[str | None] = []
+    for c, top in enumerate(above):
+        spans = top is not None and any(
+            0 <= d < len(above) and above[d] == top for d in (c - 1, c + 1)
+        )
+        groups.append(top if spans and top != header[c] else None)
+    return groups if any(g is not None for g in groups) else None
 
 
 def _only_running_number(row: list[str | None], columns: list[str]) -> bool:
@@ -429,23 +525,12 @@ def read_sheet(
         msg = f"{label}: {err}"
         raise InputSchemaError(msg, en=f"{label}: {err.en}") from err
     names = list(grids)
-    if sheet is not None:
-        if sheet not in grids:
-            msg = f"{label}: lembar {sheet!r} tidak ada; lembar yang ada: {', '.join(names)}"
-            en = f"{label}: no sheet {sheet!r}; sheets: {', '.join(names)}"
-            raise InputSchemaError(msg, en=en)
-        chosen = sheet
-    else:
-        chosen = names[0]
-        for n in names:
-            top = grids[n].rows[:HEADER_SCAN_ROWS]
-            if top and max(_score(r, vocab) for r in top) >= 2:
-                chosen = n
-                break
+    chosen = _choose_sheet(grids, sheet, vocab, label)
     others = [
         n
         for n in names
         if n != chosen
+        and not grids[n].hidden  # hidden sheets are named in sheet_notes
         and grids[n].rows
         and max(_score(r, vocab) for r in grids[n].rows[:HEADER_SCAN_ROWS]) >= 2
     ]
@@ -474,6 +559,8 @@ def read_sheet(
         combined = [_combine(t, b, vocab) for t, b in zip(header, below, strict=True)]
         if _score(combined, vocab) > _score(header, vocab):
             header, n_header = combined, 2
+    if n_header == 1 and h > 0 and (groups := _group_row(rows[h - 1], header)):
+        header = [_combine(t, b, vocab) for t, b in zip(groups, header, strict=True)]
     first_data = h + n_header
 
     columns: list[str] = []
@@ -498,10 +585,15 @@ def read_sheet(
     for r in range(first_data, len(rows)):
         row = rows[r]
         filled = [v for v in row if v is not None]
-        if not filled or (len(filled) == 1 and _only_running_number(row, columns)):
+        # A total row: a cell that starts with JUMLAH/TOTAL, and few other cells filled (its
+        # label may sit alone in the No column).
+        first_cells = [fold(v) for v in filled] if len(filled) <= width / 2 + 1 else []
+        if not filled or (
+            len(filled) == 1
+            and _only_running_number(row, columns)
+            and not any(v.startswith(TOTAL_WORDS) for v in first_cells)
+        ):
             continue
-        # A total row: a cell that starts with JUMLAH/TOTAL, and few other cells filled.
-        first_cells = [v.upper() for v in filled] if len(filled) <= width / 2 + 1 else []
         # Header names have no NIK-long digit runs, so masking before the comparison changes
         # nothing; only the cells shown in the report are masked.
         if (
@@ -528,13 +620,11 @@ def read_sheet(
     keep = [c for c in columns if not (c.startswith("kolom_") and frame[c].isna().all())]
     frame = frame[keep]
     frame[ROW_COL] = baris
-    numeric: dict[str, set[int]] = {}
-    for r, c in grid.numeric:
-        if r >= first_data and c < len(columns) and columns[c] in keep:
-            numeric.setdefault(columns[c], set()).add(r + 1)
+    numeric = _cells_by_column(grid.numeric, first_data, columns, keep)
     dilewati = pd.DataFrame(
         [{"berkas": label, "kolom": "", **s} for s in skipped], columns=SKIP_COLUMNS
     )
+    listed = set(baris) | {int(s["baris"]) for s in skipped}
     return RawTable(
         frame=frame.reset_index(drop=True),
         dilewati=dilewati,
@@ -543,7 +633,70 @@ def read_sheet(
         header_row=first_data,
         numeric_cells=numeric,
         lembar_lain=others,
+        lembar_tersembunyi=[n for n in names if grids[n].hidden],
+        baris_tersembunyi=sorted(r + 1 for r in grid.hidden_rows if r + 1 in listed),
+        autofilter=grid.autofilter,
+        rumus_tanpa_nilai={
+            c: sorted(rows)
+            for c, rows in _cells_by_column(grid.formulas, first_data, columns, columns).items()
+        },
+        rumus_contoh=grid.formula_text,
+        rumus_huruf={columns[c]: _letter(c) for _, c in grid.formulas if c < len(columns)},
     )
+
+
+def _letter(c: int) -> str:
+    """Excel column letter of a 0-based column index (0 -> ``A``, 26 -> ``AA``)."""
+    letters = ""
+    c += 1
+    while c:
+        c, rem = divmod(c - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _cells_by_column(
+    cells: set[tuple[int, int]], first_data: int, columns: list[str], keep: list[str]
+) -> dict[str, set[int]]:
+    """Group 0-based data cells by column name, as spreadsheet row numbers."""
+    out: dict[str, set[int]] = {}
+    wanted = set(keep)
+    for r, c in cells:
+        if r >= first_data and c < len(columns) and columns[c] in wanted:
+            out.setdefault(columns[c], set()).add(r + 1)
+    return out
+
+
+def _choose_sheet(
+    grids: dict[str, Grid], sheet: str | None, vocab: frozenset[str], label: str
+) -> str:
+    """Pick the sheet to read: the one asked for, else the active visible sheet with a header.
+
+    Without ``sheet``: the active sheet (the one Excel opens on) when it is visible and holds
+    a recognised header, else the first visible sheet with one, else the first visible sheet.
+    Hidden sheets are read only when asked for by name.
+    """
+    names = list(grids)
+    if not names:
+        msg = f"{label}: buku kerja tidak berisi lembar kerja"
+        raise InputSchemaError(msg, en=f"{label}: the workbook holds no worksheet")
+    if sheet is not None:
+        if sheet not in grids:
+            msg = f"{label}: lembar {sheet!r} tidak ada; lembar yang ada: {', '.join(names)}"
+            en = f"{label}: no sheet {sheet!r}; sheets: {', '.join(names)}"
+            raise InputSchemaError(msg, en=en)
+        return sheet
+
+    def has_header(n: str) -> bool:
+        top = grids[n].rows[:HEADER_SCAN_ROWS]
+        return bool(top) and max(_score(r, vocab) for r in top) >= 2
+
+    visible = [n for n in names if not grids[n].hidden] or names
+    active = [n for n in visible if grids[n].active]
+    for n in active + visible:
+        if has_header(n):
+            return n
+    return visible[0]
 
 
 def _parquet_table(data: bytes, *, label: str) -> RawTable:
@@ -602,3 +755,80 @@ def _parquet_table(data: bytes, *, label: str) -> RawTable:
         header_row=1,
         numeric_cells={},
     )
+
+
+def _ranges(rows: list[int]) -> str:
+    """Row numbers as ranges: ``[2, 3, 4, 7]`` -> ``"2-4, 7"``."""
+    parts: list[str] = []
+    for r in sorted(rows):
+        if parts and not parts[-1].endswith(f"-{r - 1}") and parts[-1] == str(r - 1):
+            parts[-1] = f"{r - 1}-{r}"
+        elif parts and parts[-1].endswith(f"-{r - 1}"):
+            parts[-1] = parts[-1].rsplit("-", 1)[0] + f"-{r}"
+        else:
+            parts.append(str(r))
+    return ", ".join(parts)
+
+
+def sheet_notes(table: RawTable, label: str) -> list[tuple[str, str]]:
+    """Say what Excel hid or did not save in the sheet read: one (Indonesian, English) pair each.
+
+    Parameters
+    ----------
+    table : RawTable
+        Output of :func:`read_sheet`.
+    label : str
+        File name.
+
+    Returns
+    -------
+    list of (str, str)
+        Messages for the app (Bahasa Indonesia) and the CLI (English), naming file, sheet,
+        column and rows: formulas without saved values (and how to fix them), hidden sheets
+        (never read unless chosen), the sheet read being hidden, and rows hidden in Excel
+        (by hand or by an AutoFilter; they are read like every other row).
+    """
+    notes: list[tuple[str, str]] = []
+    where = f"{label}, lembar {table.sheet!r}"
+    where_en = f"{label}, sheet {table.sheet!r}"
+    example = f" (mis. ={table.rumus_contoh})" if table.rumus_contoh else ""
+    example_en = f" (e.g. ={table.rumus_contoh})" if table.rumus_contoh else ""
+    for column, rows in table.rumus_tanpa_nilai.items():
+        letter = f" ({table.rumus_huruf[column]})" if column in table.rumus_huruf else ""
+        notes.append((
+            f"{where}, kolom {column}{letter}, baris {_ranges(rows)}: {len(rows)} sel berisi rumus"
+            f"{example} tanpa nilai tersimpan, sehingga terbaca kosong. Berkas ini ditulis "
+            "program dan belum pernah disimpan di Excel. Perbaikan: buka berkas di Excel lalu "
+            "simpan, atau salin kolom itu lalu Tempel Spesial > Nilai, kemudian unggah ulang.",
+            f"{where_en}, column {column}{letter}, rows {_ranges(rows)}: {len(rows)} cells hold a "
+            f"formula{example_en} without a saved value, so they read as empty. The file was "
+            "written by a program and never saved in Excel. Fix: open it in Excel and save it, "
+            "or copy the column and Paste Special > Values, then load it again.",
+        ))  # fmt: skip
+    hidden = [n for n in table.lembar_tersembunyi if n != table.sheet]
+    if table.sheet in table.lembar_tersembunyi:
+        notes.append((
+            f"{where}: lembar yang dibaca tersembunyi di Excel (dipilih dengan namanya).",
+            f"{where_en}: the sheet read is hidden in Excel (chosen by name).",
+        ))  # fmt: skip
+    if hidden:
+        names = ", ".join(repr(n) for n in hidden)
+        notes.append((
+            f"{label}: lembar tersembunyi di Excel, tidak dibaca: {names}. Pilih lembar itu "
+            "bila datanya ada di sana.",
+            f"{label}: sheets hidden in Excel, not read: {names} (choose one with --sheet if "
+            "the data are there).",
+        ))  # fmt: skip
+    if table.baris_tersembunyi:
+        n = len(table.baris_tersembunyi)
+        why = "AutoFilter atau baris disembunyikan" if table.autofilter else "baris disembunyikan"
+        why_en = "an AutoFilter or hidden rows" if table.autofilter else "hidden rows"
+        notes.append((
+            f"{where}: {n} baris tersembunyi di Excel ({why}; baris {_ranges(table.baris_tersembunyi)}"
+            "). Semua baris tetap dibaca: berkas berisi lebih banyak baris daripada yang tampil "
+            "di layar Excel.",
+            f"{where_en}: {n} rows are hidden in Excel ({why_en}; rows "
+            f"{_ranges(table.baris_tersembunyi)}). Every row was read: the file holds more rows "
+            "than Excel shows.",
+        ))  # fmt: skip
+    return notes

@@ -6,13 +6,17 @@ import argparse
 import sys
 import warnings
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from geo.errors import LokusError
 from geo.masking import mask_ids
 from geo.region import DEFAULT_REGION_FILE, load_region
+from geo.sheets import sheet_notes
 from targeting.interventions import MatchSettings
 from targeting.pockets import PocketSettings
+
+if TYPE_CHECKING:
+    from targeting.pipeline import Result
 
 __all__ = ["main"]
 
@@ -40,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
         "--households", type=Path, help="berkas P3KE (CSV/XLSX); bawaan: sampel SINTETIS"
     )
     run.add_argument("--boundaries", type=Path, help="batas desa (GeoJSON/GPKG/SHP.zip, ber-CRS)")
+    run.add_argument(
+        "--layer",
+        help="lapisan batas desa dalam GeoPackage berlapis banyak (bawaan: lapisan poligon pertama)",
+    )
     run.add_argument(
         "--keluarga-desa", type=Path, help="tabel seluruh keluarga per desa (penyebut)"
     )
@@ -309,6 +317,31 @@ def _write_targets(result, ranking, package, args: argparse.Namespace) -> list[P
     return [prio, *written]
 
 
+def _input_notes(result: Result) -> None:
+    """Print what the readers noticed in the inputs (English, on stderr except the layers)."""
+    if result.register is not None and not result.register_galat:
+        reg = result.register
+        for amb in reg.lokus_ambigu.itertuples():
+            _stderr(
+                f"warning: register row {amb.baris}: lokus {amb.nilai!r} is both a desa and a "
+                f"kecamatan name; desa {amb.desa} ({amb.diambil}) was taken, since the lokus "
+                "column lists desa (list the kecamatan's desa to mean all of them)"
+            )
+    batas = result.masukan["batas_desa"]
+    if len(batas.get("lapisan_tersedia", [])) > 1:
+        print(
+            f"boundaries: layer {batas['lapisan']!r} read; layers in the file: "
+            f"{', '.join(batas['lapisan_tersedia'])} (choose another with --layer)"
+        )
+    for _, en in sheet_notes(result.sheet, result.masukan["keluarga_p3ke"]["berkas"]):
+        _stderr(f"warning: {en}")
+    if result.check.desil_dari_label:
+        _stderr(
+            f"note: {result.check.desil_dari_label} rows wrote the desil as a label (such as "
+            "'Desil 1' or '1 (Sangat Miskin)'); the number in the label was read"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI.
 
@@ -360,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
             region,
             households=args.households,
             boundaries=args.boundaries,
+            boundaries_layer=args.layer,
             keluarga_desa=args.keluarga_desa,
             desil_scale=args.desil_scale,
             sheet=args.sheet,
@@ -432,6 +466,7 @@ def main(argv: list[str] | None = None) -> int:
             f"warning: sheet {result.sheet.sheet!r} was read; other sheets with a P3KE header "
             f"were not: {', '.join(result.sheet.lembar_lain)} (choose one with --sheet)"
         )
+    _input_notes(result)
     print(
         f"{result.rows_in} rows read: {result.rows_used} used, {result.rows_rejected} rejected "
         f"(reasons in rejected.csv). Desil scale: {result.check.desil_scale.upper()}."

@@ -13,6 +13,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.text import fold, fold_series
+
 __all__ = [
     "DEPRIVASI",
     "Deprivasi",
@@ -144,8 +146,8 @@ def count_families(keluarga: pd.DataFrame, *, desil_max: int = 4) -> pd.DataFram
         out[f"keluarga_desil_{d}"] = col.reindex(out.index).fillna(0)
     for key, dep in DEPRIVASI.items():
         if dep.kolom in keluarga.columns:
-            wanted = {v.casefold() for v in dep.nilai}
-            hit = keluarga[dep.kolom].astype("string").str.strip().str.casefold().isin(wanted)
+            wanted = {fold(v) for v in dep.nilai}
+            hit = fold_series(keluarga[dep.kolom]).isin(wanted)
             n = kode[hit.fillna(False).to_numpy()].value_counts()
             out[f"p3ke_{key}"] = n.reindex(out.index).fillna(0)
     return out.astype("int64")

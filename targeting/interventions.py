@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from geo.text import fold, fold_series
 from targeting.format import angka
 from targeting.indicators import DEPRIVASI
 
@@ -258,8 +259,8 @@ def _need_match(
         dep = DEPRIVASI[dep_key]
         if dep.kolom not in d1.columns:
             continue
-        wanted = {v.casefold() for v in dep.nilai}
-        hit = d1[dep.kolom].astype("string").str.strip().str.casefold().isin(wanted).fillna(False)
+        wanted = {fold(v) for v in dep.nilai}
+        hit = fold_series(d1[dep.kolom]).isin(wanted).fillna(False)
         n = d1[hit.to_numpy()].groupby("kode_desa").size()
         for r in base.itertuples():
             total = int(counts.get(r.kode_desa, 0))

@@ -208,6 +208,7 @@ class Result:
             "keluarga_dipakai": self.families_used,
             "per_individu": self.check.per_individu,
             "catatan": self.check.catatan,
+            "desil_dari_label": self.check.desil_dari_label,
             "desa_dari_nama": {
                 "jumlah": len(self.placement.cocok_nama),
                 "tidak_persis": self.placement.cocok_nama[
@@ -251,6 +252,7 @@ class Result:
                     str(k): int(v) for k, v in reg.ditolak["alasan"].value_counts().items()
                 },
                 "lokus_dari_nama": reg.cocok_lokus.to_dict(orient="records"),
+                "lokus_ambigu": reg.lokus_ambigu.to_dict(orient="records"),
             },
             "cakupan_kabupaten": cov[cov["wilayah"] == "kabupaten"].to_dict(orient="records"),
             "cakupan_kecamatan": cov[cov["wilayah"] != "kabupaten"].to_dict(orient="records"),
@@ -304,6 +306,7 @@ def run(
     households_name: str | None = None,
     boundaries: Source | None = None,
     boundaries_name: str | None = None,
+    boundaries_layer: str | None = None,
     keluarga_desa: Source | None = None,
     keluarga_desa_name: str | None = None,
     desil_scale: str = "auto",
@@ -331,6 +334,8 @@ def run(
         Desa polygons (must carry a CRS).
     boundaries_name : str, optional
         File name for messages.
+    boundaries_layer : str, optional
+        Layer of a multi-layer boundary file (GeoPackage); default: its first polygon layer.
     keluarga_desa : path, bytes or binary file, optional
         All families per desa (the denominator).
     keluarga_desa_name : str, optional
@@ -399,6 +404,7 @@ def run(
         boundaries if isinstance(boundaries, (str, os.PathLike)) else b_bytes,
         name=b_name,
         code_prefix=region.kode,
+        layer=boundaries_layer,
     )
     metric = choose_metric_crs(batas.desa, setting=region.metric_crs)
     sheet_table = read_sheet(h_bytes, label=h_name, sheet=sheet)
@@ -407,6 +413,7 @@ def run(
         source=h_name,
         desil_scale=desil_scale,  # type: ignore[arg-type]
         numeric_cells=sheet_table.numeric_cells,
+        formula_cells=sheet_table.rumus_tanpa_nilai,
     )
     desil_max = 4 if check.desil_scale == "p3ke" else 10
     counts = None
@@ -435,6 +442,10 @@ def run(
             "lembar": sheet_table.sheet,
             "lembar_tersedia": sheet_table.sheets,
             "lembar_lain_berjudul_p3ke_tidak_dibaca": sheet_table.lembar_lain,
+            "lembar_tersembunyi": sheet_table.lembar_tersembunyi,
+            "baris_tersembunyi_di_excel": len(sheet_table.baris_tersembunyi),
+            "autofilter": sheet_table.autofilter,
+            "rumus_tanpa_nilai": sheet_table.rumus_tanpa_nilai,
             "baris_judul": sheet_table.header_row,
             "baris": check.rows_in + len(sheet_table.dilewati),
             "tanggal": _date(households),
@@ -444,6 +455,8 @@ def run(
             "sha256": batas.sha256,
             "desa": len(batas.desa),
             "tanggal": _date(boundaries),
+            "lapisan": batas.lapisan,
+            "lapisan_tersedia": [f"{n} ({g})" for n, g in batas.lapisan_tersedia],
         },
     }
     if keluarga_desa is not None:

@@ -47,6 +47,7 @@ from sklearn.cluster import DBSCAN
 
 from geo.crs import DISPLAY_CRS
 from geo.errors import LokusError
+from geo.text import fold, fold_series
 from targeting.indicators import DEPRIVASI
 
 __all__ = [
@@ -566,8 +567,8 @@ def household_clusters(
     hits = {}
     for dep in DEPRIVASI.values():
         if dep.kolom in m.columns:
-            wanted = {v.casefold() for v in dep.nilai}
-            vals = m[dep.kolom].astype("string").str.strip().str.casefold()
+            wanted = {fold(v) for v in dep.nilai}
+            vals = fold_series(m[dep.kolom])
             hits[dep.label] = vals.isin(wanted).fillna(False).to_numpy(dtype=bool)
     xs, ys = m.geometry.x.to_numpy(), m.geometry.y.to_numpy()
     kode_arr = m["kode_desa"].astype(str).to_numpy()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from rapidfuzz import fuzz, process
@@ -21,6 +21,7 @@ from geo.households import REJECT_COLUMNS
 from geo.io import Source, read_bytes
 from geo.join import NAME_MATCH_MARGIN, NAME_MATCH_MIN, normalise_name
 from geo.sheets import ROW_COL, read_sheet
+from geo.text import fold, split_spaces
 
 __all__ = [
     "KEBUTUHAN",
@@ -30,6 +31,7 @@ __all__ = [
     "RegisterCheck",
     "parse_rupiah",
     "read_register",
+    "read_rupiah",
     "register_template",
 ]
 
@@ -72,6 +74,9 @@ _KODE = re.compile(r"^\d\.\d{2}\.\d{2}\.2\.\d{2}\.\d{4}$")
 """Sub-activity code, Kepmendagri 050-5889/2021: urusan.bidang.program.2.kegiatan.sub."""
 
 
+LOKUS_AMBIGU_COLUMNS = ["baris", "nilai", "diambil", "desa", "alasan"]
+
+
 @dataclass
 class RegisterCheck:
     """Result of :func:`read_register`.
@@ -95,6 +100,11 @@ class RegisterCheck:
     ditolak: pd.DataFrame
     cocok_lokus: pd.DataFrame
     rows_in: int
+    lokus_ambigu: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=LOKUS_AMBIGU_COLUMNS)
+    )
+    """Lokus entries that could be read two ways (a name that is a desa's and a kecamatan's):
+    ``baris``, ``nilai``, ``diambil`` (the desa code taken), ``desa``, ``alasan`` (why)."""
 
 
 MAX_RUPIAH = 10**15
@@ -108,13 +118,14 @@ def parse_rupiah(value: object) -> float | None:
     Parameters
     ----------
     value : object
-        ``"Rp 1.250.000.000"``, ``"1.250.000.000,00"``, ``"1,25 M"``, ``"1,25 miliar"``,
-        ``"500 jt"``, ``"500 juta"``, ``1250000000``.
+        ``"Rp 1.250.000.000"``, ``"1.250.000.000,00"``, ``"1,25 M"``, ``"Rp 0,750 M"``,
+        ``"2,500 jt"``, ``"1,25 miliar"``, ``"500 jt"``, ``"500 juta"``, ``1250000000``.
 
     Returns
     -------
     float or None
-        Rupiah; None when blank, unreadable or not finite (``"nan"``, ``"inf"``).
+        Rupiah; None when blank, unreadable, not finite (``"nan"``, ``"inf"``) or ambiguous
+        (:func:`read_rupiah` says why).
 
     Examples
     --------
@@ -122,37 +133,83 @@ def parse_rupiah(value: object) -> float | None:
     1250000000.0
     >>> parse_rupiah("1,25 M")
     1250000000.0
+    >>> parse_rupiah("2,500 jt")
+    2500000.0
     >>> parse_rupiah("500 jt")
     500000000.0
     """
+    return read_rupiah(value)[0]
+
+
+_SCALES = (
+    (("miliar", "milyar", "m"), 1e9),
+    (("juta", "jt"), 1e6),
+    (("ribu", "rb"), 1e3),
+)
+
+
+def read_rupiah(value: object) -> tuple[float | None, str]:
+    """Parse a Rupiah amount and say why it could not be read.
+
+    Parameters
+    ----------
+    value : object
+        An amount as written (see :func:`parse_rupiah`).
+
+    Returns
+    -------
+    (float or None, str)
+        Rupiah and ``""``; or None and the reason (Bahasa Indonesia): blank, unreadable, or
+        ambiguous.
+
+    Notes
+    -----
+    Indonesian writing (PUEBI) separates thousands with a point and decimals with a comma. With
+    a scale word (``M``/``miliar``, ``jt``/``juta``, ``rb``/``ribu``) a lone comma is the
+    decimal mark: ``Rp 0,750 M`` = 750 million, ``Rp 1,250 M`` = 1.25 billion, ``2,500 jt`` =
+    2.5 million. A lone point followed by three digits before a scale word (``1.250 M``) reads
+    as 1,250 billion in Indonesian and 1.25 billion in English: it is ambiguous and refused,
+    never multiplied by a thousand silently. A point followed by one, two or four digits is a
+    decimal point (``1.5 M``).
+    """
     if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
-        return None
+        return None, "kosong"
     if isinstance(value, (int, float)):
-        return float(value)
-    text = str(value).strip().lower().replace("rp.", "").replace("rp", "").strip()
+        return float(value), ""
+    text = fold(value).replace("rp.", "").replace("rp", "").strip()
     text = re.sub(r"[,.]-+$", "", text).strip()  # "750.000.000,-"
+    if not text:
+        return None, "kosong"
     scale = 1.0
-    for words, factor in (
-        (("miliar", "milyar", "m"), 1e9),
-        (("juta", "jt"), 1e6),
-        (("ribu", "rb"), 1e3),
-    ):
+    for words, factor in _SCALES:
         match = re.fullmatch(rf"(.+?)\s*({'|'.join(words)})\.?", text)
         if match:
             text, scale = match.group(1).strip(), factor
             break
     text = text.replace(" ", "")
     if re.fullmatch(r"\d{1,3}(\.\d{3})+(,\d+)?", text):  # 1.250.000.000,00
+        if scale != 1.0 and re.fullmatch(r"\d{1,3}\.\d{3}", text):
+            word = {1e9: "miliar", 1e6: "juta", 1e3: "ribu"}[scale]
+            decimal = f"{float(text):g}".replace(".", ",")
+            return None, (
+                f"pagu ambigu: {split_spaces(str(value))!r} bisa {decimal} {word} (titik "
+                f"desimal) atau {text} {word} (titik ribuan); tulis dengan koma desimal "
+                f"(mis. {decimal} {word}) atau angka penuh dalam Rupiah"
+            )
         text = text.replace(".", "").replace(",", ".")
-    elif re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", text):  # 1,250,000,000.00
+    elif re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", text) and (
+        scale == 1.0 or text.count(",") > 1 or "." in text
+    ):  # 1,250,000,000.00 (a lone "1,250" before a scale word is a decimal comma)
         text = text.replace(",", "")
     else:
         text = text.replace(",", ".")
     try:
         number = float(text) * scale
     except ValueError:
-        return None
-    return number if math.isfinite(number) else None  # "nan", "inf", "1e400"
+        return None, "tidak terbaca"
+    if not math.isfinite(number):  # "nan", "inf", "1e400"
+        return None, "tidak terbaca"
+    return number, ""
 
 
 def _text(row: pd.Series, column: str) -> str:
@@ -167,15 +224,15 @@ def _strategi(value: object) -> tuple[int | None, str]:
     text = "" if value is None or value is pd.NA else str(value).strip()
     if not text:
         return None, "strategi kosong"
-    key = text.upper().replace(" ", "")
+    key = fold(text).upper().replace(" ", "")
     if key in PERMENDAGRI_53:
         return PERMENDAGRI_53[key], ""
-    match = re.fullmatch(r"(?:strategi\s*)?([123])", text.strip().lower())
+    match = re.fullmatch(r"(?:strategi\s*)?([123])", fold(text))
     if match:
         return int(match.group(1)), ""
     if len(text) >= 8:  # a written-out strategy name, not a stray letter
         for number, name in STRATEGI.items():
-            if fuzz.partial_ratio(name, text.lower()) >= 90:
+            if fuzz.partial_ratio(fold(name), fold(text)) >= 90:
                 return number, ""
     return None, "strategi harus 1, 2, 3 (Inpres 4/2022) atau P1-P4 (Permendagri 53/2020)"
 
@@ -226,10 +283,8 @@ def read_register(
         raise InputSchemaError(msg, en=en)
     codes = list(desa["kode_desa"])
     names = dict(zip(desa["kode_desa"], desa["desa"], strict=True))
-    norm = {k: normalise_name(v) for k, v in names.items()}
-    choices = list(norm.values())
-    keys = list(norm)
-    rows, rejected, matched = [], [], []
+    index = _LokusIndex(desa)
+    rows, rejected, matched, ambiguous = [], [], [], []
     for _, row in df.iterrows():
         problems: list[tuple[str, str, str]] = []
         row_matches: list[dict[str, object]] = []
@@ -245,8 +300,10 @@ def read_register(
         strategi, why = _strategi(row.get("strategi"))
         if strategi is None:
             problems.append(("strategi", _text(row, "strategi"), why))
-        pagu = parse_rupiah(row.get("pagu"))
-        if pagu is None or pagu < 0 or pagu > MAX_RUPIAH:
+        pagu, pagu_why = read_rupiah(row.get("pagu"))
+        if pagu_why.startswith("pagu ambigu"):
+            problems.append(("pagu", _text(row, "pagu"), pagu_why))
+        elif pagu is None or pagu < 0 or pagu > MAX_RUPIAH:
             problems.append(
                 ("pagu", _text(row, "pagu"),
                  "pagu kosong, tidak terbaca, negatif atau lebih dari Rp 1.000 triliun")
@@ -257,12 +314,12 @@ def read_register(
                 ("realisasi", _text(row, "realisasi"),
                  "realisasi negatif atau lebih dari Rp 1.000 triliun")
             )  # fmt: skip
-        sasaran = _text(row, "sasaran_jenis").strip().lower()
+        sasaran = fold(_text(row, "sasaran_jenis"))
         if sasaran and sasaran not in SASARAN:
             problems.append(
                 ("sasaran_jenis", sasaran, f"harus salah satu dari {', '.join(SASARAN)}")
             )
-        tags = [t.strip().lower() for t in re.split(r"[;,]", _text(row, "kebutuhan")) if t.strip()]
+        tags = [fold(t) for t in re.split(r"[;,\n]", _text(row, "kebutuhan")) if fold(t)]
         bad_tags = [t for t in tags if t not in KEBUTUHAN]
         if bad_tags:
             problems.append(
@@ -270,33 +327,25 @@ def read_register(
             )
         lokus_text = _text(row, "lokus").strip()
         found: list[str] = []
+        row_ambiguous: list[dict[str, object]] = []
         if not lokus_text:
             problems.append(("lokus", "", "lokus kosong"))
-        elif lokus_text.lower() in ("kabupaten", "kab", "semua desa"):
+        elif fold(lokus_text) in ("kabupaten", "kab", "semua desa"):
             found = codes
         else:
-            kecamatan = {normalise_name(k) for k in desa["kecamatan"]}
-            for token in (t.strip() for t in re.split(r"[;,]", lokus_text) if t.strip()):
-                code, _ = parse_kode_desa(token)
-                if code is not None and code in names:
-                    found.append(str(code))
-                    continue
-                if pd.notna(code):
-                    problems.append(("lokus", token, f"kode desa {code} tidak ada di wilayah"))
-                    continue
-                scored = process.extract(normalise_name(token), choices, scorer=fuzz.ratio, limit=2)
-                if not scored or scored[0][1] < NAME_MATCH_MIN:
-                    why = "nama desa tidak cocok dengan desa mana pun"
-                    if normalise_name(token) in kecamatan:
-                        why = "ini nama kecamatan: tulis desa-desanya, atau 'kabupaten'"
+            for token in split_lokus(lokus_text):
+                hit, why = index.find(token)
+                if hit is None:
                     problems.append(("lokus", token, why))
-                elif len(scored) > 1 and scored[0][1] - scored[1][1] < NAME_MATCH_MARGIN:
-                    problems.append(("lokus", token, "nama desa ambigu"))
-                else:
-                    hit = keys[scored[0][2]]
-                    found.append(hit)
-                    row_matches.append({"baris": int(row[ROW_COL]), "nilai": token, "kode_desa": hit,
-                                    "desa": names[hit], "skor": round(float(scored[0][1]), 1)})  # fmt: skip
+                    continue
+                found.append(hit)
+                baris = int(row[ROW_COL])
+                if index.score.get(token) is not None:
+                    row_matches.append({"baris": baris, "nilai": token, "kode_desa": hit,
+                                        "desa": names[hit], "skor": index.score[token]})  # fmt: skip
+                if why:
+                    row_ambiguous.append({"baris": baris, "nilai": token, "diambil": hit,
+                                          "desa": names[hit], "alasan": why})  # fmt: skip
         if problems:
             rejected.append(
                 {
@@ -309,6 +358,7 @@ def read_register(
             )
             continue
         matched.extend(row_matches)  # only for rows that are used
+        ambiguous.extend(row_ambiguous)
         out = {c: row.get(c) for c in TEMPLATE_COLUMNS if c in df.columns}
         out.update(
             {
@@ -338,7 +388,75 @@ def read_register(
         ditolak=ditolak.sort_values("baris", kind="stable").reset_index(drop=True),
         cocok_lokus=pd.DataFrame(matched, columns=["baris", "nilai", "kode_desa", "desa", "skor"]),
         rows_in=len(df) + len(skipped),
+        lokus_ambigu=pd.DataFrame(ambiguous, columns=LOKUS_AMBIGU_COLUMNS),
     )
+
+
+_LOKUS_SEP = re.compile(r"[;,\n\r]+")
+"""Loci are separated by ``;``, ``,`` or a line break (Alt+Enter in an Excel cell)."""
+
+
+def split_lokus(text: str) -> list[str]:
+    r"""Split a lokus cell into its entries.
+
+    Parameters
+    ----------
+    text : str
+        ``"61.11.01.2001; Pangkalan Buton"`` or desa on separate lines (Alt+Enter).
+
+    Returns
+    -------
+    list of str
+        Entries with their spaces collapsed (:func:`geo.text.split_spaces`), blanks dropped.
+
+    Examples
+    --------
+    >>> split_lokus("Sutera\nPangkalan Buton;  Sejahtera")
+    ['Sutera', 'Pangkalan Buton', 'Sejahtera']
+    """
+    return [t for t in (split_spaces(p) for p in _LOKUS_SEP.split(text)) if t]
+
+
+class _LokusIndex:
+    """The region's desa, for finding one lokus entry by code or by name."""
+
+    def __init__(self, desa: pd.DataFrame) -> None:
+        self.names = dict(zip(desa["kode_desa"], desa["desa"], strict=True))
+        norm = {k: normalise_name(v) for k, v in self.names.items()}
+        self.keys, self.choices = list(norm), list(norm.values())
+        self.kecamatan = {normalise_name(k): str(k) for k in desa["kecamatan"]}
+        self.score: dict[str, float | None] = {}
+
+    def find(self, token: str) -> tuple[str | None, str]:
+        """Return the desa code of one entry and a note; None and the reason when none fits.
+
+        A name that is also a kecamatan's (``Teluk Batang``) gives the desa, with a note
+        saying which was taken and why, for the list of ambiguous loci.
+        """
+        self.score[token] = None
+        code, _ = parse_kode_desa(token)
+        if code is not None and code in self.names:
+            return str(code), ""
+        if pd.notna(code):
+            return None, f"kode desa {code} tidak ada di wilayah"
+        key = normalise_name(token)
+        scored = process.extract(key, self.choices, scorer=fuzz.ratio, limit=2)
+        if not scored or scored[0][1] < NAME_MATCH_MIN:
+            if key in self.kecamatan:
+                return None, "ini nama kecamatan: tulis desa-desanya, atau 'kabupaten'"
+            return None, "nama desa tidak cocok dengan desa mana pun"
+        if len(scored) > 1 and scored[0][1] - scored[1][1] < NAME_MATCH_MARGIN:
+            return None, "nama desa ambigu"
+        hit = self.keys[scored[0][2]]
+        self.score[token] = round(float(scored[0][1]), 1)
+        if key in self.kecamatan:
+            kec = self.kecamatan[key]
+            return hit, (
+                f"'{token}' adalah nama desa dan juga nama kecamatan {kec}: desa {self.names[hit]} "
+                f"({hit}) yang diambil, karena kolom lokus berisi desa. Bila yang dimaksud "
+                "seluruh kecamatan, tulis desa-desanya"
+            )
+        return hit, ""
 
 
 def register_template() -> pd.DataFrame:

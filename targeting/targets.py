@@ -24,6 +24,7 @@ import pandas as pd
 
 from geo.errors import LokusError
 from geo.join import FLAG_COLUMNS
+from geo.text import fold, fold_series
 from targeting.export import mask_id
 from targeting.indicators import DEPRIVASI
 from targeting.interventions import KEBUTUHAN_DEPRIVASI
@@ -185,11 +186,8 @@ def _rule_hits(keluarga: pd.DataFrame) -> tuple[pd.DataFrame, list[AturanStrateg
                 f"aturan '{rule.label}' tidak dinilai: kolom {', '.join(missing)} tidak ada di berkas"
             )
             continue
-        wanted = {v.casefold() for v in rule.nilai}
-        per_col = [
-            keluarga[c].astype("string").str.strip().str.casefold().isin(wanted).fillna(False)
-            for c in rule.kolom
-        ]
+        wanted = {fold(v) for v in rule.nilai}
+        per_col = [fold_series(keluarga[c]).isin(wanted).fillna(False) for c in rule.kolom]
         frame = pd.concat(per_col, axis=1)
         hits[rule.kode] = frame.all(axis=1) if rule.semua else frame.any(axis=1)
         used.append(rule)

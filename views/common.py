@@ -16,7 +16,7 @@ import streamlit as st
 
 from geo.errors import LokusError
 from geo.region import DEFAULT_REGION_FILE, Region, load_region
-from geo.sheets import grids_from_bytes
+from geo.sheets import grids_from_bytes, sheet_notes
 from targeting.pipeline import Result, run
 from targeting.pockets import PocketSettings
 
@@ -138,11 +138,19 @@ def _pocket_settings() -> PocketSettings:
 
 
 @st.cache_data(show_spinner=False, max_entries=6)
-def _sheet_names(data: bytes, name: str) -> list[str]:
+def _sheet_names(data: bytes, name: str) -> dict[str, bool]:
+    """Sheet name -> hidden in Excel, in workbook order (empty when unreadable)."""
     try:
-        return list(grids_from_bytes(data, label=name))
+        return {n: g.hidden for n, g in grids_from_bytes(data, label=name).items()}
     except LokusError:
-        return []
+        return {}
+
+
+def _sheet_label(sheet: str | None, hidden: dict[str, bool]) -> str:
+    """Label of a sheet in the "Lembar" select: hidden sheets are marked as hidden."""
+    if sheet is None:
+        return "Otomatis (lembar aktif yang tampak, dengan judul kolom P3KE)"
+    return f"{sheet} (tersembunyi di Excel)" if hidden.get(sheet) else sheet
 
 
 def region_path() -> str:
@@ -243,7 +251,7 @@ def sidebar_data() -> Data | None:
             if len(sheets) > 1:
                 sheet = st.selectbox(
                     "Lembar (sheet)", [None, *sheets], **keep("lembar", None),
-                    format_func=lambda s: "Otomatis (lembar dengan judul kolom P3KE)" if s is None else s,
+                    format_func=lambda s: _sheet_label(s, sheets),
                 )  # fmt: skip
             if st.button("Kembali ke sampel SINTETIS", key="hapus_unggahan"):
                 st.session_state.pop(UPLOAD_KEY, None)
@@ -327,6 +335,8 @@ def data_banner(d: Data) -> None:
             + ". Pilih lembar di samping, atau gabungkan lembar-lembar itu menjadi satu.",
             icon=":material/warning:",
         )
+    for note, _ in sheet_notes(sheet, d.label):
+        st.warning(md_escape(note), icon=":material/warning:")
     bad = d.result.indikator[d.result.indikator["penyebut_tidak_cukup"]]
     if len(bad):
         st.warning(

@@ -34,6 +34,13 @@ st.caption(
 if len(reg.ditolak):
     with st.expander(f"{angka(len(reg.ditolak))} baris register ditolak"):
         st.dataframe(reg.ditolak, hide_index=True, width="stretch")
+if len(reg.lokus_ambigu):
+    st.warning(
+        f"{angka(len(reg.lokus_ambigu))} lokus bisa dibaca dua cara (nama desa dan juga nama "
+        "kecamatan); yang diambil dan alasannya ada di tabel di bawah.",
+        icon=":material/warning:",
+    )
+    st.dataframe(reg.lokus_ambigu, hide_index=True, width="stretch")
 if len(reg.cocok_lokus):
     with st.expander("Lokus yang ditentukan dari nama desa"):
         st.dataframe(tabel_tampilan(reg.cocok_lokus, {"skor": 1}), hide_index=True, width="stretch")
