@@ -53,8 +53,22 @@ PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 NO_DATA_COLOUR = "#9e9e9e"
 """Grey for desa without P3KE rows or without a denominator; drawn with a dashed outline."""
 
-KANTONG_COLOURS = {"panas": "#7a0177", "dingin": "#2166ac"}
-"""Outline colours of pocket labels on the map (purple for pockets, blue for cold desa)."""
+KANTONG_COLOURS = {
+    "panas": "#7a0177",
+    "pencilan tinggi": "#e7298a",
+    "pencilan rendah": "#66c2a5",
+    "dingin": "#2166ac",
+}
+"""Outline colours of the significant pocket labels on the map: purple for pockets, pink for a
+poor desa among better-off ones, teal for a better-off desa among poor ones, blue for cold."""
+
+KANTONG_LEGENDA = {
+    "panas": "Kantong desa (panas)",
+    "pencilan tinggi": "Pencilan tinggi (miskin di antara sejahtera)",
+    "pencilan rendah": "Pencilan rendah (sejahtera di antara miskin)",
+    "dingin": "Desa dingin",
+}
+"""Legend entries of the pocket labels, with the number of desa appended on the map."""
 
 LOKUS_COLOURS = {1: "#1b9e77", 2: "#d95f02", 3: "#e7298a"}
 """Outline colours of the strategy lokus layers (ColorBrewer Dark2)."""
@@ -547,7 +561,7 @@ def build_map(
     ).add_to(m)
 
     if kantong is not None:
-        marked = kantong[kantong["kantong"].isin(["panas", "dingin"])]
+        marked = kantong[kantong["kantong"].isin(list(KANTONG_COLOURS))]
         marked = marked[marked["kode_desa"].isin(set(gdf["kode_desa"]))]
         if len(marked):
             _OutlineOf(
@@ -557,7 +571,7 @@ def build_map(
                              "dashArray": "6 4"}
                     for k, lab in zip(marked["kode_desa"], marked["kantong"], strict=True)
                 },
-                name="Kantong desa (panas/dingin)",
+                name="Kantong desa (panas/pencilan/dingin)",
             ).add_to(m)  # fmt: skip
     if lokus is not None:
         shown_codes = set(layer_data["kode_desa"])
@@ -636,11 +650,11 @@ def build_map(
 
     extra = []
     if kantong is not None:
-        present = set(kantong["kantong"])
-        if "panas" in present:
-            extra.append((KANTONG_COLOURS["panas"], "Kantong desa (panas)", True))
-        if "dingin" in present:
-            extra.append((KANTONG_COLOURS["dingin"], "Desa dingin", True))
+        shown = kantong[kantong["kode_desa"].isin(set(gdf["kode_desa"]))]
+        counts = shown["kantong"].value_counts()
+        for lab, colour in KANTONG_COLOURS.items():
+            if counts.get(lab, 0):
+                extra.append((colour, f"{KANTONG_LEGENDA[lab]}: {counts[lab]} desa", True))
     if klaster is not None and len(klaster):
         extra.append((KLASTER_COLOUR, "Klaster keluarga desil 1", False))
     if lokus is not None:

@@ -180,3 +180,22 @@ def test_display_outlines_are_simplified_in_metres_and_keep_every_desa(embedded)
     assert (shapely.get_num_geometries(a) == shapely.get_num_geometries(b)).all()
     assert (~shown.is_empty).all()
     assert full.geometry.equals(embedded.indikator.geometry)  # the analysis keeps full geometry
+
+
+def test_spatial_outliers_have_their_own_outline_and_legend_entry(embedded):
+    """Every significant pocket label is drawn, coloured and counted in the legend."""
+    from targeting.maps import KANTONG_COLOURS, KANTONG_LEGENDA
+
+    hot = embedded.kantong.desa.copy()
+    labels = ["panas", "pencilan tinggi", "pencilan tinggi", "pencilan rendah", "dingin"]
+    hot["kantong"] = "tidak signifikan"
+    hot.loc[hot.index[: len(labels)], "kantong"] = labels
+    html = build_map(embedded.indikator, kantong=hot).get_root().render()
+    for lab, colour in KANTONG_COLOURS.items():
+        entry = f"{KANTONG_LEGENDA[lab]}: {labels.count(lab)} desa"
+        assert entry in html
+        assert colour in html
+    styles = json.loads(html.split("_gaya = ", 1)[1].split(";\n", 1)[0].replace("\\u003c", "<"))
+    outlier = hot.loc[hot["kantong"] == "pencilan tinggi", "kode_desa"].iloc[0]
+    assert styles[outlier]["color"] == KANTONG_COLOURS["pencilan tinggi"]
+    assert len(styles) == len(labels)

@@ -12,6 +12,7 @@ from targeting.format import angka, persen, tabel_tampilan
 from targeting.indicators import DEPRIVASI, column_labels, district_summary
 from targeting.interventions import lokus_long
 from targeting.maps import INDIKATOR_PETA, add_priority_layer, build_map, class_breaks
+from targeting.pockets import LABELS
 from views.common import PRIORITAS_KEY, asset_base, keep, md_escape, start_page
 
 d = start_page("Peta keluarga desil 1 per desa")
@@ -198,6 +199,14 @@ else:
     klaster = r.kantong.klaster[r.kantong.klaster["kode_desa"].isin(set(view["kode_desa"]))]
     c1.metric("Desa kantong (panas)", angka(len(panas)))
     c2.metric("Klaster keluarga desil 1", angka(len(klaster)))
+    per_label = hot["kantong"].value_counts()
+    st.caption(
+        "Desa per label: "
+        + "; ".join(f"{lab} {angka(int(per_label.get(lab, 0)))}" for lab in LABELS)
+        + ". Pencilan tinggi = desa miskin di antara desa yang lebih sejahtera; pencilan rendah "
+        "= desa lebih sejahtera di antara desa miskin. Hanya desa panas yang dihitung sebagai "
+        "kantong dalam prioritas."
+    )
     # Decimal comma like the metrics (6,15 not 6.15); the values underneath stay numbers.
     count_tested = params["variabel"] == "keluarga_desil_1"
     decimals = {"Nilai diuji": 0 if count_tested else 2, "Rata-rata tetangga": 1 if count_tested else 2,
