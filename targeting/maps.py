@@ -26,6 +26,7 @@ from jinja2 import Template
 
 from geo.crs import DISPLAY_CRS, to_display
 from targeting.format import angka, persen, rupiah
+from targeting.strategies import INPRES, PERMENDAGRI
 
 __all__ = [
     "INDIKATOR_PETA",
@@ -70,11 +71,32 @@ KANTONG_LEGENDA = {
 }
 """Legend entries of the pocket labels, with the number of desa appended on the map."""
 
-LOKUS_COLOURS = {1: "#1b9e77", 2: "#d95f02", 3: "#e7298a"}
-"""Outline colours of the strategy lokus layers (ColorBrewer Dark2)."""
+LOKUS_COLOURS = {int(st.kode): st.warna for st in INPRES.strategi}
+"""Outline colours of the Inpres strategy lokus layers (ColorBrewer Dark2); Permendagri P1-P4
+colours are in :data:`targeting.strategies.PERMENDAGRI`."""
 
-STRATEGI_SINGKAT = {1: "beban pengeluaran", 2: "pendapatan", 3: "kantong kemiskinan"}
+STRATEGI_SINGKAT = {int(st.kode): st.singkat for st in INPRES.strategi}
 """Short labels of the Inpres 4/2022 strategies for map layers."""
+
+
+def _lokus_layers(lokus: pd.DataFrame) -> list[tuple[str, str, str, float, set[str]]]:
+    """Lokus layers: (code, name, colour, weight, desa codes), in the register's own scheme.
+
+    A register tagged P1-P4 gets the four Permendagri layers (P4 included); otherwise the three
+    Inpres layers. Rows of the other scheme in a mixed register are drawn by their Inpres
+    strategy when they have one.
+    """
+    permendagri = "skema" in lokus.columns and (lokus["skema"] == PERMENDAGRI.nama).any()
+    scheme = PERMENDAGRI if permendagri else INPRES
+    column = "strategi_kode" if permendagri else "strategi"
+    values = lokus[column].astype(str)
+    weights = (5.5, 4.0, 3.0, 2.5)
+    return [
+        (st.kode, f"Lokus strategi {st.kode}: {st.singkat}", st.warna, weights[i],
+         set(lokus.loc[(values == st.kode).to_numpy(), "kode_desa"].astype(str)))
+        for i, st in enumerate(scheme.strategi)
+    ]  # fmt: skip
+
 
 KLASTER_COLOUR = "#542788"
 """Fill of household-cluster pocket polygons."""
@@ -483,7 +505,9 @@ def build_map(
         )
     if lokus is not None:
         # One pass over the register (grouped once), not one filter of it per desa.
-        cols = ["kode_desa", "strategi", "nama_sub_kegiatan", "opd", "pagu_rp"]
+        if "strategi_kode" not in lokus.columns:
+            lokus = lokus.assign(strategi_kode=lokus["strategi"].astype(str))
+        cols = ["kode_desa", "strategi_kode", "nama_sub_kegiatan", "opd", "pagu_rp"]
         by_desa = {
             str(k): list(g.sort_values("pagu_rp", ascending=False).itertuples(index=False))
             for k, g in lokus[cols].groupby("kode_desa", sort=False)
@@ -494,7 +518,8 @@ def build_map(
             if not rows:
                 return "tidak ada sub kegiatan berlokus di desa ini"
             items = [
-                f"S{int(r.strategi)} {r.nama_sub_kegiatan} ({r.opd}, {rupiah(float(r.pagu_rp))})"
+                f"{'' if r.strategi_kode.startswith('P') else 'S'}{r.strategi_kode} "
+                f"{r.nama_sub_kegiatan} ({r.opd}, {rupiah(float(r.pagu_rp))})"
                 for r in rows[:8]
             ]
             more = f" … dan {len(rows) - 8} lagi" if len(rows) > 8 else ""
@@ -575,17 +600,16 @@ def build_map(
             ).add_to(m)  # fmt: skip
     if lokus is not None:
         shown_codes = set(layer_data["kode_desa"])
-        for s, weight in ((1, 5.5), (2, 4), (3, 2.5)):
-            colour = LOKUS_COLOURS[s]
-            codes = set(lokus.loc[lokus["strategi"] == s, "kode_desa"]) & shown_codes
+        for kode_s, name, colour, weight, desa_codes in _lokus_layers(lokus):
+            codes = desa_codes & shown_codes
             if not codes:
                 continue
             _OutlineOf(
                 desa_layer,
                 {str(k): {"fill": False, "color": colour, "weight": weight, "opacity": 0.85}
                  for k in sorted(codes)},
-                name=f"Lokus strategi {s}: {STRATEGI_SINGKAT[s]}",
-                show=s == 3,
+                name=name,
+                show=kode_s in ("3", "P4"),
             ).add_to(m)  # fmt: skip
     if klaster is not None and len(klaster):
         layer = gpd.GeoDataFrame(
@@ -658,9 +682,9 @@ def build_map(
     if klaster is not None and len(klaster):
         extra.append((KLASTER_COLOUR, "Klaster keluarga desil 1", False))
     if lokus is not None:
-        for s, colour in LOKUS_COLOURS.items():
-            if (lokus["strategi"] == s).any():
-                extra.append((colour, f"Lokus strategi {s} (lapisan)", True))
+        for kode_s, _name, colour, _w, desa_codes in _lokus_layers(lokus):
+            if desa_codes:
+                extra.append((colour, f"Lokus strategi {kode_s} (lapisan)", True))
     m.add_child(_Legend(_legend_html(INDIKATOR_PETA[kolom], kelas, integer=integer, extra=extra)))
     folium.LayerControl(collapsed=True).add_to(m)
     minx, miny, maxx, maxy = gdf.total_bounds

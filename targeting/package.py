@@ -36,6 +36,7 @@ from targeting.interventions import lokus_long
 from targeting.maps import add_priority_layer, build_map, standalone_html
 from targeting.priority import KOMPONEN, Ranking
 from targeting.register import STRATEGI
+from targeting.strategies import PERMENDAGRI
 from targeting.targets import TargetList, target_families
 
 if TYPE_CHECKING:
@@ -221,6 +222,13 @@ class TargetPackage:
             add(("aturan strategi keluarga", "catatan", note))
         for num, text in STRATEGI.items():
             add(("strategi Inpres 4/2022", f"strategi {num}", text))
+        for st in PERMENDAGRI.strategi:
+            target = f"Inpres {st.inpres}" if st.inpres else "tanpa padanan Inpres (kolom sendiri)"
+            add(("strategi Permendagri 53/2020", st.kode, f"{st.label} -> {target}"))
+        add(("strategi Permendagri 53/2020", "pemetaan", PERMENDAGRI.pemetaan()))
+        add(("strategi Permendagri 53/2020", "sumber", PERMENDAGRI.sumber))
+        if r.intervensi is not None:
+            add(("intervensi", "aturan cakupan", r.intervensi.parameter.get("aturan_cakupan")))
         for key, info in r.masukan.items():
             add(("sumber data", f"{key}: berkas", info.get("berkas")))
             add(("sumber data", f"{key}: SHA-256", info.get("sha256")))

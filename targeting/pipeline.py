@@ -520,6 +520,12 @@ def run(
     )
 
 
+INTERVENTION_FILES = (
+    "interventions.csv", "gaps.csv", "cakupan.csv", "salah_sasaran.csv", "kecocokan_kebutuhan.csv",
+)  # fmt: skip
+"""Files written from the register analysis (removed first, so none is left from a former run)."""
+
+
 def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write the run's files.
 
@@ -538,8 +544,10 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
         ``gi_q``, ``nilai_tetangga``, ``alasan``), ``report.json``, ``rejected.csv`` (UTF-8
         with BOM, one row per rejected input row; header only when none) and
         ``pockets.geojson`` (EPSG:4326: the ``panas`` desa and the household clusters); with a
-        register, ``interventions.csv`` (desa x strategy matrix), ``gaps.csv`` and
-        ``register_rejected.csv`` (its rejected rows); ``bertanda.csv`` (UTF-8 with BOM, the
+        register, ``interventions.csv`` (desa x strategy matrix), ``gaps.csv``,
+        ``cakupan.csv`` (coverage: desa reached and desil-1 families at most),
+        ``salah_sasaran.csv`` (possible mistargeting), ``kecocokan_kebutuhan.csv`` (need match
+        per desa and need) and ``register_rejected.csv`` (its rejected rows); ``bertanda.csv`` (UTF-8 with BOM, the
         used families carrying a data flag, :meth:`Result.bertanda`; header only when none).
         No personal data is written.
     """
@@ -548,7 +556,8 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
     desa = to_display(result.indikator)
     if result.kantong is not None:
         hot = result.kantong.desa.drop(columns="geometry").set_index("kode_desa")
-        for col in ("kantong", "gi_z", "gi_p", "gi_q", "nilai_tetangga", "alasan"):
+        for col in ("kantong", "gi_z", "gi_p", "gi_q", "kuadran", "nilai_tetangga", "rata_rata",
+                    "alasan"):  # fmt: skip
             desa[col] = desa["kode_desa"].map(hot[col])
     rest = [c for c in desa.columns if c not in DESA_COLUMNS and c != "geometry"]
     desa = desa[[*DESA_COLUMNS, *rest, "geometry"]]
@@ -567,7 +576,7 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
     flagged = out / "bertanda.csv"
     flagged.write_bytes(to_csv_bytes(result.bertanda()))
     written = [geojson, report, rejected, flagged]
-    for stale in ("interventions.csv", "gaps.csv"):
+    for stale in INTERVENTION_FILES:
         (out / stale).unlink(missing_ok=True)
     (out / "register_rejected.csv").unlink(missing_ok=True)
     if result.register is not None:
@@ -580,6 +589,15 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
         gaps = out / "gaps.csv"
         gaps.write_bytes(to_csv_bytes(result.intervensi.celah))
         written += [matrix, gaps]
+        # The tables the app shows, as files: coverage, mistargeting and the need match.
+        for name, table in (
+            ("cakupan.csv", result.intervensi.cakupan),
+            ("salah_sasaran.csv", result.intervensi.salah_sasaran),
+            ("kecocokan_kebutuhan.csv", result.intervensi.kebutuhan),
+        ):
+            path = out / name
+            path.write_bytes(to_csv_bytes(table))
+            written.append(path)
     pockets = out / "pockets.geojson"
     if pockets.exists():  # never leave an earlier run's pockets beside this run's files
         pockets.unlink()

@@ -100,6 +100,10 @@ class Skema:
         msg = f"strategi {kode!r} tidak ada di {self.judul} (pilihan: {', '.join(self.kode)})"
         raise KeyError(msg)
 
+    def tanpa_inpres(self) -> tuple[str, ...]:
+        """Codes of the strategies without an Inpres 4/2022 counterpart (``("P4",)``)."""
+        return tuple(s.kode for s in self.strategi if s.inpres is None)
+
     def pemetaan(self) -> str:
         """Describe the mapping to Inpres 4/2022 in one sentence (Bahasa Indonesia)."""
         parts = [
@@ -152,4 +156,4 @@ SKEMA = {INPRES.nama: INPRES, PERMENDAGRI.nama: PERMENDAGRI}
 
 def tanpa_padanan() -> tuple[str, ...]:
     """Codes of Permendagri strategies without an Inpres counterpart (``("P4",)``)."""
-    return tuple(s.kode for s in PERMENDAGRI.strategi if s.inpres is None)
+    return PERMENDAGRI.tanpa_inpres()

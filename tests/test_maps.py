@@ -199,3 +199,23 @@ def test_spatial_outliers_have_their_own_outline_and_legend_entry(embedded):
     outlier = hot.loc[hot["kantong"] == "pencilan tinggi", "kode_desa"].iloc[0]
     assert styles[outlier]["color"] == KANTONG_COLOURS["pencilan tinggi"]
     assert len(styles) == len(labels)
+
+
+def test_permendagri_register_gets_four_lokus_layers(embedded):
+    """P1-P4 layers in their own colours; P4 (no Inpres counterpart) is a layer of its own."""
+    from targeting.interventions import lokus_long
+    from targeting.strategies import PERMENDAGRI
+
+    reg = embedded.register.register.copy()
+    reg["strategi_kode"] = [("P1", "P2", "P3", "P4")[i % 4] for i in range(len(reg))]
+    reg["skema"] = "permendagri"
+    reg["strategi"] = pd.array(
+        [PERMENDAGRI.get(k).inpres for k in reg["strategi_kode"]], dtype="Int64"
+    )
+    m = build_map(embedded.indikator, lokus=lokus_long(reg))
+    html = m.get_root().render()
+    for st in PERMENDAGRI.strategi:
+        assert f"Lokus strategi {st.kode}: {st.singkat}" in html
+        assert f"Lokus strategi {st.kode} (lapisan)" in html
+        assert st.warna in html
+    assert "Lokus strategi 3:" not in html
