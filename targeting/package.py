@@ -171,8 +171,7 @@ class TargetPackage:
         from targeting.pipeline import LOKUS_VERSION
 
         add(("umum", "versi Lokus", LOKUS_VERSION))
-        sintetis = "SINTETIS" in str(r.masukan["keluarga_p3ke"]["berkas"]).upper()
-        if sintetis:
+        if r.masukan["keluarga_p3ke"].get("sintetis"):  # provenance, not the file name
             add(("umum", "PERHATIAN", "data keluarga SINTETIS (sampel bawaan): bukan orang nyata"))
         if o.data_pribadi:
             pribadi = (
@@ -436,8 +435,7 @@ class TargetPackage:
         note = html.escape(
             f"desa prioritas: garis hitam tebal · dibuat {self.dibuat:%Y-%m-%d} · "
             f"{self.filter_text()}"
-            + (" · data keluarga SINTETIS" if "SINTETIS" in str(
-                r.masukan["keluarga_p3ke"]["berkas"]).upper() else "")
+            + (" · data keluarga SINTETIS" if r.masukan["keluarga_p3ke"].get("sintetis") else "")
         )  # fmt: skip
         m.get_root().html.add_child(
             Element(

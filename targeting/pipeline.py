@@ -278,6 +278,28 @@ class Result:
         }
 
 
+SINTETIS_YA = frozenset({"ya", "y", "yes", "true", "1"})
+"""Values of a ``sintetis`` marker column that mark a row as synthetic."""
+
+
+def _marked(frame: pd.DataFrame) -> bool:
+    """Tell whether every row carries the generator's marker column ``SINTETIS`` = ``Ya``."""
+    cols = [c for c in frame.columns if str(c).strip().casefold() == "sintetis"]
+    if not cols or frame.empty:
+        return False
+    values = frame[cols[0]].astype("string").str.strip().str.casefold()
+    return bool(values.isin(SINTETIS_YA).fillna(False).all())
+
+
+def _synthetic(region: Region, key: str, default: dict[str, bool], marked: bool) -> bool:
+    """Synthetic by provenance: a default the region marks ``sintetis``, or a marked file.
+
+    A file's name is never evidence: ``data_SINTETIS.csv`` without a marker is real data, and
+    a real region's own default data are not synthetic unless its region.toml says so.
+    """
+    return bool(marked or (default[key] and key in region.sintetis))
+
+
 def _date(src: Source | None) -> str | None:
     """Modification date (ISO) of a file given by path; None for uploaded bytes."""
     if isinstance(src, (str, os.PathLike)):
@@ -382,6 +404,12 @@ def run(
     if partisi not in ("kecamatan", "hilbert"):
         msg = f"partisi must be 'kecamatan' or 'hilbert', got {partisi!r}"
         raise ValueError(msg)
+    # Which inputs are the region's own defaults (their provenance decides "synthetic").
+    default = {
+        "keluarga_p3ke": households is None,
+        "keluarga_desa": keluarga_desa is None,
+        "register": register is None,
+    }
     households = households if households is not None else region.keluarga_p3ke
     if households is None:
         msg = f"wilayah {region.nama} tidak memiliki berkas P3KE bawaan; berikan --households"
@@ -438,6 +466,7 @@ def run(
             "baris_judul": sheet_table.header_row,
             "baris": check.rows_in + len(sheet_table.dilewati),
             "tanggal": _date(households),
+            "sintetis": _synthetic(region, "keluarga_p3ke", default, _marked(sheet_table.frame)),
         },
         "batas_desa": {
             "berkas": b_name,
@@ -458,7 +487,12 @@ def run(
             "sumber": sorted({str(s) for s in denom["sumber"].dropna().unique()}),
             # Rows of the family table that match no desa of the region are listed, not lost.
             "kode_tidak_dikenal": sorted(set(denom["kode_desa"]) - set(batas.desa["kode_desa"])),
-        }
+            "sintetis": _synthetic(
+                region, "keluarga_desa", default,
+                bool(len(denom)) and denom["sumber"].astype("string").str.strip().str.upper()
+                .str.startswith("SINTETIS").fillna(False).all(),
+            ),
+        }  # fmt: skip
     if counts is not None:
         indikator = indicators_from_counts(counts, batas.desa, denom, desil_max=desil_max)
     else:
@@ -500,6 +534,7 @@ def run(
             "sha256": file_sha256(r_bytes),
             "baris": reg_check.rows_in,
             "tanggal": _date(register),
+            "sintetis": _synthetic(region, "register", default, False),
         }
     return Result(
         tampilan=display_geometry(batas.desa, metric_crs=metric),
