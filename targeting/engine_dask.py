@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -115,15 +116,17 @@ def package_zip(folder: Path) -> Path:
     Parameters
     ----------
     folder : pathlib.Path
-        Folder to write ``lokus_kode.zip`` into (an existing, writable folder).
+        Folder to write ``lokus_kode_<random>.zip`` into (an existing, writable folder).
 
     Returns
     -------
     pathlib.Path
-        The zip; with it on ``sys.path``, ``import targeting`` works anywhere.
+        The zip; with it on ``sys.path``, ``import targeting`` works anywhere. The name is new
+        on every call: Python caches zip importers by path, so a worker that received an
+        earlier zip under the same name would read the stale cache.
     """
     root = Path(__file__).resolve().parent.parent
-    path = folder / "lokus_kode.zip"
+    path = folder / f"lokus_kode_{uuid.uuid4().hex[:12]}.zip"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for package in PACKAGES:
             for file in sorted((root / package).rglob("*.py")):
