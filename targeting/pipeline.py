@@ -561,6 +561,22 @@ INTERVENTION_FILES = (
 """Files written from the register analysis (removed first, so none is left from a former run)."""
 
 
+def _write_intervention_tables(intervensi: InterventionResult, out: Path) -> list[Path]:
+    """Write the register analysis as the app shows it: one CSV per table."""
+    written = []
+    for name, table in (
+        ("interventions.csv", intervensi.matriks),
+        ("gaps.csv", intervensi.celah),
+        ("cakupan.csv", intervensi.cakupan),
+        ("salah_sasaran.csv", intervensi.salah_sasaran),
+        ("kecocokan_kebutuhan.csv", intervensi.kebutuhan),
+    ):
+        path = out / name
+        path.write_bytes(to_csv_bytes(table))
+        written.append(path)
+    return written
+
+
 def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write the run's files.
 
@@ -619,20 +635,7 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
         reg_rej.write_bytes(to_csv_bytes(result.register.ditolak))
         written.append(reg_rej)
     if result.intervensi is not None:
-        matrix = out / "interventions.csv"
-        matrix.write_bytes(to_csv_bytes(result.intervensi.matriks))
-        gaps = out / "gaps.csv"
-        gaps.write_bytes(to_csv_bytes(result.intervensi.celah))
-        written += [matrix, gaps]
-        # The tables the app shows, as files: coverage, mistargeting and the need match.
-        for name, table in (
-            ("cakupan.csv", result.intervensi.cakupan),
-            ("salah_sasaran.csv", result.intervensi.salah_sasaran),
-            ("kecocokan_kebutuhan.csv", result.intervensi.kebutuhan),
-        ):
-            path = out / name
-            path.write_bytes(to_csv_bytes(table))
-            written.append(path)
+        written += _write_intervention_tables(result.intervensi, out)
     pockets = out / "pockets.geojson"
     if pockets.exists():  # never leave an earlier run's pockets beside this run's files
         pockets.unlink()
