@@ -56,7 +56,7 @@ NO_DATA_COLOUR = "#9e9e9e"
 
 KANTONG_COLOURS = {
     "panas": "#7a0177",
-    "pencilan tinggi": "#e7298a",
+    "pencilan tinggi": "#c51b7d",
     "pencilan rendah": "#66c2a5",
     "dingin": "#2166ac",
 }

@@ -196,6 +196,14 @@ def test_spatial_outliers_have_their_own_outline_and_legend_entry(embedded):
         assert entry in html
         assert colour in html
     styles = json.loads(html.split("_gaya = ", 1)[1].split(";\n", 1)[0].replace("\\u003c", "<"))
+    # No pocket colour is reused by a strategy layer, the clusters or the priority outline.
+    from targeting.maps import KLASTER_COLOUR, PRIORITAS_COLOUR
+    from targeting.strategies import INPRES, PERMENDAGRI
+
+    others = {s.warna for s in (*INPRES.strategi, *PERMENDAGRI.strategi)}
+    others |= {KLASTER_COLOUR, PRIORITAS_COLOUR}
+    assert not set(KANTONG_COLOURS.values()) & others
+    assert len(set(KANTONG_COLOURS.values())) == len(KANTONG_COLOURS)
     outlier = hot.loc[hot["kantong"] == "pencilan tinggi", "kode_desa"].iloc[0]
     assert styles[outlier]["color"] == KANTONG_COLOURS["pencilan tinggi"]
     assert len(styles) == len(labels)
