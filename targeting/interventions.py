@@ -285,7 +285,7 @@ def analyse_interventions(
         "aturan_cakupan": ATURAN_CAKUPAN,
         "aturan_pagu_per_keluarga": (
             f"pagu per keluarga desil 1 tidak ditampilkan sebagai angka untuk desa dengan kurang "
-            f"dari {MIN_DESIL_1_PER_KELUARGA} keluarga desil 1 (catatan di kolom catatan_pagu)"
+            f"dari {MIN_DESIL_1_PER_KELUARGA} keluarga desil 1: catatan sebagai gantinya"
         ),
         "skema_strategi": sorted(set(long["skema"])) if len(long) else [],
         "pemetaan_strategi": PERMENDAGRI.pemetaan(),

@@ -202,7 +202,7 @@ st.markdown("**Kebutuhan dan sub kegiatan yang tidak bertemu**")
 st.dataframe(tabel_tampilan(mismatch, {"persen": 1}), hide_index=True, width="stretch")
 st.caption(
     md_escape(
-        f"Pagu dibagi rata ke desa lokusnya; cakupan = {res.parameter['aturan_cakupan']}; "
-        f"desa 'desil 1 tinggi' mulai {res.parameter['ambang_desil_1_tinggi_terpakai']:.2f} per 100 keluarga."
+        "Pagu dibagi rata ke desa lokusnya; "
+        f"desa 'desil 1 tinggi' mulai {angka(res.parameter['ambang_desil_1_tinggi_terpakai'], 2)} per 100 keluarga."
     )
 )
