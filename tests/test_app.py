@@ -303,3 +303,17 @@ def test_permendagri_register_keeps_its_four_strategies(at):
     assert "P4 (tanpa padanan Inpres) sub kegiatan" in matrix.columns
     assert "P3 sub kegiatan" not in matrix.columns
     assert matrix["S3 sub kegiatan"].sum() == 0  # no Permendagri strategy maps to Inpres 3
+
+
+def test_map_page_counts_desa_per_pocket_label(at, embedded):
+    from targeting.format import angka
+    from targeting.pockets import LABELS
+
+    counts = embedded.kantong.desa["kantong"].value_counts()
+    text = next(c.value for c in at.caption if c.value.startswith("Desa per label"))
+    for lab in LABELS:
+        assert f"{lab} {angka(int(counts.get(lab, 0)))}" in text
+    assert _metric(at, "Desa kantong (panas)") == angka(int(counts.get("panas", 0)))
+    table, _ = _table(at, "Label")
+    assert set(table["Label"]) <= {"panas", "pencilan tinggi"}
+    assert table["Label"].iloc[0] == "panas"
