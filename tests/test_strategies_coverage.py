@@ -174,3 +174,22 @@ def test_lokus_long_of_an_old_register_gets_inpres_codes():
     assert set(long["strategi_kode"]) == {"1"}
     assert set(long["skema"]) == {"inpres"}
     assert set(long["keluarga_sasaran"]) == {5.0}
+
+
+def test_target_list_names_permendagri_sub_activities_by_their_tag(embedded):
+    """A P4 sub-activity (no Inpres strategy) matched by its need tag is listed as P4."""
+    from targeting.targets import target_families
+
+    reg = embedded.register.register.copy()
+    reg["strategi_kode"] = [("P1", "P2", "P3", "P4")[i % 4] for i in range(len(reg))]
+    reg["skema"] = "permendagri"
+    reg["strategi"] = pd.array([PERMENDAGRI.get(k).inpres for k in reg["strategi_kode"]], "Int64")
+    long = lokus_long(reg)
+    p4 = long[(long["strategi_kode"] == "P4") & long["kebutuhan"].fillna("").ne("")]
+    chosen = list(dict.fromkeys(p4["kode_desa"]))[:3]
+    t = target_families(
+        embedded.placement.keluarga, embedded.batas.desa, chosen, lokus=long
+    ).keluarga
+    listed = "; ".join(t["sub_kegiatan_di_desa"].astype(str))
+    assert "P4 " in listed
+    assert "S" not in {part.split(" ")[0][:1] for part in listed.split("; ") if part}
