@@ -15,7 +15,7 @@ import pandas as pd
 
 from targeting.format import angka
 from targeting.indicators import DEPRIVASI
-from targeting.strategies import INPRES, PERMENDAGRI
+from targeting.strategies import INPRES, INPRES_NOMOR, PERMENDAGRI
 
 __all__ = [
     "KEBUTUHAN_DEPRIVASI",
@@ -244,7 +244,7 @@ def analyse_interventions(
     celah = []
     for r in matriks.itertuples():
         high = share.get(r.kode_desa, np.nan) >= threshold
-        for s in (1, 2, 3):
+        for s in INPRES_NOMOR:
             if getattr(r, f"sub_kegiatan_{s}") > 0:
                 continue
             if r.kode_desa in pockets:

@@ -22,7 +22,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["INPRES", "PERMENDAGRI", "SKEMA", "Skema", "Strategi", "tanpa_padanan"]
+__all__ = [
+    "INPRES",
+    "INPRES_NOMOR",
+    "PERMENDAGRI",
+    "SKEMA",
+    "Skema",
+    "Strategi",
+    "tanpa_padanan",
+]
 
 
 @dataclass(frozen=True)
@@ -149,6 +157,9 @@ PERMENDAGRI = Skema(
     ),
 )  # fmt: skip
 """Permendagri 53/2020: the four strategies of Perpres 15/2010 art. 3, mapped to Inpres."""
+
+INPRES_NOMOR = tuple(int(k) for k in INPRES.kode)
+"""The Inpres 4/2022 strategy numbers, ``(1, 2, 3)``: the ``strategi`` column's values."""
 
 SKEMA = {INPRES.nama: INPRES, PERMENDAGRI.nama: PERMENDAGRI}
 """The schemes by name."""

@@ -9,7 +9,7 @@ from targeting.export import to_csv_bytes
 from targeting.format import angka, persen, tabel_tampilan
 from targeting.interventions import MatchSettings, analyse_interventions
 from targeting.register import STRATEGI, register_template
-from targeting.strategies import INPRES, PERMENDAGRI
+from targeting.strategies import INPRES, INPRES_NOMOR, PERMENDAGRI
 from views.common import keep, md_escape, start_page
 
 d = start_page("Sub kegiatan dan lokus")
@@ -42,7 +42,7 @@ if len(reg.cocok_lokus):
 with st.sidebar:
     st.header("Saringan")
     strategi = st.multiselect(
-        "Strategi", [1, 2, 3], format_func=lambda s: f"{s}. {STRATEGI[s]}",
+        "Strategi", list(INPRES_NOMOR), format_func=lambda s: f"{s}. {STRATEGI[s]}",
         placeholder="Semua strategi", **keep("i_strategi", []),
     )  # fmt: skip
     opds = sorted(reg.register["opd"].dropna().astype(str).unique())
@@ -82,8 +82,8 @@ if has_p:
     if st.radio("Tampilan strategi", ["Permendagri 53/2020 (P1-P4)", "Inpres 4/2022 (1-3)"],
                 horizontal=True, **keep("i_skema", "Permendagri 53/2020 (P1-P4)")).startswith("P"):  # fmt: skip
         skema = PERMENDAGRI
-keys = [int(k) for k in skema.kode] if skema is INPRES else list(skema.kode)
-chosen = (strategi or [1, 2, 3]) if skema is INPRES else keys
+keys = list(INPRES_NOMOR) if skema is INPRES else list(skema.kode)
+chosen = (strategi or list(INPRES_NOMOR)) if skema is INPRES else keys
 cov = res.cakupan[res.cakupan["strategi"].isin(chosen)]
 if kec:
     part = cov[cov["wilayah"].isin(kec)]
@@ -120,7 +120,8 @@ st.bar_chart(by_kec, y_label="% keluarga desil 1 terjangkau (paling banyak)", st
 st.subheader("Matriks desa × strategi")
 matriks = res.matriks if shown is None else res.matriks[res.matriks["kode_desa"].isin(shown)]
 # The Inpres view keeps P4 (no Inpres counterpart) as its own column.
-other = [str(k) for k in (PERMENDAGRI.kode[:3] if skema is INPRES else (1, 2, 3))]
+mapped = [st_.kode for st_ in PERMENDAGRI.strategi if st_.inpres is not None]
+other = mapped if skema is INPRES else list(INPRES.kode)
 extra = list(PERMENDAGRI.tanpa_inpres()) if skema is INPRES and has_p else []
 matriks = matriks.drop(
     columns=[c for c in matriks.columns for k in other
@@ -149,7 +150,7 @@ st.caption(md_escape(res.parameter["aturan_pagu_per_keluarga"] + "."))
 st.download_button("Unduh matriks (CSV)", to_csv_bytes(matriks), file_name="lokus_matriks.csv")
 
 st.subheader("Celah")
-celah = res.celah[res.celah["strategi"].isin(strategi or [1, 2, 3])]
+celah = res.celah[res.celah["strategi"].isin(strategi or list(INPRES_NOMOR))]
 celah = celah if shown is None else celah[celah["kode_desa"].isin(shown)]
 if celah.empty:
     st.success("Tidak ada celah menurut ambang yang dipakai.")
