@@ -45,6 +45,10 @@ class Region:
         Metric CRS; None means "estimate the UTM zone from the boundaries".
     sumber : str
         One line on where the default data come from, shown in the app and the report.
+    sintetis : frozenset of str
+        Which default data files are synthetic (``keluarga_p3ke``, ``keluarga_desa``,
+        ``register``), from ``sintetis`` in the TOML (``true`` for all three, or a list of
+        keys). Only these, or files carrying the generator's marker, are called synthetic.
     """
 
     nama: str
@@ -55,6 +59,7 @@ class Region:
     register: Path | None = None
     metric_crs: str | None = None
     sumber: str = ""
+    sintetis: frozenset[str] = frozenset()
 
 
 def _path(
@@ -80,7 +85,7 @@ def load_region(path: str | os.PathLike[str], *, check_files: bool = True) -> Re
     path : str or os.PathLike
         A TOML file with a ``[region]`` table holding ``nama``, ``kode``, ``batas_desa`` and
         optionally ``keluarga_desa``, ``keluarga_p3ke``, ``register``, ``metric_crs``,
-        ``sumber``.
+        ``sumber`` and ``sintetis`` (which default files are synthetic).
     check_files : bool, default True
         Require the optional data files to exist (False only for the sample generator, which
         writes them).
@@ -134,7 +139,26 @@ def load_region(path: str | os.PathLike[str], *, check_files: bool = True) -> Re
         register=_path(base, table.get("register"), "register", source, must_exist=check_files),
         metric_crs=table.get("metric_crs") or None,
         sumber=str(table.get("sumber", "")),
+        sintetis=_synthetic_keys(table.get("sintetis", False), source),
     )
+
+
+DATA_KEYS = ("keluarga_p3ke", "keluarga_desa", "register")
+"""Region keys of the default data files (the ones ``sintetis`` may name)."""
+
+
+def _synthetic_keys(value: object, source: Path) -> frozenset[str]:
+    """Read ``sintetis``: ``true``/``false`` or a list of :data:`DATA_KEYS`."""
+    if isinstance(value, bool):
+        return frozenset(DATA_KEYS) if value else frozenset()
+    if isinstance(value, list) and all(isinstance(v, str) and v in DATA_KEYS for v in value):
+        return frozenset(value)
+    msg = (
+        f"{source}: [region] sintetis harus true, false, atau daftar dari "
+        f"{', '.join(DATA_KEYS)}; diterima {value!r}"
+    )
+    en = f"{source}: [region] sintetis must be true, false or a list of {', '.join(DATA_KEYS)}"
+    raise RegionError(msg, en=en)
 
 
 def default_region() -> Region:

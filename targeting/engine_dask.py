@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
+import uuid
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +36,15 @@ from geo.households import REJECT_COLUMNS
 from geo.join import DEFAULT_COAST_M, FLAG_COLUMNS, Placement, place_households
 from targeting.indicators import count_families
 
-__all__ = ["ENGINES", "PARTISI", "DaskRun", "dask_client", "partition_key", "place_and_count"]
+__all__ = [
+    "ENGINES",
+    "PARTISI",
+    "DaskRun",
+    "dask_client",
+    "package_zip",
+    "partition_key",
+    "place_and_count",
+]
 
 ENGINES = ("pandas", "dask")
 """Engines of :func:`targeting.pipeline.run`: ``pandas`` (one process, the default) and
@@ -65,11 +76,21 @@ def dask_client(
     Yields
     ------
     distributed.Client
+
+    Notes
+    -----
+    On an existing cluster the workers need Lokus's code, and a ``dask worker`` started
+    outside the Lokus folder cannot import it. The client therefore sends ``geo/`` and
+    ``targeting/`` as one zip (:func:`package_zip`, built in a temporary folder) with
+    ``Client.upload_file``: distributed puts it on every worker's ``sys.path``, and on workers
+    that join later too (it is registered as a worker plugin). The workers still need the
+    same third-party packages (the Lokus ``.venv`` or ``requirements.txt``).
     """
     from distributed import Client, LocalCluster
 
     if scheduler:
-        with Client(scheduler) as client:
+        with Client(scheduler) as client, tempfile.TemporaryDirectory() as tmp:
+            client.upload_file(str(package_zip(Path(tmp))))
             yield client
         return
     workers = n_workers or max(1, min(os.cpu_count() or 1, 8))
@@ -83,6 +104,34 @@ def dask_client(
         Client(cluster) as client,
     ):
         yield client
+
+
+PACKAGES = ("geo", "targeting")
+"""Lokus's own packages, shipped to the workers of an existing cluster."""
+
+
+def package_zip(folder: Path) -> Path:
+    """Write ``geo/`` and ``targeting/`` (their ``.py`` files) into one importable zip.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        Folder to write ``lokus_kode_<random>.zip`` into (an existing, writable folder).
+
+    Returns
+    -------
+    pathlib.Path
+        The zip; with it on ``sys.path``, ``import targeting`` works anywhere. The name is new
+        on every call: Python caches zip importers by path, so a worker that received an
+        earlier zip under the same name would read the stale cache.
+    """
+    root = Path(__file__).resolve().parent.parent
+    path = folder / f"lokus_kode_{uuid.uuid4().hex[:12]}.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for package in PACKAGES:
+            for file in sorted((root / package).rglob("*.py")):
+                zf.write(file, file.relative_to(root).as_posix())
+    return path
 
 
 def partition_key(

@@ -7,6 +7,7 @@ of Inpres 4/2022.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -15,9 +16,13 @@ import pandas as pd
 from geo.text import fold, fold_series
 from targeting.format import angka
 from targeting.indicators import DEPRIVASI
+from targeting.strategies import INPRES, INPRES_NOMOR, PERMENDAGRI
 
 __all__ = [
     "KEBUTUHAN_DEPRIVASI",
+    "MIN_DESIL_1_PER_KELUARGA",
+    "SATUAN_KELUARGA",
+    "SATUAN_ORANG",
     "InterventionResult",
     "MatchSettings",
     "analyse_interventions",
@@ -31,6 +36,17 @@ KEBUTUHAN_DEPRIVASI = {
     "rumah": "lantai_tanah_bambu",
 }
 """Register ``kebutuhan`` tag -> P3KE deprivation of :data:`targeting.indicators.DEPRIVASI`."""
+
+SATUAN_KELUARGA = frozenset({"keluarga", "kk", "rumah tangga", "rt", "rts", "rtm", "kpm", "rumah"})
+"""Units of ``satuan`` that count families (one unit = one family)."""
+
+SATUAN_ORANG = frozenset({"orang", "jiwa", "individu", "siswa", "peserta", "anak", "lansia"})
+"""Units of ``satuan`` that count people. A target of n people counts as at most n families
+(each person in a different family: the most families it could reach)."""
+
+MIN_DESIL_1_PER_KELUARGA = 5
+"""Fewest desil-1 families for which the matrix shows pagu per desil-1 family as a number;
+below it a ratio over 1-4 families says more about the count than the budget (a note instead)."""
 
 
 @dataclass(frozen=True)
@@ -104,17 +120,77 @@ def lokus_long(register: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns of the register plus ``kode_desa`` and ``pagu_desa_rp`` (the pagu split
-        equally over the loci: an analytic choice, since a register gives no split).
+        Columns of the register plus ``strategi_kode`` and ``skema`` (filled from
+        ``strategi`` when absent), ``keluarga_sasaran`` (most families the row can reach, NaN
+        without a limit, see :func:`_family_target`), ``kode_desa`` and ``pagu_desa_rp`` (the
+        pagu split equally over the loci: an analytic choice, since a register gives no
+        split).
     """
     if register.empty:
         columns = ["kode_sub_kegiatan", "nama_sub_kegiatan", "opd", "strategi", "pagu_rp",
-                   "lokus_kode", "kebutuhan", "_baris", "kode_desa", "pagu_desa_rp"]  # fmt: skip
+                   "lokus_kode", "kebutuhan", "_baris", "strategi_kode", "skema",
+                   "keluarga_sasaran", "kode_desa", "pagu_desa_rp"]  # fmt: skip
         return pd.DataFrame(columns=columns)
+    register = _with_scheme(register)
+    register = register.assign(keluarga_sasaran=_family_target(register))
     long = register.assign(kode_desa=register["lokus_kode"].str.split(";")).explode("kode_desa")
     n = long.groupby("_baris")["kode_desa"].transform("size")
     long["pagu_desa_rp"] = long["pagu_rp"].astype("float64") / n
     return long.reset_index(drop=True)
+
+
+def _with_scheme(register: pd.DataFrame) -> pd.DataFrame:
+    """Fill ``strategi_kode`` and ``skema`` for a register given with Inpres numbers only."""
+    out = register.copy()
+    strategi = pd.array(out["strategi"], dtype="Int64")
+    if "strategi_kode" not in out.columns:
+        out["strategi_kode"] = [str(v) if v is not pd.NA else "" for v in strategi]
+    if "skema" not in out.columns:
+        out["skema"] = INPRES.nama
+    out["strategi"] = strategi
+    return out
+
+
+def _volume(value: object) -> float | None:
+    """Read ``target_volume``: ``137``, ``1.250`` (thousands dot), ``12,5``; None if blank."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) if value >= 0 else None
+    text = str(value).strip().replace(" ", "")
+    if re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
+        text = text.replace(".", "")
+    text = text.replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if np.isfinite(number) and number >= 0 else None
+
+
+def _family_target(register: pd.DataFrame) -> pd.Series:
+    """Most desil-1 families a row can reach: its target in families, or NaN (no limit).
+
+    A row counts families when ``sasaran_jenis`` is ``keluarga`` or ``individu``, or, with no
+    ``sasaran_jenis``, when its ``satuan`` is a family or person unit (:data:`SATUAN_KELUARGA`,
+    :data:`SATUAN_ORANG`). People count one family each (an upper bound). ``wilayah`` rows
+    (roads, water networks) and rows without a readable volume reach every desil-1 family of
+    their loci.
+    """
+    n = len(register)
+    volume = register.get("target_volume", pd.Series([None] * n, index=register.index))
+    jenis = register.get("sasaran_jenis", pd.Series([None] * n, index=register.index))
+    satuan = register.get("satuan", pd.Series([None] * n, index=register.index))
+    out = []
+    for vol, kind, unit in zip(volume, jenis, satuan, strict=True):
+        kind = "" if kind is None or kind is pd.NA or kind != kind else str(kind).strip().lower()
+        unit = "" if unit is None or unit is pd.NA or unit != unit else str(unit).strip().lower()
+        counts_families = kind in ("keluarga", "individu") or (
+            not kind and unit in SATUAN_KELUARGA | SATUAN_ORANG
+        )
+        number = _volume(vol)
+        out.append(np.ceil(number) if counts_families and number is not None else np.nan)
+    return pd.Series(out, index=register.index, dtype="float64")
 
 
 def analyse_interventions(
@@ -150,33 +226,10 @@ def analyse_interventions(
     base = ind[["kode_desa", "desa", "kecamatan"]].copy()
     base["keluarga_desil_1"] = ind["keluarga_desil_1"].astype("float64").fillna(0).to_numpy()
     long = lokus_long(register)
-
-    matriks = base.copy()
-    for s in (1, 2, 3):
-        part = long[long["strategi"] == s]
-        count = part.groupby("kode_desa").size()
-        pagu = part.groupby("kode_desa")["pagu_desa_rp"].sum()
-        matriks[f"sub_kegiatan_{s}"] = matriks["kode_desa"].map(count).fillna(0).astype(int)
-        matriks[f"pagu_{s}_rp"] = matriks["kode_desa"].map(pagu).fillna(0.0).round(0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            per = matriks[f"pagu_{s}_rp"] / matriks["keluarga_desil_1"]
-        matriks[f"pagu_{s}_per_desil_1_rp"] = per.where(matriks["keluarga_desil_1"] > 0).round(0)
-
-    rows = []
-    for wilayah, group in [("kabupaten", matriks), *matriks.groupby("kecamatan")]:
-        total = float(group["keluarga_desil_1"].sum())
-        for s in (1, 2, 3):
-            reached = float(group.loc[group[f"sub_kegiatan_{s}"] > 0, "keluarga_desil_1"].sum())
-            rows.append(
-                {
-                    "wilayah": wilayah,
-                    "strategi": s,
-                    "keluarga_desil_1": int(total),
-                    "keluarga_desil_1_terjangkau": int(reached),
-                    "persen": reached / total * 100 if total else np.nan,
-                }
-            )
-    cakupan = pd.DataFrame(rows)
+    long = _with_reach(long, base.set_index("kode_desa")["keluarga_desil_1"])
+    keys = _strategy_keys(long)
+    matriks = _matrix(base, long, keys)
+    cakupan = _coverage(matriks, keys)
 
     share = ind.set_index("kode_desa")["persen_desil_1"].astype("float64")
     threshold = (
@@ -192,7 +245,7 @@ def analyse_interventions(
     celah = []
     for r in matriks.itertuples():
         high = share.get(r.kode_desa, np.nan) >= threshold
-        for s in (1, 2, 3):
+        for s in INPRES_NOMOR:
             if getattr(r, f"sub_kegiatan_{s}") > 0:
                 continue
             if r.kode_desa in pockets:
@@ -203,7 +256,7 @@ def analyse_interventions(
                 celah.append((r.kode_desa, r.desa, s, "desil 1 tinggi tanpa sub kegiatan",
                               f"{angka(share[r.kode_desa], 1)} keluarga desil 1 per 100 keluarga "
                               f"(ambang {angka(threshold, 1)}) tanpa sub kegiatan strategi {s}"))  # fmt: skip
-    s3 = long[long["strategi"] == 3]
+    s3 = long[long["strategi"].eq(3).fillna(False).to_numpy(dtype=bool)]
     if kantong is not None:
         names = dict(zip(base["kode_desa"], base["desa"], strict=True))
         for kode in sorted(set(s3["kode_desa"]) - pockets):
@@ -230,9 +283,115 @@ def analyse_interventions(
         **asdict(settings),
         "ambang_desil_1_tinggi_terpakai": threshold,
         "aturan_pagu": "pagu sub kegiatan dibagi rata ke desa lokusnya (register tidak memuat rinciannya)",
-        "aturan_cakupan": "keluarga desil 1 di desa dengan paling sedikit satu sub kegiatan strategi itu",
+        "aturan_cakupan": ATURAN_CAKUPAN,
+        "aturan_pagu_per_keluarga": (
+            f"pagu per keluarga desil 1 tidak ditampilkan sebagai angka untuk desa dengan kurang "
+            f"dari {MIN_DESIL_1_PER_KELUARGA} keluarga desil 1: catatan sebagai gantinya"
+        ),
+        "skema_strategi": sorted(set(long["skema"])) if len(long) else [],
+        "pemetaan_strategi": PERMENDAGRI.pemetaan(),
     }
     return InterventionResult(matriks, cakupan, celah_df, salah, kebutuhan, parameter)
+
+
+ATURAN_CAKUPAN = (
+    "desa terjangkau = desa dengan paling sedikit satu sub kegiatan strategi itu; keluarga "
+    "desil 1 terjangkau paling banyak = untuk sub kegiatan bersasaran keluarga atau individu "
+    "(target_volume; satu individu dihitung satu keluarga, batas atas), target dibagi ke desa "
+    "lokusnya sebanding dengan keluarga desil 1-nya dan dibatasi jumlah keluarga desil 1 desa "
+    "itu; sub kegiatan bersasaran wilayah atau tanpa volume menjangkau semua keluarga desil 1 "
+    "di desa lokusnya; beberapa sub kegiatan di satu desa dijumlah, paling banyak sebanyak "
+    "keluarga desil 1 desa itu"
+)
+"""How coverage is counted (for the page, the report and the workbook)."""
+
+
+def _with_reach(long: pd.DataFrame, d1: pd.Series) -> pd.DataFrame:
+    """Add ``keluarga_maks``: desil-1 families of the desa this locus row can reach at most.
+
+    A row's family target is spread over its loci in proportion to their desil-1 families,
+    so no locus gets more than it holds: ``d1_j * min(1, target / sum(d1 over the loci))``.
+    """
+    out = long.assign(d1=long["kode_desa"].map(d1).fillna(0.0).astype("float64"))
+    if out.empty:
+        return out.assign(keluarga_maks=pd.Series(dtype="float64"))
+    total = out.groupby("_baris")["d1"].transform("sum")
+    cap = out["keluarga_sasaran"].astype("float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fraction = np.where(total > 0, np.minimum(1.0, cap / total), 0.0)
+    out["keluarga_maks"] = np.where(cap.isna(), out["d1"], out["d1"] * fraction)
+    return out
+
+
+def _strategy_keys(long: pd.DataFrame) -> list[tuple[object, np.ndarray]]:
+    """Strategies of the views: Inpres 1-3, then P1-P4 when the register uses Permendagri.
+
+    Each key comes with the mask of its rows in ``long``. Inpres strategy s takes the rows
+    mapped to s (Inpres tags and P1-P3); P4 has no Inpres counterpart and appears only in
+    the four-strategy view.
+    """
+    inpres = long["strategi"].astype("Int64")
+    keys: list[tuple[object, np.ndarray]] = [
+        (int(st.kode), inpres.eq(int(st.kode)).fillna(False).to_numpy(dtype=bool))
+        for st in INPRES.strategi
+    ]
+    if (long["skema"] == PERMENDAGRI.nama).any():
+        for st in PERMENDAGRI.strategi:
+            keys.append((st.kode, (long["strategi_kode"] == st.kode).to_numpy(dtype=bool)))
+    return keys
+
+
+def _matrix(
+    base: pd.DataFrame, long: pd.DataFrame, keys: list[tuple[object, np.ndarray]]
+) -> pd.DataFrame:
+    matriks = base.copy()
+    d1 = matriks["keluarga_desil_1"]
+    small = (d1 > 0) & (d1 < MIN_DESIL_1_PER_KELUARGA)
+    for key, mask in keys:
+        part = long[mask]
+        count = part.groupby("kode_desa").size()
+        pagu = part.groupby("kode_desa")["pagu_desa_rp"].sum()
+        reach = part.groupby("kode_desa")["keluarga_maks"].sum()
+        matriks[f"sub_kegiatan_{key}"] = matriks["kode_desa"].map(count).fillna(0).astype(int)
+        matriks[f"pagu_{key}_rp"] = matriks["kode_desa"].map(pagu).fillna(0.0).round(0)
+        matriks[f"keluarga_maks_{key}"] = np.minimum(
+            matriks["kode_desa"].map(reach).fillna(0.0), d1
+        ).round(0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per = matriks[f"pagu_{key}_rp"] / d1
+        matriks[f"pagu_{key}_per_desil_1_rp"] = per.where((d1 > 0) & ~small).round(0)
+    matriks["catatan_pagu"] = np.where(
+        small,
+        f"kurang dari {MIN_DESIL_1_PER_KELUARGA} keluarga desil 1: pagu per keluarga tidak "
+        "ditampilkan",
+        "",
+    )
+    return matriks
+
+
+def _coverage(matriks: pd.DataFrame, keys: list[tuple[object, np.ndarray]]) -> pd.DataFrame:
+    rows = []
+    for wilayah, group in [("kabupaten", matriks), *matriks.groupby("kecamatan")]:
+        total = float(group["keluarga_desil_1"].sum())
+        for key, _mask in keys:
+            reached = group[f"sub_kegiatan_{key}"] > 0
+            at_most = float(group[f"keluarga_maks_{key}"].sum())
+            rows.append(
+                {
+                    "wilayah": wilayah,
+                    "skema": PERMENDAGRI.nama if isinstance(key, str) else INPRES.nama,
+                    "strategi": key,
+                    "desa": len(group),
+                    "desa_terjangkau": int(reached.sum()),
+                    "keluarga_desil_1": int(total),
+                    "keluarga_desil_1_di_desa_terjangkau": int(
+                        group.loc[reached, "keluarga_desil_1"].sum()
+                    ),
+                    "keluarga_desil_1_terjangkau": round(at_most),
+                    "persen": at_most / total * 100 if total else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 NEED_COLUMNS = [

@@ -26,6 +26,7 @@ from jinja2 import Template
 
 from geo.crs import DISPLAY_CRS, to_display
 from targeting.format import angka, persen, rupiah
+from targeting.strategies import INPRES, PERMENDAGRI
 
 __all__ = [
     "INDIKATOR_PETA",
@@ -53,14 +54,49 @@ PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 NO_DATA_COLOUR = "#9e9e9e"
 """Grey for desa without P3KE rows or without a denominator; drawn with a dashed outline."""
 
-KANTONG_COLOURS = {"panas": "#7a0177", "dingin": "#2166ac"}
-"""Outline colours of pocket labels on the map (purple for pockets, blue for cold desa)."""
+KANTONG_COLOURS = {
+    "panas": "#7a0177",
+    "pencilan tinggi": "#c51b7d",
+    "pencilan rendah": "#66c2a5",
+    "dingin": "#2166ac",
+}
+"""Outline colours of the significant pocket labels on the map: purple for pockets, pink for a
+poor desa among better-off ones, teal for a better-off desa among poor ones, blue for cold."""
 
-LOKUS_COLOURS = {1: "#1b9e77", 2: "#d95f02", 3: "#e7298a"}
-"""Outline colours of the strategy lokus layers (ColorBrewer Dark2)."""
+KANTONG_LEGENDA = {
+    "panas": "Kantong desa (panas)",
+    "pencilan tinggi": "Pencilan tinggi (miskin di antara sejahtera)",
+    "pencilan rendah": "Pencilan rendah (sejahtera di antara miskin)",
+    "dingin": "Desa dingin",
+}
+"""Legend entries of the pocket labels, with the number of desa appended on the map."""
 
-STRATEGI_SINGKAT = {1: "beban pengeluaran", 2: "pendapatan", 3: "kantong kemiskinan"}
+LOKUS_COLOURS = {int(st.kode): st.warna for st in INPRES.strategi}
+"""Outline colours of the Inpres strategy lokus layers (ColorBrewer Dark2); Permendagri P1-P4
+colours are in :data:`targeting.strategies.PERMENDAGRI`."""
+
+STRATEGI_SINGKAT = {int(st.kode): st.singkat for st in INPRES.strategi}
 """Short labels of the Inpres 4/2022 strategies for map layers."""
+
+
+def _lokus_layers(lokus: pd.DataFrame) -> list[tuple[str, str, str, float, set[str]]]:
+    """Lokus layers: (code, name, colour, weight, desa codes), in the register's own scheme.
+
+    A register tagged P1-P4 gets the four Permendagri layers (P4 included); otherwise the three
+    Inpres layers. Rows of the other scheme in a mixed register are drawn by their Inpres
+    strategy when they have one.
+    """
+    permendagri = "skema" in lokus.columns and (lokus["skema"] == PERMENDAGRI.nama).any()
+    scheme = PERMENDAGRI if permendagri else INPRES
+    column = "strategi_kode" if permendagri else "strategi"
+    values = lokus[column].astype(str)
+    weights = (5.5, 4.0, 3.0, 2.5)
+    return [
+        (st.kode, f"Lokus strategi {st.kode}: {st.singkat}", st.warna, weights[i],
+         set(lokus.loc[(values == st.kode).to_numpy(), "kode_desa"].astype(str)))
+        for i, st in enumerate(scheme.strategi)
+    ]  # fmt: skip
+
 
 KLASTER_COLOUR = "#542788"
 """Fill of household-cluster pocket polygons."""
@@ -469,7 +505,9 @@ def build_map(
         )
     if lokus is not None:
         # One pass over the register (grouped once), not one filter of it per desa.
-        cols = ["kode_desa", "strategi", "nama_sub_kegiatan", "opd", "pagu_rp"]
+        if "strategi_kode" not in lokus.columns:
+            lokus = lokus.assign(strategi_kode=lokus["strategi"].astype(str))
+        cols = ["kode_desa", "strategi_kode", "nama_sub_kegiatan", "opd", "pagu_rp"]
         by_desa = {
             str(k): list(g.sort_values("pagu_rp", ascending=False).itertuples(index=False))
             for k, g in lokus[cols].groupby("kode_desa", sort=False)
@@ -480,7 +518,8 @@ def build_map(
             if not rows:
                 return "tidak ada sub kegiatan berlokus di desa ini"
             items = [
-                f"S{int(r.strategi)} {r.nama_sub_kegiatan} ({r.opd}, {rupiah(float(r.pagu_rp))})"
+                f"{'' if r.strategi_kode.startswith('P') else 'S'}{r.strategi_kode} "
+                f"{r.nama_sub_kegiatan} ({r.opd}, {rupiah(float(r.pagu_rp))})"
                 for r in rows[:8]
             ]
             more = f" … dan {len(rows) - 8} lagi" if len(rows) > 8 else ""
@@ -547,7 +586,7 @@ def build_map(
     ).add_to(m)
 
     if kantong is not None:
-        marked = kantong[kantong["kantong"].isin(["panas", "dingin"])]
+        marked = kantong[kantong["kantong"].isin(list(KANTONG_COLOURS))]
         marked = marked[marked["kode_desa"].isin(set(gdf["kode_desa"]))]
         if len(marked):
             _OutlineOf(
@@ -557,21 +596,20 @@ def build_map(
                              "dashArray": "6 4"}
                     for k, lab in zip(marked["kode_desa"], marked["kantong"], strict=True)
                 },
-                name="Kantong desa (panas/dingin)",
+                name="Kantong desa (panas/pencilan/dingin)",
             ).add_to(m)  # fmt: skip
     if lokus is not None:
         shown_codes = set(layer_data["kode_desa"])
-        for s, weight in ((1, 5.5), (2, 4), (3, 2.5)):
-            colour = LOKUS_COLOURS[s]
-            codes = set(lokus.loc[lokus["strategi"] == s, "kode_desa"]) & shown_codes
+        for kode_s, name, colour, weight, desa_codes in _lokus_layers(lokus):
+            codes = desa_codes & shown_codes
             if not codes:
                 continue
             _OutlineOf(
                 desa_layer,
                 {str(k): {"fill": False, "color": colour, "weight": weight, "opacity": 0.85}
                  for k in sorted(codes)},
-                name=f"Lokus strategi {s}: {STRATEGI_SINGKAT[s]}",
-                show=s == 3,
+                name=name,
+                show=kode_s in ("3", "P4"),
             ).add_to(m)  # fmt: skip
     if klaster is not None and len(klaster):
         layer = gpd.GeoDataFrame(
@@ -636,17 +674,17 @@ def build_map(
 
     extra = []
     if kantong is not None:
-        present = set(kantong["kantong"])
-        if "panas" in present:
-            extra.append((KANTONG_COLOURS["panas"], "Kantong desa (panas)", True))
-        if "dingin" in present:
-            extra.append((KANTONG_COLOURS["dingin"], "Desa dingin", True))
+        shown = kantong[kantong["kode_desa"].isin(set(gdf["kode_desa"]))]
+        counts = shown["kantong"].value_counts()
+        for lab, colour in KANTONG_COLOURS.items():
+            if counts.get(lab, 0):
+                extra.append((colour, f"{KANTONG_LEGENDA[lab]}: {counts[lab]} desa", True))
     if klaster is not None and len(klaster):
         extra.append((KLASTER_COLOUR, "Klaster keluarga desil 1", False))
     if lokus is not None:
-        for s, colour in LOKUS_COLOURS.items():
-            if (lokus["strategi"] == s).any():
-                extra.append((colour, f"Lokus strategi {s} (lapisan)", True))
+        for kode_s, _name, colour, _w, desa_codes in _lokus_layers(lokus):
+            if desa_codes:
+                extra.append((colour, f"Lokus strategi {kode_s} (lapisan)", True))
     m.add_child(_Legend(_legend_html(INDIKATOR_PETA[kolom], kelas, integer=integer, extra=extra)))
     folium.LayerControl(collapsed=True).add_to(m)
     minx, miny, maxx, maxy = gdf.total_bounds

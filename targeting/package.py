@@ -36,6 +36,7 @@ from targeting.interventions import lokus_long
 from targeting.maps import add_priority_layer, build_map, standalone_html
 from targeting.priority import KOMPONEN, Ranking
 from targeting.register import STRATEGI
+from targeting.strategies import PERMENDAGRI
 from targeting.targets import TargetList, target_families
 
 if TYPE_CHECKING:
@@ -170,8 +171,7 @@ class TargetPackage:
         from targeting.pipeline import LOKUS_VERSION
 
         add(("umum", "versi Lokus", LOKUS_VERSION))
-        sintetis = "SINTETIS" in str(r.masukan["keluarga_p3ke"]["berkas"]).upper()
-        if sintetis:
+        if r.masukan["keluarga_p3ke"].get("sintetis"):  # provenance, not the file name
             add(("umum", "PERHATIAN", "data keluarga SINTETIS (sampel bawaan): bukan orang nyata"))
         if o.data_pribadi:
             pribadi = (
@@ -221,6 +221,13 @@ class TargetPackage:
             add(("aturan strategi keluarga", "catatan", note))
         for num, text in STRATEGI.items():
             add(("strategi Inpres 4/2022", f"strategi {num}", text))
+        for st in PERMENDAGRI.strategi:
+            target = f"Inpres {st.inpres}" if st.inpres else "tanpa padanan Inpres (kolom sendiri)"
+            add(("strategi Permendagri 53/2020", st.kode, f"{st.label} -> {target}"))
+        add(("strategi Permendagri 53/2020", "pemetaan", PERMENDAGRI.pemetaan()))
+        add(("strategi Permendagri 53/2020", "sumber", PERMENDAGRI.sumber))
+        if r.intervensi is not None:
+            add(("intervensi", "aturan cakupan", r.intervensi.parameter.get("aturan_cakupan")))
         for key, info in r.masukan.items():
             add(("sumber data", f"{key}: berkas", info.get("berkas")))
             add(("sumber data", f"{key}: SHA-256", info.get("sha256")))
@@ -428,8 +435,7 @@ class TargetPackage:
         note = html.escape(
             f"desa prioritas: garis hitam tebal · dibuat {self.dibuat:%Y-%m-%d} · "
             f"{self.filter_text()}"
-            + (" · data keluarga SINTETIS" if "SINTETIS" in str(
-                r.masukan["keluarga_p3ke"]["berkas"]).upper() else "")
+            + (" · data keluarga SINTETIS" if r.masukan["keluarga_p3ke"].get("sintetis") else "")
         )  # fmt: skip
         m.get_root().html.add_child(
             Element(

@@ -280,6 +280,28 @@ class Result:
         }
 
 
+SINTETIS_YA = frozenset({"ya", "y", "yes", "true", "1"})
+"""Values of a ``sintetis`` marker column that mark a row as synthetic."""
+
+
+def _marked(frame: pd.DataFrame) -> bool:
+    """Tell whether every row carries the generator's marker column ``SINTETIS`` = ``Ya``."""
+    cols = [c for c in frame.columns if str(c).strip().casefold() == "sintetis"]
+    if not cols or frame.empty:
+        return False
+    values = frame[cols[0]].astype("string").str.strip().str.casefold()
+    return bool(values.isin(SINTETIS_YA).fillna(False).all())
+
+
+def _synthetic(region: Region, key: str, default: dict[str, bool], marked: bool) -> bool:
+    """Synthetic by provenance: a default the region marks ``sintetis``, or a marked file.
+
+    A file's name is never evidence: ``data_SINTETIS.csv`` without a marker is real data, and
+    a real region's own default data are not synthetic unless its region.toml says so.
+    """
+    return bool(marked or (default[key] and key in region.sintetis))
+
+
 def _date(src: Source | None) -> str | None:
     """Modification date (ISO) of a file given by path; None for uploaded bytes."""
     if isinstance(src, (str, os.PathLike)):
@@ -387,6 +409,12 @@ def run(
     if partisi not in ("kecamatan", "hilbert"):
         msg = f"partisi must be 'kecamatan' or 'hilbert', got {partisi!r}"
         raise ValueError(msg)
+    # Which inputs are the region's own defaults (their provenance decides "synthetic").
+    default = {
+        "keluarga_p3ke": households is None,
+        "keluarga_desa": keluarga_desa is None,
+        "register": register is None,
+    }
     households = households if households is not None else region.keluarga_p3ke
     if households is None:
         msg = f"wilayah {region.nama} tidak memiliki berkas P3KE bawaan; berikan --households"
@@ -449,6 +477,7 @@ def run(
             "baris_judul": sheet_table.header_row,
             "baris": check.rows_in + len(sheet_table.dilewati),
             "tanggal": _date(households),
+            "sintetis": _synthetic(region, "keluarga_p3ke", default, _marked(sheet_table.frame)),
         },
         "batas_desa": {
             "berkas": b_name,
@@ -471,7 +500,12 @@ def run(
             "sumber": sorted({str(s) for s in denom["sumber"].dropna().unique()}),
             # Rows of the family table that match no desa of the region are listed, not lost.
             "kode_tidak_dikenal": sorted(set(denom["kode_desa"]) - set(batas.desa["kode_desa"])),
-        }
+            "sintetis": _synthetic(
+                region, "keluarga_desa", default,
+                bool(len(denom)) and denom["sumber"].astype("string").str.strip().str.upper()
+                .str.startswith("SINTETIS").fillna(False).all(),
+            ),
+        }  # fmt: skip
     if counts is not None:
         indikator = indicators_from_counts(counts, batas.desa, denom, desil_max=desil_max)
     else:
@@ -513,6 +547,7 @@ def run(
             "sha256": file_sha256(r_bytes),
             "baris": reg_check.rows_in,
             "tanggal": _date(register),
+            "sintetis": _synthetic(region, "register", default, False),
         }
     return Result(
         tampilan=display_geometry(batas.desa, metric_crs=metric),
@@ -533,6 +568,28 @@ def run(
     )
 
 
+INTERVENTION_FILES = (
+    "interventions.csv", "gaps.csv", "cakupan.csv", "salah_sasaran.csv", "kecocokan_kebutuhan.csv",
+)  # fmt: skip
+"""Files written from the register analysis (removed first, so none is left from a former run)."""
+
+
+def _write_intervention_tables(intervensi: InterventionResult, out: Path) -> list[Path]:
+    """Write the register analysis as the app shows it: one CSV per table."""
+    written = []
+    for name, table in (
+        ("interventions.csv", intervensi.matriks),
+        ("gaps.csv", intervensi.celah),
+        ("cakupan.csv", intervensi.cakupan),
+        ("salah_sasaran.csv", intervensi.salah_sasaran),
+        ("kecocokan_kebutuhan.csv", intervensi.kebutuhan),
+    ):
+        path = out / name
+        path.write_bytes(to_csv_bytes(table))
+        written.append(path)
+    return written
+
+
 def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write the run's files.
 
@@ -551,8 +608,10 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
         ``gi_q``, ``nilai_tetangga``, ``alasan``), ``report.json``, ``rejected.csv`` (UTF-8
         with BOM, one row per rejected input row; header only when none) and
         ``pockets.geojson`` (EPSG:4326: the ``panas`` desa and the household clusters); with a
-        register, ``interventions.csv`` (desa x strategy matrix), ``gaps.csv`` and
-        ``register_rejected.csv`` (its rejected rows); ``bertanda.csv`` (UTF-8 with BOM, the
+        register, ``interventions.csv`` (desa x strategy matrix), ``gaps.csv``,
+        ``cakupan.csv`` (coverage: desa reached and desil-1 families at most),
+        ``salah_sasaran.csv`` (possible mistargeting), ``kecocokan_kebutuhan.csv`` (need match
+        per desa and need) and ``register_rejected.csv`` (its rejected rows); ``bertanda.csv`` (UTF-8 with BOM, the
         used families carrying a data flag, :meth:`Result.bertanda`; header only when none).
         No personal data is written.
     """
@@ -561,7 +620,8 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
     desa = to_display(result.indikator)
     if result.kantong is not None:
         hot = result.kantong.desa.drop(columns="geometry").set_index("kode_desa")
-        for col in ("kantong", "gi_z", "gi_p", "gi_q", "nilai_tetangga", "alasan"):
+        for col in ("kantong", "gi_z", "gi_p", "gi_q", "kuadran", "nilai_tetangga", "rata_rata",
+                    "alasan"):  # fmt: skip
             desa[col] = desa["kode_desa"].map(hot[col])
     rest = [c for c in desa.columns if c not in DESA_COLUMNS and c != "geometry"]
     desa = desa[[*DESA_COLUMNS, *rest, "geometry"]]
@@ -580,7 +640,7 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
     flagged = out / "bertanda.csv"
     flagged.write_bytes(to_csv_bytes(result.bertanda()))
     written = [geojson, report, rejected, flagged]
-    for stale in ("interventions.csv", "gaps.csv"):
+    for stale in INTERVENTION_FILES:
         (out / stale).unlink(missing_ok=True)
     (out / "register_rejected.csv").unlink(missing_ok=True)
     if result.register is not None:
@@ -588,11 +648,7 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
         reg_rej.write_bytes(to_csv_bytes(result.register.ditolak))
         written.append(reg_rej)
     if result.intervensi is not None:
-        matrix = out / "interventions.csv"
-        matrix.write_bytes(to_csv_bytes(result.intervensi.matriks))
-        gaps = out / "gaps.csv"
-        gaps.write_bytes(to_csv_bytes(result.intervensi.celah))
-        written += [matrix, gaps]
+        written += _write_intervention_tables(result.intervensi, out)
     pockets = out / "pockets.geojson"
     if pockets.exists():  # never leave an earlier run's pockets beside this run's files
         pockets.unlink()

@@ -9,11 +9,22 @@ Desa level
     Bayes smoothed, Clayton & Kaldor 1987, esda ``Empirical_Bayes``) or count, with seeded
     conditional permutation inference (esda's directed pseudo p-values: one-sided in the
     direction observed) and the Benjamini-Hochberg false-discovery-rate
-    correction (scipy ``false_discovery_control``). A desa is ``panas`` (a pocket) when its
-    statistic is significantly high *and* its own value is above the district median: a
-    pocket is a desa that is itself poor among poor neighbours, not a well-off desa that
-    borders a pocket (DOMAIN.md: "a desa whose share of desil-1 families is significantly
-    high together with its neighbours").
+    correction (scipy ``false_discovery_control``).
+
+Labels
+    A desa whose q <= alpha is named by its quadrant, as local Moran quadrants are (Anselin
+    1995; esda ``Moran_Local.q``): its own value, and the mean of its neighbours' values (the
+    spatial lag, row-standardised), each above or not above the mean of the tested desa.
+    High-high is ``panas`` (a pocket: a desa that is itself poor among poor neighbours,
+    DOMAIN.md), low-low ``dingin``, high-low ``pencilan tinggi`` (a poor desa among better-off
+    ones) and low-high ``pencilan rendah`` (a better-off desa among poor ones). A desa with
+    q > alpha is ``tidak signifikan``. The quadrant is computed by Lokus for both statistics
+    (for Moran it equals esda's ``q``). The mean, not the median, is the reference because it
+    is the one both statistics test against: Gi* (binary, star) compares the sum of a desa and
+    its k neighbours with (k + 1) times the mean, so a high-high desa always has z > 0 and a
+    low-low desa z <= 0, and a label never contradicts the sign of its statistic. With the
+    median, a desa above the median among neighbours above the median could carry a
+    significant z < 0 when a few very poor desa pull the mean up.
 
 Power
     With 43 desa, conditional permutation and FDR, a desa can only reach significance when
@@ -51,6 +62,7 @@ from geo.text import fold, fold_series
 from targeting.indicators import DEPRIVASI
 
 __all__ = [
+    "KUADRAN",
     "LABELS",
     "AnalysisError",
     "PocketResult",
@@ -61,8 +73,17 @@ __all__ = [
     "household_clusters",
 ]
 
-LABELS = ("panas", "dingin", "tidak signifikan", "tidak dinilai")
-"""Desa labels: hot (a pocket), cold, not significant, not assessed (no data or no neighbour)."""
+LABELS = (
+    "panas",
+    "pencilan tinggi",
+    "pencilan rendah",
+    "dingin",
+    "tidak signifikan",
+    "tidak dinilai",
+)
+"""Desa labels: hot (a pocket: high among high), high outlier (high among low), low outlier
+(low among high), cold (low among low), not significant, not assessed (no data or no
+neighbour). Only ``panas`` is a poverty pocket."""
 
 
 class AnalysisError(LokusError, ValueError):
@@ -311,7 +332,7 @@ def _check_values(y: np.ndarray, n_data: int) -> None:
 def desa_hotspots(
     indikator: gpd.GeoDataFrame, *, metric_crs: pyproj.CRS, settings: PocketSettings
 ) -> gpd.GeoDataFrame:
-    """Label each desa as a pocket (``panas``), cold, not significant or not assessed.
+    """Label each desa: pocket (``panas``), outlier, cold, not significant or not assessed.
 
     Parameters
     ----------
@@ -367,7 +388,7 @@ def desa_hotspots(
             w_sub = weights.w_subset(w, keep, silence_warnings=True)
     y_sub = y[has_nb]
     with _quiet_pysal(), np.errstate(divide="ignore", invalid="ignore"):
-        stat, z, quad = _local_statistic(y_sub, w_sub, settings)
+        stat, z = _local_statistic(y_sub, w_sub, settings)
     p = np.asarray(stat.p_sim, dtype=float)
     # A desa whose neighbours are all other desa has no defined z (no variance left): it is
     # "tidak dinilai", and the FDR correction runs over the defined tests only.
@@ -375,33 +396,78 @@ def desa_hotspots(
     q = np.full(len(p), np.nan)
     if finite.any():
         q[finite] = false_discovery_control(p[finite], method="bh")
-    median = float(np.median(y))
-    return _label(ind, sub, y, w, has_nb, z, p, q, quad, median, settings)
+    # The quadrant's reference is the mean of the tested values, as in esda's Moran_Local.
+    return _label(ind, sub, y, w, has_nb, z, p, q, float(np.mean(y_sub)), settings)
 
 
 def _local_statistic(
     y_sub: np.ndarray, w_sub: weights.W, settings: PocketSettings
-) -> tuple[object, np.ndarray, np.ndarray]:
+) -> tuple[object, np.ndarray]:
     if settings.statistik == "gi_star":
         stat = esda.G_Local(
             y_sub, w_sub, transform="B", permutations=settings.permutasi, star=True,
             seed=settings.seed, keep_simulations=False,
         )  # fmt: skip
         z = np.asarray(stat.Zs, dtype=float)
-        quad = np.full(len(y_sub), np.nan)
     else:
         stat = esda.Moran_Local(
             y_sub, w_sub, transformation="r", permutations=settings.permutasi,
             seed=settings.seed, keep_simulations=True,  # z_sim needs the simulations
         )  # fmt: skip
         z = np.asarray(stat.z_sim, dtype=float)
-        quad = np.asarray(stat.q, dtype=float)
-    return stat, z, quad
+    return stat, z
 
 
 def _id(value: float, digits: int) -> str:
     """Format a number with a decimal comma, as Indonesian readers write it."""
     return f"{value:.{digits}f}".replace(".", ",")
+
+
+KUADRAN = {1: "tinggi-tinggi", 2: "rendah-tinggi", 3: "rendah-rendah", 4: "tinggi-rendah"}
+"""Quadrants of esda ``Moran_Local.q`` (own value, then the neighbours' mean, against the mean)."""
+
+_LABEL_OF_QUADRANT = {1: "panas", 2: "pencilan rendah", 3: "dingin", 4: "pencilan tinggi"}
+
+
+def _quadrants(y: np.ndarray, lag: np.ndarray, mean: float) -> np.ndarray:
+    """Quadrant 1 HH, 2 LH, 3 LL, 4 HL of each desa, exactly as esda ``Moran_Local.q``.
+
+    "High" is strictly above ``mean`` (a value equal to the mean is low, as in esda).
+    """
+    own, nb = y > mean, lag > mean
+    return np.select([own & nb, ~own & nb, ~own & ~nb], [1, 2, 3], default=4).astype(float)
+
+
+def _reason(label: str, quad: int, pi: float, alpha: float, sig: bool) -> str:
+    """Write the plain sentence of a label; every word is true of the numbers beside it."""
+    if not sig:
+        if pi > alpha:
+            return (
+                "Bukan kantong: tidak signifikan, bahkan sebelum koreksi untuk banyak uji "
+                "(p > alpha): pola desa ini bersama tetangganya masih bisa terjadi secara kebetulan."
+            )
+        return (
+            "Bukan kantong: p <= alpha, tetapi tidak signifikan setelah koreksi untuk banyak uji "
+            "(FDR, q > alpha)."
+        )
+    where = {
+        1: "desa ini dan rata-rata tetangganya sama-sama di atas rata-rata",
+        2: "desa ini di bawah rata-rata, tetapi rata-rata tetangganya di atas rata-rata",
+        3: "desa ini dan rata-rata tetangganya sama-sama tidak di atas rata-rata",
+        4: "desa ini di atas rata-rata, tetapi rata-rata tetangganya tidak di atas rata-rata",
+    }[quad]
+    if label == "panas":
+        head = "KANTONG KEMISKINAN: keluarga desil 1 banyak di desa ini dan di sekitarnya"
+    elif label == "dingin":
+        head = "Bukan kantong (dingin): keluarga desil 1 sedikit di desa ini dan di sekitarnya"
+    elif label == "pencilan tinggi":
+        head = (
+            "Bukan kantong, PENCILAN TINGGI: desa miskin di antara desa yang lebih sejahtera; "
+            "periksa desa ini tersendiri"
+        )
+    else:
+        head = "Bukan kantong, pencilan rendah: desa yang lebih sejahtera di antara desa miskin"
+    return f"{head} ({where}); signifikan setelah koreksi FDR (q <= alpha)."
 
 
 def _label(
@@ -413,15 +479,14 @@ def _label(
     z: np.ndarray,
     p: np.ndarray,
     q: np.ndarray,
-    quad: np.ndarray,
-    median: float,
+    mean: float,
     settings: PocketSettings,
 ) -> gpd.GeoDataFrame:
     values = dict(zip(sub["kode_desa"], y, strict=True))
     names = dict(zip(ind["kode_desa"], ind["desa"], strict=True))
     with_data = set(ind.loc[ind["ada_data"].astype(bool), "kode_desa"])
     assessed = [k for k, ok in zip(w.id_order, has_nb, strict=True) if ok]
-    stats = {k: (z[i], p[i], q[i], quad[i]) for i, k in enumerate(assessed)}
+    stats = {k: (z[i], p[i], q[i]) for i, k in enumerate(assessed)}
     what = "persentase desil 1" + (" (dihaluskan EB)" if settings.smoothing else "")
     if settings.variabel == "keluarga_desil_1":
         what = "jumlah keluarga desil 1"
@@ -431,7 +496,7 @@ def _label(
         rec: dict[str, object] = {
             "kode_desa": kode, "kantong": "tidak dinilai", "nilai": np.nan, "gi_z": np.nan,
             "gi_p": np.nan, "gi_q": np.nan, "kuadran": np.nan, "nilai_tetangga": np.nan,
-            "tetangga": "", "jumlah_tetangga": 0, "alasan": "",
+            "rata_rata": np.nan, "tetangga": "", "jumlah_tetangga": 0, "alasan": "",
         }  # fmt: skip
         records.append(rec)
         if kode not in values:
@@ -452,8 +517,10 @@ def _label(
         if kode not in stats:
             rec["alasan"] = "tidak dinilai: tidak ada desa tetangga menurut aturan ini"
             continue
-        zi, pi, qi, qd = stats[kode]
-        rec.update({"gi_z": zi, "gi_p": pi, "gi_q": qi, "kuadran": qd})
+        zi, pi, qi = stats[kode]
+        lag = float(rec["nilai_tetangga"])
+        qd = int(_quadrants(np.array([values[kode]]), np.array([lag]), mean)[0])
+        rec.update({"gi_z": zi, "gi_p": pi, "gi_q": qi, "kuadran": float(qd), "rata_rata": mean})
         if not np.isfinite(zi):
             rec["gi_z"], rec["gi_q"] = np.nan, np.nan
             rec["alasan"] = (
@@ -461,45 +528,18 @@ def _label(
                 "tidak terdefinisi (kurangi k atau pita jarak)"
             )
             continue
-        signif = qi <= settings.alpha
-        own_high = values[kode] > median
-        if settings.statistik == "gi_star":
-            high, low = zi > 0, zi < 0
-        else:
-            high, low = qd == 1, qd == 3  # HH and LL
-        if signif and high and own_high:
-            label = "panas"
-        elif signif and low and not own_high:
-            label = "dingin"
-        else:
-            label = "tidak signifikan"
+        signif = bool(qi <= settings.alpha)
+        label = _LABEL_OF_QUADRANT[qd] if signif else "tidak signifikan"
         rec["kantong"] = label
         shown = [f"{names[j]} ({_id(values[j], 1)})" for j in nbs[:8]]
         nb_txt = "; ".join(shown) + ("; …" if len(nbs) > 8 else "")
         detail = (
-            f"Rincian: {what} {_id(values[kode], 2)} (median kabupaten {_id(median, 2)}); "
-            f"tetangga ({len(nbs)}): {nb_txt}. {name} z = {_id(zi, 2)}, p = {_id(pi, 3)}, "
-            f"q (FDR) = {_id(qi, 3)}, alpha {_id(settings.alpha, 3)}."
+            f"Rincian: {what} desa ini {_id(values[kode], 2)}, rata-rata {len(assessed)} desa "
+            f"yang dinilai {_id(mean, 2)}, rata-rata tetangga {_id(lag, 2)}; tetangga "
+            f"({len(nbs)}): {nb_txt}. {name} z = {_id(zi, 2)}, p = {_id(pi, 3)}, "
+            f"q (FDR) = {_id(qi, 3)}, alpha {_id(settings.alpha, 3)}; kuadran {KUADRAN[qd]}."
         )
-        if label == "panas":
-            plain = (
-                "KANTONG KEMISKINAN: keluarga desil 1 di desa ini banyak, dan di desa-desa "
-                "terdekatnya juga, lebih dari yang wajar terjadi secara kebetulan."
-            )
-        elif label == "dingin":
-            plain = "Desa ini dan desa-desa terdekatnya sama-sama rendah keluarga desil 1-nya."
-        elif signif and high and not own_high:
-            plain = (
-                "Bukan kantong: desa-desa terdekatnya tinggi, tetapi desa ini sendiri tidak di "
-                "atas median kabupaten."
-            )
-        elif pi > settings.alpha:
-            plain = (
-                "Bukan kantong: nilai desa ini bersama tetangganya masih bisa terjadi secara "
-                "kebetulan (tidak signifikan)."
-            )
-        else:
-            plain = "Bukan kantong: tidak signifikan setelah koreksi untuk banyak uji (FDR)."
+        plain = _reason(label, qd, pi, settings.alpha, signif)
         rec["alasan"] = f"{plain} {detail}"
     out = pd.DataFrame(records)
     out["jumlah_tetangga"] = out["jumlah_tetangga"].astype(int)
@@ -652,7 +692,7 @@ def find_pockets(
                 "kode_desa": indikator["kode_desa"].to_numpy(),
                 "kantong": "tidak dinilai",
                 "nilai": np.nan, "gi_z": np.nan, "gi_p": np.nan, "gi_q": np.nan,
-                "kuadran": np.nan, "nilai_tetangga": np.nan, "tetangga": "",
+                "kuadran": np.nan, "nilai_tetangga": np.nan, "rata_rata": np.nan, "tetangga": "",
                 "jumlah_tetangga": 0,
                 "alasan": f"tidak dinilai: analisis tingkat desa tidak dapat dijalankan ({err})",
             },
@@ -664,10 +704,13 @@ def find_pockets(
         **asdict(settings),
         "crs_metrik": metric_crs.to_string(),
         "aturan_desa": (
-            "panas = statistik lokal signifikan tinggi (q FDR Benjamini-Hochberg <= alpha) dan "
-            "nilai desa sendiri di atas median kabupaten; dingin = signifikan rendah dan di "
-            "bawah median; tidak dinilai = tanpa data atau tanpa tetangga. Pilihan analitis, "
-            "bukan definisi peraturan."
+            "desa signifikan (q FDR Benjamini-Hochberg <= alpha) diberi nama menurut kuadrannya, "
+            "seperti kuadran Moran lokal: nilai desa sendiri dan rata-rata tetangganya, masing-"
+            "masing di atas atau tidak di atas rata-rata desa yang diuji. panas (kantong) = "
+            "tinggi di antara tinggi; pencilan tinggi = tinggi di antara rendah; pencilan rendah "
+            "= rendah di antara tinggi; dingin = rendah di antara rendah; tidak signifikan = q > "
+            "alpha; tidak dinilai = tanpa data atau tanpa tetangga. Pilihan analitis, bukan "
+            "definisi peraturan."
         ),
         "aturan_klaster": (
             f"DBSCAN pada keluarga desil 1 bertitik di desanya sendiri: radius {settings.radius_m} m, "

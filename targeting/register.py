@@ -22,6 +22,7 @@ from geo.io import Source, read_bytes
 from geo.join import NAME_MATCH_MARGIN, NAME_MATCH_MIN, normalise_name
 from geo.sheets import ROW_COL, read_sheet
 from geo.text import fold, split_spaces
+from targeting.strategies import INPRES, PERMENDAGRI
 
 __all__ = [
     "KEBUTUHAN",
@@ -44,18 +45,13 @@ TEMPLATE_COLUMNS = [
 
 REQUIRED = ("opd", "kode_sub_kegiatan", "nama_sub_kegiatan", "strategi", "pagu", "lokus")
 
-STRATEGI = {
-    1: "mengurangi beban pengeluaran",
-    2: "meningkatkan pendapatan",
-    3: "menurunkan jumlah kantong kemiskinan",
-}
-"""Inpres 4/2022 strategies for the acceleration of extreme-poverty eradication."""
+STRATEGI = {int(s.kode): s.label for s in INPRES.strategi}
+"""Inpres 4/2022 strategies for the acceleration of extreme-poverty eradication (number ->
+name; the schemes live in :mod:`targeting.strategies`)."""
 
-PERMENDAGRI_53 = {"P1": 1, "P2": 2, "P3": 3, "P4": 2}
-"""Permendagri 53/2020 (TKPK) strategies mapped to Inpres 4/2022 (an analytic mapping): P1
-reduce expenditure -> 1; P2 raise capacity and income -> 2; P3 synergise policies and programs
-(convergence in the places where the poor concentrate) -> 3; P4 develop micro and small
-enterprises -> 2."""
+PERMENDAGRI_53 = {s.kode: s.inpres for s in PERMENDAGRI.strategi}
+"""Permendagri 53/2020 code -> Inpres 4/2022 strategy, or None (P4 has no counterpart); see
+:mod:`targeting.strategies`."""
 
 SASARAN = ("keluarga", "individu", "wilayah")
 KEBUTUHAN = (
@@ -84,7 +80,10 @@ class RegisterCheck:
     Attributes
     ----------
     register : pandas.DataFrame
-        One row per used sub-activity: the template columns, ``strategi`` as int 1-3,
+        One row per used sub-activity: the template columns, ``strategi`` (Int64: the
+        Inpres 4/2022 strategy 1-3, ``<NA>`` for Permendagri P4, which has none),
+        ``strategi_kode`` (the tag as read: ``"1"``-``"3"`` or ``"P1"``-``"P4"``), ``skema``
+        (``"inpres"`` or ``"permendagri"``, :mod:`targeting.strategies`),
         ``pagu_rp`` and ``realisasi_rp`` (Rupiah, Int64), ``lokus_kode`` (dotted desa codes,
         ``;`` separated), ``kebutuhan`` (tags, ``;`` separated) and ``_baris``.
     ditolak : pandas.DataFrame
@@ -220,20 +219,21 @@ def _text(row: pd.Series, column: str) -> str:
     return str(value).strip()
 
 
-def _strategi(value: object) -> tuple[int | None, str]:
+def _strategi(value: object) -> tuple[str | None, str]:
+    """Read a strategy tag: its code (``"1"``-``"3"`` or ``"P1"``-``"P4"``) or why not."""
     text = "" if value is None or value is pd.NA else str(value).strip()
     if not text:
         return None, "strategi kosong"
     key = fold(text).upper().replace(" ", "")
-    if key in PERMENDAGRI_53:
-        return PERMENDAGRI_53[key], ""
+    if key in PERMENDAGRI.kode:
+        return key, ""
     match = re.fullmatch(r"(?:strategi\s*)?([123])", fold(text))
     if match:
-        return int(match.group(1)), ""
+        return match.group(1), ""
     if len(text) >= 8:  # a written-out strategy name, not a stray letter
         for number, name in STRATEGI.items():
             if fuzz.partial_ratio(fold(name), fold(text)) >= 90:
-                return number, ""
+                return str(number), ""
     return None, "strategi harus 1, 2, 3 (Inpres 4/2022) atau P1-P4 (Permendagri 53/2020)"
 
 
@@ -362,7 +362,11 @@ def read_register(
         out = {c: row.get(c) for c in TEMPLATE_COLUMNS if c in df.columns}
         out.update(
             {
-                "strategi": strategi,
+                "strategi": PERMENDAGRI_53[strategi]
+                if strategi in PERMENDAGRI_53
+                else int(strategi),
+                "strategi_kode": strategi,
+                "skema": PERMENDAGRI.nama if strategi in PERMENDAGRI_53 else INPRES.nama,
                 "pagu_rp": round(pagu) if pagu is not None else None,
                 "realisasi_rp": round(realisasi) if realisasi is not None else None,
                 "lokus_kode": ";".join(sorted(dict.fromkeys(found))),
@@ -373,11 +377,16 @@ def read_register(
         )
         rows.append(out)
     register = pd.DataFrame(
-        rows, columns=[*TEMPLATE_COLUMNS, "pagu_rp", "realisasi_rp", "lokus_kode", ROW_COL]
-    )
+        rows,
+        columns=[
+            *TEMPLATE_COLUMNS, "strategi_kode", "skema", "pagu_rp", "realisasi_rp", "lokus_kode",
+            ROW_COL,
+        ],
+    )  # fmt: skip
     register = register.loc[:, ~register.columns.duplicated()]
     if len(register):
         register["pagu_rp"] = register["pagu_rp"].astype("Int64")
+        register["strategi"] = register["strategi"].astype("Int64")
         register["realisasi_rp"] = register["realisasi_rp"].astype("Int64")
     skipped = table.dilewati
     ditolak = pd.concat(

@@ -354,6 +354,14 @@ def target_families(
     return TargetList(out, parameter, aturan, notes, per_s)
 
 
+def _strategy_tag(row: object) -> str:
+    """``S1``-``S3`` for an Inpres tag, ``P1``-``P4`` for a Permendagri one (P4 has no Inpres)."""
+    kode = str(getattr(row, "strategi_kode", "") or "")
+    if kode.startswith("P"):
+        return kode
+    return f"S{int(row.strategi)}"  # type: ignore[attr-defined]
+
+
 def _matching_subs(
     kode: pd.Series, strategies: pd.Series, tags: pd.Series, lokus: pd.DataFrame | None
 ) -> tuple[list[str], list[int]]:
@@ -377,7 +385,7 @@ def _matching_subs(
                 hit = rows[ok.to_numpy()].sort_values(["strategi", "kode_sub_kegiatan"])
                 cache[key] = (
                     "; ".join(
-                        f"S{int(r.strategi)} {r.kode_sub_kegiatan} {r.nama_sub_kegiatan} ({r.opd})"
+                        f"{_strategy_tag(r)} {r.kode_sub_kegiatan} {r.nama_sub_kegiatan} ({r.opd})"
                         for r in hit.itertuples()
                     ),
                     len(hit),

@@ -277,3 +277,43 @@ def test_mistargeting_table_keeps_pagu_numeric(at):
     assert len(data) > 1
     assert data["Pagu (Rp)"].dtype == "float64"
     assert shown["Pagu (Rp)"].str.fullmatch(r"\d{1,3}(\.\d{3})*").all()
+
+
+def test_permendagri_register_keeps_its_four_strategies(at):
+    """A register tagged P1-P4 is shown in its own view; P4 never counts as an Inpres strategy."""
+    src = (ROOT / "data" / "kayong_utara" / "sub_kegiatan_SINTETIS.csv").read_text()
+    reg = pd.read_csv(pd.io.common.StringIO(src), dtype=str, keep_default_na=False)
+    reg["strategi"] = [("P1", "P2", "P3", "P4")[i % 4] for i in range(len(reg))]
+    at.session_state["_berkas_register"] = ("p.csv", reg.to_csv(index=False).encode())
+    at.switch_page("views/intervensi.py").run()
+    assert not at.exception, at.exception
+    assert any("P4 (sinergi" in i.value for i in at.info)
+    labels = [m.label for m in at.metric]
+    assert [lab.split(":")[0] for lab in labels if lab.startswith("Strategi")] == [
+        "Strategi P1", "Strategi P2", "Strategi P3", "Strategi P4",
+    ]  # fmt: skip
+    assert any("Keluarga desil 1 paling banyak" in c.value or "paling banyak" in c.value
+               for c in at.caption)  # fmt: skip
+    at.radio(key="i_skema").set_value("Inpres 4/2022 (1-3)").run()
+    assert not at.exception, at.exception
+    labels = [m.label.split(":")[0] for m in at.metric if m.label.startswith("Strategi")]
+    assert labels == ["Strategi 1", "Strategi 2", "Strategi 3"]
+    matrix = next(d.value for d in at.dataframe if "Desa" in d.value.columns
+                  and "S1 sub kegiatan" in d.value.columns)  # fmt: skip
+    assert "P4 (tanpa padanan Inpres) sub kegiatan" in matrix.columns
+    assert "P3 sub kegiatan" not in matrix.columns
+    assert matrix["S3 sub kegiatan"].sum() == 0  # no Permendagri strategy maps to Inpres 3
+
+
+def test_map_page_counts_desa_per_pocket_label(at, embedded):
+    from targeting.format import angka
+    from targeting.pockets import LABELS
+
+    counts = embedded.kantong.desa["kantong"].value_counts()
+    text = next(c.value for c in at.caption if c.value.startswith("Desa per label"))
+    for lab in LABELS:
+        assert f"{lab} {angka(int(counts.get(lab, 0)))}" in text
+    assert _metric(at, "Desa kantong (panas)") == angka(int(counts.get("panas", 0)))
+    table, _ = _table(at, "Label")
+    assert set(table["Label"]) <= {"panas", "pencilan tinggi"}
+    assert table["Label"].iloc[0] == "panas"

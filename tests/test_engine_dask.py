@@ -168,3 +168,24 @@ def test_cli_partisi_needs_the_dask_engine(tmp_path, capsys):
     assert main(["run", "--out", str(out), "--partisi", "hilbert"]) == 2
     assert "--partisi needs --engine dask" in capsys.readouterr().err
     assert not out.exists()  # refused before anything is written
+
+
+def test_package_zip_makes_lokus_importable_outside_the_repo(tmp_path):
+    """The zip sent to the workers of an existing cluster holds every module of the packages."""
+    import os
+    import subprocess
+    import sys
+
+    from targeting.engine_dask import package_zip
+
+    path = package_zip(tmp_path)
+    assert path.name.startswith("lokus_kode_")
+    assert package_zip(tmp_path) != path  # a new name each time (zip importers cache by path)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    code = "import geo.join, targeting.indicators, targeting.engine_dask"
+    bare = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                          capture_output=True, check=False)  # fmt: skip
+    assert bare.returncode != 0
+    shipped = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                             env={**env, "PYTHONPATH": str(path)}, check=False)  # fmt: skip
+    assert shipped.returncode == 0, shipped.stderr.decode()

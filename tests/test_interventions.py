@@ -123,3 +123,17 @@ def test_cli_writes_matrix_gaps_and_coverage(tmp_path):
     cov = report["intervensi"]["cakupan_kabupaten"]
     assert [c["strategi"] for c in cov] == [1, 2, 3]
     assert report["intervensi"]["register"]["rows_used"] == 84
+    # The app's tables, as files.
+    salah = pd.read_csv(tmp_path / "salah_sasaran.csv", encoding="utf-8-sig")
+    assert "keluarga_desil_1_di_lokus" in salah.columns
+    need = pd.read_csv(tmp_path / "kecocokan_kebutuhan.csv", encoding="utf-8-sig")
+    assert {"kode_desa", "kebutuhan", "status"} <= set(need.columns)
+    assert len(need) == 43 * 4  # every desa and need tag
+    coverage = pd.read_csv(tmp_path / "cakupan.csv", encoding="utf-8-sig")
+    assert (
+        coverage["keluarga_desil_1_terjangkau"] <= coverage["keluarga_desil_1_di_desa_terjangkau"]
+    ).all()
+    # The synthetic register's sub-activities with a family target reach at most that many.
+    assert (
+        coverage["keluarga_desil_1_terjangkau"] < coverage["keluarga_desil_1_di_desa_terjangkau"]
+    ).any()

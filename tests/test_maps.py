@@ -180,3 +180,50 @@ def test_display_outlines_are_simplified_in_metres_and_keep_every_desa(embedded)
     assert (shapely.get_num_geometries(a) == shapely.get_num_geometries(b)).all()
     assert (~shown.is_empty).all()
     assert full.geometry.equals(embedded.indikator.geometry)  # the analysis keeps full geometry
+
+
+def test_spatial_outliers_have_their_own_outline_and_legend_entry(embedded):
+    """Every significant pocket label is drawn, coloured and counted in the legend."""
+    from targeting.maps import KANTONG_COLOURS, KANTONG_LEGENDA
+
+    hot = embedded.kantong.desa.copy()
+    labels = ["panas", "pencilan tinggi", "pencilan tinggi", "pencilan rendah", "dingin"]
+    hot["kantong"] = "tidak signifikan"
+    hot.loc[hot.index[: len(labels)], "kantong"] = labels
+    html = build_map(embedded.indikator, kantong=hot).get_root().render()
+    for lab, colour in KANTONG_COLOURS.items():
+        entry = f"{KANTONG_LEGENDA[lab]}: {labels.count(lab)} desa"
+        assert entry in html
+        assert colour in html
+    styles = json.loads(html.split("_gaya = ", 1)[1].split(";\n", 1)[0].replace("\\u003c", "<"))
+    # No pocket colour is reused by a strategy layer, the clusters or the priority outline.
+    from targeting.maps import KLASTER_COLOUR, PRIORITAS_COLOUR
+    from targeting.strategies import INPRES, PERMENDAGRI
+
+    others = {s.warna for s in (*INPRES.strategi, *PERMENDAGRI.strategi)}
+    others |= {KLASTER_COLOUR, PRIORITAS_COLOUR}
+    assert not set(KANTONG_COLOURS.values()) & others
+    assert len(set(KANTONG_COLOURS.values())) == len(KANTONG_COLOURS)
+    outlier = hot.loc[hot["kantong"] == "pencilan tinggi", "kode_desa"].iloc[0]
+    assert styles[outlier]["color"] == KANTONG_COLOURS["pencilan tinggi"]
+    assert len(styles) == len(labels)
+
+
+def test_permendagri_register_gets_four_lokus_layers(embedded):
+    """P1-P4 layers in their own colours; P4 (no Inpres counterpart) is a layer of its own."""
+    from targeting.interventions import lokus_long
+    from targeting.strategies import PERMENDAGRI
+
+    reg = embedded.register.register.copy()
+    reg["strategi_kode"] = [("P1", "P2", "P3", "P4")[i % 4] for i in range(len(reg))]
+    reg["skema"] = "permendagri"
+    reg["strategi"] = pd.array(
+        [PERMENDAGRI.get(k).inpres for k in reg["strategi_kode"]], dtype="Int64"
+    )
+    m = build_map(embedded.indikator, lokus=lokus_long(reg))
+    html = m.get_root().render()
+    for st in PERMENDAGRI.strategi:
+        assert f"Lokus strategi {st.kode}: {st.singkat}" in html
+        assert f"Lokus strategi {st.kode} (lapisan)" in html
+        assert st.warna in html
+    assert "Lokus strategi 3:" not in html

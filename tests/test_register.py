@@ -100,7 +100,8 @@ def test_a_register_with_every_row_rejected_does_not_break_the_run(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"), [("Strategi 2", 2), ("2", 2), ("P4", 2), ("a", None), ("I", None)]
+    ("text", "expected"),
+    [("Strategi 2", "2"), ("2", "2"), ("P4", "P4"), ("p 3", "P3"), ("a", None), ("I", None)],
 )
 def test_strategy_spellings(text, expected):
     from targeting.register import _strategi

@@ -303,3 +303,13 @@ def test_cli_refuses_an_unknown_desa_before_writing(tmp_path, capsys):
     assert not out.exists()
     assert main(["run", "--out", str(out), "--weights", "bogus=1"]) == 2
     assert not out.exists()
+
+
+def test_ringkasan_states_the_permendagri_mapping_and_coverage_rule(package):
+    ring = package.ringkasan()
+    perm = ring[ring["bagian"] == "strategi Permendagri 53/2020"].set_index("butir")["nilai"]
+    assert perm["P3"].endswith("-> Inpres 2")
+    assert perm["P4"].endswith("tanpa padanan Inpres (kolom sendiri)")
+    assert "Perpres 15/2010" in perm["sumber"]
+    rule = ring.set_index("butir")["nilai"]["aturan cakupan"]
+    assert "paling banyak" in rule

@@ -241,7 +241,8 @@ def sidebar_data() -> Data | None:
             key="unggah_p3ke",
             on_change=_keep_upload,
             args=("unggah_p3ke", UPLOAD_KEY),
-            help="Tanpa berkas, Lokus memakai sampel SINTETIS bawaan (bukan data orang nyata).",
+            help="Tanpa berkas, Lokus memakai data bawaan wilayah (untuk Kayong Utara: sampel "
+            "SINTETIS, bukan data orang nyata).",
         )
         upload = st.session_state.get(UPLOAD_KEY)
         sheet = None
@@ -253,7 +254,7 @@ def sidebar_data() -> Data | None:
                     "Lembar (sheet)", [None, *sheets], **keep("lembar", None),
                     format_func=lambda s: _sheet_label(s, sheets),
                 )  # fmt: skip
-            if st.button("Kembali ke sampel SINTETIS", key="hapus_unggahan"):
+            if st.button("Kembali ke data bawaan", key="hapus_unggahan"):
                 st.session_state.pop(UPLOAD_KEY, None)
                 st.session_state.pop(DENOM_KEY, None)
                 st.session_state.pop("_keep_lembar", None)
@@ -265,7 +266,7 @@ def sidebar_data() -> Data | None:
         )  # fmt: skip
         _optional_upload(
             "Daftar sub kegiatan (opsional)", "register", REGISTER_KEY,
-            "Templat di halaman 'Sub kegiatan dan lokus'. Tanpa berkas: register SINTETIS bawaan.",
+            "Templat di halaman 'Sub kegiatan dan lokus'. Tanpa berkas: register bawaan wilayah.",
             "Register dipakai", "Hapus register",
         )  # fmt: skip
         scale = st.selectbox(
@@ -298,13 +299,15 @@ def sidebar_data() -> Data | None:
     digest = hashlib.sha256(
         (data or b"") + b"|" + (denom[1] if denom else b"") + b"|" + (reg[1] if reg else b"")
     ).hexdigest()[:16]
-    sumber = result.masukan.get("keluarga_desa", {}).get("sumber", [])
+    # Synthetic by provenance (region.toml or the generator's marker), never by file name.
+    sintetis = bool(result.masukan["keluarga_p3ke"].get("sintetis"))
+    default_name = "sampel SINTETIS bawaan" if sintetis else "data bawaan wilayah"
     return Data(
         result=result,
         key=f"{digest}:{scale}:{sheet}:{hash(kantong)}",
-        label=name or "sampel SINTETIS bawaan",
-        sintetis=upload is None,
-        penyebut_sintetis=any("SINTETIS" in s for s in sumber),
+        label=name or f"{default_name} ({result.masukan['keluarga_p3ke']['berkas']})",
+        sintetis=sintetis,
+        penyebut_sintetis=bool(result.masukan.get("keluarga_desa", {}).get("sintetis")),
     )
 
 

@@ -9,6 +9,7 @@ from targeting.export import to_csv_bytes
 from targeting.format import angka, persen, tabel_tampilan
 from targeting.interventions import MatchSettings, analyse_interventions
 from targeting.register import STRATEGI, register_template
+from targeting.strategies import INPRES, INPRES_NOMOR, PERMENDAGRI
 from views.common import keep, md_escape, start_page
 
 d = start_page("Sub kegiatan dan lokus")
@@ -48,7 +49,7 @@ if len(reg.cocok_lokus):
 with st.sidebar:
     st.header("Saringan")
     strategi = st.multiselect(
-        "Strategi", [1, 2, 3], format_func=lambda s: f"{s}. {STRATEGI[s]}",
+        "Strategi", list(INPRES_NOMOR), format_func=lambda s: f"{s}. {STRATEGI[s]}",
         placeholder="Semua strategi", **keep("i_strategi", []),
     )  # fmt: skip
     opds = sorted(reg.register["opd"].dropna().astype(str).unique())
@@ -64,7 +65,7 @@ with st.sidebar:
 
 register = reg.register
 if strategi:
-    register = register[register["strategi"].isin(strategi)]
+    register = register[register["strategi"].isin(strategi).fillna(False).to_numpy(dtype=bool)]
 if opd:
     register = register[register["opd"].astype(str).isin(opd)]
 res = analyse_interventions(
@@ -74,12 +75,28 @@ res = analyse_interventions(
 )  # fmt: skip
 shown = set(r.indikator.loc[r.indikator["kecamatan"].isin(kec), "kode_desa"]) if kec else None
 
-st.subheader("Cakupan: keluarga desil 1 di desa yang dijangkau")
-chosen = strategi or [1, 2, 3]
+st.subheader("Cakupan: desa dijangkau dan keluarga desil 1 paling banyak")
+has_p = bool((reg.register.get("skema", pd.Series(dtype=str)) == PERMENDAGRI.nama).any())
+skema = INPRES
+if has_p:
+    st.info(
+        f"Register memakai strategi {PERMENDAGRI.judul} (P1-P4, {PERMENDAGRI.sumber}). "
+        "Tampilan empat strategi menjaga P1-P4 apa adanya. Padanan ke Inpres 4/2022 hanya "
+        "bila tujuannya sama: P1 -> 1, P2 -> 2, P3 (usaha mikro dan kecil) -> 2; P4 (sinergi "
+        "kebijakan dan program) tidak berpadanan dan tidak dihitung dalam strategi Inpres mana "
+        "pun (kolom sendiri di matriks)."
+    )
+    if st.radio("Tampilan strategi", ["Permendagri 53/2020 (P1-P4)", "Inpres 4/2022 (1-3)"],
+                horizontal=True, **keep("i_skema", "Permendagri 53/2020 (P1-P4)")).startswith("P"):  # fmt: skip
+        skema = PERMENDAGRI
+keys = list(INPRES_NOMOR) if skema is INPRES else list(skema.kode)
+chosen = (strategi or list(INPRES_NOMOR)) if skema is INPRES else keys
 cov = res.cakupan[res.cakupan["strategi"].isin(chosen)]
 if kec:
     part = cov[cov["wilayah"].isin(kec)]
-    summary = part.groupby("strategi")[["keluarga_desil_1", "keluarga_desil_1_terjangkau"]].sum()
+    figures = ["desa", "desa_terjangkau", "keluarga_desil_1", "keluarga_desil_1_terjangkau",
+               "keluarga_desil_1_di_desa_terjangkau"]  # fmt: skip
+    summary = part.groupby("strategi")[figures].sum()
     summary["persen"] = summary["keluarga_desil_1_terjangkau"] / summary["keluarga_desil_1"] * 100
     title = "kecamatan terpilih"
 else:
@@ -89,39 +106,58 @@ cols = st.columns(len(chosen))
 for col, s in zip(cols, chosen, strict=True):
     row = summary.loc[s]
     col.metric(
-        f"Strategi {s}: {STRATEGI[s]} ({title})",
-        persen(row["persen"]),
-        help=f"{angka(row['keluarga_desil_1_terjangkau'])} dari {angka(row['keluarga_desil_1'])} keluarga desil 1",
+        f"Strategi {skema.get(str(s)).kode}: {skema.get(str(s)).label} ({title})",
+        f"{angka(row['desa_terjangkau'])} desa",
+        help=None,
     )
+    col.caption(
+        f"{angka(row['desa_terjangkau'])} dari {angka(row['desa'])} desa dijangkau; keluarga "
+        f"desil 1 paling banyak {angka(row['keluarga_desil_1_terjangkau'])} dari "
+        f"{angka(row['keluarga_desil_1'])} ({persen(row['persen'])}); di desa yang dijangkau "
+        f"tinggal {angka(row['keluarga_desil_1_di_desa_terjangkau'])}."
+    )
+st.caption(md_escape("Cara menghitung: " + res.parameter["aturan_cakupan"] + "."))
 by_kec = cov[cov["wilayah"] != "kabupaten"]
 if kec:
     by_kec = by_kec[by_kec["wilayah"].isin(kec)]
 by_kec = by_kec.pivot(index="wilayah", columns="strategi", values="persen")
 by_kec.columns = [f"Strategi {c}" for c in by_kec.columns]
-st.bar_chart(by_kec, y_label="% keluarga desil 1 terjangkau", stack=False)
+st.bar_chart(by_kec, y_label="% keluarga desil 1 terjangkau (paling banyak)", stack=False)
 
 st.subheader("Matriks desa × strategi")
 matriks = res.matriks if shown is None else res.matriks[res.matriks["kode_desa"].isin(shown)]
+# The Inpres view keeps P4 (no Inpres counterpart) as its own column.
+mapped = [st_.kode for st_ in PERMENDAGRI.strategi if st_.inpres is not None]
+other = mapped if skema is INPRES else list(INPRES.kode)
+extra = list(PERMENDAGRI.tanpa_inpres()) if skema is INPRES and has_p else []
+matriks = matriks.drop(
+    columns=[c for c in matriks.columns for k in other
+             if c.startswith((f"sub_kegiatan_{k}", f"pagu_{k}_", f"keluarga_maks_{k}"))]
+)  # fmt: skip
 labels = {"kode_desa": "Kode desa", "desa": "Desa", "kecamatan": "Kecamatan",
-          "keluarga_desil_1": "Keluarga desil 1"}  # fmt: skip
-for s in (1, 2, 3):
+          "keluarga_desil_1": "Keluarga desil 1", "catatan_pagu": "Catatan pagu"}  # fmt: skip
+for s in [*keys, *extra]:
+    tag = f"S{s}" if isinstance(s, int) else str(s)
+    tag += " (tanpa padanan Inpres)" if s in extra else ""
     labels |= {
-        f"sub_kegiatan_{s}": f"S{s} sub kegiatan",
-        f"pagu_{s}_rp": f"S{s} pagu (Rp)",
-        f"pagu_{s}_per_desil_1_rp": f"S{s} pagu per keluarga desil 1 (Rp)",
+        f"sub_kegiatan_{s}": f"{tag} sub kegiatan",
+        f"pagu_{s}_rp": f"{tag} pagu (Rp)",
+        f"keluarga_maks_{s}": f"{tag} keluarga desil 1 paling banyak",
+        f"pagu_{s}_per_desil_1_rp": f"{tag} pagu per keluarga desil 1 (Rp)",
     }
 money = [c for c in matriks.columns if c.endswith("_rp")]
 st.dataframe(
     matriks.rename(columns=labels).style.format(
         {labels[c]: angka for c in money}
-        | {"Keluarga desil 1": angka}
+        | {"Keluarga desil 1": angka}, na_rep="–",
     ),
     hide_index=True, width="stretch",
 )  # fmt: skip
+st.caption(md_escape(res.parameter["aturan_pagu_per_keluarga"] + "."))
 st.download_button("Unduh matriks (CSV)", to_csv_bytes(matriks), file_name="lokus_matriks.csv")
 
 st.subheader("Celah")
-celah = res.celah[res.celah["strategi"].isin(chosen)]
+celah = res.celah[res.celah["strategi"].isin(strategi or list(INPRES_NOMOR))]
 celah = celah if shown is None else celah[celah["kode_desa"].isin(shown)]
 if celah.empty:
     st.success("Tidak ada celah menurut ambang yang dipakai.")
@@ -163,9 +199,7 @@ else:
     )
 
 st.subheader("Anggaran terhadap kebutuhan")
-budget = matriks.assign(
-    pagu_total_rp=matriks[[f"pagu_{s}_rp" for s in (1, 2, 3)]].sum(axis=1) / 1e6
-)
+budget = matriks.assign(pagu_total_rp=matriks[[f"pagu_{s}_rp" for s in keys]].sum(axis=1) / 1e6)
 st.scatter_chart(
     budget, x="keluarga_desil_1", y="pagu_total_rp",
     x_label="Keluarga desil 1", y_label="Pagu di desa (juta Rp)",
@@ -176,7 +210,7 @@ st.markdown("**Kebutuhan dan sub kegiatan yang tidak bertemu**")
 st.dataframe(tabel_tampilan(mismatch, {"persen": 1}), hide_index=True, width="stretch")
 st.caption(
     md_escape(
-        f"Pagu dibagi rata ke desa lokusnya; cakupan = {res.parameter['aturan_cakupan']}; "
-        f"desa 'desil 1 tinggi' mulai {res.parameter['ambang_desil_1_tinggi_terpakai']:.2f} per 100 keluarga."
+        "Pagu dibagi rata ke desa lokusnya; "
+        f"desa 'desil 1 tinggi' mulai {angka(res.parameter['ambang_desil_1_tinggi_terpakai'], 2)} per 100 keluarga."
     )
 )

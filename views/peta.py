@@ -12,6 +12,7 @@ from targeting.format import angka, persen, tabel_tampilan
 from targeting.indicators import DEPRIVASI, column_labels, district_summary
 from targeting.interventions import lokus_long
 from targeting.maps import INDIKATOR_PETA, add_priority_layer, build_map, class_breaks
+from targeting.pockets import LABELS
 from views.common import PRIORITAS_KEY, asset_base, keep, md_escape, start_page
 
 d = start_page("Peta keluarga desil 1 per desa")
@@ -191,13 +192,24 @@ else:
         st.info(f"Analisis tingkat desa tidak dijalankan: {md_escape(r.kantong_galat)}")
     hot = r.kantong.desa
     hot = hot[hot["kode_desa"].isin(set(view["kode_desa"]))]
-    panas = hot[hot["kantong"] == "panas"].merge(
-        view[["kode_desa", "desa", "kecamatan", "keluarga_desil_1"]], on="kode_desa"
+    # Pockets first, then the poor desa among better-off ones (worth a look of their own).
+    panas = (
+        hot[hot["kantong"].isin(["panas", "pencilan tinggi"])]
+        .merge(view[["kode_desa", "desa", "kecamatan", "keluarga_desil_1"]], on="kode_desa")
+        .sort_values("kantong", key=lambda k: k != "panas", kind="stable")
     )
     c1, c2 = st.columns(2)
     klaster = r.kantong.klaster[r.kantong.klaster["kode_desa"].isin(set(view["kode_desa"]))]
-    c1.metric("Desa kantong (panas)", angka(len(panas)))
+    c1.metric("Desa kantong (panas)", angka(int((panas["kantong"] == "panas").sum())))
     c2.metric("Klaster keluarga desil 1", angka(len(klaster)))
+    per_label = hot["kantong"].value_counts()
+    st.caption(
+        "Desa per label: "
+        + "; ".join(f"{lab} {angka(int(per_label.get(lab, 0)))}" for lab in LABELS)
+        + ". Pencilan tinggi = desa miskin di antara desa yang lebih sejahtera; pencilan rendah "
+        "= desa lebih sejahtera di antara desa miskin. Hanya desa panas yang dihitung sebagai "
+        "kantong dalam prioritas."
+    )
     # Decimal comma like the metrics (6,15 not 6.15); the values underneath stay numbers.
     count_tested = params["variabel"] == "keluarga_desil_1"
     decimals = {"Nilai diuji": 0 if count_tested else 2, "Rata-rata tetangga": 1 if count_tested else 2,
@@ -205,8 +217,10 @@ else:
     if len(panas):
         st.dataframe(
             tabel_tampilan(
-                panas[["kode_desa", "desa", "kecamatan", "keluarga_desil_1", "nilai", "gi_z", "gi_q", "alasan"]]
+                panas[["kode_desa", "desa", "kecamatan", "kantong", "keluarga_desil_1", "nilai", "gi_z",
+                       "gi_q", "alasan"]]
                 .rename(columns={"kode_desa": "Kode desa", "desa": "Desa", "kecamatan": "Kecamatan",
+                                 "kantong": "Label",
                                  "keluarga_desil_1": "Keluarga desil 1", "nilai": "Nilai diuji",
                                  "gi_z": "z", "gi_q": "q (FDR)", "alasan": "Alasan"}),
                 decimals,
