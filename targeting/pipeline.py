@@ -39,6 +39,7 @@ from targeting.maps import display_geometry
 from targeting.pockets import AnalysisError, PocketResult, PocketSettings, find_pockets
 from targeting.priority import Ranking, rank_desa
 from targeting.register import RegisterCheck, read_register
+from targeting.waktu import ke_lokal, sekarang, stempel
 
 __all__ = ["DESA_COLUMNS", "Result", "run", "write_outputs"]
 
@@ -180,8 +181,15 @@ class Result:
             normalisasi=normalisasi,
         )
 
-    def report(self) -> dict[str, Any]:
+    def report(self, *, now: dt.datetime | None = None) -> dict[str, Any]:
         """Build the run report written as ``report.json``.
+
+        Parameters
+        ----------
+        now : datetime.datetime, optional
+            When the report is made (aware; default now). Written as ``dibuat`` in the
+            region's local time with its offset (``2026-12-01T09:15:00+07:00``), beside
+            ``zona_waktu``.
 
         Returns
         -------
@@ -194,7 +202,8 @@ class Result:
         keluarga = self.placement.keluarga
         return {
             "lokus_versi": LOKUS_VERSION,
-            "dibuat_utc": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            "dibuat": stempel(now or sekarang(self.region.zona_waktu), self.region.zona_waktu),
+            "zona_waktu": self.region.zona_waktu,
             "wilayah": {
                 "nama": self.region.nama,
                 "kode": self.region.kode,
@@ -278,14 +287,14 @@ class Result:
         }
 
 
-def _date(src: Source | None) -> str | None:
-    """Modification date (ISO) of a file given by path; None for uploaded bytes."""
+def _date(src: Source | None, zona: str) -> str | None:
+    """Modification date (ISO, local date in ``zona``) of a file given by path; None for bytes."""
     if isinstance(src, (str, os.PathLike)):
         try:
             stamp = Path(src).stat().st_mtime
         except OSError:
             return None
-        return dt.datetime.fromtimestamp(stamp, dt.UTC).date().isoformat()
+        return ke_lokal(dt.datetime.fromtimestamp(stamp, dt.UTC), zona).date().isoformat()
     return None
 
 
@@ -437,13 +446,13 @@ def run(
             "lembar_lain_berjudul_p3ke_tidak_dibaca": sheet_table.lembar_lain,
             "baris_judul": sheet_table.header_row,
             "baris": check.rows_in + len(sheet_table.dilewati),
-            "tanggal": _date(households),
+            "tanggal": _date(households, region.zona_waktu),
         },
         "batas_desa": {
             "berkas": b_name,
             "sha256": batas.sha256,
             "desa": len(batas.desa),
-            "tanggal": _date(boundaries),
+            "tanggal": _date(boundaries, region.zona_waktu),
         },
     }
     if keluarga_desa is not None:
@@ -454,7 +463,7 @@ def run(
             "berkas": k_name,
             "sha256": file_sha256(k_bytes),
             "desa": len(denom),
-            "tanggal": _date(keluarga_desa),
+            "tanggal": _date(keluarga_desa, region.zona_waktu),
             "sumber": sorted({str(s) for s in denom["sumber"].dropna().unique()}),
             # Rows of the family table that match no desa of the region are listed, not lost.
             "kode_tidak_dikenal": sorted(set(denom["kode_desa"]) - set(batas.desa["kode_desa"])),
@@ -499,7 +508,7 @@ def run(
             "berkas": r_name,
             "sha256": file_sha256(r_bytes),
             "baris": reg_check.rows_in,
-            "tanggal": _date(register),
+            "tanggal": _date(register, region.zona_waktu),
         }
     return Result(
         tampilan=display_geometry(batas.desa, metric_crs=metric),
@@ -594,7 +603,7 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
                         "kode_desa": hot["kode_desa"],
                         "keluarga_desil_1": hot["kode_desa"]
                         .map(result.indikator.set_index("kode_desa")["keluarga_desil_1"])
-                        .astype("float64"),
+                        .astype("Int64"),
                         "keterangan": hot["alasan"],
                     },
                     geometry=hot.geometry.values,
@@ -606,7 +615,7 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
                         "id_kantong": result.kantong.klaster["id_kantong"],
                         "kode_desa": result.kantong.klaster["kode_desa"],
                         "keluarga_desil_1": result.kantong.klaster["keluarga_desil_1"].astype(
-                            "float64"
+                            "Int64"
                         ),
                         "keterangan": result.kantong.klaster["kekurangan_utama"],
                     },
