@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test lint sample cli clean browser-deps bench loadtest
+.PHONY: run test lint sample cli clean browser-deps bench bench-browser loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ NATION ?= 0.1
 bench: $(VENV)/.req-stamp
 	$(BIN)/python bench/bench_pockets.py
 	$(BIN)/python bench/bench_scale.py --nation $(NATION)
+
+## What a planner waits for, in headless Chromium at 1366x768 (median of 5) -> bench/RESULTS.md;
+## ratios to bench/browser_baseline.json are printed. MAKE_RUN=1 also times `make run` on a fresh clone.
+bench-browser: $(VENV)/.dev-stamp browser-deps
+	$(BIN)/python bench/bench_browser.py $(if $(MAKE_RUN),--make-run)
 
 ## Load test: 10 concurrent headless-Chromium sessions on one server -> bench/LOADTEST.md
 loadtest: $(VENV)/.dev-stamp browser-deps
