@@ -301,7 +301,6 @@ def browser_steps(runs: int, workdir: Path) -> dict[str, list[dict[str, float]]]
                 context, _, stats = _open(browser, srv.url, srv.proc.pid)
                 out["buka_pertama"].append(stats)
                 context.close()
-            print(f"buka_pertama {i + 1}: {stats['total_s']:.2f} s", flush=True)
         with streamlit_server(workdir / "hangat.log") as srv:
             url, pid = srv.url, srv.proc.pid
             context, _, _ = _open(browser, url, pid)  # warm the server (not timed)
@@ -347,6 +346,9 @@ def browser_steps(runs: int, workdir: Path) -> dict[str, list[dict[str, float]]]
                 out["pilih_teratas"].append(probe.measure(button.first.click, lambda: True))
             context.close()
         browser.close()
+    for step, runs_ in out.items():
+        times = ", ".join(f"{r['total_s']:.2f}" for r in runs_)
+        print(f"{step}: {times} s", flush=True)
     return out
 
 
