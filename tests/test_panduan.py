@@ -65,6 +65,12 @@ def _idle(page, settle: float = 0.8) -> None:
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]")
 
 
+def _scroll(locator, block: str = "start") -> None:
+    """Scroll an element to the top ("start"), middle ("center") or bottom ("end") of the view."""
+    locator.evaluate("(e, b) => e.scrollIntoView({block: b})", block)
+    time.sleep(0.4)
+
+
 def _map_frame(page, timeout: float = 90.0):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -136,11 +142,12 @@ def test_guide_screenshots(server, browser, tmp_path):
     page.goto(server)
     _map_frame(page)
     _idle(page, settle=1.5)
+    _scroll(_map_frame(page).frame_element(), "end")  # the headline figures and the whole map
     shots = [_shot(page, "01_peta.png")]
 
     _click_a_desa(page)
     _idle(page)
-    page.get_by_text(PANEL_TEXT).first.scroll_into_view_if_needed()
+    _scroll(_map_frame(page).frame_element(), "start")  # the map beside the desa's panel
     shots.append(_shot(page, "02_desa.png"))
 
     upload = _upload_file(tmp_path)
@@ -151,7 +158,7 @@ def test_guide_screenshots(server, browser, tmp_path):
     page.get_by_text("Baris ditolak", exact=True).first.wait_for(timeout=120_000)
     _idle(page)
     assert page.get_by_text(upload.name).count()  # the upload stays active on every page
-    page.get_by_text("Baris ditolak", exact=True).first.scroll_into_view_if_needed()
+    _scroll(page.get_by_text("Baris ditolak", exact=True).first, "center")
     shots.append(_shot(page, "03_laporan_impor.png"))
 
     page.get_by_role("link", name="Desa prioritas dan sasaran").first.click()
@@ -160,10 +167,10 @@ def test_guide_screenshots(server, browser, tmp_path):
     _idle(page)
     top.click()
     _idle(page, settle=1.5)
-    page.get_by_text("1. Pilih desa prioritas").first.scroll_into_view_if_needed()
+    _scroll(page.get_by_text("1. Pilih desa prioritas").first)
     shots.append(_shot(page, "04_prioritas.png"))
 
-    page.get_by_text("3. Unduh", exact=True).first.scroll_into_view_if_needed()
+    _scroll(page.get_by_text("3. Unduh", exact=True).first, "center")
     _idle(page)
     shots.append(_shot(page, "05_unduh.png"))
     context.close()
