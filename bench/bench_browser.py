@@ -447,10 +447,16 @@ def main() -> int:
         "median": medians(raw),
         "mentah": raw,
     }
+    stamp = f"{result['diukur']} · {commit} · load {os.getloadavg()[0]:.1f}"
+    result["langkah_diukur"] = dict.fromkeys(raw, stamp)
     target = BASELINE if args.save_baseline else LATEST
     if args.save_baseline and baseline:  # keep steps measured earlier (e.g. make run alone)
         result["median"] = {**baseline.get("median", {}), **result["median"]}
         result["mentah"] = {**baseline.get("mentah", {}), **result["mentah"]}
+        result["langkah_diukur"] = {
+            **baseline.get("langkah_diukur", {}),
+            **result["langkah_diukur"],
+        }
     target.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(f"\n{result['diukur']} · {commit} · {result['mesin']} -> {target.name}")
     print(table(result["median"], None if args.save_baseline else baseline))
