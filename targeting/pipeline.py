@@ -593,43 +593,49 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
     if pockets.exists():  # never leave an earlier run's pockets beside this run's files
         pockets.unlink()
     if result.kantong is not None:
-        hot = result.kantong.desa[result.kantong.desa["kantong"] == "panas"]
-        layer = pd.concat(
-            [
-                gpd.GeoDataFrame(
-                    {
-                        "jenis": "desa",
-                        "id_kantong": hot["kode_desa"],
-                        "kode_desa": hot["kode_desa"],
-                        "keluarga_desil_1": hot["kode_desa"]
-                        .map(result.indikator.set_index("kode_desa")["keluarga_desil_1"])
-                        .astype("Int64"),
-                        "keterangan": hot["alasan"],
-                    },
-                    geometry=hot.geometry.values,
-                    crs=hot.crs,
-                ),
-                gpd.GeoDataFrame(
-                    {
-                        "jenis": "klaster_keluarga",
-                        "id_kantong": result.kantong.klaster["id_kantong"],
-                        "kode_desa": result.kantong.klaster["kode_desa"],
-                        "keluarga_desil_1": result.kantong.klaster["keluarga_desil_1"].astype(
-                            "Int64"
-                        ),
-                        "keterangan": result.kantong.klaster["kekurangan_utama"],
-                    },
-                    geometry=result.kantong.klaster.geometry.values,
-                    crs=result.kantong.klaster.crs,
-                ),
-            ],
-            ignore_index=True,
-        )
-        gpd.GeoDataFrame(layer, geometry="geometry", crs="EPSG:4326").to_file(
-            pockets, driver="GeoJSON", engine="pyogrio"
-        )
+        _pocket_layer(result).to_file(pockets, driver="GeoJSON", engine="pyogrio")
         written.append(pockets)
     return written
+
+
+def _pocket_layer(result: Result) -> gpd.GeoDataFrame:
+    """Put the pocket desa (``jenis`` = ``desa``) and household clusters in one layer.
+
+    Counts are integer fields (``Int64``): GeoJSON and GeoPackage readers see ``62``, not
+    ``62.0``. Requires ``result.kantong``.
+    """
+    assert result.kantong is not None
+    hot = result.kantong.desa[result.kantong.desa["kantong"] == "panas"]
+    layer = pd.concat(
+        [
+            gpd.GeoDataFrame(
+                {
+                    "jenis": "desa",
+                    "id_kantong": hot["kode_desa"],
+                    "kode_desa": hot["kode_desa"],
+                    "keluarga_desil_1": hot["kode_desa"]
+                    .map(result.indikator.set_index("kode_desa")["keluarga_desil_1"])
+                    .astype("Int64"),
+                    "keterangan": hot["alasan"],
+                },
+                geometry=hot.geometry.values,
+                crs=hot.crs,
+            ),
+            gpd.GeoDataFrame(
+                {
+                    "jenis": "klaster_keluarga",
+                    "id_kantong": result.kantong.klaster["id_kantong"],
+                    "kode_desa": result.kantong.klaster["kode_desa"],
+                    "keluarga_desil_1": result.kantong.klaster["keluarga_desil_1"].astype("Int64"),
+                    "keterangan": result.kantong.klaster["kekurangan_utama"],
+                },
+                geometry=result.kantong.klaster.geometry.values,
+                crs=result.kantong.klaster.crs,
+            ),
+        ],
+        ignore_index=True,
+    )
+    return gpd.GeoDataFrame(layer, geometry="geometry", crs="EPSG:4326")
 
 
 def _jsonable(value: Any) -> Any:
