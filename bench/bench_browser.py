@@ -289,67 +289,108 @@ def _weights_input(page):
     return field.first
 
 
-def browser_steps(runs: int, workdir: Path) -> dict[str, list[dict[str, float]]]:
-    """Run every browser step ``runs`` times; return the raw figures per step."""
+def _first_visits(browser, runs: int, workdir: Path, out: dict) -> None:
+    for i in range(runs):  # the first visitor of a fresh server, each run
+        with streamlit_server(workdir / f"dingin_{i}.log") as srv:
+            context, _, stats = _open(browser, srv.url, srv.proc.pid)
+            out["buka_pertama"].append(stats)
+            context.close()
+
+
+def _opens_and_clicks(browser, url: str, pid: int, runs: int, out: dict) -> None:
+    for _ in range(runs):
+        context, probe, stats = _open(browser, url, pid)
+        out["buka_hangat"].append(stats)
+        time.sleep(1.0)  # the map settles, as a user looks before clicking
+        try:
+            out["klik_desa"].append(_click_desa(probe))
+        finally:
+            context.close()
+
+
+def _uploads(browser, url: str, pid: int, runs: int, workdir: Path, out: dict) -> None:
+    for i in range(runs):
+        context, probe, _ = _open(browser, url, pid)
+        page, path = probe.page, _upload_file(workdir, i)
+        upload = page.locator("[data-testid='stSidebar'] input[type='file']").first
+        try:
+            out["unggah"].append(probe.measure(
+                lambda u=upload, f=path: u.set_input_files(f),
+                lambda pg=page, f=path: f.name in pg.inner_text("body"),
+            ))  # fmt: skip
+        finally:
+            context.close()
+
+
+def _filters(browser, url: str, pid: int, runs: int, out: dict) -> None:
+    for i in range(runs):
+        context, probe, _ = _open(browser, url, pid)
+        kec = KECAMATAN[i % len(KECAMATAN)]
+
+        def _pick(pg=probe.page, k=kec) -> None:
+            _pick_kecamatan(pg, k)
+
+        try:
+            out["saring_kecamatan"].append(probe.measure(_pick, lambda: True))
+        finally:
+            context.close()
+
+
+def _priority(browser, url: str, pid: int, runs: int, out: dict) -> None:
+    context, probe, _ = _open(browser, url + PRIORITY_PATH, pid)
+    try:
+        page = probe.page
+        field = _weights_input(page)
+        first = next(iter(KOMPONEN))
+        for i in range(runs):
+            value = BOBOT_BAWAAN[first] + 5 * (i + 1)
+
+            def _type(f=field, v=value) -> None:
+                f.fill(f"{v:g}")
+                f.press("Enter")
+
+            out["ubah_bobot"].append(probe.measure(_type, lambda: True))
+        button = page.get_by_role("button", name=re.compile(TOP_BUTTON))
+        for _ in range(runs):
+            out["pilih_teratas"].append(probe.measure(button.first.click, lambda: True))
+    finally:
+        context.close()
+
+
+def browser_steps(runs: int, workdir: Path) -> tuple[dict[str, list[dict]], dict[str, str]]:
+    """Run every browser step ``runs`` times; return the raw figures and any step's error.
+
+    A step that fails (e.g. a label changed on another branch) is reported and the others
+    still run, so a rerun on changed code measures what it can.
+    """
     from playwright.sync_api import sync_playwright
 
     out: dict[str, list[dict[str, float]]] = {s: [] for s in STEPS if s != "make_run"}
+    errors: dict[str, str] = {}
+
+    def attempt(name: str, fn: Callable[..., None], *args: object) -> None:
+        try:
+            fn(*args)
+        except Exception as err:  # report, go on with the next step
+            errors[name] = f"{type(err).__name__}: {str(err).splitlines()[0][:300]}"
+            print(f"{name}: FAILED {errors[name]}", flush=True)
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for i in range(runs):  # the first visitor of a fresh server, each run
-            with streamlit_server(workdir / f"dingin_{i}.log") as srv:
-                context, _, stats = _open(browser, srv.url, srv.proc.pid)
-                out["buka_pertama"].append(stats)
-                context.close()
+        attempt("buka_pertama", _first_visits, browser, runs, workdir, out)
         with streamlit_server(workdir / "hangat.log") as srv:
             url, pid = srv.url, srv.proc.pid
             context, _, _ = _open(browser, url, pid)  # warm the server (not timed)
             context.close()
-            for _ in range(runs):
-                context, probe, stats = _open(browser, url, pid)
-                out["buka_hangat"].append(stats)
-                time.sleep(1.0)  # the map settles, as a user looks before clicking
-                out["klik_desa"].append(_click_desa(probe))
-                context.close()
-            for i in range(runs):
-                context, probe, _ = _open(browser, url, pid)
-                page, path = probe.page, _upload_file(workdir, i)
-                upload = page.locator("[data-testid='stSidebar'] input[type='file']").first
-                out["unggah"].append(probe.measure(
-                    lambda u=upload, f=path: u.set_input_files(f),
-                    lambda pg=page, f=path: f.name in pg.inner_text("body"),
-                ))  # fmt: skip
-                context.close()
-            for i in range(runs):
-                context, probe, _ = _open(browser, url, pid)
-                kec = KECAMATAN[i % len(KECAMATAN)]
-
-                def _pick(pg=probe.page, k=kec) -> None:
-                    _pick_kecamatan(pg, k)
-
-                out["saring_kecamatan"].append(probe.measure(_pick, lambda: True))
-                context.close()
-            context, probe, _ = _open(browser, url + PRIORITY_PATH, pid)
-            page = probe.page
-            field = _weights_input(page)
-            first = next(iter(KOMPONEN))
-            for i in range(runs):
-                value = BOBOT_BAWAAN[first] + 5 * (i + 1)
-
-                def _type(f=field, v=value) -> None:
-                    f.fill(f"{v:g}")
-                    f.press("Enter")
-
-                out["ubah_bobot"].append(probe.measure(_type, lambda: True))
-            button = page.get_by_role("button", name=re.compile(TOP_BUTTON))
-            for _ in range(runs):
-                out["pilih_teratas"].append(probe.measure(button.first.click, lambda: True))
-            context.close()
+            attempt("buka_hangat+klik_desa", _opens_and_clicks, browser, url, pid, runs, out)
+            attempt("unggah", _uploads, browser, url, pid, runs, workdir, out)
+            attempt("saring_kecamatan", _filters, browser, url, pid, runs, out)
+            attempt("ubah_bobot+pilih_teratas", _priority, browser, url, pid, runs, out)
         browser.close()
     for step, runs_ in out.items():
         times = ", ".join(f"{r['total_s']:.2f}" for r in runs_)
         print(f"{step}: {times} s", flush=True)
-    return out
+    return out, errors
 
 
 def make_run_fresh_clone(workdir: Path) -> dict[str, float]:
@@ -435,7 +476,7 @@ def main() -> int:
     baseline = json.loads(BASELINE.read_text()) if BASELINE.exists() else None
     with tempfile.TemporaryDirectory(prefix="lokus-bench-") as tmp:
         workdir = Path(tmp)
-        raw = {} if args.only_make_run else browser_steps(args.runs, workdir)
+        raw, errors = ({}, {}) if args.only_make_run else browser_steps(args.runs, workdir)
         if args.make_run or args.only_make_run:
             raw["make_run"] = [make_run_fresh_clone(workdir)]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
@@ -446,6 +487,7 @@ def main() -> int:
         "mesin": f"{platform.machine()}, {os.cpu_count()} core, load {os.getloadavg()[0]:.1f}",
         "median": medians(raw),
         "mentah": raw,
+        "galat": errors,
     }
     stamp = f"{result['diukur']} · {commit} · load {os.getloadavg()[0]:.1f}"
     result["langkah_diukur"] = dict.fromkeys(raw, stamp)
@@ -460,7 +502,9 @@ def main() -> int:
     target.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(f"\n{result['diukur']} · {commit} · {result['mesin']} -> {target.name}")
     print(table(result["median"], None if args.save_baseline else baseline))
-    return 0
+    for step, err in errors.items():
+        print(f"not measured: {step}: {err}")
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":
