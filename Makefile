@@ -10,9 +10,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Re-install when the pinned requirements change.
+# Re-install when the pinned requirements change. --no-compile: pip would byte-compile every
+# module of every package (13 of 32 s measured); Python writes the .pyc of the modules the app
+# really imports on its first start instead (1-3 s). See bench/RESULTS.md, "Di peramban".
 $(VENV)/.req-stamp: requirements.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-compile -r requirements.txt
 	touch $@
 
 $(VENV)/.dev-stamp: requirements-dev.txt requirements.txt | $(BIN)/python
