@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import re
 
 import openpyxl
@@ -202,3 +203,11 @@ def test_desa_without_data_keep_integer_counts(tmp_path):
     values = [f["properties"]["keluarga_desil_1"] for f in features]
     assert None in values  # desa without a P3KE row: no data, not zero and not 0.0
     assert sorted(v for v in values if v is not None) == [1, 1]
+
+
+def test_input_file_dates_are_local_dates(tmp_path):
+    csv = tmp_path / "p3ke.csv"
+    csv.write_text("kode_kemdagri,desil_kesejahteraan\n6111012001,1\n", encoding="utf-8")
+    os.utime(csv, (LATE_UTC.timestamp(), LATE_UTC.timestamp()))  # 03:00 WIB on 1 December
+    result = run(default_region(), households=csv)
+    assert result.masukan["keluarga_p3ke"]["tanggal"] == "2026-12-01"
