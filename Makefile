@@ -4,15 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test lint sample cli clean browser-deps bench loadtest
+.PHONY: run test lint sample cli clean browser-deps bench bench-browser loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Re-install when the pinned requirements change.
+# Re-install when the pinned requirements change. --no-compile: pip would byte-compile every
+# module of every package (13 of 32 s measured); Python writes the .pyc of the modules the app
+# really imports on its first start instead (1-3 s). See bench/RESULTS.md, "Di peramban".
 $(VENV)/.req-stamp: requirements.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-compile -r requirements.txt
 	touch $@
 
 $(VENV)/.dev-stamp: requirements-dev.txt requirements.txt | $(BIN)/python
@@ -55,6 +57,11 @@ NATION ?= 0.1
 bench: $(VENV)/.req-stamp
 	$(BIN)/python bench/bench_pockets.py
 	$(BIN)/python bench/bench_scale.py --nation $(NATION)
+
+## What a planner waits for, in headless Chromium at 1366x768 (median of 5) -> bench/RESULTS.md;
+## ratios to bench/browser_baseline.json are printed. MAKE_RUN=1 also times `make run` on a fresh clone.
+bench-browser: $(VENV)/.dev-stamp browser-deps
+	$(BIN)/python bench/bench_browser.py $(if $(MAKE_RUN),--make-run)
 
 ## Load test: 10 concurrent headless-Chromium sessions on one server -> bench/LOADTEST.md
 loadtest: $(VENV)/.dev-stamp browser-deps

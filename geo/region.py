@@ -12,14 +12,17 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from geo.codes import normalise_kode_prefix
 from geo.errors import RegionError
 
-__all__ = ["DEFAULT_REGION_FILE", "Region", "default_region", "load_region"]
+__all__ = ["DEFAULT_REGION_FILE", "DEFAULT_ZONA_WAKTU", "Region", "default_region", "load_region"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REGION_FILE = REPO_ROOT / "data" / "kayong_utara" / "region.toml"
+DEFAULT_ZONA_WAKTU = "Asia/Pontianak"
+"""WIB (UTC+7), the time zone of Kalimantan Barat, when ``region.toml`` names none."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,11 @@ class Region:
         Which default data files are synthetic (``keluarga_p3ke``, ``keluarga_desa``,
         ``register``), from ``sintetis`` in the TOML (``true`` for all three, or a list of
         keys). Only these, or files carrying the generator's marker, are called synthetic.
+    zona_waktu : str
+        IANA time zone of the district (``zona_waktu`` in the TOML; default
+        ``"Asia/Pontianak"``, WIB, UTC+7, for Kalimantan Barat): every time stamp Lokus writes
+        (``report.json``, the workbook's ``ringkasan``, the date in file names) is local time
+        in this zone, with its offset.
     """
 
     nama: str
@@ -60,6 +68,23 @@ class Region:
     metric_crs: str | None = None
     sumber: str = ""
     sintetis: frozenset[str] = frozenset()
+    zona_waktu: str = DEFAULT_ZONA_WAKTU
+
+
+def _zona(value: object, source: Path) -> str:
+    if value is None or value == "":
+        return DEFAULT_ZONA_WAKTU
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        msg = (
+            f"{source}: [region] zona_waktu {value!r} bukan zona waktu IANA yang dikenal; "
+            'tulis misalnya "Asia/Pontianak" (WIB), "Asia/Makassar" (WITA) atau '
+            '"Asia/Jayapura" (WIT)'
+        )
+        en = f"{source}: [region] zona_waktu {value!r} is not a known IANA time zone"
+        raise RegionError(msg, en=en) from err
+    return str(value)
 
 
 def _path(
@@ -85,7 +110,7 @@ def load_region(path: str | os.PathLike[str], *, check_files: bool = True) -> Re
     path : str or os.PathLike
         A TOML file with a ``[region]`` table holding ``nama``, ``kode``, ``batas_desa`` and
         optionally ``keluarga_desa``, ``keluarga_p3ke``, ``register``, ``metric_crs``,
-        ``sumber`` and ``sintetis`` (which default files are synthetic).
+        ``sumber``, ``sintetis`` (which default files are synthetic) and ``zona_waktu``.
     check_files : bool, default True
         Require the optional data files to exist (False only for the sample generator, which
         writes them).
@@ -98,8 +123,8 @@ def load_region(path: str | os.PathLike[str], *, check_files: bool = True) -> Re
     Raises
     ------
     RegionError
-        If the file is missing, is not valid TOML, lacks a required key, or names a file that
-        does not exist.
+        If the file is missing, is not valid TOML, lacks a required key, names a file that
+        does not exist, or names an unknown time zone.
     """
     source = Path(path)
     if not source.is_file():
@@ -140,6 +165,7 @@ def load_region(path: str | os.PathLike[str], *, check_files: bool = True) -> Re
         metric_crs=table.get("metric_crs") or None,
         sumber=str(table.get("sumber", "")),
         sintetis=_synthetic_keys(table.get("sintetis", False), source),
+        zona_waktu=_zona(table.get("zona_waktu"), source),
     )
 
 

@@ -11,17 +11,24 @@ import datetime as dt
 import io
 import math
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from geo.masking import mask_id  # re-exported: the export layer masks identifiers with it
 
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
+
 __all__ = [
+    "FLOAT_FORMAT",
     "FORMULA_START",
     "ID_COLUMNS",
+    "INT_FORMAT",
     "mask_id",
     "neutralise",
+    "number_format",
     "safe_frame",
     "to_csv_bytes",
     "to_xlsx_bytes",
@@ -36,6 +43,56 @@ ID_COLUMNS = frozenset(
 )  # fmt: skip
 """Identifier columns written as text cells in XLSX (format ``@``): a NIK or a code must never
 become a number (Excel keeps 15 significant digits and drops leading zeros)."""
+
+
+INT_FORMAT = "#,##0"
+"""Excel format of whole numbers (counts, Rupiah): Excel shows ``8.000`` in Indonesian."""
+PLAIN_INT_FORMAT = "0"
+FLOAT_FORMAT = "#,##0.0"
+"""Excel format of decimal numbers: one decimal shown (``79,0``), the cell keeps every digit."""
+
+_PLAIN_INT_COLUMNS = frozenset({"no", "baris", "baris_berkas", "peringkat", "desil", "seed"})
+_FLOAT_FORMATS = {
+    "lintang": "0.000000", "bujur": "0.000000", "latitude": "0.000000", "longitude": "0.000000",
+    "gi_p": "0.000", "gi_q": "0.000", "gi_z": "0.00", "alpha": "0.000",
+}  # fmt: skip
+_FLOAT_PREFIX_FORMATS = (("normal_", "0.00"),)
+
+
+def number_format(column: str, value: float | int) -> str:
+    """Excel number format for a numeric cell of a column.
+
+    The value stays unrounded in the cell; the format only decides what a reader sees.
+
+    Parameters
+    ----------
+    column : str
+        Column name.
+    value : int or float
+        The cell's value (its type picks the integer or the decimal format).
+
+    Returns
+    -------
+    str
+        ``"0"`` for row numbers, ranks, desil and seeds; :data:`INT_FORMAT` for other whole
+        numbers; ``"0.000000"`` for coordinates, ``"0.000"`` for p-values, ``"0.00"`` for
+        z-scores and 0-1 normalised components; :data:`FLOAT_FORMAT` for other decimals.
+
+    Examples
+    --------
+    >>> number_format("skor", 79.00103819437436)
+    '#,##0.0'
+    >>> number_format("keluarga_desil_1", 62)
+    '#,##0'
+    """
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return PLAIN_INT_FORMAT if column in _PLAIN_INT_COLUMNS else INT_FORMAT
+    if column in _FLOAT_FORMATS:
+        return _FLOAT_FORMATS[column]
+    for prefix, fmt in _FLOAT_PREFIX_FORMATS:
+        if column.startswith(prefix):
+            return fmt
+    return FLOAT_FORMAT
 
 
 def neutralise(value: object) -> object:
@@ -119,8 +176,48 @@ def _cell_value(value: object) -> object:
     return value
 
 
+def _whole_float_columns(frame: pd.DataFrame) -> dict[str, str]:
+    """Decimal columns holding only whole numbers (a count stored as 62.0): integer format."""
+    out = {}
+    for col in frame.columns:
+        if pd.api.types.is_float_dtype(frame[col]):
+            values = frame[col].dropna().to_numpy(dtype="float64")
+            if len(values) and np.isfinite(values).all() and (values % 1 == 0).all():
+                out[str(col)] = INT_FORMAT
+    return out
+
+
+def _write_cell(
+    cell: Cell, value: object, column: str, *, as_text: bool, float_format: str | None
+) -> int:
+    """Write one non-empty value into an openpyxl cell; return the width a reader sees."""
+    if isinstance(value, str):
+        cell.value = value
+        cell.data_type = "s"  # openpyxl would make "=..." a formula
+        if value.startswith(FORMULA_START):
+            cell.quotePrefix = True
+        if as_text:
+            cell.number_format = "@"
+        return len(value)
+    cell.value = value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return len(str(value))
+    fmt = number_format(column, value)
+    if isinstance(value, float) and float_format:
+        fmt = float_format
+    cell.number_format = fmt
+    if fmt == "General":
+        return len(str(value))
+    if isinstance(value, float):
+        return len(f"{value:,.{fmt.partition('.')[2].count('0')}f}")
+    return len(f"{value:,}")
+
+
 def to_xlsx_bytes(
-    sheets: dict[str, pd.DataFrame], *, id_columns: frozenset[str] = ID_COLUMNS
+    sheets: dict[str, pd.DataFrame],
+    *,
+    id_columns: frozenset[str] = ID_COLUMNS,
+    float_formats: dict[str, str] | None = None,
 ) -> bytes:
     """Write several tables as one Excel workbook, safe to open and ready to filter.
 
@@ -128,8 +225,10 @@ def to_xlsx_bytes(
     ``+``, ``-``, ``@``, tab or CR also gets Excel's quote prefix, the mark Excel itself sets
     when a user types a leading apostrophe, so it shows as typed and cannot run. Numbers
     (negative latitudes included) stay numbers. Identifier columns (:data:`ID_COLUMNS`) are
-    text cells with the text format ``@``. Each sheet has a bold frozen header, an
-    autofilter and columns sized to their content (at most 60 characters wide).
+    text cells with the text format ``@``. Numbers are number cells with a number format
+    (:func:`number_format`): the cell keeps full precision (``79.00103819437436``) while the
+    reader sees it rounded (``79,0`` in an Indonesian Excel). Each sheet has a bold frozen
+    header, an autofilter and columns sized to what is shown (at most 60 characters wide).
 
     Parameters
     ----------
@@ -137,6 +236,11 @@ def to_xlsx_bytes(
         Sheet name (at most 31 characters) -> table, in workbook order.
     id_columns : frozenset of str, optional
         Columns to write as text.
+    float_formats : dict of str to str, optional
+        Column -> Excel format of its decimal cells, overriding :func:`number_format`
+        (e.g. ``{"nilai": "General"}`` for a column of settings such as ``alpha = 0.05``).
+        A decimal column holding only whole numbers (a count stored as ``62.0``) gets
+        :data:`INT_FORMAT` unless named here.
 
     Returns
     -------
@@ -166,6 +270,7 @@ def to_xlsx_bytes(
             cell.font = bold
         widths = [len(c) for c in columns]
         as_text = [c in id_columns for c in columns]
+        formats = {**_whole_float_columns(frame), **(float_formats or {})}
         for r, row in enumerate(frame.itertuples(index=False, name=None), start=2):
             for c, raw in enumerate(row, start=1):
                 value = _cell_value(raw)
@@ -173,18 +278,12 @@ def to_xlsx_bytes(
                     continue
                 if as_text[c - 1] and not isinstance(value, str):
                     value = str(value)
-                cell = ws.cell(row=r, column=c)
-                if isinstance(value, str):
-                    cell.value = value
-                    cell.data_type = "s"  # openpyxl would make "=..." a formula
-                    if value.startswith(FORMULA_START):
-                        cell.quotePrefix = True
-                    if as_text[c - 1]:
-                        cell.number_format = "@"
-                    widths[c - 1] = max(widths[c - 1], min(len(value), 60))
-                else:
-                    cell.value = value
-                    widths[c - 1] = max(widths[c - 1], min(len(str(value)), 60))
+                fmt = formats.get(columns[c - 1])
+                shown = _write_cell(
+                    ws.cell(row=r, column=c), value, columns[c - 1], as_text=as_text[c - 1],
+                    float_format=fmt,
+                )  # fmt: skip
+                widths[c - 1] = max(widths[c - 1], min(shown, 60))
         for c, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(c)].width = min(max(width, 6), 60) + 2
         ws.freeze_panes = "A2"

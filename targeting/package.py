@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from branca.element import Element
 
@@ -38,6 +39,7 @@ from targeting.priority import KOMPONEN, Ranking
 from targeting.register import STRATEGI
 from targeting.strategies import PERMENDAGRI
 from targeting.targets import TargetList, target_families
+from targeting.waktu import ke_lokal, nama_zona, sekarang
 
 if TYPE_CHECKING:
     from targeting.pipeline import Result
@@ -92,14 +94,26 @@ class TargetPackage:
     sasaran : TargetList
         The target families.
     dibuat : datetime.datetime
-        When the package was made (UTC), in ``ringkasan`` and the file names.
+        When the package was made (aware). ``ringkasan``, the map's note and the file names
+        write it in the region's local time (``Region.zona_waktu``, WIB for Kayong Utara)
+        with its offset, e.g. ``2026-12-01T09:15:00+07:00``.
     """
 
     result: Result
     ranking: Ranking
     options: TargetOptions
     sasaran: TargetList
-    dibuat: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    dibuat: dt.datetime = field(default_factory=sekarang)
+
+    def dibuat_lokal(self) -> dt.datetime:
+        """Return :attr:`dibuat` in the region's time zone (whole seconds).
+
+        Returns
+        -------
+        datetime.datetime
+            Aware, in ``Region.zona_waktu``.
+        """
+        return ke_lokal(self.dibuat, self.result.region.zona_waktu).replace(microsecond=0)
 
     # ---- names ------------------------------------------------------------------------
     def filter_label(self) -> str:
@@ -150,9 +164,10 @@ class TargetPackage:
         Returns
         -------
         str
-            E.g. ``lokus_sasaran_2026-11-29_desil1_3desa.xlsx``.
+            E.g. ``lokus_sasaran_2026-11-29_desil1_3desa.xlsx`` (the local date, see
+            :meth:`dibuat_lokal`).
         """
-        return f"lokus_{jenis}_{self.dibuat:%Y-%m-%d}_{self.filter_label()}.{ext}"
+        return f"lokus_{jenis}_{self.dibuat_lokal():%Y-%m-%d}_{self.filter_label()}.{ext}"
 
     # ---- tables -----------------------------------------------------------------------
     def ringkasan(self) -> pd.DataFrame:
@@ -161,13 +176,17 @@ class TargetPackage:
         Returns
         -------
         pandas.DataFrame
-            Columns ``bagian``, ``butir``, ``nilai`` (text).
+            Columns ``bagian``, ``butir``, ``nilai``: counts and parameters are numbers
+            (written as number cells by :meth:`xlsx`), the rest text; yes/no settings are
+            ``ya``/``tidak``.
         """
         r, o, rk, s = self.result, self.options, self.ranking, self.sasaran
         rows: list[tuple[str, str, object]] = []
         add = rows.append
         add(("umum", "judul", f"Daftar sasaran Lokus: {r.region.nama}"))
-        add(("umum", "dibuat (UTC)", self.dibuat.replace(microsecond=0).isoformat()))
+        lokal = self.dibuat_lokal()
+        add(("umum", f"dibuat ({nama_zona(lokal, r.region.zona_waktu)})", lokal.isoformat()))
+        add(("umum", "zona waktu", r.region.zona_waktu))
         from targeting.pipeline import LOKUS_VERSION
 
         add(("umum", "versi Lokus", LOKUS_VERSION))
@@ -212,7 +231,8 @@ class TargetPackage:
             for key in ("statistik", "variabel", "smoothing", "tetangga", "k", "permutasi",
                         "seed", "alpha", "radius_m", "min_keluarga", "aturan_desa",
                         "aturan_klaster"):  # fmt: skip
-                add(("kantong kemiskinan", key, p.get(key)))
+                value = p.get(key)  # the seed is a label: no thousands separator
+                add(("kantong kemiskinan", key, str(value) if key == "seed" else value))
         else:
             add(("kantong kemiskinan", "dijalankan", f"tidak: {r.kantong_galat}"))
         for i, text in enumerate(s.aturan, start=1):
@@ -247,7 +267,8 @@ class TargetPackage:
         for num, n in s.per_strategi.items():
             add(("jumlah", f"keluarga sasaran dengan usulan strategi {num}", n))
         add(("jumlah", "skala desil", r.check.desil_scale.upper()))
-        return pd.DataFrame(rows, columns=["bagian", "butir", "nilai"]).astype({"nilai": "string"})
+        rows = [(b, k, _ringkas_nilai(v)) for b, k, v in rows]
+        return pd.DataFrame(rows, columns=["bagian", "butir", "nilai"], dtype=object)
 
     def desa_prioritas(self) -> pd.DataFrame:
         """Return the ranking with a ``terpilih`` column and the target families per chosen desa.
@@ -313,7 +334,8 @@ class TargetPackage:
     # ---- files ------------------------------------------------------------------------
     def xlsx(self) -> bytes:
         """Write the workbook (:func:`targeting.export.to_xlsx_bytes`)."""
-        return to_xlsx_bytes(self.sheets())
+        # ringkasan.nilai mixes settings (alpha 0,05) with counts: decimals shown as stored
+        return to_xlsx_bytes(self.sheets(), float_formats={"nilai": "General"})
 
     def csv(self, sep: str = ",") -> bytes:
         """Write the target families as CSV (UTF-8 with BOM; ``;`` uses a decimal comma)."""
@@ -341,10 +363,10 @@ class TargetPackage:
                     "kode_desa": chosen["kode_desa"].to_numpy(),
                     "desa": chosen["desa"].to_numpy(),
                     "kecamatan": chosen["kecamatan"].to_numpy(),
-                    "peringkat": chosen["kode_desa"].map(rank["peringkat"]).astype("float64").to_numpy(),
+                    "peringkat": chosen["kode_desa"].map(rank["peringkat"]).astype("Int64").array,
                     "skor": chosen["kode_desa"].map(rank["skor"]).round(2).to_numpy(),
-                    "keluarga_desil_1": chosen["keluarga_desil_1"].astype("float64").to_numpy(),
-                    "keluarga_sasaran": chosen["kode_desa"].map(counts).fillna(0).astype("float64").to_numpy(),
+                    "keluarga_desil_1": chosen["keluarga_desil_1"].astype("Int64").array,
+                    "keluarga_sasaran": chosen["kode_desa"].map(counts).fillna(0).astype("Int64").array,
                     "keterangan": chosen["kode_desa"].map(rank["alasan"]).to_numpy(),
                 },
                 geometry=to_display(chosen).geometry.values,
@@ -361,7 +383,7 @@ class TargetPackage:
                         "kode_desa": hot["kode_desa"].to_numpy(),
                         "desa": hot["kode_desa"].map(names["desa"]).to_numpy(),
                         "kecamatan": hot["kode_desa"].map(names["kecamatan"]).to_numpy(),
-                        "keluarga_desil_1": hot["kode_desa"].map(names["keluarga_desil_1"]).astype("float64").to_numpy(),
+                        "keluarga_desil_1": hot["kode_desa"].map(names["keluarga_desil_1"]).astype("Int64").array,
                         "keterangan": hot["alasan"].to_numpy(),
                     },
                     geometry=to_display(hot).geometry.values,
@@ -375,7 +397,7 @@ class TargetPackage:
                         "lapisan": "klaster_keluarga",
                         "kode_desa": kl["kode_desa"].to_numpy(),
                         "desa": kl["desa"].to_numpy(),
-                        "keluarga_desil_1": kl["keluarga_desil_1"].astype("float64").to_numpy(),
+                        "keluarga_desil_1": kl["keluarga_desil_1"].astype("Int64").array,
                         "keterangan": kl["id_kantong"].astype(str).to_numpy()
                         + ": " + kl["kekurangan_utama"].astype(str).to_numpy(),
                     },
@@ -433,7 +455,7 @@ class TargetPackage:
         )
         title = html.escape(f"Lokus · {r.region.nama} · desa prioritas terpilih")
         note = html.escape(
-            f"desa prioritas: garis hitam tebal · dibuat {self.dibuat:%Y-%m-%d} · "
+            f"desa prioritas: garis hitam tebal · dibuat {self.dibuat_lokal():%Y-%m-%d} · "
             f"{self.filter_text()}"
             + (" · data keluarga SINTETIS" if r.masukan["keluarga_p3ke"].get("sintetis") else "")
         )  # fmt: skip
@@ -494,6 +516,21 @@ def _bobot(value: float) -> str:
     return angka(value, 2).rstrip("0").rstrip(",")
 
 
+def _ringkas_nilai(value: object) -> object:
+    """One ``ringkasan`` value: numbers stay numbers, yes/no in words, the rest text."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return "ya" if value else "tidak"
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
 def _slug(text: str) -> str:
     ascii_text = text.encode("ascii", "ignore").decode()
     return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()[:40] or "desa"
@@ -513,7 +550,8 @@ def build_package(
     options : TargetOptions
         Chosen desa and filters.
     now : datetime.datetime, optional
-        Time stamp (UTC) for ``ringkasan`` and file names; default now.
+        Time stamp (aware, any zone) for ``ringkasan`` and file names; default now. Written
+        in the region's local time (:meth:`TargetPackage.dibuat_lokal`).
 
     Returns
     -------
@@ -541,5 +579,5 @@ def build_package(
         ranking=ranking,
         options=options,
         sasaran=sasaran,
-        dibuat=now or dt.datetime.now(dt.UTC),
+        dibuat=ke_lokal(now or dt.datetime.now(dt.UTC), result.region.zona_waktu),
     )

@@ -39,6 +39,7 @@ from targeting.maps import display_geometry
 from targeting.pockets import AnalysisError, PocketResult, PocketSettings, find_pockets
 from targeting.priority import Ranking, rank_desa
 from targeting.register import RegisterCheck, read_register
+from targeting.waktu import ke_lokal, sekarang, stempel
 
 __all__ = ["DESA_COLUMNS", "Result", "run", "write_outputs"]
 
@@ -180,8 +181,15 @@ class Result:
             normalisasi=normalisasi,
         )
 
-    def report(self) -> dict[str, Any]:
+    def report(self, *, now: dt.datetime | None = None) -> dict[str, Any]:
         """Build the run report written as ``report.json``.
+
+        Parameters
+        ----------
+        now : datetime.datetime, optional
+            When the report is made (aware; default now). Written as ``dibuat`` in the
+            region's local time with its offset (``2026-12-01T09:15:00+07:00``), beside
+            ``zona_waktu``.
 
         Returns
         -------
@@ -194,7 +202,8 @@ class Result:
         keluarga = self.placement.keluarga
         return {
             "lokus_versi": LOKUS_VERSION,
-            "dibuat_utc": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            "dibuat": stempel(now or sekarang(self.region.zona_waktu), self.region.zona_waktu),
+            "zona_waktu": self.region.zona_waktu,
             "wilayah": {
                 "nama": self.region.nama,
                 "kode": self.region.kode,
@@ -302,14 +311,14 @@ def _synthetic(region: Region, key: str, default: dict[str, bool], marked: bool)
     return bool(marked or (default[key] and key in region.sintetis))
 
 
-def _date(src: Source | None) -> str | None:
-    """Modification date (ISO) of a file given by path; None for uploaded bytes."""
+def _date(src: Source | None, zona: str) -> str | None:
+    """Modification date (ISO, local date in ``zona``) of a file given by path; None for bytes."""
     if isinstance(src, (str, os.PathLike)):
         try:
             stamp = Path(src).stat().st_mtime
         except OSError:
             return None
-        return dt.datetime.fromtimestamp(stamp, dt.UTC).date().isoformat()
+        return ke_lokal(dt.datetime.fromtimestamp(stamp, dt.UTC), zona).date().isoformat()
     return None
 
 
@@ -476,14 +485,14 @@ def run(
             "rumus_tanpa_nilai": sheet_table.rumus_tanpa_nilai,
             "baris_judul": sheet_table.header_row,
             "baris": check.rows_in + len(sheet_table.dilewati),
-            "tanggal": _date(households),
+            "tanggal": _date(households, region.zona_waktu),
             "sintetis": _synthetic(region, "keluarga_p3ke", default, _marked(sheet_table.frame)),
         },
         "batas_desa": {
             "berkas": b_name,
             "sha256": batas.sha256,
             "desa": len(batas.desa),
-            "tanggal": _date(boundaries),
+            "tanggal": _date(boundaries, region.zona_waktu),
             "lapisan": batas.lapisan,
             "lapisan_tersedia": [f"{n} ({g})" for n, g in batas.lapisan_tersedia],
         },
@@ -496,7 +505,7 @@ def run(
             "berkas": k_name,
             "sha256": file_sha256(k_bytes),
             "desa": len(denom),
-            "tanggal": _date(keluarga_desa),
+            "tanggal": _date(keluarga_desa, region.zona_waktu),
             "sumber": sorted({str(s) for s in denom["sumber"].dropna().unique()}),
             # Rows of the family table that match no desa of the region are listed, not lost.
             "kode_tidak_dikenal": sorted(set(denom["kode_desa"]) - set(batas.desa["kode_desa"])),
@@ -546,7 +555,7 @@ def run(
             "berkas": r_name,
             "sha256": file_sha256(r_bytes),
             "baris": reg_check.rows_in,
-            "tanggal": _date(register),
+            "tanggal": _date(register, region.zona_waktu),
             "sintetis": _synthetic(region, "register", default, False),
         }
     return Result(
@@ -653,43 +662,49 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
     if pockets.exists():  # never leave an earlier run's pockets beside this run's files
         pockets.unlink()
     if result.kantong is not None:
-        hot = result.kantong.desa[result.kantong.desa["kantong"] == "panas"]
-        layer = pd.concat(
-            [
-                gpd.GeoDataFrame(
-                    {
-                        "jenis": "desa",
-                        "id_kantong": hot["kode_desa"],
-                        "kode_desa": hot["kode_desa"],
-                        "keluarga_desil_1": hot["kode_desa"]
-                        .map(result.indikator.set_index("kode_desa")["keluarga_desil_1"])
-                        .astype("float64"),
-                        "keterangan": hot["alasan"],
-                    },
-                    geometry=hot.geometry.values,
-                    crs=hot.crs,
-                ),
-                gpd.GeoDataFrame(
-                    {
-                        "jenis": "klaster_keluarga",
-                        "id_kantong": result.kantong.klaster["id_kantong"],
-                        "kode_desa": result.kantong.klaster["kode_desa"],
-                        "keluarga_desil_1": result.kantong.klaster["keluarga_desil_1"].astype(
-                            "float64"
-                        ),
-                        "keterangan": result.kantong.klaster["kekurangan_utama"],
-                    },
-                    geometry=result.kantong.klaster.geometry.values,
-                    crs=result.kantong.klaster.crs,
-                ),
-            ],
-            ignore_index=True,
-        )
-        gpd.GeoDataFrame(layer, geometry="geometry", crs="EPSG:4326").to_file(
-            pockets, driver="GeoJSON", engine="pyogrio"
-        )
+        _pocket_layer(result).to_file(pockets, driver="GeoJSON", engine="pyogrio")
         written.append(pockets)
     return written
+
+
+def _pocket_layer(result: Result) -> gpd.GeoDataFrame:
+    """Put the pocket desa (``jenis`` = ``desa``) and household clusters in one layer.
+
+    Counts are integer fields (``Int64``): GeoJSON and GeoPackage readers see ``62``, not
+    ``62.0``. Requires ``result.kantong``.
+    """
+    assert result.kantong is not None
+    hot = result.kantong.desa[result.kantong.desa["kantong"] == "panas"]
+    layer = pd.concat(
+        [
+            gpd.GeoDataFrame(
+                {
+                    "jenis": "desa",
+                    "id_kantong": hot["kode_desa"],
+                    "kode_desa": hot["kode_desa"],
+                    "keluarga_desil_1": hot["kode_desa"]
+                    .map(result.indikator.set_index("kode_desa")["keluarga_desil_1"])
+                    .astype("Int64"),
+                    "keterangan": hot["alasan"],
+                },
+                geometry=hot.geometry.values,
+                crs=hot.crs,
+            ),
+            gpd.GeoDataFrame(
+                {
+                    "jenis": "klaster_keluarga",
+                    "id_kantong": result.kantong.klaster["id_kantong"],
+                    "kode_desa": result.kantong.klaster["kode_desa"],
+                    "keluarga_desil_1": result.kantong.klaster["keluarga_desil_1"].astype("Int64"),
+                    "keterangan": result.kantong.klaster["kekurangan_utama"],
+                },
+                geometry=result.kantong.klaster.geometry.values,
+                crs=result.kantong.klaster.crs,
+            ),
+        ],
+        ignore_index=True,
+    )
+    return gpd.GeoDataFrame(layer, geometry="geometry", crs="EPSG:4326")
 
 
 def _jsonable(value: Any) -> Any:
