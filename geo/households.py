@@ -18,7 +18,7 @@ import pandas as pd
 from geo.codes import normalise_kode_desa
 from geo.columns import ALIASES, KNOWN
 from geo.coords import parse_coordinates
-from geo.errors import InputSchemaError
+from geo.errors import InputSchemaError, MissingColumnsError
 from geo.masking import LONG_DIGITS, mask_ids
 from geo.sheets import ROW_COL
 from geo.text import fold, fold_series
@@ -364,16 +364,14 @@ def validate_households(
             f"{c}: {', '.join(ALIASES[c])}" for c in (*CODE_OR_NAME, "desil_kesejahteraan")
         )
         found = ", ".join(c for c in raw.columns if c != ROW_COL)
-        msg = (
-            f"{source}: kolom wajib tidak ditemukan: {', '.join(missing)}. "
-            f"Kolom yang ada: {found or '(tidak ada)'}. Ejaan yang diterima: {accepted}."
+        raise MissingColumnsError(
+            source,
+            missing,
+            present=found or "(tidak ada)",
+            present_en=found or "(none)",
+            accepted=accepted,
+            missing_en=[m.replace("(atau ", "(or ") for m in missing],
         )
-        missing_en = [m.replace("(atau ", "(or ") for m in missing]
-        en = (
-            f"{source}: required columns not found: {', '.join(missing_en)}. "
-            f"Columns present: {found or '(none)'}. Accepted spellings: {accepted}."
-        )
-        raise InputSchemaError(msg, en=en)
     rows_in = len(df)
     if rows_in == 0:
         msg = f"{source}: tidak ada baris data di bawah baris judul kolom"

@@ -24,7 +24,7 @@ import shapely
 from geo.codes import normalise_kode_desa, normalise_kode_prefix
 from geo.columns import canon
 from geo.crs import require_crs, to_display
-from geo.errors import InputSchemaError
+from geo.errors import InputSchemaError, MissingColumnsError
 from geo.limits import check_crossings, check_zip
 from geo.sheets import ROW_COL, read_sheet
 
@@ -297,28 +297,26 @@ def _read_layer(
 
 def _missing_columns(label: str, missing: list[str], cols: list[str]) -> NoReturn:
     """Refuse a boundary layer without a code or name column, saying which names work."""
-    msg = (
-        f"{label}: kolom wajib tidak ditemukan: {', '.join(missing)}. "
-        f"Kolom yang ada: {', '.join(map(str, cols))}. "
-        f"Nama yang diterima untuk kode: {', '.join(_BOUNDARY_ALIASES['kode_desa'])}."
-    )
-    en = (
-        f"{label}: required columns not found: {', '.join(missing)}. "
-        f"Columns present: {', '.join(map(str, cols))}. "
-        f"Accepted names for the code: {', '.join(_BOUNDARY_ALIASES['kode_desa'])}."
-    )
+    note = note_en = None
     if {"Name", "description"} <= set(cols):  # KML/KMZ: attributes were not exported
-        msg += (
-            " Berkas KML/KMZ ini hanya berisi Name dan description: ekspor ulang lapisan "
+        note = (
+            "Berkas KML/KMZ ini hanya berisi Name dan description: ekspor ulang lapisan "
             "dengan kolom atributnya (QGIS: Ekspor > Simpan Fitur Sebagai), atau simpan "
             "sebagai GeoPackage."
         )
-        en += (
-            " This KML/KMZ holds only Name and description: export the layer again with "
+        note_en = (
+            "This KML/KMZ holds only Name and description: export the layer again with "
             "its attribute fields (QGIS: Export > Save Features As), or save it as "
             "GeoPackage."
         )
-    raise InputSchemaError(msg, en=en)
+    raise MissingColumnsError(
+        label,
+        missing,
+        present=", ".join(map(str, cols)),
+        accepted=f"kode_desa: {', '.join(_BOUNDARY_ALIASES['kode_desa'])}",
+        note=note,
+        note_en=note_en,
+    )
 
 
 def read_boundaries(
@@ -556,8 +554,7 @@ def read_keluarga_desa(src: Source, *, name: str | None = None) -> pd.DataFrame:
     df = read_table(src, name=label)
     missing = [c for c in ("kode_desa", "keluarga_total") if c not in df.columns]
     if missing:
-        msg = f"{label}: kolom wajib tidak ditemukan: {', '.join(missing)}"
-        raise InputSchemaError(msg, en=f"{label}: required columns not found: {', '.join(missing)}")
+        raise MissingColumnsError(label, missing)
     codes = normalise_kode_desa(df["kode_desa"])
     text = df["keluarga_total"].astype("string").str.strip().str.replace(r"\s", "", regex=True)
     # "1.234" and "12.345.678" are Indonesian thousands; "625.0" or "625,0" is a plain number.

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from geo.columns import KNOWN, canon
-from geo.errors import InputSchemaError
+from geo.errors import InputSchemaError, RowLimitError
 from geo.limits import check_xlsx_rows, check_zip, max_rows
 from geo.masking import mask_ids
 from geo.text import fold
@@ -380,16 +380,7 @@ def _misaligned(row: list[str | None], n: int, n_header: int, sep: str, lenient:
 
 
 def _too_many_rows(label: str, n: int, limit: int) -> None:
-    msg = (
-        f"{label}: sekitar {n:,} baris; Lokus membaca paling banyak {limit:,} baris per "
-        "berkas (batas memori server bersama). Administrator dapat menaikkan batas dengan "
-        "variabel lingkungan LOKUS_MAX_BARIS."
-    ).replace(",", ".")
-    en = (
-        f"{label}: about {n:,} rows; Lokus reads at most {limit:,} rows per file (memory "
-        "limit of a shared server). An administrator can raise it with LOKUS_MAX_BARIS."
-    )
-    raise InputSchemaError(msg, en=en)
+    raise RowLimitError(label, f"sekitar {n:,} baris", f"about {n:,} rows", limit, "berkas")
 
 
 def _clean(cell: str) -> str | None:
