@@ -25,6 +25,7 @@ from geo.codes import normalise_kode_desa, normalise_kode_prefix
 from geo.columns import canon
 from geo.crs import require_crs, to_display
 from geo.errors import InputSchemaError, MissingColumnsError
+from geo.ledger import Ledger, rejections
 from geo.limits import check_crossings, check_zip
 from geo.sheets import ROW_COL, read_sheet
 
@@ -122,8 +123,9 @@ class BoundaryLoad:
         ``luas_sebelum_m2``, ``luas_sesudah_m2``, ``perubahan_luas_persen`` and
         ``perlu_diperiksa`` (area changed by more than :data:`AREA_CHANGE_PERCENT`).
     dilewati : pandas.DataFrame
-        Rows left out, with ``baris``, ``kode_desa``, ``alasan``: null or empty geometry,
-        or a code outside the region prefix.
+        Features left out, :data:`geo.ledger.LEDGER_COLUMNS` (``nilai`` the desa code): null
+        or empty geometry (``geometri_kosong``), or a code outside the region prefix
+        (``di_luar_wilayah``).
     source : str
         File name.
     sha256 : str
@@ -138,6 +140,16 @@ class BoundaryLoad:
     lapisan: str = ""
     """Layer read (GeoPackage, multi-layer file); ``""`` for a single-layer format."""
     lapisan_tersedia: list[tuple[str, str]] = field(default_factory=list)
+    rows_in: int = 0
+    """Features read from the layer."""
+
+    @property
+    def ledger(self) -> Ledger:
+        """Row accounting of the layer: features read, desa kept, features left out."""
+        return Ledger.stage(
+            self.source, rows_in=self.rows_in, used=len(self.desa), ditolak=self.dilewati
+        )
+
     """Every layer of the file with its geometry type, as ``pyogrio.list_layers`` gives them."""
 
 
@@ -427,7 +439,9 @@ def read_boundaries(
     dilewati = pd.DataFrame(
         {
             "baris": out.index[empty] + 1,
-            "kode_desa": out.loc[empty, "kode_desa"],
+            "kolom": "geometry",
+            "nilai": out.loc[empty, "kode_desa"],
+            "kode": "geometri_kosong",
             "alasan": "geometri kosong",
         }
     )
@@ -441,7 +455,9 @@ def read_boundaries(
                 pd.DataFrame(
                     {
                         "baris": out.index[~inside] + 1,
-                        "kode_desa": out.loc[~inside, "kode_desa"],
+                        "kolom": picked["kode_desa"],
+                        "nilai": out.loc[~inside, "kode_desa"],
+                        "kode": "di_luar_wilayah",
                         "alasan": f"di luar wilayah {prefix}",
                     }
                 ),
@@ -484,13 +500,15 @@ def read_boundaries(
     )
     out = to_display(out).sort_values("kode_desa").reset_index(drop=True)
     out = out[["kode_desa", "desa", "kecamatan", "kode_kecamatan", "geometry"]]
+    lapisan = chosen if chosen and len(layers) > 1 else ""
     return BoundaryLoad(
         desa=out,
         diperbaiki=diperbaiki.reset_index(drop=True),
-        dilewati=dilewati.reset_index(drop=True),
+        dilewati=rejections(dilewati, berkas=label, lembar=lapisan),
+        rows_in=len(gdf),
         source=label,
         sha256=file_sha256(data),
-        lapisan=chosen if chosen and len(layers) > 1 else "",
+        lapisan=lapisan,
         lapisan_tersedia=layers,
     )
 
@@ -529,6 +547,8 @@ def read_table(src: Source, *, name: str | None = None, sheet: str | None = None
 def read_keluarga_desa(src: Source, *, name: str | None = None) -> pd.DataFrame:
     """Read the per-desa table of all families (the denominator of desil shares).
 
+    The table alone; :func:`read_family_table` returns its row accounting too.
+
     Parameters
     ----------
     src : path, bytes or binary file
@@ -541,8 +561,8 @@ def read_keluarga_desa(src: Source, *, name: str | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``kode_desa`` (dotted), ``keluarga_total`` (Int64), ``sumber`` (string), one
-        row per desa.
+        Columns ``kode_desa`` (dotted), ``keluarga_total`` (Int64), ``sumber`` (string),
+        ``baris`` (its row in the file), one row per desa.
 
     Raises
     ------
@@ -550,8 +570,35 @@ def read_keluarga_desa(src: Source, *, name: str | None = None) -> pd.DataFrame:
         If a column is missing, or any row has an unreadable code, a non-integer or negative
         count, or a duplicate code (all listed at once).
     """
+    return read_family_table(src, name=name)[0]
+
+
+def read_family_table(src: Source, *, name: str | None = None) -> tuple[pd.DataFrame, Ledger]:
+    """Read the per-desa table of all families, with its row accounting.
+
+    Parameters
+    ----------
+    src : path, bytes or binary file
+        As for :func:`read_keluarga_desa`.
+    name : str, optional
+        File name for messages.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        As :func:`read_keluarga_desa` returns it.
+    ledger : Ledger
+        Rows below the header, rows read, and the rows skipped (repeated headers, totals).
+        Rows whose code is no desa of the region are rejected later, where the desa are known.
+
+    Raises
+    ------
+    InputSchemaError
+        As for :func:`read_keluarga_desa`.
+    """
     label = name or (Path(src).name if isinstance(src, (str, os.PathLike)) else "keluarga desa")
-    df = read_table(src, name=label)
+    sheet = read_sheet(read_bytes(src), label=label)
+    df = sheet.frame
     missing = [c for c in ("kode_desa", "keluarga_total") if c not in df.columns]
     if missing:
         raise MissingColumnsError(label, missing)
@@ -598,10 +645,12 @@ def read_keluarga_desa(src: Source, *, name: str | None = None) -> pd.DataFrame:
         en = f"{label}: {len(problems)} problems:\n- " + "\n- ".join(problems_en)
         raise InputSchemaError(msg, en=en)
     sumber = df["sumber"] if "sumber" in df.columns else pd.Series(pd.NA, index=df.index)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "kode_desa": codes["kode_desa"],
             "keluarga_total": total.astype("Int64"),
             "sumber": sumber.astype("string"),
+            "baris": df[ROW_COL].astype("int64"),
         }
     )
+    return table, sheet.ledger.check()

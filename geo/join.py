@@ -21,7 +21,8 @@ from rapidfuzz import fuzz, process
 
 from geo.crs import DISPLAY_CRS, require_crs
 from geo.errors import InputSchemaError
-from geo.households import HOUSEHOLD_FLAGS, REJECT_COLUMNS
+from geo.households import HOUSEHOLD_FLAGS, member_reason
+from geo.ledger import Ledger, rejections
 from geo.masking import LONG_DIGITS
 from geo.text import fold
 
@@ -31,6 +32,7 @@ __all__ = [
     "NAME_MATCH_MARGIN",
     "NAME_MATCH_MIN",
     "Placement",
+    "member_rows",
     "normalise_name",
     "place_households",
 ]
@@ -101,8 +103,8 @@ class Placement:
         without a usable point or outside every desa), the flags of :data:`FLAG_COLUMNS`,
         and point geometry (None without usable coordinates).
     ditolak : pandas.DataFrame
-        Rows rejected at this step, columns ``berkas``, ``baris``, ``kolom``, ``nilai``,
-        ``alasan``.
+        Rows rejected at this step (a family's row and its member rows),
+        :data:`geo.ledger.LEDGER_COLUMNS`.
     cocok_nama : pandas.DataFrame
         Every desa found by name instead of by code: ``baris``, ``nama_masukan``,
         ``kecamatan_masukan``, ``kode_desa``, ``desa``, ``skor`` (0-100), ``persis`` (bool).
@@ -115,6 +117,36 @@ class Placement:
     ditolak: pd.DataFrame
     cocok_nama: pd.DataFrame = field(default_factory=pd.DataFrame)
     kode_tidak_dikenal: list[str] = field(default_factory=list)
+
+    def ledger(self, families_in: pd.DataFrame, source: str) -> Ledger:
+        """Row accounting of placement.
+
+        Parameters
+        ----------
+        families_in : pandas.DataFrame
+            The families given to :func:`place_households`.
+        source : str
+            File name.
+
+        Returns
+        -------
+        Ledger
+            Input rows of the families given, input rows of the families placed (each
+            family counts its ``_n_baris`` member rows), and the rows rejected here.
+        """
+        return Ledger.stage(
+            source,
+            rows_in=member_rows(families_in),
+            used=member_rows(self.keluarga),
+            ditolak=self.ditolak,
+        )
+
+
+def member_rows(keluarga: pd.DataFrame) -> int:
+    """Count the input rows held by families: their ``_n_baris``, or one row each without it."""
+    if "_n_baris" not in keluarga.columns:
+        return len(keluarga)
+    return int(pd.to_numeric(keluarga["_n_baris"]).fillna(1).sum())
 
 
 def _short(value: object) -> str:
@@ -467,7 +499,6 @@ def _rejections(out: pd.DataFrame, failures: dict[int, str], source: str) -> pd.
             name = "" if pd.isna(row.nama) else _short(row.nama)
             rej_rows.append(
                 {
-                    "berkas": source,
                     "baris": int(row.baris),
                     "kolom": "kode_kemdagri; desa_kelurahan",
                     "nilai": f"{code_raw}; {name}",
@@ -480,14 +511,12 @@ def _rejections(out: pd.DataFrame, failures: dict[int, str], source: str) -> pd.
                 if b and b != head:
                     rej_rows.append(
                         {
-                            "berkas": source,
                             "baris": int(b),
-                            "kolom": "",
-                            "nilai": "",
-                            "alasan": f"anggota keluarga baris {head} yang ditolak: {code_reason}",
+                            "kode": "anggota_keluarga_ditolak",
+                            "alasan": member_reason(int(head), code_reason),
                         }
                     )
-    return pd.DataFrame(rej_rows, columns=REJECT_COLUMNS)
+    return rejections(rej_rows, berkas=source, kode="desa_tidak_ditemukan")
 
 
 def _check_extent(

@@ -310,12 +310,12 @@ class TargetPackage:
         Returns
         -------
         pandas.DataFrame
-            ``berkas``, ``baris``, ``kolom``, ``nilai``, ``alasan`` (values already masked
-            where they look personal).
+            The rows of both ledgers (:data:`geo.ledger.LEDGER_COLUMNS`, values already
+            masked where they look personal), the household file's first.
         """
-        parts = [self.result.ditolak]
+        parts = [self.result.ledger.ditolak]
         if self.result.register is not None:
-            parts.append(self.result.register.ditolak)
+            parts.append(self.result.register.ledger.ditolak)
         out = pd.concat(parts, ignore_index=True)
         if out.empty:
             return pd.DataFrame({"catatan": ["tidak ada baris yang ditolak"]})

@@ -20,7 +20,7 @@ import pyproj
 
 from geo.crs import choose_metric_crs, to_display
 from geo.errors import InputSchemaError
-from geo.households import REJECT_COLUMNS, HouseholdCheck, validate_households
+from geo.households import HouseholdCheck, validate_households
 from geo.io import (
     BoundaryLoad,
     Source,
@@ -30,8 +30,9 @@ from geo.io import (
     read_keluarga_desa,
 )
 from geo.join import DEFAULT_COAST_M, FLAG_COLUMNS, Placement, place_households
+from geo.ledger import Ledger
 from geo.region import Region
-from geo.sheets import RawTable, read_sheet
+from geo.sheets import RawTable, read_sheet, sheet_name
 from targeting.export import to_csv_bytes
 from targeting.indicators import desa_indicators, district_summary, indicators_from_counts
 from targeting.interventions import InterventionResult, MatchSettings, analyse_interventions
@@ -70,9 +71,10 @@ class Result:
         Families placed in desa, with flags.
     indikator : geopandas.GeoDataFrame
         Per-desa indicators (EPSG:4326), see :func:`targeting.indicators.desa_indicators`.
-    ditolak : pandas.DataFrame
-        Every rejected row (``berkas``, ``baris``, ``kolom``, ``nilai``, ``alasan``), sorted by
-        row number.
+    ledger : Ledger
+        Row accounting of the household file (sheet, validation, placement): rows in, rows
+        used, every rejected row (:data:`geo.ledger.LEDGER_COLUMNS`, sorted by row number);
+        checked when built.
     masukan : dict
         Provenance: file name, SHA-256 and row count of each input.
     kantong : PocketResult or None
@@ -92,7 +94,7 @@ class Result:
     check: HouseholdCheck
     placement: Placement
     indikator: gpd.GeoDataFrame
-    ditolak: pd.DataFrame
+    ledger: Ledger
     masukan: dict[str, Any]
     kantong: PocketResult | None = None
     kantong_galat: str | None = None
@@ -102,15 +104,19 @@ class Result:
     tampilan: gpd.GeoSeries | None = None
 
     @property
+    def ditolak(self) -> pd.DataFrame:
+        """Every rejected row of the household file (:attr:`Ledger.ditolak`)."""
+        return self.ledger.ditolak
+
+    @property
     def rows_in(self) -> int:
         """Rows read below the header (blank rows aside), skipped rows included."""
-        return self.check.rows_in + len(self.sheet.dilewati)
+        return self.ledger.rows_in
 
     @property
     def rows_used(self) -> int:
         """Input rows counted in a used family (people, for an individual-level file)."""
-        members = self.placement.keluarga["_baris_semua"].astype(str).str.split(";")
-        return int(members.map(len).sum())
+        return self.ledger.rows_used
 
     @property
     def families_used(self) -> int:
@@ -211,9 +217,9 @@ class Result:
                 "crs_tampilan": "EPSG:4326",
             },
             "masukan": self.masukan,
-            "rows_in": self.rows_in,
-            "rows_used": self.rows_used,
-            "rows_rejected": self.rows_rejected,
+            "rows_in": self.ledger.rows_in,
+            "rows_used": self.ledger.rows_used,
+            "rows_rejected": self.ledger.rows_rejected,
             "keluarga_dipakai": self.families_used,
             "per_individu": self.check.per_individu,
             "catatan": self.check.catatan,
@@ -231,9 +237,8 @@ class Result:
             "flags": {f: int(keluarga[f].sum()) for f in FLAG_COLUMNS},
             "arti_flag": dict(FLAG_COLUMNS),
             "keluarga_berkoordinat": int(keluarga.geometry.notna().sum()),
-            "alasan_ditolak": {
-                str(k): int(v) for k, v in self.ditolak["alasan"].value_counts().items()
-            },
+            "alasan_ditolak": self.ledger.alasan(),
+            "kode_ditolak": self.ledger.per_kode(),
             "skala_desil": self.check.desil_scale,
             "kolom_tidak_dikenal": self.check.kolom_tidak_dikenal,
             "batas_desa": {
@@ -250,16 +255,16 @@ class Result:
         if self.register is None or self.intervensi is None:
             return {"dijalankan": False, "alasan": self.register_galat}
         reg = self.register
+        ledger = reg.ledger.check()
         cov = self.intervensi.cakupan
         return {
             "dijalankan": True,
             "register": {
-                "rows_in": reg.rows_in,
-                "rows_used": len(reg.register),
-                "rows_rejected": len(reg.ditolak),
-                "alasan_ditolak": {
-                    str(k): int(v) for k, v in reg.ditolak["alasan"].value_counts().items()
-                },
+                "rows_in": ledger.rows_in,
+                "rows_used": ledger.rows_used,
+                "rows_rejected": ledger.rows_rejected,
+                "alasan_ditolak": ledger.alasan(),
+                "kode_ditolak": ledger.per_kode(),
                 "lokus_dari_nama": reg.cocok_lokus.to_dict(orient="records"),
                 "lokus_ambigu": reg.lokus_ambigu.to_dict(orient="records"),
             },
@@ -519,10 +524,11 @@ def run(
         indikator = indicators_from_counts(counts, batas.desa, denom, desil_max=desil_max)
     else:
         indikator = desa_indicators(placement.keluarga, batas.desa, denom, desil_max=desil_max)
-    ditolak = (
-        pd.concat([sheet_table.dilewati, check.ditolak, placement.ditolak], ignore_index=True)
-        .sort_values("baris", kind="stable")
-        .reset_index(drop=True)[REJECT_COLUMNS]
+    ledger = (
+        sheet_table.ledger.then(check.ledger)
+        .then(placement.ledger(check.keluarga, h_name))
+        .in_sheet(sheet_name(sheet_table.sheet))
+        .check()
     )
     pockets, pocket_error = None, None
     try:
@@ -572,7 +578,7 @@ def run(
         check=check,
         placement=placement,
         indikator=indikator,
-        ditolak=ditolak,
+        ledger=ledger,
         masukan=masukan,
     )
 
