@@ -178,7 +178,7 @@ def read_rupiah(value: object) -> tuple[float | None, str]:
         return float(value), ""
     text = fold(value).replace("rp.", "").replace("rp", "").strip()
     text = re.sub(r"[,.]-+$", "", text).strip()  # "750.000.000,-"
-    if not text:
+    if not text or re.fullmatch(r"[-\u2013\u2014]+", text):  # "-" is Excel's nil
         return None, "kosong"
     scale = 1.0
     for words, factor in _SCALES:
@@ -237,6 +237,36 @@ def _strategi(value: object) -> tuple[int | None, str]:
     return None, "strategi harus 1, 2, 3 (Inpres 4/2022) atau P1-P4 (Permendagri 53/2020)"
 
 
+def _amounts(
+    row: pd.Series, has_realisasi: bool
+) -> tuple[float | None, float | None, list[tuple[str, str, str]]]:
+    """Read a register row's pagu and realisasi; return both and (column, value, reason)s.
+
+    A realisasi that is written but unreadable or ambiguous is a problem, never a blank.
+    """
+    problems: list[tuple[str, str, str]] = []
+    pagu, pagu_why = read_rupiah(row.get("pagu"))
+    if pagu_why.startswith("pagu ambigu"):
+        problems.append(("pagu", _text(row, "pagu"), pagu_why))
+    elif pagu is None or pagu < 0 or pagu > MAX_RUPIAH:
+        problems.append(
+            ("pagu", _text(row, "pagu"),
+             "pagu kosong, tidak terbaca, negatif atau lebih dari Rp 1.000 triliun")
+        )  # fmt: skip
+    realisasi, real_why = read_rupiah(row.get("realisasi") if has_realisasi else None)
+    if real_why not in ("", "kosong"):  # written but unreadable or ambiguous: never blanked
+        why = real_why.replace("pagu", "realisasi")
+        if why == "tidak terbaca":
+            why = "realisasi tidak terbaca (tulis mis. Rp 1.250.000.000 atau 1,25 M)"
+        problems.append(("realisasi", _text(row, "realisasi"), why))
+    elif realisasi is not None and not 0 <= realisasi <= MAX_RUPIAH:
+        problems.append(
+            ("realisasi", _text(row, "realisasi"),
+             "realisasi negatif atau lebih dari Rp 1.000 triliun")
+        )  # fmt: skip
+    return pagu, realisasi, problems
+
+
 def read_register(
     src: Source, desa: pd.DataFrame, *, name: str | None = None, sheet: str | None = None
 ) -> RegisterCheck:
@@ -266,7 +296,8 @@ def read_register(
     Notes
     -----
     A row is rejected when its code is not in the Kepmendagri 050-5889/2021 format, its
-    strategy is unknown, its pagu is blank, unreadable or negative, its sasaran_jenis or a
+    strategy is unknown, its pagu is blank, unreadable, ambiguous or negative, a realisasi is
+    written but unreadable or ambiguous (never blanked silently), its sasaran_jenis or a
     kebutuhan tag is not one of the allowed values, or a lokus entry matches no desa (or
     several) of the region. ``kabupaten`` as lokus means every desa.
     """
@@ -300,20 +331,8 @@ def read_register(
         strategi, why = _strategi(row.get("strategi"))
         if strategi is None:
             problems.append(("strategi", _text(row, "strategi"), why))
-        pagu, pagu_why = read_rupiah(row.get("pagu"))
-        if pagu_why.startswith("pagu ambigu"):
-            problems.append(("pagu", _text(row, "pagu"), pagu_why))
-        elif pagu is None or pagu < 0 or pagu > MAX_RUPIAH:
-            problems.append(
-                ("pagu", _text(row, "pagu"),
-                 "pagu kosong, tidak terbaca, negatif atau lebih dari Rp 1.000 triliun")
-            )  # fmt: skip
-        realisasi = parse_rupiah(row.get("realisasi")) if "realisasi" in df.columns else None
-        if realisasi is not None and not 0 <= realisasi <= MAX_RUPIAH:
-            problems.append(
-                ("realisasi", _text(row, "realisasi"),
-                 "realisasi negatif atau lebih dari Rp 1.000 triliun")
-            )  # fmt: skip
+        pagu, realisasi, amount_problems = _amounts(row, "realisasi" in df.columns)
+        problems.extend(amount_problems)
         sasaran = fold(_text(row, "sasaran_jenis"))
         if sasaran and sasaran not in SASARAN:
             problems.append(
