@@ -178,12 +178,29 @@ def _aggregate_individuals(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
 
 _SAFE_VALUE = {"desil_kesejahteraan": 6, "kode_kemdagri": 24}
 
+_LABEL_SEP = r"\s*[(:.\-\u2013\u2014]\s*"
+_ROMAN = {
+    "i": 1,
+    "ii": 2,
+    "iii": 3,
+    "iv": 4,
+    "v": 5,
+    "vi": 6,
+    "vii": 7,
+    "viii": 8,
+    "ix": 9,
+    "x": 10,
+}
 _DESIL_LABEL = re.compile(
-    r"(?:desil\s*(?:ke\s*-?\s*)?(\d{1,2})(?:\s*[(:\-]\s*[a-z][a-z ]*\)?)?)"
-    r"|(?:(\d{1,2})\s*[(:\-]\s*[a-z][a-z ]*\)?)"
+    r"(?:desil\s*[-.:]?\s*(?:ke\s*[-.]?\s*)?(?:(\d{1,2})|(x|ix|viii|vii|vi|v|iv|iii|ii|i))"
+    rf"(?:{_LABEL_SEP}[a-z][a-z ]*\)?)?)"
+    rf"|(?:(\d{{1,2}}){_LABEL_SEP}[a-z][a-z ]*\)?)"
+    r"|(\d{1,2})"
 )
-"""A desil written as a label, after :func:`geo.text.fold`: ``desil 1``, ``desil ke-2``,
-``1 (sangat miskin)``, ``2 - miskin``, ``desil 3 (hampir miskin)``. The number is the desil."""
+"""A desil written as a label, after :func:`geo.text.fold`: ``desil 1``, ``desil-1``,
+``desil ke-2``, ``desil ii`` (Roman numerals), ``1 (sangat miskin)``, ``2 - miskin``,
+``1. sangat miskin``, ``desil 3 (hampir miskin)``, and full-width digits (``１``, folded by NFKC
+to ``1``). The number is the desil."""
 
 
 def _safe_value(column: str, value: object) -> str:
@@ -299,7 +316,9 @@ def _desil_labels(text: pd.Series, num: pd.Series) -> pd.Series:
     if not todo.any():
         return out
     found = fold_series(text[todo]).str.extract(_DESIL_LABEL.pattern.join(("^(?:", ")$")))
-    out[todo] = pd.to_numeric(found[0].fillna(found[1]), errors="coerce").to_numpy()
+    found = found.astype(object).where(found.notna(), None)
+    number = found[0].fillna(found[1].map(_ROMAN, na_action="ignore")).fillna(found[2])
+    out[todo] = pd.to_numeric(number.fillna(found[3]), errors="coerce").to_numpy()
     return out
 
 

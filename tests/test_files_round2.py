@@ -83,6 +83,24 @@ def test_n09_desil_labels_are_read_as_their_number():
     assert any("label" in c for c in check.catatan)
 
 
+@pytest.mark.parametrize(
+    ("label", "desil"),
+    [("Desil-1", 1), ("Desil: 3", 3), ("desil ke-2", 2), ("Desil II", 2),
+     ("desil iv (rentan miskin)", 4), ("1. Sangat Miskin", 1), ("2 \u2013 Miskin", 2),
+     ("\uff13", 3)],
+    ids=["hyphen", "colon", "ke", "roman", "roman-words", "dot-words", "en-dash", "full-width"],
+)  # fmt: skip
+def test_other_wordings_of_a_desil_label_are_read_and_shown(label, desil):
+    # Found by trying (try14): these were rejected as "not a whole number" and the longer
+    # ones hidden as if personal data.
+    data = (f"id_keluarga,kode_desa,desil\nK1,6111012001,{label}\nK2,6111012001,D 1\n").encode()
+    t = read_sheet(data, label="lbl.csv")
+    check = validate_households(t.frame, source="lbl.csv")
+    assert check.keluarga["desil"].tolist() == [desil]
+    assert check.desil_dari_label == 1
+    assert check.ditolak["nilai"].tolist() == ["D 1"]  # not a label: rejected, shown
+
+
 def test_a_rejected_desil_label_is_shown_not_masked():
     data = (
         b"id_keluarga,kode_desa,desil,nama\n"
