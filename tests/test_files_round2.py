@@ -267,6 +267,30 @@ def test_hidden_first_sheet_is_not_read_the_active_visible_sheet_is():
     assert any("the sheet read is hidden" in en for _, en in sheet_notes(chosen, "h.xlsx"))
 
 
+def test_an_empty_visible_sheet_names_the_hidden_sheet_that_holds_the_data():
+    # Found by trying (try14): the only visible sheet was empty, the data hidden; the
+    # message said only "sheet 'Ringkasan' is empty".
+    from geo.errors import InputSchemaError
+
+    def build(wb):
+        wb.active.title = "Ringkasan"
+        data = wb.create_sheet("Data")
+        data.append(HEADER)
+        for row in _rows(3):
+            data.append(row)
+        data.sheet_state = "hidden"
+
+    raw = _xlsx(build)
+    with pytest.raises(InputSchemaError) as err:
+        read_sheet(raw, label="sembunyi.xlsx")
+    assert "sheets hidden in Excel hold data: 'Data'" in err.value.en
+    assert "--sheet" in err.value.en
+    assert "Unhide" in err.value.en
+    assert "'Data'" in str(err.value)
+    assert "Lembar" in str(err.value)
+    assert len(read_sheet(raw, label="sembunyi.xlsx", sheet="Data").frame) == 3
+
+
 def test_rows_hidden_by_an_autofilter_are_all_used_and_counted():
     def build(wb):
         ws = wb.active
