@@ -136,7 +136,8 @@ class BoundaryLoad:
     source: str = ""
     sha256: str = ""
     lapisan: str = ""
-    """Layer read (GeoPackage, multi-layer file); ``""`` for a single-layer format."""
+    """Layer read (GeoPackage, multi-layer file); ``""`` for a single-layer format, or a KML
+    whose folder layers were all read and joined."""
     lapisan_tersedia: list[tuple[str, str]] = field(default_factory=list)
     """Every layer of the file with its geometry type, as ``pyogrio.list_layers`` gives them."""
 
@@ -254,6 +255,33 @@ def _choose_layer(
     return None, layers  # unreachable: _not_polygons raises
 
 
+def _is_kml(data: bytes, member: str | None) -> bool:
+    """Whether the file is a KML document (or a KMZ holding one)."""
+    return member is not None or b"<kml" in data[:1000].lower()
+
+
+def _kml_folders(where: object, label: str, layers: list[tuple[str, str]]) -> gpd.GeoDataFrame:
+    """Read every folder of a KML/KMZ as one layer.
+
+    GDAL gives each ``<Folder>`` of a KML its own layer, so a file with a folder per kecamatan
+    (as Google Earth and QGIS users arrange them) holds the desa in several layers, often after
+    an empty top folder. Reading only the first layer would give no desa or a few; every
+    non-empty layer is read (by position: nested folders share a name) and concatenated.
+    """
+    import pandas as pd
+
+    parts = []
+    for pos in range(len(layers)):
+        if hasattr(where, "seek"):
+            where.seek(0)  # type: ignore[union-attr]
+        part = gpd.read_file(where, layer=pos)
+        if len(part):
+            parts.append(part)
+    if not parts:
+        _not_polygons(label, layers, None)
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
+
+
 def _read_layer(
     src: Source, data: bytes, label: str, layer: str | None
 ) -> tuple[gpd.GeoDataFrame, str | None, list[tuple[str, str]]]:
@@ -280,6 +308,8 @@ def _read_layer(
                 chosen, layers = _choose_layer(where, label, layer)
                 if not is_path:
                     where = io.BytesIO(data)
+                if layer is None and len(layers) > 1 and _is_kml(data, member):
+                    return _kml_folders(where, label, layers), None, layers
                 # By position: a layer read from bytes is named after its temporary file.
                 pos = [n for n, _ in layers].index(chosen) if chosen and len(layers) > 1 else None
                 gdf = gpd.read_file(where, layer=pos) if pos is not None else gpd.read_file(where)

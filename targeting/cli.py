@@ -329,8 +329,13 @@ def _input_notes(result: Result) -> None:
             )
     batas = result.masukan["batas_desa"]
     if len(batas.get("lapisan_tersedia", [])) > 1:
+        what = (
+            f"layer {batas['lapisan']!r} read"
+            if batas["lapisan"]
+            else "every non-empty folder layer of the KML read and joined"
+        )
         print(
-            f"boundaries: layer {batas['lapisan']!r} read; layers in the file: "
+            f"boundaries: {what}; layers in the file: "
             f"{', '.join(batas['lapisan_tersedia'])} (choose another with --layer)"
         )
     for _, en in sheet_notes(result.sheet, result.masukan["keluarga_p3ke"]["berkas"]):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from geo.households import validate_households
@@ -378,6 +379,54 @@ def test_kmz_zipped_by_hand_keeps_its_attributes(tmp_path):
     assert sorted(b.desa["kode_desa"]) == sorted(polygons["kode_desa"])
     assert set(b.desa["desa"]) == set(polygons["desa"])
     assert len(read_boundaries(kmz.read_bytes(), name="batas.kmz").desa) == 4
+
+
+def _nested_kml(polygons) -> str:
+    """A KML as Google Earth users arrange it: a district folder, a folder per kecamatan."""
+
+    def placemark(row) -> str:
+        ring = " ".join(f"{x},{y}" for x, y in row.geometry.geoms[0].exterior.coords)
+        return (
+            f"<Placemark><name>{row.desa}</name><ExtendedData><SchemaData schemaUrl='#s'>"
+            f"<SimpleData name='KDEPUM'>{row.kode_desa}</SimpleData>"
+            f"<SimpleData name='WADMKD'>{row.desa}</SimpleData></SchemaData></ExtendedData>"
+            "<Polygon><outerBoundaryIs><LinearRing><coordinates>"
+            f"{ring}</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>"
+        )
+
+    folders = "".join(
+        f"<Folder><name>{kec}</name><Folder><name>desa</name>"
+        f"{''.join(placemark(r) for r in group.itertuples())}</Folder></Folder>"
+        for kec, group in polygons.groupby("kecamatan")
+    )
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?><kml xmlns='http://www.opengis.net/kml/2.2'>"
+        "<Document><Schema name='s' id='s'><SimpleField name='KDEPUM' type='string'/>"
+        "<SimpleField name='WADMKD' type='string'/></Schema>"
+        f"<Folder><name>Kayong Utara</name>{folders}</Folder></Document></kml>"
+    )
+
+
+def test_kmz_with_a_folder_per_kecamatan_gives_every_desa(tmp_path):
+    # Found by trying (try14): GDAL makes each KML folder a layer; the first (empty district
+    # folder) was read and the file refused as "holds only Name and description".
+    import zipfile
+
+    import geopandas as gpd
+
+    from geo.io import read_boundaries
+
+    desa = gpd.read_file(CASES / "n04_batas_multilayer.gpkg", layer="batas_desa")
+    polygons = pd.concat([g.head(2) for _, g in desa.groupby("kecamatan")]).head(6)
+    assert polygons["kecamatan"].nunique() == 3
+    kmz = tmp_path / "bersarang.kmz"
+    with zipfile.ZipFile(kmz, "w") as z:
+        z.writestr("files/doc.kml", _nested_kml(polygons))
+    for src in (kmz, kmz.read_bytes()):
+        b = read_boundaries(src, name="bersarang.kmz")
+        assert sorted(b.desa["kode_desa"]) == sorted(polygons["kode_desa"])
+        assert b.lapisan == ""  # every folder read, none singled out
+        assert len(b.lapisan_tersedia) > 3
 
 
 # Register: amounts and loci ------------------------------------------------------------------
