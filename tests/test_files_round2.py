@@ -381,6 +381,29 @@ def test_kmz_zipped_by_hand_keeps_its_attributes(tmp_path):
     assert len(read_boundaries(kmz.read_bytes(), name="batas.kmz").desa) == 4
 
 
+def test_geopackage_with_a_kecamatan_polygon_layer_first_gives_the_desa_layer(tmp_path):
+    # Found by trying (try14): the first polygon layer (kecamatan) was read and the file
+    # refused for lacking desa columns, without naming the desa layer beside it.
+    import geopandas as gpd
+
+    from geo.errors import InputSchemaError
+    from geo.io import read_boundaries
+
+    desa = gpd.read_file(CASES / "n04_batas_multilayer.gpkg", layer="batas_desa")
+    gpkg = tmp_path / "dua_poligon.gpkg"
+    kec = desa.dissolve("kecamatan", as_index=False)[["kecamatan", "geometry"]]
+    kec.to_file(gpkg, layer="batas_kecamatan", driver="GPKG")
+    desa.to_file(gpkg, layer="batas_desa", driver="GPKG", mode="a")
+    for src in (gpkg, gpkg.read_bytes()):
+        b = read_boundaries(src, name="dua_poligon.gpkg")
+        assert b.lapisan == "batas_desa"
+        assert len(b.desa) == len(desa)
+    with pytest.raises(InputSchemaError) as err:
+        read_boundaries(gpkg, layer="batas_kecamatan")
+    assert "batas_desa (MultiPolygon)" in err.value.en
+    assert "--layer" in err.value.en
+
+
 def _nested_kml(polygons) -> str:
     """A KML as Google Earth users arrange it: a district folder, a folder per kecamatan."""
 
