@@ -282,6 +282,9 @@ def _desil(
             bad[idx] = (value, "desil bukan bilangan bulat")
         else:
             bad[idx] = (value, f"desil di luar skala {scale.upper()} {lo}-{hi}")
+    if scale == "p3ke":  # the words name P3KE's four desil
+        for idx, (value, why) in _label_conflicts(text, num).items():
+            bad.setdefault(idx, (value, why))
     # Out-of-scale values are rejected above; beyond 2**53 they would not even fit Int64.
     return num.where(is_int & (num.abs() < 2**53)).astype("Int64"), scale, bad
 
@@ -307,6 +310,27 @@ def _label_note(out: pd.DataFrame, catatan: list[str]) -> int:
             "sebagai desil"
         )
     return n
+
+
+_LABEL_WORDS = {"sangat miskin": 1, "miskin ekstrem": 1, "miskin": 2, "hampir miskin": 3,
+                "rentan miskin": 4}  # fmt: skip
+"""The welfare words of the P3KE desil (Kemenko PMK): a label's words name its desil too."""
+
+
+def _label_conflicts(text: pd.Series, num: pd.Series) -> dict[object, tuple[object, str]]:
+    """Labels whose number and words disagree (``1 (Hampir Miskin)``): value and reason.
+
+    Which one the planner meant cannot be told, so such a row is rejected, never read as
+    either number silently.
+    """
+    words = fold_series(text).str.extract(r"[(:.\-\u2013\u2014]\s*([a-z][a-z ]*?)\s*\)?$")[0]
+    said = words.map(_LABEL_WORDS, na_action="ignore").astype("float64")
+    clash = said.notna() & num.notna() & (said != num)
+    return {
+        idx: (text[idx], f"desil {int(num[idx])} bertentangan dengan labelnya "
+              f"({words[idx]!r} adalah desil {int(said[idx])})")
+        for idx in text.index[clash.to_numpy(dtype=bool)]
+    }  # fmt: skip
 
 
 def _desil_labels(text: pd.Series, num: pd.Series) -> pd.Series:

@@ -102,6 +102,22 @@ def test_other_wordings_of_a_desil_label_are_read_and_shown(label, desil):
     assert check.ditolak["nilai"].tolist() == ["D 1"]  # not a label: rejected, shown
 
 
+def test_a_desil_label_whose_words_name_another_desil_is_rejected_and_shown():
+    # Found by trying (try14): "1 (Hampir Miskin)" was read as desil 1 although its words
+    # name desil 3; which one was meant cannot be told.
+    data = (
+        b"id_keluarga,kode_desa,desil\n"
+        b"K1,6111012001,1 (Hampir Miskin)\nK2,6111012001,4 (Sangat Miskin)\n"
+        b"K3,6111012001,3 (Hampir Miskin)\nK4,6111012001,Desil 2 - Miskin\n"
+    )
+    res = run(default_region(), households=data, households_name="beda.csv")
+    _balanced(res)
+    assert sorted(res.check.keluarga["desil"].tolist()) == [2, 3]
+    rejected = res.ditolak.set_index("baris")
+    assert rejected["nilai"].to_dict() == {2: "1 (Hampir Miskin)", 3: "4 (Sangat Miskin)"}
+    assert "'hampir miskin' adalah desil 3" in rejected.loc[2, "alasan"]
+
+
 def test_a_rejected_desil_label_is_shown_not_masked():
     data = (
         b"id_keluarga,kode_desa,desil,nama\n"
