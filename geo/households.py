@@ -96,7 +96,8 @@ class HouseholdCheck:
     per_individu: bool = False
     catatan: list[str] = field(default_factory=list)
     desil_dari_label: int = 0
-    """Used rows whose desil was written as a label (``Desil 1``, ``1 (Sangat Miskin)``)."""
+    """Used rows whose desil was written as a label (``Desil 1``, ``1 (Sangat Miskin)``); in a
+    person-level file, used families (the head's row gives the desil)."""
 
 
 def parse_decimal(values: pd.Series) -> pd.Series:
@@ -298,15 +299,15 @@ def _desil_key(values: pd.Series) -> pd.Series:
     return num.astype("string").fillna(text)
 
 
-def _label_note(out: pd.DataFrame, catatan: list[str]) -> int:
-    """Count used rows whose desil came from a label, and say so in ``catatan``."""
+def _label_note(out: pd.DataFrame, catatan: list[str], unit: str = "baris") -> int:
+    """Count used rows (families, ``unit``) whose desil came from a label; say so in ``catatan``."""
     text = out["desil_kesejahteraan"].astype("string").str.strip().str.replace(",", ".")
     plain = pd.to_numeric(text, errors="coerce").notna()
     n = int((out["desil"].notna() & ~plain).sum())
     if n:
         example = text[out["desil"].notna() & ~plain].iloc[0]
         catatan.append(
-            f"{n} baris menulis desil sebagai label (mis. {example!r}); angkanya dibaca "
+            f"{n} {unit} menulis desil sebagai label (mis. {example!r}); angkanya dibaca "
             "sebagai desil"
         )
     return n
@@ -501,7 +502,8 @@ def validate_households(
         out["flag_kepala_ganda"] = False
         out["flag_anggota_beda_desa_desil"] = False
     ditolak = _reject_frame(df, reasons, sorted(reasons), source)
-    from_labels = _label_note(out, catatan)
+    unit = "keluarga (baris kepala keluarga)" if per_individu else "baris"
+    from_labels = _label_note(out, catatan, unit)
 
     codes = normalise_kode_desa(
         out["kode_kemdagri"]

@@ -342,7 +342,9 @@ def _input_notes(result: Result) -> None:
         _stderr(f"warning: {en}")
     if result.check.desil_dari_label:
         _stderr(
-            f"note: {result.check.desil_dari_label} rows wrote the desil as a label (such as "
+            f"note: {result.check.desil_dari_label} "
+            f"{'families (head rows)' if result.check.per_individu else 'rows'} wrote the "
+            "desil as a label (such as "
             "'Desil 1' or '1 (Sangat Miskin)'); the number in the label was read"
         )
 

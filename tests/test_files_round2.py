@@ -118,6 +118,21 @@ def test_a_desil_label_whose_words_name_another_desil_is_rejected_and_shown():
     assert "'hampir miskin' adalah desil 3" in rejected.loc[2, "alasan"]
 
 
+def test_labels_in_a_person_level_file_are_counted_as_families():
+    # Found by trying (try14): 900 person rows, 225 families with a label, and the note
+    # said "225 rows wrote the desil as a label".
+    data = (
+        b"id_keluarga_p3ke,hubungan_dengan_kepala_keluarga,kode_desa,desil\n"
+        b"K1,Kepala Keluarga,6111012001,Desil 1\nK1,Istri,6111012001,Desil 1\n"
+        b"K1,Anak,6111012001,Desil 1\nK2,Kepala Keluarga,6111012001,2\n"
+    )
+    t = read_sheet(data, label="orang.csv")
+    check = validate_households(t.frame, source="orang.csv")
+    assert check.per_individu
+    assert check.desil_dari_label == 1
+    assert any(c.startswith("1 keluarga (baris kepala keluarga) menulis") for c in check.catatan)
+
+
 def test_a_rejected_desil_label_is_shown_not_masked():
     data = (
         b"id_keluarga,kode_desa,desil,nama\n"
