@@ -119,7 +119,8 @@ def parse_rupiah(value: object) -> float | None:
     ----------
     value : object
         ``"Rp 1.250.000.000"``, ``"1.250.000.000,00"``, ``"1,25 M"``, ``"Rp 0,750 M"``,
-        ``"2,500 jt"``, ``"1,25 miliar"``, ``"500 jt"``, ``"500 juta"``, ``1250000000``.
+        ``"2,500 jt"``, ``"1,25 miliar"``, ``"500 jt"``, ``"500 juta"``, ``"IDR 1.000.000"``,
+        ``"0,5 T"`` (triliun), ``1250000000``.
 
     Returns
     -------
@@ -142,6 +143,7 @@ def parse_rupiah(value: object) -> float | None:
 
 
 _SCALES = (
+    (("triliun", "trilyun", "t"), 1e12),
     (("miliar", "milyar", "m"), 1e9),
     (("juta", "jt"), 1e6),
     (("ribu", "rb"), 1e3),
@@ -176,20 +178,20 @@ def read_rupiah(value: object) -> tuple[float | None, str]:
         return None, "kosong"
     if isinstance(value, (int, float)):
         return float(value), ""
-    text = fold(value).replace("rp.", "").replace("rp", "").strip()
+    text = re.sub(r"^idr\.?", "", fold(value)).replace("rp.", "").replace("rp", "").strip()
     text = re.sub(r"[,.]-+$", "", text).strip()  # "750.000.000,-"
     if not text or re.fullmatch(r"[-\u2013\u2014]+", text):  # "-" is Excel's nil
         return None, "kosong"
     scale = 1.0
     for words, factor in _SCALES:
-        match = re.fullmatch(rf"(.+?)\s*({'|'.join(words)})\.?", text)
+        match = re.fullmatch(rf"(.*?\d)\s*({'|'.join(words)})\.?", text)
         if match:
             text, scale = match.group(1).strip(), factor
             break
     text = text.replace(" ", "")
     if re.fullmatch(r"\d{1,3}(\.\d{3})+(,\d+)?", text):  # 1.250.000.000,00
         if scale != 1.0 and re.fullmatch(r"\d{1,3}\.\d{3}", text):
-            word = {1e9: "miliar", 1e6: "juta", 1e3: "ribu"}[scale]
+            word = {1e12: "triliun", 1e9: "miliar", 1e6: "juta", 1e3: "ribu"}[scale]
             decimal = f"{float(text):g}".replace(".", ",")
             return None, (
                 f"pagu ambigu: {split_spaces(str(value))!r} bisa {decimal} {word} (titik "

@@ -497,6 +497,14 @@ def test_kmz_with_a_folder_per_kecamatan_gives_every_desa(tmp_path):
         ("1.5 M", 1_500_000_000),
         ("1.250,5 jt", 1_250_500_000),
         ("Rp 1.250.000.000", 1_250_000_000),
+        # try14: triliun and IDR were "unreadable"; "jt" must not read as "t" (triliun)
+        ("Rp 1,25 T", 1_250_000_000_000),
+        ("0,5 triliun", 500_000_000_000),
+        ("IDR 1.000.000", 1_000_000),
+        ("Rp 1,5 jt", 1_500_000),
+        ("Rp. 1.500.000,-", 1_500_000),
+        ("750 Juta", 750_000_000),
+        ("Rp 2 M", 2_000_000_000),
     ],
 )
 def test_amounts_with_a_decimal_comma_and_a_scale_word(text, rupiah):

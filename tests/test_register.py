@@ -118,12 +118,12 @@ def test_mixed_lokus_separators():
 
 
 def test_a_realisasi_written_but_unreadable_or_ambiguous_is_rejected_never_blanked():
-    # Found by trying (try14): "Rp 1.250 M" and "Rp 1,25 T" as realisasi were used with a
+    # Found by trying (try14): "Rp 1.250 M" and "1 M (DAU)" as realisasi were used with a
     # blank realisasi, silently; "-" (Excel's nil) is blank, and "0,25 M" is read.
     csv = (
         "tahun;opd;kode_sub_kegiatan;nama_sub_kegiatan;strategi;pagu;lokus;realisasi\n"
         "2025;A;1.03.03.2.01.0005;x;1;1 M;Sutera;Rp 1.250 M\n"
-        "2025;B;1.03.03.2.01.0006;x;1;1 M;Sutera;Rp 1,25 T\n"
+        "2025;B;1.03.03.2.01.0006;x;1;1 M;Sutera;1 M (DAU)\n"
         "2025;C;1.03.03.2.01.0007;x;1;1 M;Sutera;-\n"
         "2025;D;1.03.03.2.01.0008;x;1;1 M;Sutera;0,25 M\n"
         "2025;E;1.03.03.2.01.0009;x;1;1 M;Sutera;\n"
