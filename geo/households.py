@@ -95,7 +95,8 @@ class HouseholdCheck:
     per_individu: bool = False
     catatan: list[str] = field(default_factory=list)
     desil_dari_label: int = 0
-    """Used rows whose desil was written as a label (``Desil 1``, ``1 (Sangat Miskin)``)."""
+    """Used rows whose desil was written as a label (``Desil 1``, ``1 (Sangat Miskin)``); in a
+    person-level file, used families (the head's row gives the desil)."""
     berkas: str = ""
     """File name (for the ledger)."""
 
@@ -190,12 +191,29 @@ def _aggregate_individuals(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
 
 _SAFE_VALUE = {"desil_kesejahteraan": 6, "kode_kemdagri": 24}
 
+_LABEL_SEP = r"\s*[(:.\-\u2013\u2014]\s*"
+_ROMAN = {
+    "i": 1,
+    "ii": 2,
+    "iii": 3,
+    "iv": 4,
+    "v": 5,
+    "vi": 6,
+    "vii": 7,
+    "viii": 8,
+    "ix": 9,
+    "x": 10,
+}
 _DESIL_LABEL = re.compile(
-    r"(?:desil\s*(?:ke\s*-?\s*)?(\d{1,2})(?:\s*[(:\-]\s*[a-z][a-z ]*\)?)?)"
-    r"|(?:(\d{1,2})\s*[(:\-]\s*[a-z][a-z ]*\)?)"
+    r"(?:desil\s*[-.:]?\s*(?:ke\s*[-.]?\s*)?(?:(\d{1,2})|(x|ix|viii|vii|vi|v|iv|iii|ii|i))"
+    rf"(?:{_LABEL_SEP}[a-z][a-z ]*\)?)?)"
+    rf"|(?:(\d{{1,2}}){_LABEL_SEP}[a-z][a-z ]*\)?)"
+    r"|(\d{1,2})"
 )
-"""A desil written as a label, after :func:`geo.text.fold`: ``desil 1``, ``desil ke-2``,
-``1 (sangat miskin)``, ``2 - miskin``, ``desil 3 (hampir miskin)``. The number is the desil."""
+"""A desil written as a label, after :func:`geo.text.fold`: ``desil 1``, ``desil-1``,
+``desil ke-2``, ``desil ii`` (Roman numerals), ``1 (sangat miskin)``, ``2 - miskin``,
+``1. sangat miskin``, ``desil 3 (hampir miskin)``, and full-width digits (``１``, folded by NFKC
+to ``1``). The number is the desil."""
 
 
 def _safe_value(column: str, value: object) -> str:
@@ -277,6 +295,9 @@ def _desil(
             bad[idx] = (value, "desil bukan bilangan bulat")
         else:
             bad[idx] = (value, f"desil di luar skala {scale.upper()} {lo}-{hi}")
+    if scale == "p3ke":  # the words name P3KE's four desil
+        for idx, (value, why) in _label_conflicts(text, num).items():
+            bad.setdefault(idx, (value, why))
     # Out-of-scale values are rejected above; beyond 2**53 they would not even fit Int64.
     return num.where(is_int & (num.abs() < 2**53)).astype("Int64"), scale, bad
 
@@ -290,18 +311,39 @@ def _desil_key(values: pd.Series) -> pd.Series:
     return num.astype("string").fillna(text)
 
 
-def _label_note(out: pd.DataFrame, catatan: list[str]) -> int:
-    """Count used rows whose desil came from a label, and say so in ``catatan``."""
+def _label_note(out: pd.DataFrame, catatan: list[str], unit: str = "baris") -> int:
+    """Count used rows (families, ``unit``) whose desil came from a label; say so in ``catatan``."""
     text = out["desil_kesejahteraan"].astype("string").str.strip().str.replace(",", ".")
     plain = pd.to_numeric(text, errors="coerce").notna()
     n = int((out["desil"].notna() & ~plain).sum())
     if n:
         example = text[out["desil"].notna() & ~plain].iloc[0]
         catatan.append(
-            f"{n} baris menulis desil sebagai label (mis. {example!r}); angkanya dibaca "
+            f"{n} {unit} menulis desil sebagai label (mis. {example!r}); angkanya dibaca "
             "sebagai desil"
         )
     return n
+
+
+_LABEL_WORDS = {"sangat miskin": 1, "miskin ekstrem": 1, "miskin": 2, "hampir miskin": 3,
+                "rentan miskin": 4}  # fmt: skip
+"""The welfare words of the P3KE desil (Kemenko PMK): a label's words name its desil too."""
+
+
+def _label_conflicts(text: pd.Series, num: pd.Series) -> dict[object, tuple[object, str]]:
+    """Labels whose number and words disagree (``1 (Hampir Miskin)``): value and reason.
+
+    Which one the planner meant cannot be told, so such a row is rejected, never read as
+    either number silently.
+    """
+    words = fold_series(text).str.extract(r"[(:.\-\u2013\u2014]\s*([a-z][a-z ]*?)\s*\)?$")[0]
+    said = words.map(_LABEL_WORDS, na_action="ignore").astype("float64")
+    clash = said.notna() & num.notna() & (said != num)
+    return {
+        idx: (text[idx], f"desil {int(num[idx])} bertentangan dengan labelnya "
+              f"({words[idx]!r} adalah desil {int(said[idx])})")
+        for idx in text.index[clash.to_numpy(dtype=bool)]
+    }  # fmt: skip
 
 
 def _desil_labels(text: pd.Series, num: pd.Series) -> pd.Series:
@@ -311,7 +353,9 @@ def _desil_labels(text: pd.Series, num: pd.Series) -> pd.Series:
     if not todo.any():
         return out
     found = fold_series(text[todo]).str.extract(_DESIL_LABEL.pattern.join(("^(?:", ")$")))
-    out[todo] = pd.to_numeric(found[0].fillna(found[1]), errors="coerce").to_numpy()
+    found = found.astype(object).where(found.notna(), None)
+    number = found[0].fillna(found[1].map(_ROMAN, na_action="ignore")).fillna(found[2])
+    out[todo] = pd.to_numeric(number.fillna(found[3]), errors="coerce").to_numpy()
     return out
 
 
@@ -475,7 +519,8 @@ def validate_households(
         out["flag_kepala_ganda"] = False
         out["flag_anggota_beda_desa_desil"] = False
     ditolak = _reject_frame(df, reasons, sorted(reasons), source)
-    from_labels = _label_note(out, catatan)
+    unit = "keluarga (baris kepala keluarga)" if per_individu else "baris"
+    from_labels = _label_note(out, catatan, unit)
 
     codes = normalise_kode_desa(
         out["kode_kemdagri"]

@@ -138,8 +138,10 @@ class BoundaryLoad:
     source: str = ""
     sha256: str = ""
     lapisan: str = ""
-    """Layer read (GeoPackage, multi-layer file); ``""`` for a single-layer format."""
+    """Layer read (GeoPackage, multi-layer file); ``""`` for a single-layer format, or a KML
+    whose folder layers were all read and joined."""
     lapisan_tersedia: list[tuple[str, str]] = field(default_factory=list)
+    """Every layer of the file with its geometry type, as ``pyogrio.list_layers`` gives them."""
     rows_in: int = 0
     """Features read from the layer."""
 
@@ -149,8 +151,6 @@ class BoundaryLoad:
         return Ledger.stage(
             self.source, rows_in=self.rows_in, used=len(self.desa), ditolak=self.dilewati
         )
-
-    """Every layer of the file with its geometry type, as ``pyogrio.list_layers`` gives them."""
 
 
 def _pick(columns: list[str], aliases: tuple[str, ...]) -> str | None:
@@ -227,13 +227,27 @@ def _kml_member(data: bytes) -> str | None:
     return next((n for n in kml if n.lower().endswith("doc.kml")), kml[0] if kml else None)
 
 
+def _has_desa_fields(where: object, layer: str) -> bool:
+    """Whether a layer has a desa code and a desa name column (:data:`_BOUNDARY_ALIASES`)."""
+    import pyogrio
+
+    if hasattr(where, "seek"):
+        where.seek(0)  # type: ignore[union-attr]
+    try:
+        fields = [str(f) for f in pyogrio.read_info(where, layer=layer)["fields"]]
+    except Exception:  # unreadable here: read_file reports it with its cause
+        return False
+    return all(_pick(fields, _BOUNDARY_ALIASES[k]) for k in ("kode_desa", "desa"))
+
+
 def _choose_layer(
     where: object, label: str, layer: str | None
 ) -> tuple[str | None, list[tuple[str, str]]]:
     """Pick the polygon layer of a (multi-layer) vector file; list every layer.
 
     Returns the layer to read (None: the file's only layer, or a format pyogrio cannot list)
-    and every layer as ``(name, geometry type)``. A file whose layers hold no polygons, or a
+    and every layer as ``(name, geometry type)``. Of several polygon layers (kecamatan and
+    desa), the first with a desa code and name column is taken. A file whose layers hold no polygons, or a
     ``layer`` that does not exist or holds no polygons, is refused with the list.
     """
     import pyogrio
@@ -258,12 +272,41 @@ def _choose_layer(
         return layer, layers
     polygons = [n for n, g in layers if any(t in g for t in _POLYGONAL)]
     unknown = [n for n, g in layers if g in ("", "Unknown") or "Geometry" in g]
+    if len(polygons) > 1:  # e.g. kecamatan before desa: the first with desa code and name
+        return next((n for n in polygons if _has_desa_fields(where, n)), polygons[0]), layers
     if polygons:
         return polygons[0], layers
     if unknown:  # mixed or undeclared geometry (GeoJSON, some shapefiles): checked after reading
         return unknown[0], layers
     _not_polygons(label, layers, None)
     return None, layers  # unreachable: _not_polygons raises
+
+
+def _is_kml(data: bytes, member: str | None) -> bool:
+    """Whether the file is a KML document (or a KMZ holding one)."""
+    return member is not None or b"<kml" in data[:1000].lower()
+
+
+def _kml_folders(where: object, label: str, layers: list[tuple[str, str]]) -> gpd.GeoDataFrame:
+    """Read every folder of a KML/KMZ as one layer.
+
+    GDAL gives each ``<Folder>`` of a KML its own layer, so a file with a folder per kecamatan
+    (as Google Earth and QGIS users arrange them) holds the desa in several layers, often after
+    an empty top folder. Reading only the first layer would give no desa or a few; every
+    non-empty layer is read (by position: nested folders share a name) and concatenated.
+    """
+    import pandas as pd
+
+    parts = []
+    for pos in range(len(layers)):
+        if hasattr(where, "seek"):
+            where.seek(0)  # type: ignore[union-attr]
+        part = gpd.read_file(where, layer=pos)
+        if len(part):
+            parts.append(part)
+    if not parts:
+        _not_polygons(label, layers, None)
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
 
 
 def _read_layer(
@@ -292,6 +335,8 @@ def _read_layer(
                 chosen, layers = _choose_layer(where, label, layer)
                 if not is_path:
                     where = io.BytesIO(data)
+                if layer is None and len(layers) > 1 and _is_kml(data, member):
+                    return _kml_folders(where, label, layers), None, layers
                 # By position: a layer read from bytes is named after its temporary file.
                 pos = [n for n, _ in layers].index(chosen) if chosen and len(layers) > 1 else None
                 gdf = gpd.read_file(where, layer=pos) if pos is not None else gpd.read_file(where)
@@ -307,16 +352,25 @@ def _read_layer(
     return gdf, chosen, layers
 
 
-def _missing_columns(label: str, missing: list[str], cols: list[str]) -> NoReturn:
-    """Refuse a boundary layer without a code or name column, saying which names work."""
-    note = note_en = None
+def _missing_columns(
+    label: str, missing: list[str], cols: list[str], layers: list[tuple[str, str]] = ()
+) -> NoReturn:
+    """Refuse a boundary layer without a code or name column, saying which names work.
+
+    With several layers in the file, every layer is listed (another may hold the desa).
+    """
+    notes, notes_en = [], []
+    if len(layers) > 1:
+        listing = _layer_list(list(layers))
+        notes.append(f"Lapisan dalam berkas: {listing}; pilih lapisan desa dengan --layer.")
+        notes_en.append(f"Layers in the file: {listing}; choose the desa layer with --layer.")
     if {"Name", "description"} <= set(cols):  # KML/KMZ: attributes were not exported
-        note = (
+        notes.append(
             "Berkas KML/KMZ ini hanya berisi Name dan description: ekspor ulang lapisan "
             "dengan kolom atributnya (QGIS: Ekspor > Simpan Fitur Sebagai), atau simpan "
             "sebagai GeoPackage."
         )
-        note_en = (
+        notes_en.append(
             "This KML/KMZ holds only Name and description: export the layer again with "
             "its attribute fields (QGIS: Export > Save Features As), or save it as "
             "GeoPackage."
@@ -326,8 +380,8 @@ def _missing_columns(label: str, missing: list[str], cols: list[str]) -> NoRetur
         missing,
         present=", ".join(map(str, cols)),
         accepted=f"kode_desa: {', '.join(_BOUNDARY_ALIASES['kode_desa'])}",
-        note=note,
-        note_en=note_en,
+        note=" ".join(notes) or None,
+        note_en=" ".join(notes_en) or None,
     )
 
 
@@ -384,7 +438,7 @@ def read_boundaries(
     picked = {key: _pick(cols, aliases) for key, aliases in _BOUNDARY_ALIASES.items()}
     missing = [k for k in ("kode_desa", "desa") if picked[k] is None]
     if missing:
-        _missing_columns(label, missing, cols)
+        _missing_columns(label, missing, cols, layers)
     codes = normalise_kode_desa(gdf[picked["kode_desa"]])
     problems: list[str] = []
     problems_en: list[str] = []

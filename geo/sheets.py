@@ -545,11 +545,7 @@ def read_sheet(
     grid = grids[chosen]
     rows = grid.rows
     if not rows or all(_is_blank(r) for r in rows):
-        if data[:2] != b"PK":  # a CSV has no sheets to name
-            msg = f"{label}: berkas kosong (tidak ada baris berisi)"
-            raise InputSchemaError(msg, en=f"{label}: the file is empty (no filled rows)")
-        msg = f"{label}: lembar {chosen!r} kosong"
-        raise InputSchemaError(msg, en=f"{label}: sheet {chosen!r} is empty")
+        raise _empty(label, chosen, grids, asked=sheet is not None, sheets=data[:2] == b"PK")
     width = max(len(r) for r in rows)
     rows = [r if len(r) == width else r + [None] * (width - len(r)) for r in rows]
 
@@ -687,6 +683,28 @@ def _cells_by_column(
         if r >= first_data and c < len(columns) and columns[c] in wanted:
             out.setdefault(columns[c], set()).add(r + 1)
     return out
+
+
+def _empty(
+    label: str, chosen: str, grids: dict[str, Grid], *, asked: bool, sheets: bool
+) -> InputSchemaError:
+    """Build the error for an empty file or sheet, naming hidden sheets that hold data."""
+    if not sheets:  # a CSV has no sheets to name
+        msg = f"{label}: berkas kosong (tidak ada baris berisi)"
+        return InputSchemaError(msg, en=f"{label}: the file is empty (no filled rows)")
+    msg, en = f"{label}: lembar {chosen!r} kosong", f"{label}: sheet {chosen!r} is empty"
+    held = [n for n, g in grids.items() if n != chosen and g.hidden and g.rows]
+    if held and not asked:  # the data sit in a sheet hidden in Excel
+        listed = ", ".join(repr(n) for n in held)
+        msg += (
+            f"; lembar tersembunyi di Excel berisi data: {listed}. Pilih lembar itu di "
+            "'Lembar' (atau tampilkan di Excel: klik kanan tab lembar > Unhide, simpan)"
+        )
+        en += (
+            f"; sheets hidden in Excel hold data: {listed}. Choose one with --sheet "
+            "(or unhide it in Excel: right-click a sheet tab > Unhide, save)"
+        )
+    return InputSchemaError(msg, en=en)
 
 
 def _choose_sheet(

@@ -329,15 +329,22 @@ def _input_notes(result: Result) -> None:
             )
     batas = result.masukan["batas_desa"]
     if len(batas.get("lapisan_tersedia", [])) > 1:
+        what = (
+            f"layer {batas['lapisan']!r} read"
+            if batas["lapisan"]
+            else "every non-empty folder layer of the KML read and joined"
+        )
         print(
-            f"boundaries: layer {batas['lapisan']!r} read; layers in the file: "
+            f"boundaries: {what}; layers in the file: "
             f"{', '.join(batas['lapisan_tersedia'])} (choose another with --layer)"
         )
     for _, en in sheet_notes(result.sheet, result.masukan["keluarga_p3ke"]["berkas"]):
         _stderr(f"warning: {en}")
     if result.check.desil_dari_label:
         _stderr(
-            f"note: {result.check.desil_dari_label} rows wrote the desil as a label (such as "
+            f"note: {result.check.desil_dari_label} "
+            f"{'families (head rows)' if result.check.per_individu else 'rows'} wrote the "
+            "desil as a label (such as "
             "'Desil 1' or '1 (Sangat Miskin)'); the number in the label was read"
         )
 

@@ -127,7 +127,8 @@ def parse_rupiah(value: object) -> float | None:
     ----------
     value : object
         ``"Rp 1.250.000.000"``, ``"1.250.000.000,00"``, ``"1,25 M"``, ``"Rp 0,750 M"``,
-        ``"2,500 jt"``, ``"1,25 miliar"``, ``"500 jt"``, ``"500 juta"``, ``1250000000``.
+        ``"2,500 jt"``, ``"1,25 miliar"``, ``"500 jt"``, ``"500 juta"``, ``"IDR 1.000.000"``,
+        ``"0,5 T"`` (triliun), ``1250000000``.
 
     Returns
     -------
@@ -150,6 +151,7 @@ def parse_rupiah(value: object) -> float | None:
 
 
 _SCALES = (
+    (("triliun", "trilyun", "t"), 1e12),
     (("miliar", "milyar", "m"), 1e9),
     (("juta", "jt"), 1e6),
     (("ribu", "rb"), 1e3),
@@ -184,20 +186,20 @@ def read_rupiah(value: object) -> tuple[float | None, str]:
         return None, "kosong"
     if isinstance(value, (int, float)):
         return float(value), ""
-    text = fold(value).replace("rp.", "").replace("rp", "").strip()
+    text = re.sub(r"^idr\.?", "", fold(value)).replace("rp.", "").replace("rp", "").strip()
     text = re.sub(r"[,.]-+$", "", text).strip()  # "750.000.000,-"
-    if not text:
+    if not text or re.fullmatch(r"[-\u2013\u2014]+", text):  # "-" is Excel's nil
         return None, "kosong"
     scale = 1.0
     for words, factor in _SCALES:
-        match = re.fullmatch(rf"(.+?)\s*({'|'.join(words)})\.?", text)
+        match = re.fullmatch(rf"(.*?\d)\s*({'|'.join(words)})\.?", text)
         if match:
             text, scale = match.group(1).strip(), factor
             break
     text = text.replace(" ", "")
     if re.fullmatch(r"\d{1,3}(\.\d{3})+(,\d+)?", text):  # 1.250.000.000,00
         if scale != 1.0 and re.fullmatch(r"\d{1,3}\.\d{3}", text):
-            word = {1e9: "miliar", 1e6: "juta", 1e3: "ribu"}[scale]
+            word = {1e12: "triliun", 1e9: "miliar", 1e6: "juta", 1e3: "ribu"}[scale]
             decimal = f"{float(text):g}".replace(".", ",")
             return None, (
                 f"pagu ambigu: {split_spaces(str(value))!r} bisa {decimal} {word} (titik "
@@ -246,6 +248,36 @@ def _strategi(value: object) -> tuple[str | None, str]:
     return None, "strategi harus 1, 2, 3 (Inpres 4/2022) atau P1-P4 (Permendagri 53/2020)"
 
 
+def _amounts(
+    row: pd.Series, has_realisasi: bool
+) -> tuple[float | None, float | None, list[tuple[str, str, str]]]:
+    """Read a register row's pagu and realisasi; return both and (column, value, reason)s.
+
+    A realisasi that is written but unreadable or ambiguous is a problem, never a blank.
+    """
+    problems: list[tuple[str, str, str]] = []
+    pagu, pagu_why = read_rupiah(row.get("pagu"))
+    if pagu_why.startswith("pagu ambigu"):
+        problems.append(("pagu", _text(row, "pagu"), pagu_why))
+    elif pagu is None or pagu < 0 or pagu > MAX_RUPIAH:
+        problems.append(
+            ("pagu", _text(row, "pagu"),
+             "pagu kosong, tidak terbaca, negatif atau lebih dari Rp 1.000 triliun")
+        )  # fmt: skip
+    realisasi, real_why = read_rupiah(row.get("realisasi") if has_realisasi else None)
+    if real_why not in ("", "kosong"):  # written but unreadable or ambiguous: never blanked
+        why = real_why.replace("pagu", "realisasi")
+        if why == "tidak terbaca":
+            why = "realisasi tidak terbaca (tulis mis. Rp 1.250.000.000 atau 1,25 M)"
+        problems.append(("realisasi", _text(row, "realisasi"), why))
+    elif realisasi is not None and not 0 <= realisasi <= MAX_RUPIAH:
+        problems.append(
+            ("realisasi", _text(row, "realisasi"),
+             "realisasi negatif atau lebih dari Rp 1.000 triliun")
+        )  # fmt: skip
+    return pagu, realisasi, problems
+
+
 def read_register(
     src: Source, desa: pd.DataFrame, *, name: str | None = None, sheet: str | None = None
 ) -> RegisterCheck:
@@ -275,7 +307,8 @@ def read_register(
     Notes
     -----
     A row is rejected when its code is not in the Kepmendagri 050-5889/2021 format, its
-    strategy is unknown, its pagu is blank, unreadable or negative, its sasaran_jenis or a
+    strategy is unknown, its pagu is blank, unreadable, ambiguous or negative, a realisasi is
+    written but unreadable or ambiguous (never blanked silently), its sasaran_jenis or a
     kebutuhan tag is not one of the allowed values, or a lokus entry matches no desa (or
     several) of the region. ``kabupaten`` as lokus means every desa.
     """
@@ -309,20 +342,8 @@ def read_register(
         strategi, why = _strategi(row.get("strategi"))
         if strategi is None:
             problems.append(("strategi", _text(row, "strategi"), why))
-        pagu, pagu_why = read_rupiah(row.get("pagu"))
-        if pagu_why.startswith("pagu ambigu"):
-            problems.append(("pagu", _text(row, "pagu"), pagu_why))
-        elif pagu is None or pagu < 0 or pagu > MAX_RUPIAH:
-            problems.append(
-                ("pagu", _text(row, "pagu"),
-                 "pagu kosong, tidak terbaca, negatif atau lebih dari Rp 1.000 triliun")
-            )  # fmt: skip
-        realisasi = parse_rupiah(row.get("realisasi")) if "realisasi" in df.columns else None
-        if realisasi is not None and not 0 <= realisasi <= MAX_RUPIAH:
-            problems.append(
-                ("realisasi", _text(row, "realisasi"),
-                 "realisasi negatif atau lebih dari Rp 1.000 triliun")
-            )  # fmt: skip
+        pagu, realisasi, amount_problems = _amounts(row, "realisasi" in df.columns)
+        problems.extend(amount_problems)
         sasaran = fold(_text(row, "sasaran_jenis"))
         if sasaran and sasaran not in SASARAN:
             problems.append(

@@ -77,3 +77,24 @@ def test_register_with_loci_on_separate_lines_on_the_interventions_page():
     at.switch_page("views/intervensi.py").run()
     assert not at.exception, at.exception
     assert any("dua cara" in w.value for w in at.warning)
+
+
+def test_the_sheet_select_names_the_automatic_choice_and_xls_reaches_lokus():
+    # Found by trying (try14) in the browser: with nothing chosen the select showed
+    # Streamlit's English "Choose an option"; an .xls (old, or encrypted and renamed) was
+    # refused by the uploader itself with no word on how to fix it.
+    at = _app_with("n03.xlsx", (CASES / "n03_desil_rumus_tanpa_cache.xlsx").read_bytes())
+    select = next(s for s in at.selectbox if s.label == "Lembar (sheet)")
+    assert select.value is None
+    assert select.proto.placeholder.startswith("Otomatis")
+    uploaders = at.get("file_uploader")
+    assert len(uploaders) == 3
+    for up in uploaders:
+        assert ".xls" in list(up.proto.type)
+
+
+def test_an_encrypted_workbook_renamed_xls_says_it_is_password_protected():
+    at = _app_with("lama.xls", (CASES / "n01_p3ke_berpassword.xlsx").read_bytes())
+    errors = " ".join(e.value for e in at.error)
+    assert "dilindungi kata sandi" in errors
+    assert "Traceback" not in errors

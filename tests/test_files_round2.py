@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from geo.households import validate_households
@@ -81,6 +82,55 @@ def test_n09_desil_labels_are_read_as_their_number():
     assert len(check.ditolak) == 0
     assert check.desil_dari_label == len(check.keluarga) == 12
     assert any("label" in c for c in check.catatan)
+
+
+@pytest.mark.parametrize(
+    ("label", "desil"),
+    [("Desil-1", 1), ("Desil: 3", 3), ("desil ke-2", 2), ("Desil II", 2),
+     ("desil iv (rentan miskin)", 4), ("1. Sangat Miskin", 1), ("2 \u2013 Miskin", 2),
+     ("\uff13", 3)],
+    ids=["hyphen", "colon", "ke", "roman", "roman-words", "dot-words", "en-dash", "full-width"],
+)  # fmt: skip
+def test_other_wordings_of_a_desil_label_are_read_and_shown(label, desil):
+    # Found by trying (try14): these were rejected as "not a whole number" and the longer
+    # ones hidden as if personal data.
+    data = (f"id_keluarga,kode_desa,desil\nK1,6111012001,{label}\nK2,6111012001,D 1\n").encode()
+    t = read_sheet(data, label="lbl.csv")
+    check = validate_households(t.frame, source="lbl.csv")
+    assert check.keluarga["desil"].tolist() == [desil]
+    assert check.desil_dari_label == 1
+    assert check.ditolak["nilai"].tolist() == ["D 1"]  # not a label: rejected, shown
+
+
+def test_a_desil_label_whose_words_name_another_desil_is_rejected_and_shown():
+    # Found by trying (try14): "1 (Hampir Miskin)" was read as desil 1 although its words
+    # name desil 3; which one was meant cannot be told.
+    data = (
+        b"id_keluarga,kode_desa,desil\n"
+        b"K1,6111012001,1 (Hampir Miskin)\nK2,6111012001,4 (Sangat Miskin)\n"
+        b"K3,6111012001,3 (Hampir Miskin)\nK4,6111012001,Desil 2 - Miskin\n"
+    )
+    res = run(default_region(), households=data, households_name="beda.csv")
+    _balanced(res)
+    assert sorted(res.check.keluarga["desil"].tolist()) == [2, 3]
+    rejected = res.ditolak.set_index("baris")
+    assert rejected["nilai"].to_dict() == {2: "1 (Hampir Miskin)", 3: "4 (Sangat Miskin)"}
+    assert "'hampir miskin' adalah desil 3" in rejected.loc[2, "alasan"]
+
+
+def test_labels_in_a_person_level_file_are_counted_as_families():
+    # Found by trying (try14): 900 person rows, 225 families with a label, and the note
+    # said "225 rows wrote the desil as a label".
+    data = (
+        b"id_keluarga_p3ke,hubungan_dengan_kepala_keluarga,kode_desa,desil\n"
+        b"K1,Kepala Keluarga,6111012001,Desil 1\nK1,Istri,6111012001,Desil 1\n"
+        b"K1,Anak,6111012001,Desil 1\nK2,Kepala Keluarga,6111012001,2\n"
+    )
+    t = read_sheet(data, label="orang.csv")
+    check = validate_households(t.frame, source="orang.csv")
+    assert check.per_individu
+    assert check.desil_dari_label == 1
+    assert any(c.startswith("1 keluarga (baris kepala keluarga) menulis") for c in check.catatan)
 
 
 def test_a_rejected_desil_label_is_shown_not_masked():
@@ -249,6 +299,30 @@ def test_hidden_first_sheet_is_not_read_the_active_visible_sheet_is():
     assert any("the sheet read is hidden" in en for _, en in sheet_notes(chosen, "h.xlsx"))
 
 
+def test_an_empty_visible_sheet_names_the_hidden_sheet_that_holds_the_data():
+    # Found by trying (try14): the only visible sheet was empty, the data hidden; the
+    # message said only "sheet 'Ringkasan' is empty".
+    from geo.errors import InputSchemaError
+
+    def build(wb):
+        wb.active.title = "Ringkasan"
+        data = wb.create_sheet("Data")
+        data.append(HEADER)
+        for row in _rows(3):
+            data.append(row)
+        data.sheet_state = "hidden"
+
+    raw = _xlsx(build)
+    with pytest.raises(InputSchemaError) as err:
+        read_sheet(raw, label="sembunyi.xlsx")
+    assert "sheets hidden in Excel hold data: 'Data'" in err.value.en
+    assert "--sheet" in err.value.en
+    assert "Unhide" in err.value.en
+    assert "'Data'" in str(err.value)
+    assert "Lembar" in str(err.value)
+    assert len(read_sheet(raw, label="sembunyi.xlsx", sheet="Data").frame) == 3
+
+
 def test_rows_hidden_by_an_autofilter_are_all_used_and_counted():
     def build(wb):
         ws = wb.active
@@ -338,6 +412,77 @@ def test_kmz_zipped_by_hand_keeps_its_attributes(tmp_path):
     assert len(read_boundaries(kmz.read_bytes(), name="batas.kmz").desa) == 4
 
 
+def test_geopackage_with_a_kecamatan_polygon_layer_first_gives_the_desa_layer(tmp_path):
+    # Found by trying (try14): the first polygon layer (kecamatan) was read and the file
+    # refused for lacking desa columns, without naming the desa layer beside it.
+    import geopandas as gpd
+
+    from geo.errors import InputSchemaError
+    from geo.io import read_boundaries
+
+    desa = gpd.read_file(CASES / "n04_batas_multilayer.gpkg", layer="batas_desa")
+    gpkg = tmp_path / "dua_poligon.gpkg"
+    kec = desa.dissolve("kecamatan", as_index=False)[["kecamatan", "geometry"]]
+    kec.to_file(gpkg, layer="batas_kecamatan", driver="GPKG")
+    desa.to_file(gpkg, layer="batas_desa", driver="GPKG", mode="a")
+    for src in (gpkg, gpkg.read_bytes()):
+        b = read_boundaries(src, name="dua_poligon.gpkg")
+        assert b.lapisan == "batas_desa"
+        assert len(b.desa) == len(desa)
+    with pytest.raises(InputSchemaError) as err:
+        read_boundaries(gpkg, layer="batas_kecamatan")
+    assert "batas_desa (MultiPolygon)" in err.value.en
+    assert "--layer" in err.value.en
+
+
+def _nested_kml(polygons) -> str:
+    """A KML as Google Earth users arrange it: a district folder, a folder per kecamatan."""
+
+    def placemark(row) -> str:
+        ring = " ".join(f"{x},{y}" for x, y in row.geometry.geoms[0].exterior.coords)
+        return (
+            f"<Placemark><name>{row.desa}</name><ExtendedData><SchemaData schemaUrl='#s'>"
+            f"<SimpleData name='KDEPUM'>{row.kode_desa}</SimpleData>"
+            f"<SimpleData name='WADMKD'>{row.desa}</SimpleData></SchemaData></ExtendedData>"
+            "<Polygon><outerBoundaryIs><LinearRing><coordinates>"
+            f"{ring}</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>"
+        )
+
+    folders = "".join(
+        f"<Folder><name>{kec}</name><Folder><name>desa</name>"
+        f"{''.join(placemark(r) for r in group.itertuples())}</Folder></Folder>"
+        for kec, group in polygons.groupby("kecamatan")
+    )
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?><kml xmlns='http://www.opengis.net/kml/2.2'>"
+        "<Document><Schema name='s' id='s'><SimpleField name='KDEPUM' type='string'/>"
+        "<SimpleField name='WADMKD' type='string'/></Schema>"
+        f"<Folder><name>Kayong Utara</name>{folders}</Folder></Document></kml>"
+    )
+
+
+def test_kmz_with_a_folder_per_kecamatan_gives_every_desa(tmp_path):
+    # Found by trying (try14): GDAL makes each KML folder a layer; the first (empty district
+    # folder) was read and the file refused as "holds only Name and description".
+    import zipfile
+
+    import geopandas as gpd
+
+    from geo.io import read_boundaries
+
+    desa = gpd.read_file(CASES / "n04_batas_multilayer.gpkg", layer="batas_desa")
+    polygons = pd.concat([g.head(2) for _, g in desa.groupby("kecamatan")]).head(6)
+    assert polygons["kecamatan"].nunique() == 3
+    kmz = tmp_path / "bersarang.kmz"
+    with zipfile.ZipFile(kmz, "w") as z:
+        z.writestr("files/doc.kml", _nested_kml(polygons))
+    for src in (kmz, kmz.read_bytes()):
+        b = read_boundaries(src, name="bersarang.kmz")
+        assert sorted(b.desa["kode_desa"]) == sorted(polygons["kode_desa"])
+        assert b.lapisan == ""  # every folder read, none singled out
+        assert len(b.lapisan_tersedia) > 3
+
+
 # Register: amounts and loci ------------------------------------------------------------------
 
 
@@ -352,6 +497,14 @@ def test_kmz_zipped_by_hand_keeps_its_attributes(tmp_path):
         ("1.5 M", 1_500_000_000),
         ("1.250,5 jt", 1_250_500_000),
         ("Rp 1.250.000.000", 1_250_000_000),
+        # try14: triliun and IDR were "unreadable"; "jt" must not read as "t" (triliun)
+        ("Rp 1,25 T", 1_250_000_000_000),
+        ("0,5 triliun", 500_000_000_000),
+        ("IDR 1.000.000", 1_000_000),
+        ("Rp 1,5 jt", 1_500_000),
+        ("Rp. 1.500.000,-", 1_500_000),
+        ("750 Juta", 750_000_000),
+        ("Rp 2 M", 2_000_000_000),
     ],
 )
 def test_amounts_with_a_decimal_comma_and_a_scale_word(text, rupiah):

@@ -116,3 +116,25 @@ def test_mixed_lokus_separators():
     )
     check = read_register(csv.encode(), DESA, name="r.csv")
     assert check.register.at[0, "lokus_kode"] == "61.11.01.2001;61.11.01.2002;61.11.01.2003"
+
+
+def test_a_realisasi_written_but_unreadable_or_ambiguous_is_rejected_never_blanked():
+    # Found by trying (try14): "Rp 1.250 M" and "1 M (DAU)" as realisasi were used with a
+    # blank realisasi, silently; "-" (Excel's nil) is blank, and "0,25 M" is read.
+    csv = (
+        "tahun;opd;kode_sub_kegiatan;nama_sub_kegiatan;strategi;pagu;lokus;realisasi\n"
+        "2025;A;1.03.03.2.01.0005;x;1;1 M;Sutera;Rp 1.250 M\n"
+        "2025;B;1.03.03.2.01.0006;x;1;1 M;Sutera;1 M (DAU)\n"
+        "2025;C;1.03.03.2.01.0007;x;1;1 M;Sutera;-\n"
+        "2025;D;1.03.03.2.01.0008;x;1;1 M;Sutera;0,25 M\n"
+        "2025;E;1.03.03.2.01.0009;x;1;1 M;Sutera;\n"
+    )
+    check = read_register(csv.encode(), DESA, name="reg.csv")
+    assert check.rows_in == len(check.register) + len(check.ditolak) == 5
+    rejected = check.ditolak.set_index("baris")
+    assert rejected["kolom"].to_dict() == {2: "realisasi", 3: "realisasi"}
+    assert "realisasi ambigu" in rejected.loc[2, "alasan"]
+    assert "realisasi tidak terbaca" in rejected.loc[3, "alasan"]
+    reg = check.register.set_index("opd")["realisasi_rp"]
+    assert reg.isna().to_dict() == {"C": True, "D": False, "E": True}
+    assert reg["D"] == 250_000_000

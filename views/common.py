@@ -210,7 +210,7 @@ def _optional_upload(
     """An optional CSV/XLSX upload kept in session state, with its name and a remove button."""
     st.file_uploader(
         label,
-        type=["csv", "xlsx"],
+        type=["csv", "xlsx", "xls"],  # .xls: Lokus says how to fix it
         key=f"unggah_{name}",
         on_change=_keep_upload,
         args=(f"unggah_{name}", state_key),
@@ -237,7 +237,9 @@ def sidebar_data() -> Data | None:
         st.header("Data")
         st.file_uploader(
             f"Berkas P3KE (CSV atau XLSX, paling besar {max_mb} MB)",
-            type=["csv", "xlsx", "gz", "txt"],
+            # .xls too, so an old or password-protected workbook gets Lokus's own message
+            # (how to fix it) instead of the uploader's bare English refusal.
+            type=["csv", "xlsx", "xls", "gz", "txt"],
             key="unggah_p3ke",
             on_change=_keep_upload,
             args=("unggah_p3ke", UPLOAD_KEY),
@@ -253,6 +255,7 @@ def sidebar_data() -> Data | None:
                 sheet = st.selectbox(
                     "Lembar (sheet)", [None, *sheets], **keep("lembar", None),
                     format_func=lambda s: _sheet_label(s, sheets),
+                    placeholder=_sheet_label(None, sheets),  # shown for None, not English
                 )  # fmt: skip
             if st.button("Kembali ke data bawaan", key="hapus_unggahan"):
                 st.session_state.pop(UPLOAD_KEY, None)
