@@ -203,7 +203,7 @@ class Ledger:
             )
             raise LedgerError(msg, en=en)
         return Ledger(
-            berkas=self.berkas,
+            berkas=self.berkas or later.berkas,
             rows_in=self.rows_in,
             used=later.used,
             ditolak=_sorted(self.ditolak, later.ditolak),

@@ -112,13 +112,14 @@ class RawTable:
     """The first such formula (``VLOOKUP(A2,ref_desil!A:B,2,FALSE)``), for messages."""
     rumus_huruf: dict[str, str] = field(default_factory=dict)
     """Column -> its letter in Excel (``"E"``), for the columns of ``rumus_tanpa_nilai``."""
+    berkas: str = ""
+    """File name (the ``label`` it was read with)."""
 
     @property
     def ledger(self) -> Ledger:
         """Row accounting of the sheet: rows below the header, data rows passed on, skipped."""
-        berkas = str(self.dilewati["berkas"].iloc[0]) if len(self.dilewati) else ""
         return Ledger.stage(
-            berkas,
+            self.berkas,
             rows_in=len(self.frame) + len(self.dilewati),
             used=len(self.frame),
             ditolak=self.dilewati,
@@ -647,6 +648,7 @@ def read_sheet(
         frame=frame.reset_index(drop=True),
         dilewati=dilewati,
         sheet=chosen,
+        berkas=label,
         sheets=names,
         header_row=first_data,
         numeric_cells=numeric,
@@ -791,6 +793,7 @@ def _parquet_table(data: bytes, *, label: str) -> RawTable:
         frame=text.reset_index(drop=True),
         dilewati=rejections(berkas=label),
         sheet="parquet",
+        berkas=label,
         sheets=["parquet"],
         header_row=1,
         numeric_cells={},

@@ -327,18 +327,16 @@ def _input_notes(result: Result) -> None:
                 f"kecamatan name; desa {amb.desa} ({amb.diambil}) was taken, since the lokus "
                 "column lists desa (list the kecamatan's desa to mean all of them)"
             )
-    batas = result.masukan["batas_desa"]
-    if len(batas.get("lapisan_tersedia", [])) > 1:
+    batas = result.batas
+    if len(batas.lapisan_tersedia) > 1:
         what = (
-            f"layer {batas['lapisan']!r} read"
-            if batas["lapisan"]
+            f"layer {batas.lapisan!r} read"
+            if batas.lapisan
             else "every non-empty folder layer of the KML read and joined"
         )
-        print(
-            f"boundaries: {what}; layers in the file: "
-            f"{', '.join(batas['lapisan_tersedia'])} (choose another with --layer)"
-        )
-    for _, en in sheet_notes(result.sheet, result.masukan["keluarga_p3ke"]["berkas"]):
+        layers = ", ".join(f"{n} ({g})" for n, g in batas.lapisan_tersedia)
+        print(f"boundaries: {what}; layers in the file: {layers} (choose another with --layer)")
+    for _, en in sheet_notes(result.sheet, result.ledger.berkas):
         _stderr(f"warning: {en}")
     if result.check.desil_dari_label:
         _stderr(

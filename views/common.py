@@ -303,14 +303,16 @@ def sidebar_data() -> Data | None:
         (data or b"") + b"|" + (denom[1] if denom else b"") + b"|" + (reg[1] if reg else b"")
     ).hexdigest()[:16]
     # Synthetic by provenance (region.toml or the generator's marker), never by file name.
-    sintetis = bool(result.masukan["keluarga_p3ke"].get("sintetis"))
+    households = result.provenance.input("keluarga_p3ke")
+    denom_input = result.provenance.input("keluarga_desa")
+    sintetis = bool(households and households.sintetis)
     default_name = "sampel SINTETIS bawaan" if sintetis else "data bawaan wilayah"
     return Data(
         result=result,
         key=f"{digest}:{scale}:{sheet}:{hash(kantong)}",
-        label=name or f"{default_name} ({result.masukan['keluarga_p3ke']['berkas']})",
+        label=name or f"{default_name} ({result.ledger.berkas})",
         sintetis=sintetis,
-        penyebut_sintetis=bool(result.masukan.get("keluarga_desa", {}).get("sintetis")),
+        penyebut_sintetis=bool(denom_input and denom_input.sintetis),
     )
 
 

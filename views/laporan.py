@@ -12,7 +12,7 @@ from views.common import md_escape, start_page
 
 d = start_page("Laporan impor")
 r = d.result
-h = r.masukan["keluarga_p3ke"]
+h = r.provenance.input("keluarga_p3ke").rincian
 cols = st.columns(4)
 cols[0].metric("Baris dibaca", angka(r.rows_in))
 cols[1].metric("Dipakai", angka(r.rows_used))
@@ -74,7 +74,8 @@ if r.placement.kode_tidak_dikenal:
         "Kode desa di berkas yang tidak ada di batas desa wilayah: "
         + ", ".join(md_escape(c) for c in r.placement.kode_tidak_dikenal)
     )
-unknown_denom = r.masukan.get("keluarga_desa", {}).get("kode_tidak_dikenal", [])
+denom_input = r.provenance.input("keluarga_desa")
+unknown_denom = denom_input.rincian["kode_tidak_dikenal"] if denom_input else []
 if unknown_denom:
     st.warning(
         "Kode desa di tabel seluruh keluarga yang tidak ada di wilayah ini (tidak dipakai): "
