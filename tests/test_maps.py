@@ -30,8 +30,8 @@ def test_one_feature_per_desa_with_only_needed_properties(embedded):
     feats = layer.data["features"]
     assert len(feats) == 43
     assert set(feats[0]["properties"]) == {
-        "kode_desa", "desa", "kecamatan", "t_total", "t_p3ke", "t_d1", "t_persen",
-    }  # fmt: skip
+        "kode_desa", "desa", "kecamatan", "t_d1", "t_persen",
+    }  # fmt: skip  # a small tooltip: name, kecamatan, share, count; detail in the side panel
     colours = set(_colours(m).values())
     assert colours <= set(PALETTE)
     assert len(colours) == 5
