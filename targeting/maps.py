@@ -353,9 +353,10 @@ class _FocusWithoutScroll(MacroElement):
 class _ClickStamp(MacroElement):
     """Stamp a clicked desa feature with the click time (``properties._klik``, ms).
 
-    streamlit-folium returns the last clicked feature; a second click on the same desa
-    returned the same value and never reached the server (issue 13). With the stamp every
-    click returns a new value; the page handles each stamp once (``views.ui.map_click``).
+    streamlit-folium returns the last clicked feature and sends a value only when it differs
+    from the last one sent, so a second click on the same desa never reached the server
+    (issue 13). With the stamp, in a new properties object each time, every click returns a
+    new value; the page handles each stamp once (``views.ui.map_click``).
     The handler is bound before streamlit-folium's own, so the feature it sends is stamped.
     """
 
@@ -364,7 +365,9 @@ class _ClickStamp(MacroElement):
 {% macro script(this, kwargs) %}
 {{ this.layer.get_name() }}.on('click', function (e) {
   var f = e.layer && e.layer.feature;
-  if (f && f.properties) { f.properties._klik = Date.now(); }
+  // A new object, not a change of the old one: streamlit-folium keeps the last value it
+  // sent, which shares this feature's properties, and sends nothing when they compare equal.
+  if (f && f.properties) { f.properties = Object.assign({}, f.properties, {_klik: Date.now()}); }
 });
 {% endmacro %}
 """

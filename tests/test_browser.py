@@ -165,3 +165,131 @@ def test_select_three_priority_desa_and_download_the_workbook(server, browser, t
     assert not outside, f"reached outside this machine: {outside[:5]}"
     assert not errors, errors
     context.close()
+
+
+IFRAME = "iframe[title='streamlit_folium.st_folium']"
+RAW_NAMES = ("None", "nan", "kode_desa", "jenis", "keluarga_desil_1_kekurangan",
+             "kebutuhan_nyata", "berkas", "nama_masukan", "Nik", "No kk")  # fmt: skip
+
+
+def _fresh_map(browser, server, width: int, height: int):
+    """A new session at one window size, its map drawn; returns (context, page, frame)."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(server)
+    frame = page.wait_for_selector(IFRAME, timeout=90_000).content_frame()
+    frame.wait_for_selector("path.lokus-desa", timeout=60_000)
+    frame.wait_for_function("() => window.map && window.Streamlit", timeout=30_000)
+    return context, page, frame
+
+
+def _visible_desa(page, frame) -> tuple[float, float]:
+    """Page coordinates of a desa inside the part of the map the window shows."""
+    box = page.locator(IFRAME).bounding_box()
+    height = page.viewport_size["height"]
+    x, y = clickable_desa_point(frame, max_y=height - box["y"])
+    return box["x"] + x, box["y"] + y
+
+
+def _scroll(page) -> float:
+    return page.evaluate(
+        "() => (document.querySelector('[data-testid=stMain]') || {}).scrollTop || window.scrollY"
+    )
+
+
+def _panel_desa(page) -> str:
+    """The desa the side panel shows (its heading), waiting for the panel."""
+    page.wait_for_selector("text=Keluarga P3KE per desil", timeout=30_000)
+    return page.locator(".st-key-baris_peta h3").first.inner_text().strip()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1024, 768)], ids=["1366x768", "1024x768"])
+def test_every_click_counts_at_laptop_sizes(server, browser, size):
+    """One click in a fresh session opens the panel; click A, pick B, click A shows A."""
+    context, page, frame = _fresh_map(browser, server, *size)
+    box = page.locator(IFRAME).bounding_box()
+    if size[0] == 1024:
+        assert box["width"] > 500  # the map takes the width; the panel goes below it
+    before = _scroll(page)
+    x, y = _visible_desa(page, frame)
+    at = page.locator(IFRAME).bounding_box()
+    fx, fy = x - at["x"], y - at["y"]  # the spot in the map
+    page.mouse.click(x, y)  # once, as a planner would
+    first = _panel_desa(page)
+    assert _scroll(page) == before  # the page did not jump under the mouse
+    assert frame.locator(".leaflet-popup").count() == 0  # detail in the panel, not a popup
+    page.mouse.move(1, 1)  # the tooltip goes with the mouse
+    frame.wait_for_selector(".leaflet-tooltip", state="detached", timeout=10_000)
+    # The map outlines the chosen desa (a feature group added beside the desa layer).
+    frame.wait_for_function(
+        "() => [...document.querySelectorAll('path')].some(p => "
+        "p.getAttribute('stroke') === '#1f4e9a' && p.getAttribute('stroke-width') === '4')",
+        timeout=30_000,
+    )
+
+    # Pick another desa in the list, then click the first one on the map again.
+    page.locator(".st-key-baris_peta [data-testid='stSelectbox']").first.click()
+    options = page.get_by_role("option")
+    options.first.wait_for(timeout=10_000)
+    other = next(t for t in options.all_inner_texts() if t.split(" (")[0].strip() != first)
+    options.filter(has_text=other).first.click()
+    heading = "() => (document.querySelector('.st-key-baris_peta h3') || {}).innerText"
+    page.wait_for_function(f"t => ({heading})() === t", arg=other.split(" (")[0], timeout=30_000)
+    # At 1024 px the list is under the map: back to the map as a user would scroll.
+    page.locator(IFRAME).scroll_into_view_if_needed()
+    at = page.locator(IFRAME).bounding_box()
+    page.mouse.click(at["x"] + fx, at["y"] + fy)  # desa A again: the panel follows
+    page.wait_for_function(f"t => ({heading})() === t", arg=first, timeout=30_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"klik_{size[0]}x{size[1]}.png"))
+    context.close()
+
+
+def _map_until(page, js: str, arg=None, timeout: float = 60.0):
+    """The map's frame once ``js`` is true in it (the frame is replaced when the map changes)."""
+    from playwright.sync_api import Error
+
+    deadline = time.time() + timeout
+    while True:
+        try:
+            frame = page.wait_for_selector(IFRAME, timeout=30_000).content_frame()
+            if frame.evaluate(f"(a) => !!window.map && !!({js})(a)", arg):
+                return frame
+        except Error:
+            if time.time() > deadline:
+                raise
+        assert time.time() < deadline, f"the map never showed: {js}"
+        time.sleep(0.3)
+
+
+def test_layers_are_widgets_and_the_view_survives_a_colour_change(server, browser):
+    context, page, frame = _fresh_map(browser, server, 1366, 768)
+    purple = (
+        "() => [...document.querySelectorAll('path')].filter(p => "
+        f"p.getAttribute('stroke') === '{KANTONG_COLOURS['panas']}').length"
+    )
+    assert frame.evaluate(purple) > 0
+    assert frame.locator(".leaflet-control-layers").count() == 0  # no hover control on the map
+    page.get_by_role("button", name="Kantong desa (panas/dingin)").click()
+    frame = _map_until(page, f"() => ({purple})() === 0 && "
+                             "document.querySelectorAll('path.lokus-desa').length === 43")  # fmt: skip
+
+    # Zoom in, then change "Warna peta": the view and the layer choice stay.
+    zoom = frame.evaluate("() => window.map.getZoom()")
+    frame.locator(".leaflet-control-zoom-in").click()
+    frame.wait_for_function("z => window.map.getZoom() > z", arg=zoom, timeout=10_000)
+    time.sleep(2.0)  # the view reaches the server (debounced, then a rerun)
+    zoom = frame.evaluate("() => window.map.getZoom()")
+    page.get_by_text("Jumlah keluarga desil 1", exact=True).first.click()
+    frame = _map_until(
+        page,
+        "(z) => document.querySelector('.lokus-desa') && window.map.getZoom() === z && "
+        "[...document.querySelectorAll('path.lokus-desa')].length === 43",
+        zoom,
+    )
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.lokus-legend-page summary')]"
+        ".some(e => e.innerText.trim() === 'Jumlah keluarga desil 1')"
+    )  # the legend beside the map follows the colour
+    assert frame.evaluate(purple) == 0  # the pocket layer is still off
+    context.close()

@@ -7,11 +7,18 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from targeting.format import angka, tabel_tampilan
-from targeting.maps import build_map, class_breaks, priority_group
+from targeting.maps import (
+    available_layers,
+    build_map,
+    class_breaks,
+    map_legend,
+    priority_group,
+)
 from targeting.package import TargetOptions, build_package
 from targeting.priority import BOBOT_BAWAAN, KOMPONEN, NORMALISASI, PriorityError, select_desa
 from targeting.register import STRATEGI
 from views.common import PRIORITAS_KEY, asset_base, keep, md_escape, start_page
+from views.ui import MAP_ROW_KEY, layer_pills, legend, on_map_change, view_of
 
 d = start_page("Desa prioritas dan daftar sasaran")
 r = d.result
@@ -166,36 +173,43 @@ st.multiselect(
 )
 chosen = st.session_state[PRIORITAS_KEY]
 
-left, right = st.columns([3, 2], gap="medium")
+
+def _toggle(kode: str) -> None:
+    """A click on a desa adds it to the choice or takes it out."""
+    now = st.session_state.get(PRIORITAS_KEY, [])
+    _set([k for k in now if k != kode] if kode in now else [*now, kode], "diklik di peta", add=True)
+
+
+with st.container(key=MAP_ROW_KEY):
+    left, right = st.columns([2, 1], gap="medium")
 with left:
     kelas = class_breaks(ind["persen_desil_1"].astype("float64").where(ind["ada_data"]))
+    kantong_desa = r.kantong.desa if r.kantong is not None else None
+    lapisan = layer_pills("lapisan_prioritas", available_layers(kantong_desa, None, None))
     m = build_map(
-        ind,
-        asset_base=asset_base(),
-        kelas=kelas,
-        kantong=r.kantong.desa if r.kantong is not None else None,
-        height=480,
+        ind, asset_base=asset_base(), kelas=kelas, kantong=kantong_desa, height=480,
         popup=False,  # a click here selects the desa; the why is in the table
-        tampilan=r.tampilan,
-    )
+        tampilan=r.tampilan, lapisan=lapisan, kontrol_lapisan=False, legenda=False,
+    )  # fmt: skip
     ranks = tabel.set_index("kode_desa")["peringkat"].to_dict()
-    out = st_folium(
+    centre, zoom = view_of("peta_prioritas")
+    st_folium(
         m,
         key="peta_prioritas",
         height=480,
         use_container_width=True,
-        returned_objects=["last_active_drawing", "last_object_clicked"],
+        returned_objects=["last_active_drawing", "center", "zoom"],
         # Only this layer changes with the selection: the map itself is not re-rendered.
         feature_group_to_add=priority_group(ind, chosen, peringkat=ranks, tampilan=r.tampilan),
+        center=centre,
+        zoom=zoom,
+        on_change=on_map_change("peta_prioritas", _toggle),
     )
-    click = (out or {}).get("last_object_clicked")
-    feature = ((out or {}).get("last_active_drawing") or {}).get("properties", {})
-    if click and click != st.session_state.get("_klik_prioritas") and feature.get("kode_desa"):
-        st.session_state["_klik_prioritas"] = click
-        kode = feature["kode_desa"]
-        picked = [k for k in chosen if k != kode] if kode in chosen else [*chosen, kode]
-        _set(picked, "diklik di peta", add=True)
-        st.rerun()
+    legend(
+        map_legend("persen_desil_1", kelas, kantong=kantong_desa, lapisan=lapisan)
+        + "<div><span class='lokus-swatch' style='background:none;border:3px solid #000'>"
+        "</span>Desa prioritas terpilih</div>"
+    )
     st.caption("Klik desa di peta untuk menambah atau melepasnya dari pilihan (garis hitam tebal).")
 with right:
     if chosen:
