@@ -379,6 +379,41 @@ class _ClickStamp(MacroElement):
         self.layer = layer
 
 
+class _KeepView(MacroElement):
+    """Keep the map's centre and zoom in the browser tab (``sessionStorage``) under a key.
+
+    A change of colour or layers builds a new map; with the same key it opens where the
+    planner left it instead of jumping back to the whole district (issue 13). Nothing goes to
+    the server and no rerun is needed. A new key (another kecamatan filter) fits the map to
+    its desa again. Without storage (a locked-down browser) the map simply fits its desa.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+(function (map, key) {
+  var store;
+  try { store = window.sessionStorage; } catch (e) { return; }
+  try {
+    var v = JSON.parse(store.getItem(key) || 'null');
+    if (v && v.c && v.z) { map.setView(v.c, v.z, {animate: false}); }
+  } catch (e) { /* no saved view */ }
+  map.on('moveend', function () {
+    var c = map.getCenter();
+    try { store.setItem(key, JSON.stringify({c: [c.lat, c.lng], z: map.getZoom()})); }
+    catch (e) { /* storage full or blocked: the view is simply not kept */ }
+  });
+})({{ this._parent.get_name() }}, {{ this.key_json }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self._name = "KeepView"
+        self.key_json = json.dumps("lokus-pandangan:" + key).replace("<", "\\u003c")
+
+
 class _LayerControlOnClick(MacroElement):
     """Make a collapsed layer control open on a click only, never on hover.
 
@@ -747,6 +782,7 @@ def build_map(
     lapisan: Collection[str] | None = None,
     kontrol_lapisan: bool = True,
     legenda: bool = True,
+    pandangan: str | None = None,
 ) -> folium.Map:
     """Choropleth of one desa indicator.
 
@@ -798,6 +834,9 @@ def build_map(
     legenda : bool, default True
         Draw the legend inside the map (bottom right; folded on a map narrower than
         :data:`LEGENDA_LIPAT_PX`). The app draws :func:`map_legend` beside the map instead.
+    pandangan : str, optional
+        Key under which the browser tab keeps the map's centre and zoom: a later map with the
+        same key opens at that view (see ``_KeepView``). None fits the map to its desa.
 
     Returns
     -------
@@ -891,6 +930,8 @@ def build_map(
     minx, miny, maxx, maxy = gdf.total_bounds
     if np.isfinite([minx, miny, maxx, maxy]).all():
         m.fit_bounds([[miny, minx], [maxy, maxx]])
+    if pandangan is not None:
+        m.add_child(_KeepView(pandangan))  # after fit_bounds: a kept view wins
     return m
 
 

@@ -61,13 +61,15 @@ def test_map_draws_43_desa_offline_and_a_click_shows_figures(server, browser, tm
     assert strokes.count(KANTONG_COLOURS["panas"]) == int((hot == "panas").sum()) > 0
     n_s3 = len(set(lokus_long(lokus3).query("strategi == 3")["kode_desa"]))
     assert strokes.count(LOKUS_COLOURS[3]) == n_s3 > 0
-    assert frame.locator(".lokus-legend").inner_text().startswith("Keluarga desil 1")
-    # The legend folds away from the coast it covers, and opens again, without a map click.
-    swatches = frame.locator(".lokus-legend .lokus-swatch").first
+    # The legend stands under the map (it never covers a desa) and folds on a click.
+    assert frame.locator(".lokus-legend").count() == 0
+    legend = page.locator(".lokus-legend-page .lokus-legend")
+    assert legend.inner_text().startswith("Keluarga desil 1")
+    swatches = legend.locator(".lokus-swatch").first
     assert swatches.is_visible()
-    frame.locator(".lokus-legend summary").first.click()
+    legend.locator("summary").first.click()
     assert not swatches.is_visible()
-    frame.locator(".lokus-legend summary").first.click()
+    legend.locator("summary").first.click()
     assert swatches.is_visible()
     assert page.locator("text=Keluarga P3KE per desil").count() == 0  # no desa was picked
 

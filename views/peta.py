@@ -21,7 +21,7 @@ from targeting.maps import (
     sub_kegiatan_text,
 )
 from views.common import PRIORITAS_KEY, asset_base, keep, md_escape, start_page
-from views.ui import MAP_ROW_KEY, layer_pills, legend, on_map_change, view_of
+from views.ui import MAP_ROW_KEY, layer_pills, legend, on_map_change
 
 d = start_page("Peta keluarga desil 1 per desa")
 ind = d.result.indikator
@@ -79,10 +79,6 @@ if klaster is not None:  # every layer follows the kecamatan filter, the cluster
 kelas = class_breaks(
     ind[kolom].astype("float64").where(ind["ada_data"]), integer=kolom.startswith("keluarga")
 )
-if st.session_state.get("_peta_kecamatan") != tuple(kec):
-    # A new kecamatan filter fits the map to its desa; any other change keeps the view.
-    st.session_state["_peta_kecamatan"] = tuple(kec)
-    st.session_state.pop(f"_pandangan_{KEY}", None)
 
 
 def _select(kode: str) -> None:
@@ -106,6 +102,8 @@ def map_and_panel() -> None:
             klaster_aturan=r.kantong.parameter["aturan_klaster"] if r.kantong is not None else None,
             lokus=lokus, tampilan=r.tampilan,  # simplified outlines, built once with the data
             popup=False, lapisan=lapisan, kontrol_lapisan=False, legenda=False,
+            # A colour or layer change keeps the view; a new kecamatan filter fits its desa.
+            pandangan=f"{KEY}:{'|'.join(kec)}",
         )  # fmt: skip
         # The priority desa chosen on the "Desa prioritas" page stay outlined here too.
         add_priority_layer(m, view, st.session_state.get(PRIORITAS_KEY, []), tampilan=r.tampilan)
@@ -117,12 +115,11 @@ def map_and_panel() -> None:
                 style_function=lambda _f: {"fill": False, "color": "#1f4e9a", "weight": 4},
                 interactive=False,
             ).add_to(group)
-        centre, zoom = view_of(KEY)
         st_folium(
             m, key=KEY, height=520, use_container_width=True,
-            returned_objects=["last_active_drawing", "center", "zoom"],
+            returned_objects=["last_active_drawing"],
             feature_group_to_add=group,  # only the selection outline changes with a click
-            center=centre, zoom=zoom, on_change=on_map_change(KEY, _select),
+            on_change=on_map_change(KEY, _select),
         )  # fmt: skip
         legend(map_legend(kolom, kelas, kantong=kantong_desa, lapisan=lapisan))
     with right:

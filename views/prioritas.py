@@ -18,7 +18,7 @@ from targeting.package import TargetOptions, build_package
 from targeting.priority import BOBOT_BAWAAN, KOMPONEN, NORMALISASI, PriorityError, select_desa
 from targeting.register import STRATEGI
 from views.common import PRIORITAS_KEY, asset_base, keep, md_escape, start_page
-from views.ui import MAP_ROW_KEY, layer_pills, legend, on_map_change, view_of
+from views.ui import MAP_ROW_KEY, layer_pills, legend, on_map_change
 
 d = start_page("Desa prioritas dan daftar sasaran")
 r = d.result
@@ -190,19 +190,17 @@ with left:
         ind, asset_base=asset_base(), kelas=kelas, kantong=kantong_desa, height=480,
         popup=False,  # a click here selects the desa; the why is in the table
         tampilan=r.tampilan, lapisan=lapisan, kontrol_lapisan=False, legenda=False,
+        pandangan="peta_prioritas",
     )  # fmt: skip
     ranks = tabel.set_index("kode_desa")["peringkat"].to_dict()
-    centre, zoom = view_of("peta_prioritas")
     st_folium(
         m,
         key="peta_prioritas",
         height=480,
         use_container_width=True,
-        returned_objects=["last_active_drawing", "center", "zoom"],
+        returned_objects=["last_active_drawing"],
         # Only this layer changes with the selection: the map itself is not re-rendered.
         feature_group_to_add=priority_group(ind, chosen, peringkat=ranks, tampilan=r.tampilan),
-        center=centre,
-        zoom=zoom,
         on_change=on_map_change("peta_prioritas", _toggle),
     )
     legend(

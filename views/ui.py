@@ -97,24 +97,10 @@ def map_click(key: str) -> str | None:
     return str(props["kode_desa"])
 
 
-def remember_view(key: str) -> None:
-    """Keep the map's centre and zoom (as returned by ``st_folium``) in session state."""
-    out = st.session_state.get(key) or {}
-    centre, zoom = out.get("center"), out.get("zoom")
-    if centre and zoom:
-        st.session_state[f"_pandangan_{key}"] = ([centre["lat"], centre["lng"]], zoom)
-
-
-def view_of(key: str) -> tuple[list[float] | None, float | None]:
-    """Centre and zoom kept by :func:`remember_view` (``(None, None)`` before any move)."""
-    return st.session_state.get(f"_pandangan_{key}", (None, None))
-
-
 def on_map_change(key: str, on_click: Callable[[str], None]) -> Callable[[], None]:
-    """An ``st_folium`` ``on_change`` callback: keep the view; pass a new desa click on."""
+    """An ``st_folium`` ``on_change`` callback: pass a new desa click on to ``on_click``."""
 
     def handle() -> None:
-        remember_view(key)
         kode = map_click(key)
         if kode is not None:
             on_click(kode)
