@@ -272,7 +272,7 @@ def test_layers_are_widgets_and_the_view_survives_a_colour_change(server, browse
     )
     assert frame.evaluate(purple) > 0
     assert frame.locator(".leaflet-control-layers").count() == 0  # no hover control on the map
-    page.get_by_role("button", name="Kantong desa (panas/dingin)").click()
+    page.get_by_role("button", name="Kantong desa", exact=True).click()
     frame = _map_until(page, f"() => ({purple})() === 0 && "
                              "document.querySelectorAll('path.lokus-desa').length === 43")  # fmt: skip
 

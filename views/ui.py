@@ -13,11 +13,18 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from targeting.maps import LEGEND_CSS
+from targeting.maps import LAPISAN_KANTONG, LAPISAN_KLASTER, LEGEND_CSS, lapisan_lokus
 from views.common import keep
 
 MAP_ROW_KEY = "baris_peta"
 """Key of the container holding a map and its side panel (CSS class ``st-key-baris_peta``)."""
+
+PENDEK = {
+    LAPISAN_KANTONG: "Kantong desa",
+    LAPISAN_KLASTER: "Klaster keluarga",
+    **{lapisan_lokus(s): f"Lokus S{s}" for s in (1, 2, 3)},
+}
+"""Short names of the map layers on the layer pills (the full name is in their help)."""
 
 UPLOADER_BUTTON = "Pilih berkas"
 """The uploader button's Indonesian text (replaces Streamlit's "Upload")."""
@@ -47,6 +54,8 @@ PAGE_CSS = f"""
   flex: 2 1 560px !important; min-width: min(560px, 100%) !important; }}
 .st-key-{MAP_ROW_KEY} [data-testid="stHorizontalBlock"] > [data-testid="stColumn"]:last-child {{
   flex: 1 1 280px !important; min-width: min(280px, 100%) !important; }}
+.st-key-{MAP_ROW_KEY} [data-testid="stColumn"] [data-testid="stColumn"] {{
+  flex: 1 1 0 !important; min-width: 0 !important; }}  /* columns inside the panel: as usual */
 </style>
 """
 
@@ -133,7 +142,10 @@ def layer_pills(key: str, available: dict[str, bool]) -> list[str]:
         list(available),
         selection_mode="multi",
         wrap=True,
-        help="Klik untuk menampilkan atau menyembunyikan lapisan; warna desa selalu tampil.",
+        format_func=lambda name: PENDEK.get(name, name),
+        help="Klik untuk menampilkan atau menyembunyikan lapisan; warna desa selalu tampil. "
+        + "; ".join(f"{PENDEK[n]}: {n}" for n in available if PENDEK.get(n, n) != n)
+        + ".",
         **keep(key, [n for n, shown in available.items() if shown]),
     )
     return list(chosen or [])
