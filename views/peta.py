@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from targeting.export import to_csv_bytes
-from targeting.format import angka, persen, tabel_tampilan
+from targeting.format import angka, judul_kolom, persen, tabel_tampilan
 from targeting.indicators import DEPRIVASI, column_labels, district_summary
 from targeting.interventions import lokus_long
 from targeting.maps import (
@@ -195,20 +195,24 @@ else:
     params = r.kantong.parameter
     rule = {
         "knn": f"{params['k']} desa terdekat",
-        "kontiguitas": f"desa bersinggungan (toleransi {params['toleransi_m']:g} m)",
-        "kontiguitas_knn": f"bersinggungan (toleransi {params['toleransi_m']:g} m) atau {params['k']} terdekat",
-        "jarak": f"desa dalam {params['jarak_m']:g} m",
+        "kontiguitas": f"desa bersinggungan (toleransi {angka(params['toleransi_m'])} m)",
+        "kontiguitas_knn": f"bersinggungan (toleransi {angka(params['toleransi_m'])} m) atau {params['k']} terdekat",
+        "jarak": f"desa dalam {angka(params['jarak_m'])} m",
     }[str(params["tetangga"])]
     tested = {"persen_desil_1": "persentase desil 1", "keluarga_desil_1": "jumlah desil 1"}[
         str(params["variabel"])
     ]
     n_assessed = int((r.kantong.desa["kantong"] != "tidak dinilai").sum())
+    if n_assessed == 0:
+        # No desa assessed: say why beside the number, not only in the table below.
+        why = r.kantong_galat or r.kantong.desa["alasan"].astype(str).mode().iloc[0]
+        st.warning(f"**0 desa dinilai**: {md_escape(why)}", icon=":material/warning:")
     st.caption(
         f"Aturan (pilihan analitis): {md_escape(params['aturan_desa'])} Diuji: {tested}"
         f"{' (dihaluskan Empirical Bayes)' if params['smoothing'] and params['variabel'] == 'persen_desil_1' else ''}; "
         f"statistik {'Gi*' if params['statistik'] == 'gi_star' else 'Moran lokal'}; tetangga: {rule}; "
-        f"{params['permutasi']} permutasi, seed {params['seed']}, alpha {params['alpha']}. "
-        f"{n_assessed} desa dinilai. Dengan sedikit desa, hanya kelompok desa yang hampir semua "
+        f"{params['permutasi']} permutasi, seed {params['seed']}, alpha {angka(params['alpha'], 3)}. "
+        f"{n_assessed} desa dinilai{' (alasannya di atas)' if n_assessed == 0 else ''}. Dengan sedikit desa, hanya kelompok desa yang hampir semua "
         "tetangganya juga tinggi dapat signifikan: bacalah juga peta persentase."
     )
     if r.kantong_galat:
@@ -267,10 +271,13 @@ else:
 
 st.subheader("Angka per desa")
 table = view.drop(columns=["geometry", "kode_kecamatan"])
-table = table.rename(columns=column_labels(table.columns))
+labels = column_labels(table.columns)
+table = table.rename(columns=lambda c: labels.get(c) or judul_kolom(c))  # never a raw name
 num = table.select_dtypes("number").columns
 share_cols = [c for c in num if "per 100" in c]
-styler = table.style.format({c: (persen if c in share_cols else angka) for c in num}, na_rep="–")
+styler = table.style.format(na_rep="–").format(
+    {c: (persen if c in share_cols else angka) for c in num}, na_rep="–"
+)  # "–" in every column for desa without data, never "None" or "nan"
 st.dataframe(styler, hide_index=True, width="stretch")
 export = view.drop(columns=["geometry"]).round(2)
 c1, c2 = st.columns(2)

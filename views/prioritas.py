@@ -30,7 +30,9 @@ with st.sidebar.expander("Bobot skor prioritas", expanded=False):
         "perbandingan bobot; bawaan dijelaskan di README."
     )
     bobot = {
-        k: st.number_input(c.label, 0.0, 1000.0, step=5.0, **keep(f"bobot_{k}", BOBOT_BAWAAN[k]))
+        # Whole numbers: a number input writes decimals with a point ("30.00"); only the
+        # ratio of the weights matters.
+        k: st.number_input(c.label, 0, 1000, step=5, **keep(f"bobot_{k}", round(BOBOT_BAWAAN[k])))
         for k, c in KOMPONEN.items()
     }
     normalisasi = st.radio(
@@ -124,7 +126,7 @@ if c1.button(f"Pilih {int(n_top)} desa teratas", key="pilih_teratas"):
         ("teratas", int(n_top)),
     )
     st.rerun()
-skor_min = c2.number_input("Skor minimal", 0.0, 100.0, step=5.0, **keep("skor_min", 50.0))
+skor_min = c2.number_input("Skor minimal", 0, 100, step=5, **keep("skor_min", 50))
 if c2.button("Pilih desa dengan skor ≥ ini", key="pilih_skor"):
     _set(
         select_desa(tabel, skor_min=float(skor_min)),
@@ -272,7 +274,9 @@ if not chosen:
     st.stop()
 desil_max = 4 if r.check.desil_scale == "p3ke" else 10
 c1, c2 = st.columns(2)
-desil = c1.multiselect("Desil", list(range(1, desil_max + 1)), **keep("sasaran_desil", [1]))
+desil = c1.multiselect(
+    "Desil", list(range(1, desil_max + 1)), placeholder="Pilih desil", **keep("sasaran_desil", [1])
+)
 strategi = c2.multiselect(
     "Hanya keluarga dengan usulan strategi",
     [1, 2, 3],
@@ -329,9 +333,10 @@ with st.expander("Aturan usulan strategi (pilihan analitis)"):
 st.dataframe(
     # A long list: text copy (no Styler); only the coordinates (personal data) are floats.
     tabel_tampilan(
-        fam.rename(columns=lambda c: c.replace("_", " ").capitalize()),
-        {"Lintang": 6, "Bujur": 6},
+        fam,
+        {"lintang": 6, "bujur": 6},
         teks=True,
+        judul=True,  # "NIK", "No KK", not raw column names
     ),
     hide_index=True,
     width="stretch",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import altair as alt
 import streamlit as st
 
 from targeting.maps import LAPISAN_KANTONG, LAPISAN_KLASTER, LEGEND_CSS, lapisan_lokus
@@ -149,3 +150,18 @@ def layer_pills(key: str, available: dict[str, bool]) -> list[str]:
         **keep(key, [n for n, shown in available.items() if shown]),
     )
     return list(chosen or [])
+
+
+LOCALE_ID = {
+    "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["Rp ", ""]},
+}
+"""Vega number locale of Indonesia (``1.000``, ``2,5``) for chart axes and tooltips."""
+
+
+def chart_id(chart: alt.Chart) -> alt.Chart:
+    """An Altair chart whose axes and tooltips write numbers the Indonesian way.
+
+    Streamlit's own ``st.bar_chart`` writes ``1,000``; Vega-Lite's ``config.locale`` sets the
+    number format of the whole chart.
+    """
+    return chart.configure(locale=LOCALE_ID)
