@@ -764,6 +764,91 @@ def map_legend(
     return _legend_html(INDIKATOR_PETA[kolom], kelas, integer=integer, extra=extra)
 
 
+def _layer_data(
+    gdf: gpd.GeoDataFrame, props: pd.DataFrame, tampilan: gpd.GeoSeries | None
+) -> gpd.GeoDataFrame:
+    """Desa features for the browser: ``props`` on the simplified display outlines."""
+    if tampilan is None:
+        tampilan = display_geometry(gdf)
+    shown = tampilan.reindex(gdf["kode_desa"].to_numpy())
+    missing = shapely.is_missing(shown.to_numpy())  # a desa not in `tampilan`: full outline
+    shown = shown.where(~missing, gdf.geometry.to_numpy())
+    return gpd.GeoDataFrame(props, geometry=shown.to_numpy(), crs=DISPLAY_CRS)
+
+
+def _base_map(height: int, asset_base: str | None, basemap: str | None) -> folium.Map:
+    """Start a map: metric scale, focus without scrolling, local Leaflet, style, tiles."""
+    m = folium.Map(tiles=None, control_scale=False, height=height, zoom_snap=0.25)
+    m.add_child(_MetricScale())
+    m.add_child(_FocusWithoutScroll())
+    if asset_base is not None:
+        base = asset_base.rstrip("/")
+        m.default_js = [("leaflet", f"{base}/leaflet.js")]
+        m.default_css = [("leaflet_css", f"{base}/leaflet.css")]
+    m.get_root().header.add_child(Element(_CSS))
+    if basemap:
+        folium.TileLayer(basemap, name="Peta dasar", control=True).add_to(m)
+    return m
+
+
+def _desa_layer(
+    layer_data: gpd.GeoDataFrame, colours: dict[str, str], popup: folium.GeoJsonPopup | None
+) -> folium.GeoJson:
+    """Build the choropleth layer "Desa" with a small tooltip (name, kecamatan, share, count)."""
+
+    def style(feature: dict) -> dict:
+        colour = colours.get(feature["properties"]["kode_desa"], NO_DATA_COLOUR)
+        no_data = colour == NO_DATA_COLOUR
+        return {
+            "className": "lokus-desa",
+            "fillColor": colour,
+            "color": "#555555" if no_data else "#444444",
+            "weight": 0.8,
+            "dashArray": "4 3" if no_data else None,
+            "fillOpacity": 0.55 if no_data else 0.8,
+        }
+
+    return folium.GeoJson(
+        layer_data,
+        name="Desa",
+        style_function=style,
+        highlight_function=lambda _f: {"weight": 2.5, "color": "#1f4e9a"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["desa", "kecamatan", "t_persen", "t_d1"],
+            aliases=["Desa", "Kecamatan", "Desil 1 per 100 keluarga", "Keluarga desil 1"],
+            localize=False,
+            sticky=True,
+            class_name="lokus-tooltip",
+        ),
+        popup=popup,
+        zoom_on_click=False,
+    )
+
+
+def _selected_outline(layer_data: gpd.GeoDataFrame, kode: str) -> folium.GeoJson:
+    """Outline one desa (thick blue line, not clickable) as "Desa terpilih"."""
+    return folium.GeoJson(
+        layer_data[layer_data["kode_desa"] == kode][["kode_desa", "geometry"]],
+        name="Desa terpilih",
+        style_function=lambda _f: {"fill": False, "color": "#1f4e9a", "weight": 4},
+        interactive=False,
+    )
+
+
+def _finish(
+    m: folium.Map, gdf: gpd.GeoDataFrame, *, kontrol_lapisan: bool, pandangan: str | None
+) -> None:
+    """Add the layer control (click only), fit the desa, and restore a kept view."""
+    if kontrol_lapisan:
+        control = folium.LayerControl(collapsed=True).add_to(m)
+        m.add_child(_LayerControlOnClick(control))
+    minx, miny, maxx, maxy = gdf.total_bounds
+    if np.isfinite([minx, miny, maxx, maxy]).all():
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
+    if pandangan is not None:
+        m.add_child(_KeepView(pandangan))  # after fit_bounds: a kept view wins
+
+
 def build_map(
     indikator: gpd.GeoDataFrame,
     *,
@@ -789,62 +874,47 @@ def build_map(
     Parameters
     ----------
     indikator : geopandas.GeoDataFrame
-        Output of :func:`targeting.indicators.desa_indicators` (any CRS; drawn in EPSG:4326),
-        possibly filtered. Needs ``kode_desa``, ``desa``, ``kecamatan``, ``ada_data``,
+        :func:`targeting.indicators.desa_indicators` (any CRS, drawn in EPSG:4326), possibly
+        filtered; needs ``kode_desa``, ``desa``, ``kecamatan``, ``ada_data``,
         ``keluarga_desil_1``, ``persen_desil_1`` and ``kolom``.
     kolom : str, default "persen_desil_1"
         Indicator to colour by, a key of :data:`INDIKATOR_PETA`.
-    asset_base : str, optional
-        URL folder holding ``leaflet.js`` and ``leaflet.css`` (e.g. the app's
-        ``/app/static/vendor/leaflet-1.9.3``). None keeps folium's CDN links.
-    basemap : str, optional
-        ``"OpenStreetMap"`` or another folium tile name; None draws no tiles (works offline).
+    asset_base, basemap : str, optional
+        URL folder of ``leaflet.js``/``leaflet.css`` (None: folium's CDN); a folium tile name
+        such as ``"OpenStreetMap"`` (None: no tiles, works offline).
     terpilih : str, optional
         ``kode_desa`` to outline as the selected desa.
     height : int, default 560
         Map height in pixels.
     kelas : Kelas, optional
-        Class breaks to use, e.g. computed on the whole district so that a filtered view keeps
-        the same colours (:func:`class_breaks`). Default: quantiles of ``indikator``.
-    kantong : geopandas.GeoDataFrame, optional
-        ``PocketResult.desa`` (``kode_desa``, ``kantong``, ``alasan``): adds a layer
-        "Kantong desa" outlining ``panas`` (purple) and ``dingin`` (blue) desa; with
-        ``popup``, each desa's popup says why it is or is not a pocket.
-    klaster : geopandas.GeoDataFrame, optional
-        ``PocketResult.klaster``: adds a layer "Klaster keluarga desil 1" of pocket polygons
-        (only those in the desa of ``indikator``: the layer follows a kecamatan filter).
-    klaster_aturan : str, optional
-        The cluster rule text shown in the cluster popup
-        (``PocketResult.parameter["aturan_klaster"]``).
-    lokus : pandas.DataFrame, optional
-        :func:`targeting.interventions.lokus_long` of the register: adds one outline layer per
-        strategy; with ``popup``, each desa's popup lists its sub-activities (OPD, pagu).
+        Class breaks (:func:`class_breaks`), e.g. of the whole district so that a filtered
+        view keeps its colours. Default: quantiles of ``indikator``.
+    kantong, klaster, klaster_aturan, lokus : optional
+        ``PocketResult.desa`` (pocket outlines), ``PocketResult.klaster`` (household-cluster
+        polygons, only those in the desa shown: they follow a kecamatan filter), the cluster
+        rule text, :func:`targeting.interventions.lokus_long` (one outline layer per strategy).
     tampilan : geopandas.GeoSeries, optional
-        :func:`display_geometry` of the desa (indexed by ``kode_desa``), computed once per
-        data set. Default: computed here.
+        :func:`display_geometry` of the desa, computed once per data set (default: here).
     popup : bool, default True
-        Click popups (pocket reason, sub-activities, clusters), for the stand-alone map file.
+        Click popups (pocket reason, sub-activities, clusters) for the stand-alone map file.
         The app passes False: a click selects the desa and its side panel gives the detail.
     lapisan : collection of str, optional
         Overlay layers to draw (names from :func:`available_layers`), all shown. Default:
-        every layer of :func:`available_layers`, with its default visibility.
-    kontrol_lapisan : bool, default True
-        Add Leaflet's layer control (opens on a click, never on hover). The app passes False
-        and offers the layers as Streamlit widgets.
-    legenda : bool, default True
-        Draw the legend inside the map (bottom right; folded on a map narrower than
-        :data:`LEGENDA_LIPAT_PX`). The app draws :func:`map_legend` beside the map instead.
+        every available layer with its default visibility.
+    kontrol_lapisan, legenda : bool, default True
+        Leaflet's layer control (opens on a click, never on hover) and the in-map legend
+        (folded on a map narrower than :data:`LEGENDA_LIPAT_PX`). The app passes False: layer
+        buttons and :func:`map_legend` stand beside the map.
     pandangan : str, optional
-        Key under which the browser tab keeps the map's centre and zoom: a later map with the
-        same key opens at that view (see ``_KeepView``). None fits the map to its desa.
+        Key under which the browser tab keeps the map's centre and zoom (``_KeepView``); None
+        fits the map to its desa.
 
     Returns
     -------
     folium.Map
-        One GeoJson layer ``Desa`` (one feature per desa; a small tooltip with name,
-        kecamatan, share and count of desil-1 families, Indonesian format), the overlay
-        layers, an optional selection outline, legend and layer control, and bounds fitted to
-        the desa. The map container gets focus without scrolling the page.
+        Layer ``Desa`` (one feature per desa, a small tooltip: name, kecamatan, share and
+        count of desil-1 families), the overlays, optional selection outline, legend and layer
+        control; bounds fitted; focus on the map never scrolls the page.
 
     Raises
     ------
@@ -866,72 +936,18 @@ def build_map(
     kelas = kelas if kelas is not None else class_breaks(values, integer=integer)
     colours = {k: kelas.colour(v) for k, v in zip(gdf["kode_desa"], values, strict=True)}
     props, popup_el = _popup_and_properties(gdf, kantong, lokus, popup)
-    if tampilan is None:
-        tampilan = display_geometry(gdf)
-    shown = tampilan.reindex(gdf["kode_desa"].to_numpy())
-    missing = shapely.is_missing(shown.to_numpy())  # a desa not in `tampilan`: full outline
-    shown = shown.where(~missing, gdf.geometry.to_numpy())
-    layer_data = gpd.GeoDataFrame(props, geometry=shown.to_numpy(), crs=DISPLAY_CRS)
-
-    m = folium.Map(tiles=None, control_scale=False, height=height, zoom_snap=0.25)
-    m.add_child(_MetricScale())
-    m.add_child(_FocusWithoutScroll())
-    if asset_base is not None:
-        base = asset_base.rstrip("/")
-        m.default_js = [("leaflet", f"{base}/leaflet.js")]
-        m.default_css = [("leaflet_css", f"{base}/leaflet.css")]
-    m.get_root().header.add_child(Element(_CSS))
-    if basemap:
-        folium.TileLayer(basemap, name="Peta dasar", control=True).add_to(m)
-
-    def style(feature: dict) -> dict:
-        colour = colours.get(feature["properties"]["kode_desa"], NO_DATA_COLOUR)
-        no_data = colour == NO_DATA_COLOUR
-        return {
-            "className": "lokus-desa",
-            "fillColor": colour,
-            "color": "#555555" if no_data else "#444444",
-            "weight": 0.8,
-            "dashArray": "4 3" if no_data else None,
-            "fillOpacity": 0.55 if no_data else 0.8,
-        }
-
-    desa_layer = folium.GeoJson(
-        layer_data,
-        name="Desa",
-        style_function=style,
-        highlight_function=lambda _f: {"weight": 2.5, "color": "#1f4e9a"},
-        tooltip=folium.GeoJsonTooltip(
-            fields=["desa", "kecamatan", "t_persen", "t_d1"],
-            aliases=["Desa", "Kecamatan", "Desil 1 per 100 keluarga", "Keluarga desil 1"],
-            localize=False,
-            sticky=True,
-            class_name="lokus-tooltip",
-        ),
-        popup=popup_el,
-        zoom_on_click=False,
-    ).add_to(m)
+    layer_data = _layer_data(gdf, props, tampilan)
+    m = _base_map(height, asset_base, basemap)
+    desa_layer = _desa_layer(layer_data, colours, popup_el).add_to(m)
     m.add_child(_ClickStamp(desa_layer))
     _add_outline_layers(m, desa_layer, kantong, lokus, codes, wanted)
     if klaster is not None and LAPISAN_KLASTER in wanted:
         _add_cluster_layer(m, klaster, klaster_aturan, popup=popup, show=wanted[LAPISAN_KLASTER])
     if terpilih is not None and terpilih in codes:
-        folium.GeoJson(
-            layer_data[layer_data["kode_desa"] == terpilih][["kode_desa", "geometry"]],
-            name="Desa terpilih",
-            style_function=lambda _f: {"fill": False, "color": "#1f4e9a", "weight": 4},
-            interactive=False,
-        ).add_to(m)
+        _selected_outline(layer_data, terpilih).add_to(m)
     if legenda:
         m.add_child(_Legend(map_legend(kolom, kelas, kantong=kantong, lapisan=list(wanted))))
-    if kontrol_lapisan:
-        control = folium.LayerControl(collapsed=True).add_to(m)
-        m.add_child(_LayerControlOnClick(control))
-    minx, miny, maxx, maxy = gdf.total_bounds
-    if np.isfinite([minx, miny, maxx, maxy]).all():
-        m.fit_bounds([[miny, minx], [maxy, maxx]])
-    if pandangan is not None:
-        m.add_child(_KeepView(pandangan))  # after fit_bounds: a kept view wins
+    _finish(m, gdf, kontrol_lapisan=kontrol_lapisan, pandangan=pandangan)
     return m
 
 
