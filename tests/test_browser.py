@@ -152,6 +152,22 @@ def test_select_three_priority_desa_and_download_the_workbook(server, browser, t
         "el => el.innerText.includes('4. ')", arg=chips.element_handle(), timeout=30_000
     )
 
+    # One click on a desa of the priority map adds or removes it (every click counts).
+    page.wait_for_selector("[data-testid='stStatusWidget']", state="hidden", timeout=60_000)
+    time.sleep(1.0)  # the tick above has reached the map
+    frame = page.wait_for_selector(IFRAME, timeout=30_000).content_frame()
+    count = "() => document.querySelectorAll('path.lokus-prioritas').length"
+    before = frame.evaluate(count)
+    page.locator(IFRAME).scroll_into_view_if_needed()
+    box = page.locator(IFRAME).bounding_box()
+    x, y = clickable_desa_point(frame, max_y=page.viewport_size["height"] - box["y"])
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    frame.wait_for_function(f"n => ({count})() !== n", arg=before, timeout=30_000)
+    after = frame.evaluate(count)
+    page.mouse.click(box["x"] + x, box["y"] + y)  # the same desa again: back as it was
+    frame.wait_for_function(f"n => ({count})() === n", arg=before, timeout=30_000)
+    assert abs(after - before) == 1
+
     # The downloaded map opens from disk with no server and no internet.
     offline = context.new_page()
     offline.on("pageerror", lambda e: errors.append(str(e)))
