@@ -9,6 +9,7 @@ import streamlit as st
 
 from views import logmask, memory_uploads
 from views.auth import require_access
+from views.ui import page_style
 
 ICON = Path(__file__).resolve().parent / "static" / "lokus-icon.png"
 
@@ -16,6 +17,7 @@ st.set_page_config(
     page_title="Lokus – sasaran kemiskinan ekstrem", page_icon=str(ICON), layout="wide"
 )
 
+page_style()  # Indonesian words for Streamlit's uploader; map row layout
 logmask.install()  # NIK-length digit runs masked in Streamlit's log (idempotent)
 memory_uploads.install()  # uploads parsed in memory, never spooled to a temporary file
 require_access()  # a password form when LOKUS_PASSWORD is set; else the local-mode notice

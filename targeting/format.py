@@ -12,7 +12,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
 
-__all__ = ["angka", "persen", "rupiah", "tabel_tampilan"]
+__all__ = ["JUDUL_KOLOM", "angka", "judul_kolom", "persen", "rupiah", "tabel_tampilan"]
 
 
 def angka(value: float | int | None, digits: int = 0) -> str:
@@ -87,6 +87,76 @@ def rupiah(value: float | None) -> str:
     return text if text == "–" else f"Rp {text}"
 
 
+JUDUL_KOLOM: dict[str, str] = {
+    "kode_desa": "Kode desa",
+    "desa": "Desa",
+    "kecamatan": "Kecamatan",
+    "strategi": "Strategi",
+    "jenis": "Jenis celah",
+    "keterangan": "Keterangan",
+    "kebutuhan": "Kebutuhan",
+    "keluarga_desil_1": "Keluarga desil 1",
+    "keluarga_desil_1_kekurangan": "Keluarga desil 1 dengan kekurangan ini",
+    "persen": "Per 100 keluarga desil 1",
+    "kebutuhan_nyata": "Kebutuhan nyata",
+    "ada_sub_kegiatan": "Ada sub kegiatan",
+    "status": "Status",
+    "berkas": "Berkas",
+    "baris": "Baris",
+    "kolom": "Kolom",
+    "nilai": "Nilai di berkas",
+    "alasan": "Alasan",
+    "skor": "Skor kecocokan",
+    "nama_masukan": "Nama di berkas",
+    "penyebut_tidak_cukup": "Penyebut lebih kecil dari keluarga P3KE",
+    "id_keluarga": "ID keluarga",
+    "nik": "NIK",
+    "no_kk": "No KK",
+    "nama": "Nama",
+    "alamat": "Alamat",
+    "lintang": "Lintang",
+    "bujur": "Bujur",
+    "desil": "Desil",
+}
+"""Indonesian table headings of column names used in the app's tables (see
+:func:`judul_kolom` for any other name)."""
+
+_KATA = {"nik": "NIK", "kk": "KK", "opd": "OPD", "rt": "RT", "rw": "RW", "id": "ID",
+         "p3ke": "P3KE", "rp": "(Rp)", "dtsen": "DTSEN", "bps": "BPS"}  # fmt: skip
+
+
+def judul_kolom(name: object) -> str:
+    """Table heading of a column name: ``"no_kk"`` -> ``"No KK"``, never a raw name.
+
+    Parameters
+    ----------
+    name : object
+        Column name as computed (``snake_case``).
+
+    Returns
+    -------
+    str
+        :data:`JUDUL_KOLOM` when listed; otherwise the words without underscores, the first
+        capitalised and abbreviations (NIK, KK, OPD, RT, RW, ID, P3KE) in capitals.
+
+    Examples
+    --------
+    >>> judul_kolom("keluarga_desil_1_kekurangan")
+    'Keluarga desil 1 dengan kekurangan ini'
+    >>> judul_kolom("rt_rw")
+    'RT RW'
+    """
+    text = str(name)
+    if text in JUDUL_KOLOM:
+        return JUDUL_KOLOM[text]
+    words = [_KATA.get(w.lower(), w) for w in text.split("_") if w]
+    if not words:
+        return text
+    first = words[0]
+    words[0] = first if first.isupper() else first[:1].upper() + first[1:]
+    return " ".join(words)
+
+
 def _number_or_text(digits: int) -> Callable[[object], object]:
     """Formatter of one column: numbers via :func:`angka`, anything else unchanged."""
 
@@ -104,6 +174,7 @@ def tabel_tampilan(
     *,
     default: int = 2,
     teks: bool = False,
+    judul: bool = False,
 ) -> Styler | pd.DataFrame:
     """Return a table for display with numbers written the Indonesian way.
 
@@ -120,6 +191,8 @@ def tabel_tampilan(
     default : int, default 2
         Decimal places of every other float column. Integer columns not named in ``digits``
         (row numbers, ranks, strategy numbers, years) and text are left as they are.
+    judul : bool, default False
+        Rename the columns with :func:`judul_kolom` (``digits`` keys stay the raw names).
     teks : bool, default False
         Return a copy with the formatted columns as text instead of a Styler: for long lists
         (a Styler formats every cell on every rerun, about 0.8 s per 100,000 cells) whose
@@ -131,7 +204,7 @@ def tabel_tampilan(
         A Styler whose display values are formatted and whose data stay numeric, so sorting
         a column in the app stays numeric. With ``teks``, or for a table too large for a
         Styler (``styler.render.max_elements``), a copy with the formatted columns as text.
-        Missing values show ``"–"``.
+        Missing values show ``"–"`` in every column (text columns too).
 
     Examples
     --------
@@ -140,6 +213,9 @@ def tabel_tampilan(
     '0|4,95|82.562|1226'
     """
     digits = dict(digits or {})
+    if judul:
+        frame = frame.rename(columns=judul_kolom)
+        digits = {judul_kolom(c): d for c, d in digits.items()}
     chosen = {
         c: digits.get(c, default)
         for c in frame.columns
@@ -148,8 +224,10 @@ def tabel_tampilan(
     }
     if teks or frame.size > int(pd.get_option("styler.render.max_elements")):
         out = frame.copy()
-        for c, d in chosen.items():
-            show = _number_or_text(d)
-            out[c] = out[c].map(lambda v, show=show: "–" if pd.isna(v) else show(v))
+        for c in out.columns:
+            show = _number_or_text(chosen[c]) if c in chosen else (lambda v: v)
+            if c in chosen or out[c].isna().any():
+                out[c] = out[c].map(lambda v, show=show: "–" if pd.isna(v) else show(v))
         return out
-    return frame.style.format({c: _number_or_text(d) for c, d in chosen.items()}, na_rep="–")
+    styler = frame.style.format(na_rep="–")  # every column: no "None" or "nan" shown
+    return styler.format({c: _number_or_text(d) for c, d in chosen.items()}, na_rep="–")

@@ -12,6 +12,7 @@ import html
 import json
 import math
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,17 +33,25 @@ __all__ = [
     "INDIKATOR_PETA",
     "KANTONG_COLOURS",
     "KLASTER_COLOUR",
+    "LAPISAN_KANTONG",
+    "LAPISAN_KLASTER",
     "LEAFLET_VERSION",
+    "LEGENDA_LIPAT_PX",
+    "LEGEND_CSS",
     "NO_DATA_COLOUR",
     "PALETTE",
     "TAMPILAN_TOLERANSI_M",
     "Kelas",
     "add_priority_layer",
+    "available_layers",
     "build_map",
     "class_breaks",
     "display_geometry",
+    "lapisan_lokus",
+    "map_legend",
     "priority_group",
     "standalone_html",
+    "sub_kegiatan_text",
 ]
 
 LEAFLET_VERSION = "1.9.3"
@@ -159,6 +168,23 @@ def display_geometry(
     )
 
 
+LEGENDA_LIPAT_PX = 700
+"""Map width in pixels below which the in-map legend starts folded (title only)."""
+
+LAPISAN_KANTONG = "Kantong desa (panas/pencilan/dingin)"
+LAPISAN_KLASTER = "Klaster keluarga desil 1"
+
+
+def lapisan_lokus(strategi: int | str) -> str:
+    """Name of the lokus outline layer of one strategy (Inpres 1-3 or Permendagri P1-P4)."""
+    for scheme in (INPRES, PERMENDAGRI):
+        for st in scheme.strategi:
+            if st.kode == str(strategi):
+                return f"Lokus strategi {st.kode}: {st.singkat}"
+    msg = f"unknown strategy {strategi!r}: expected 1-3 (Inpres 4/2022) or P1-P4"
+    raise ValueError(msg)
+
+
 INDIKATOR_PETA: dict[str, str] = {
     "persen_desil_1": "Keluarga desil 1 per 100 keluarga",
     "keluarga_desil_1": "Jumlah keluarga desil 1",
@@ -258,6 +284,12 @@ _LEGEND = Template(
   legend.onAdd = function () {
     var div = L.DomUtil.create('div', 'lokus-legend');
     div.innerHTML = {{ this.html_json }};
+    // On a narrow map (a laptop at 1024 px, a phone) the legend starts folded: its title
+    // stays, a click opens it.
+    var details = div.querySelector('details');
+    if (details && {{ this._parent.get_name() }}.getSize().x < {{ this.fold_below }}) {
+      details.open = false;
+    }
     // Opening or closing the legend must not click or zoom the map under it.
     L.DomEvent.disableClickPropagation(div);
     L.DomEvent.disableScrollPropagation(div);
@@ -280,6 +312,7 @@ class _Legend(MacroElement):
         self._name = "LokusLegend"
         self.html_json = json.dumps(inner_html)
         self.position = position
+        self.fold_below = LEGENDA_LIPAT_PX
 
 
 def _cluster_popup() -> folium.GeoJsonPopup:
@@ -324,6 +357,137 @@ var {{ this.get_name() }} = L.geoJSON(null, {
         self.source = source
         # Codes and colours only; "<" escaped so the JSON cannot close the script element.
         self.styles_json = json.dumps(styles, sort_keys=True).replace("<", "\\u003c")
+
+
+class _FocusWithoutScroll(MacroElement):
+    """Keep the page still when the map takes keyboard focus on mouse-down.
+
+    Leaflet's keyboard handler focuses the map container on ``mousedown`` and then restores
+    the scroll position of the map's own window only. Inside an iframe (streamlit-folium)
+    the browser scrolls the *parent page* to bring the focused element into view, so the
+    mouse-up of the same click lands on another spot and the click is lost (issue 13).
+    ``focus({preventScroll: true})`` keeps keyboard panning and scrolls nothing.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+(function (map) {
+  var kb = map.keyboard;
+  if (!kb) { return; }
+  var enabled = kb.enabled();
+  if (enabled) { kb.disable(); }
+  kb._onMouseDown = function () {
+    if (!this._focused) { this._map._container.focus({preventScroll: true}); }
+  };
+  if (enabled) { kb.enable(); }
+})({{ this._parent.get_name() }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "FocusWithoutScroll"
+
+
+class _ClickStamp(MacroElement):
+    """Stamp a clicked desa feature with the click time (``properties._klik``, ms).
+
+    streamlit-folium returns the last clicked feature and sends a value only when it differs
+    from the last one sent, so a second click on the same desa never reached the server
+    (issue 13). With the stamp, in a new properties object each time, every click returns a
+    new value; the page handles each stamp once (``views.ui.map_click``).
+    The handler is bound before streamlit-folium's own, so the feature it sends is stamped.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+{{ this.layer.get_name() }}.on('click', function (e) {
+  var f = e.layer && e.layer.feature;
+  // A new object, not a change of the old one: streamlit-folium keeps the last value it
+  // sent, which shares this feature's properties, and sends nothing when they compare equal.
+  if (f && f.properties) { f.properties = Object.assign({}, f.properties, {_klik: Date.now()}); }
+});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, layer: folium.GeoJson) -> None:
+        super().__init__()
+        self._name = "ClickStamp"
+        self.layer = layer
+
+
+class _KeepView(MacroElement):
+    """Keep the map's centre and zoom in the browser tab (``sessionStorage``) under a key.
+
+    A change of colour or layers builds a new map; with the same key it opens where the
+    planner left it instead of jumping back to the whole district (issue 13). Nothing goes to
+    the server and no rerun is needed. A new key (another kecamatan filter) fits the map to
+    its desa again. Without storage (a locked-down browser) the map simply fits its desa.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+(function (map, key) {
+  var store;
+  try { store = window.sessionStorage; } catch (e) { return; }
+  try {
+    var v = JSON.parse(store.getItem(key) || 'null');
+    if (v && v.c && v.z) { map.setView(v.c, v.z, {animate: false}); }
+  } catch (e) { /* no saved view */ }
+  map.on('moveend', function () {
+    var c = map.getCenter();
+    try { store.setItem(key, JSON.stringify({c: [c.lat, c.lng], z: map.getZoom()})); }
+    catch (e) { /* storage full or blocked: the view is simply not kept */ }
+  });
+})({{ this._parent.get_name() }}, {{ this.key_json }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self._name = "KeepView"
+        self.key_json = json.dumps("lokus-pandangan:" + key).replace("<", "\\u003c")
+
+
+class _LayerControlOnClick(MacroElement):
+    """Make a collapsed layer control open on a click only, never on hover.
+
+    Leaflet opens a collapsed control on ``mouseenter``: the click meant to open it then
+    lands on the first checkbox under the cursor and unticks "Desa" (issue 13). The hover
+    listeners are removed; a click (or tap) on the layers button opens the list, a click on
+    the map closes it.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+(function (control) {
+  var el = control.getContainer();
+  var events = el._leaflet_events || {};
+  Object.keys(events).forEach(function (k) {
+    var type = k.indexOf('mouseenter') === 0 ? 'mouseenter'
+      : (k.indexOf('mouseleave') === 0 ? 'mouseleave' : null);
+    if (type) { el.removeEventListener(type, events[k]); delete events[k]; }
+  });
+  L.DomEvent.on(control._layersLink, 'click', function (e) {
+    L.DomEvent.stop(e);
+    control.expand();
+  });
+})({{ this.control.get_name() }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, control: folium.LayerControl) -> None:
+        super().__init__()
+        self._name = "LayerControlOnClick"
+        self.control = control
 
 
 class _MetricScale(MacroElement):
@@ -375,23 +539,359 @@ def _legend_html(
     return "".join(rows)
 
 
-_CSS = """
-<style>
-.leaflet-container { background: #dce8f0; }
-.lokus-legend { background: rgba(255,255,255,0.92); padding: 6px 9px; font: 12px/1.5 sans-serif;
-  border-radius: 4px; box-shadow: 0 0 6px rgba(0,0,0,0.3); color: #222; }
-.lokus-legend-title { font-weight: bold; margin-bottom: 3px; max-width: 190px; cursor: pointer; }
-.lokus-legend details:not([open]) .lokus-legend-title { margin-bottom: 0; }
-.lokus-swatch { display: inline-block; width: 14px; height: 12px; margin-right: 6px;
+LEGEND_CSS = """
+.lokus-legend { background: rgba(255,255,255,0.92); padding: 4px 7px; font: 11px/1.4 sans-serif;
+  border-radius: 4px; box-shadow: 0 0 5px rgba(0,0,0,0.3); color: #222; max-width: 200px; }
+.lokus-legend-title { font-weight: bold; cursor: pointer; }
+.lokus-legend details[open] .lokus-legend-title { margin-bottom: 2px; }
+.lokus-swatch { display: inline-block; width: 13px; height: 10px; margin-right: 5px;
   border: 1px solid #555; vertical-align: middle; }
 .lokus-nodata { border-style: dashed; }
 .lokus-legend-kosong { font-style: italic; margin-bottom: 2px; }
-path.leaflet-interactive:focus { outline: none; }
-/* A desa's popup (why it is a pocket, its sub-activities) can be long: it scrolls inside a
-   fixed height instead of covering the whole map. */
-.leaflet-popup-content { max-height: 260px; overflow-y: auto; }
+"""
+"""Style of the legend (:func:`map_legend`), inside the map or on the page beside it."""
+
+_CSS = (
+    "<style>\n.leaflet-container { background: #dce8f0; }\n"
+    + LEGEND_CSS
+    + """path.leaflet-interactive:focus { outline: none; }
+.lokus-tooltip { font-size: 12px; padding: 3px 6px; }
+/* A desa's popup (stand-alone map file) can be long: it scrolls inside a fixed height
+   instead of covering the whole map. */
+.leaflet-popup-content { max-height: 200px; overflow-y: auto; margin: 8px 12px; }
 </style>
 """
+)
+
+
+def _popup_and_properties(
+    gdf: gpd.GeoDataFrame,
+    kantong: gpd.GeoDataFrame | None,
+    lokus: pd.DataFrame | None,
+    popup: bool,
+) -> tuple[pd.DataFrame, folium.GeoJsonPopup | None]:
+    """Properties of the desa features (tooltip texts, and popup texts when ``popup``)."""
+    props = pd.DataFrame(
+        {
+            "kode_desa": gdf["kode_desa"].astype(str),
+            "desa": gdf["desa"].astype(str).map(html.escape),
+            "kecamatan": gdf["kecamatan"].astype(str).map(html.escape),
+            "t_d1": [
+                angka(v) if ok else "–"
+                for v, ok in zip(gdf["keluarga_desil_1"], gdf["ada_data"], strict=True)
+            ],
+            "t_persen": gdf["persen_desil_1"].map(lambda v: persen(None if pd.isna(v) else v)),
+        }
+    )
+    if not popup:
+        return props, None
+    fields, aliases = ["desa"], ["Desa"]
+    if kantong is not None:
+        k = kantong.drop(columns="geometry").set_index("kode_desa")
+        props["t_kantong"] = gdf["kode_desa"].map(k["kantong"]).fillna("tidak dinilai").to_numpy()
+        props["t_alasan"] = (
+            gdf["kode_desa"].map(k["alasan"]).fillna("").astype(str).map(html.escape).to_numpy()
+        )
+        fields += ["t_kantong", "t_alasan"]
+        aliases += ["Kantong kemiskinan", "Mengapa"]
+    if lokus is not None:
+        props["t_subkeg"] = [html.escape(t) for t in sub_kegiatan_text(lokus, gdf["kode_desa"])]
+        fields.append("t_subkeg")
+        aliases.append("Sub kegiatan di desa ini")
+    if len(fields) == 1:
+        return props, None
+    return props, folium.GeoJsonPopup(fields=fields, aliases=aliases, localize=False, max_width=360)
+
+
+def sub_kegiatan_text(lokus: pd.DataFrame, kode_desa: pd.Series | list[str]) -> list[str]:
+    """One line per desa listing its sub-activities (at most 8, largest pagu first).
+
+    Parameters
+    ----------
+    lokus : pandas.DataFrame
+        :func:`targeting.interventions.lokus_long` (``kode_desa``, ``strategi``,
+        ``nama_sub_kegiatan``, ``opd``, ``pagu_rp``).
+    kode_desa : sequence of str
+        Desa codes, in the wanted order.
+
+    Returns
+    -------
+    list of str
+        Plain text (not escaped), e.g. ``"S3 Bedah rumah (Dinas Perkim, Rp 150.000.000)"``.
+    """
+    # One pass over the register (grouped once), not one filter of it per desa.
+    if "strategi_kode" not in lokus.columns:
+        lokus = lokus.assign(strategi_kode=lokus["strategi"].astype(str))
+    cols = ["kode_desa", "strategi_kode", "nama_sub_kegiatan", "opd", "pagu_rp"]
+    by_desa = {
+        str(k): list(g.sort_values("pagu_rp", ascending=False).itertuples(index=False))
+        for k, g in lokus[cols].groupby("kode_desa", sort=False)
+    }
+
+    def listing(kode: str) -> str:
+        rows = by_desa.get(kode, [])
+        if not rows:
+            return "tidak ada sub kegiatan berlokus di desa ini"
+        items = [
+            f"{'' if str(r.strategi_kode).startswith('P') else 'S'}{r.strategi_kode} "
+            f"{r.nama_sub_kegiatan} ({r.opd}, {rupiah(float(r.pagu_rp))})"
+            for r in rows[:8]
+        ]
+        more = f" … dan {len(rows) - 8} lagi" if len(rows) > 8 else ""
+        return "; ".join(items) + more
+
+    return [listing(str(k)) for k in kode_desa]
+
+
+def available_layers(
+    kantong: gpd.GeoDataFrame | None,
+    klaster: gpd.GeoDataFrame | None,
+    lokus: pd.DataFrame | None,
+) -> dict[str, bool]:
+    """Overlay layers a map of these results can draw, and whether each is shown at start.
+
+    Parameters
+    ----------
+    kantong, klaster, lokus
+        As for :func:`build_map`.
+
+    Returns
+    -------
+    dict of str to bool
+        Layer name -> shown by default (only Inpres strategy 3 / Permendagri P4 lokus shown at
+        start), in drawing
+        order. Pass the wanted names to :func:`build_map` as ``lapisan``.
+    """
+    out: dict[str, bool] = {}
+    if kantong is not None and kantong["kantong"].isin(list(KANTONG_COLOURS)).any():
+        out[LAPISAN_KANTONG] = True
+    if lokus is not None:
+        for kode_s, name, _colour, _weight, desa_codes in _lokus_layers(lokus):
+            if desa_codes:
+                out[name] = kode_s in ("3", "P4")
+    if klaster is not None and len(klaster):
+        out[LAPISAN_KLASTER] = True
+    return out
+
+
+def _add_outline_layers(
+    m: folium.Map,
+    desa_layer: folium.GeoJson,
+    kantong: gpd.GeoDataFrame | None,
+    lokus: pd.DataFrame | None,
+    codes: set[str],
+    wanted: dict[str, bool],
+) -> None:
+    """Pocket and strategy-lokus outlines, drawn from the desa layer's features."""
+    if kantong is not None and LAPISAN_KANTONG in wanted:
+        marked = kantong[kantong["kantong"].isin(list(KANTONG_COLOURS))]
+        marked = marked[marked["kode_desa"].isin(codes)]
+        if len(marked):
+            _OutlineOf(
+                desa_layer,
+                {
+                    str(k): {"fill": False, "color": KANTONG_COLOURS[lab], "weight": 3.5,
+                             "dashArray": "6 4"}
+                    for k, lab in zip(marked["kode_desa"], marked["kantong"], strict=True)
+                },
+                name=LAPISAN_KANTONG,
+                show=wanted[LAPISAN_KANTONG],
+            ).add_to(m)  # fmt: skip
+    if lokus is None:
+        return
+    for _kode, name, colour, weight, desa_codes in _lokus_layers(lokus):
+        shown = desa_codes & codes
+        if not shown or name not in wanted:
+            continue
+        _OutlineOf(
+            desa_layer,
+            {str(k): {"fill": False, "color": colour, "weight": weight, "opacity": 0.85}
+             for k in sorted(shown)},
+            name=name,
+            show=wanted[name],
+        ).add_to(m)  # fmt: skip
+
+
+def _add_cluster_layer(
+    m: folium.Map, klaster: gpd.GeoDataFrame, aturan: str | None, *, popup: bool, show: bool
+) -> None:
+    """Household-cluster pocket polygons and a marker per cluster (tooltip; popup optional)."""
+    layer = gpd.GeoDataFrame(
+        {
+            "id_kantong": klaster["id_kantong"].astype(str).to_numpy(),
+            "desa": klaster["desa"].astype(str).map(html.escape).to_numpy(),
+            "t_keluarga": klaster["keluarga_desil_1"].map(angka).to_numpy(),
+            "t_kekurangan": klaster["kekurangan_utama"].astype(str).map(html.escape).to_numpy(),
+            "t_aturan": html.escape(aturan or "klaster keluarga desil 1 (DBSCAN)"),
+        },
+        geometry=_rounded(to_display(klaster).geometry.to_numpy()),
+        crs=DISPLAY_CRS,
+    )
+    if not popup:
+        layer = layer.drop(columns="t_aturan")
+    group = folium.FeatureGroup(name=LAPISAN_KLASTER, show=show)
+    folium.GeoJson(
+        layer,
+        style_function=lambda _f: {
+            "className": "lokus-klaster",
+            "color": KLASTER_COLOUR,
+            "weight": 2,
+            "fillColor": KLASTER_COLOUR,
+            "fillOpacity": 0.45,
+        },
+        tooltip=folium.GeoJsonTooltip(
+            fields=["id_kantong", "desa", "t_keluarga", "t_kekurangan"],
+            aliases=["Klaster", "Desa", "Keluarga desil 1", "Kekurangan utama"],
+            localize=False,
+        ),
+        popup=_cluster_popup() if popup else None,
+        zoom_on_click=True,
+    ).add_to(group)
+    # A marker keeps a 300 m cluster visible when the whole district is in view. It is a
+    # GeoJson point layer: folium.Popup needs jQuery, which Lokus does not load.
+    points = layer.set_geometry(layer.geometry.representative_point())
+    folium.GeoJson(
+        points,
+        marker=folium.CircleMarker(
+            radius=7, color="#ffffff", weight=2, fill=True, fill_color=KLASTER_COLOUR,
+            fill_opacity=0.9,
+        ),
+        tooltip=folium.GeoJsonTooltip(
+            fields=["id_kantong", "desa", "t_keluarga"],
+            aliases=["Klaster", "Desa", "Keluarga desil 1"],
+            localize=False,
+        ),
+        popup=_cluster_popup() if popup else None,
+    ).add_to(group)  # fmt: skip
+    group.add_to(m)
+
+
+def map_legend(
+    kolom: str,
+    kelas: Kelas,
+    *,
+    kantong: gpd.GeoDataFrame | None = None,
+    lapisan: Collection[str] = (),
+) -> str:
+    """HTML of the map legend (classes, no data, and the overlay layers drawn).
+
+    Parameters
+    ----------
+    kolom : str
+        Indicator coloured, a key of :data:`INDIKATOR_PETA`.
+    kelas : Kelas
+        Its class breaks.
+    kantong : geopandas.GeoDataFrame, optional
+        ``PocketResult.desa`` of the desa shown: which pocket labels exist, and how many desa
+        carry each (written in the legend).
+    lapisan : collection of str, default ()
+        Overlay layers drawn (names from :func:`available_layers`).
+
+    Returns
+    -------
+    str
+        A ``<details>`` element (title as summary), classes ``lokus-legend-*``; the style
+        sheet is the map's (``_CSS``) or, outside the map, :data:`LEGEND_CSS`.
+    """
+    extra = []
+    if kantong is not None and LAPISAN_KANTONG in lapisan:
+        counts = kantong["kantong"].value_counts()
+        for lab, colour in KANTONG_COLOURS.items():
+            if counts.get(lab, 0):
+                extra.append((colour, f"{KANTONG_LEGENDA[lab]}: {counts[lab]} desa", True))
+    if LAPISAN_KLASTER in lapisan:
+        extra.append((KLASTER_COLOUR, "Klaster keluarga desil 1", False))
+    for scheme in (INPRES, PERMENDAGRI):
+        for st in scheme.strategi:
+            if lapisan_lokus(st.kode) in lapisan:
+                extra.append((st.warna, f"Lokus strategi {st.kode}", True))
+    integer = kolom.startswith("keluarga")
+    return _legend_html(INDIKATOR_PETA[kolom], kelas, integer=integer, extra=extra)
+
+
+def _layer_data(
+    gdf: gpd.GeoDataFrame, props: pd.DataFrame, tampilan: gpd.GeoSeries | None
+) -> gpd.GeoDataFrame:
+    """Desa features for the browser: ``props`` on the simplified display outlines."""
+    if tampilan is None:
+        tampilan = display_geometry(gdf)
+    shown = tampilan.reindex(gdf["kode_desa"].to_numpy())
+    missing = shapely.is_missing(shown.to_numpy())  # a desa not in `tampilan`: full outline
+    shown = shown.where(~missing, gdf.geometry.to_numpy())
+    return gpd.GeoDataFrame(props, geometry=shown.to_numpy(), crs=DISPLAY_CRS)
+
+
+def _base_map(height: int, asset_base: str | None, basemap: str | None) -> folium.Map:
+    """Start a map: metric scale, focus without scrolling, local Leaflet, style, tiles."""
+    m = folium.Map(tiles=None, control_scale=False, height=height, zoom_snap=0.25)
+    m.add_child(_MetricScale())
+    m.add_child(_FocusWithoutScroll())
+    if asset_base is not None:
+        base = asset_base.rstrip("/")
+        m.default_js = [("leaflet", f"{base}/leaflet.js")]
+        m.default_css = [("leaflet_css", f"{base}/leaflet.css")]
+    m.get_root().header.add_child(Element(_CSS))
+    if basemap:
+        folium.TileLayer(basemap, name="Peta dasar", control=True).add_to(m)
+    return m
+
+
+def _desa_layer(
+    layer_data: gpd.GeoDataFrame, colours: dict[str, str], popup: folium.GeoJsonPopup | None
+) -> folium.GeoJson:
+    """Build the choropleth layer "Desa" with a small tooltip (name, kecamatan, share, count)."""
+
+    def style(feature: dict) -> dict:
+        colour = colours.get(feature["properties"]["kode_desa"], NO_DATA_COLOUR)
+        no_data = colour == NO_DATA_COLOUR
+        return {
+            "className": "lokus-desa",
+            "fillColor": colour,
+            "color": "#555555" if no_data else "#444444",
+            "weight": 0.8,
+            "dashArray": "4 3" if no_data else None,
+            "fillOpacity": 0.55 if no_data else 0.8,
+        }
+
+    return folium.GeoJson(
+        layer_data,
+        name="Desa",
+        style_function=style,
+        highlight_function=lambda _f: {"weight": 2.5, "color": "#1f4e9a"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["desa", "kecamatan", "t_persen", "t_d1"],
+            aliases=["Desa", "Kecamatan", "Desil 1 per 100 keluarga", "Keluarga desil 1"],
+            localize=False,
+            sticky=True,
+            class_name="lokus-tooltip",
+        ),
+        popup=popup,
+        zoom_on_click=False,
+    )
+
+
+def _selected_outline(layer_data: gpd.GeoDataFrame, kode: str) -> folium.GeoJson:
+    """Outline one desa (thick blue line, not clickable) as "Desa terpilih"."""
+    return folium.GeoJson(
+        layer_data[layer_data["kode_desa"] == kode][["kode_desa", "geometry"]],
+        name="Desa terpilih",
+        style_function=lambda _f: {"fill": False, "color": "#1f4e9a", "weight": 4},
+        interactive=False,
+    )
+
+
+def _finish(
+    m: folium.Map, gdf: gpd.GeoDataFrame, *, kontrol_lapisan: bool, pandangan: str | None
+) -> None:
+    """Add the layer control (click only), fit the desa, and restore a kept view."""
+    if kontrol_lapisan:
+        control = folium.LayerControl(collapsed=True).add_to(m)
+        m.add_child(_LayerControlOnClick(control))
+    minx, miny, maxx, maxy = gdf.total_bounds
+    if np.isfinite([minx, miny, maxx, maxy]).all():
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
+    if pandangan is not None:
+        m.add_child(_KeepView(pandangan))  # after fit_bounds: a kept view wins
 
 
 def build_map(
@@ -409,55 +909,57 @@ def build_map(
     lokus: pd.DataFrame | None = None,
     tampilan: gpd.GeoSeries | None = None,
     popup: bool = True,
+    lapisan: Collection[str] | None = None,
+    kontrol_lapisan: bool = True,
+    legenda: bool = True,
+    pandangan: str | None = None,
 ) -> folium.Map:
     """Choropleth of one desa indicator.
 
     Parameters
     ----------
     indikator : geopandas.GeoDataFrame
-        Output of :func:`targeting.indicators.desa_indicators` (any CRS; drawn in EPSG:4326),
-        possibly filtered. Needs ``kode_desa``, ``desa``, ``kecamatan``, ``keluarga_total``,
-        ``keluarga_p3ke``, ``keluarga_desil_1``, ``persen_desil_1`` and ``kolom``.
+        :func:`targeting.indicators.desa_indicators` (any CRS, drawn in EPSG:4326), possibly
+        filtered; needs ``kode_desa``, ``desa``, ``kecamatan``, ``ada_data``,
+        ``keluarga_desil_1``, ``persen_desil_1`` and ``kolom``.
     kolom : str, default "persen_desil_1"
         Indicator to colour by, a key of :data:`INDIKATOR_PETA`.
-    asset_base : str, optional
-        URL folder holding ``leaflet.js`` and ``leaflet.css`` (e.g. the app's
-        ``/app/static/vendor/leaflet-1.9.3``). None keeps folium's CDN links.
-    basemap : str, optional
-        ``"OpenStreetMap"`` or another folium tile name; None draws no tiles (works offline).
+    asset_base, basemap : str, optional
+        URL folder of ``leaflet.js``/``leaflet.css`` (None: folium's CDN); a folium tile name
+        such as ``"OpenStreetMap"`` (None: no tiles, works offline).
     terpilih : str, optional
         ``kode_desa`` to outline as the selected desa.
     height : int, default 560
         Map height in pixels.
     kelas : Kelas, optional
-        Class breaks to use, e.g. computed on the whole district so that a filtered view keeps
-        the same colours (:func:`class_breaks`). Default: quantiles of ``indikator``.
-    kantong : geopandas.GeoDataFrame, optional
-        ``PocketResult.desa`` (``kode_desa``, ``kantong``, ``alasan``): adds a layer
-        "Kantong desa" outlining ``panas`` (red) and ``dingin`` (blue) desa, and a click
-        popup on every desa saying why it is or is not a pocket.
-    klaster : geopandas.GeoDataFrame, optional
-        ``PocketResult.klaster``: adds a layer "Klaster keluarga desil 1" of pocket polygons
-        with a popup (families, desa, main deprivations, and why it is a pocket).
-    klaster_aturan : str, optional
-        The cluster rule text shown in that popup (``PocketResult.parameter["aturan_klaster"]``).
-    lokus : pandas.DataFrame, optional
-        :func:`targeting.interventions.lokus_long` of the register: adds one outline layer per
-        strategy ("Lokus strategi 1/2/3", strategies 1 and 2 hidden at start) drawn over the
-        pocket layer, and lists each desa's sub-activities (OPD, pagu) in its popup.
+        Class breaks (:func:`class_breaks`), e.g. of the whole district so that a filtered
+        view keeps its colours. Default: quantiles of ``indikator``.
+    kantong, klaster, klaster_aturan, lokus : optional
+        ``PocketResult.desa`` (pocket outlines), ``PocketResult.klaster`` (household-cluster
+        polygons, only those in the desa shown: they follow a kecamatan filter), the cluster
+        rule text, :func:`targeting.interventions.lokus_long` (one outline layer per strategy).
     tampilan : geopandas.GeoSeries, optional
-        :func:`display_geometry` of the desa (indexed by ``kode_desa``), computed once per
-        data set. Default: computed here. Every desa layer draws these outlines; only the
-        properties the tooltip, popup and style need are sent.
+        :func:`display_geometry` of the desa, computed once per data set (default: here).
     popup : bool, default True
-        False leaves out the desa click popup (e.g. where a click selects the desa).
+        Click popups (pocket reason, sub-activities, clusters) for the stand-alone map file.
+        The app passes False: a click selects the desa and its side panel gives the detail.
+    lapisan : collection of str, optional
+        Overlay layers to draw (names from :func:`available_layers`), all shown. Default:
+        every available layer with its default visibility.
+    kontrol_lapisan, legenda : bool, default True
+        Leaflet's layer control (opens on a click, never on hover) and the in-map legend
+        (folded on a map narrower than :data:`LEGENDA_LIPAT_PX`). The app passes False: layer
+        buttons and :func:`map_legend` stand beside the map.
+    pandangan : str, optional
+        Key under which the browser tab keeps the map's centre and zoom (``_KeepView``); None
+        fits the map to its desa.
 
     Returns
     -------
     folium.Map
-        One GeoJson layer ``Desa`` (one feature per desa, tooltip with name, kecamatan and
-        the figures, formatted the Indonesian way), an optional selection outline, a legend,
-        a layer control, and bounds fitted to the desa.
+        Layer ``Desa`` (one feature per desa, a small tooltip: name, kecamatan, share and
+        count of desil-1 families), the overlays, optional selection outline, legend and layer
+        control; bounds fitted; focus on the map never scrolls the page.
 
     Raises
     ------
@@ -468,228 +970,30 @@ def build_map(
         msg = f"indikator peta {kolom!r} tidak dikenal; pilihan: {', '.join(INDIKATOR_PETA)}"
         raise KeyError(msg)
     gdf = to_display(indikator)
+    codes = set(gdf["kode_desa"])
+    if klaster is not None:
+        klaster = klaster[klaster["kode_desa"].isin(codes)]
+    available = available_layers(kantong, klaster, lokus)
+    wanted = {n: (show if lapisan is None else True) for n, show in available.items()
+              if lapisan is None or n in lapisan}  # fmt: skip
     integer = kolom.startswith("keluarga")
     values = gdf[kolom].astype("float64").where(gdf["ada_data"].to_numpy())
     kelas = kelas if kelas is not None else class_breaks(values, integer=integer)
     colours = {k: kelas.colour(v) for k, v in zip(gdf["kode_desa"], values, strict=True)}
-
-    props = pd.DataFrame(
-        {
-            "kode_desa": gdf["kode_desa"].astype(str),
-            "desa": gdf["desa"].astype(str).map(html.escape),
-            "kecamatan": gdf["kecamatan"].astype(str).map(html.escape),
-            "t_total": gdf["keluarga_total"].map(lambda v: angka(None if pd.isna(v) else v)),
-            "t_p3ke": [
-                angka(v) if ok else "–"
-                for v, ok in zip(gdf["keluarga_p3ke"], gdf["ada_data"], strict=True)
-            ],
-            "t_d1": [
-                angka(v) if ok else "–"
-                for v, ok in zip(gdf["keluarga_desil_1"], gdf["ada_data"], strict=True)
-            ],
-            "t_persen": gdf["persen_desil_1"].map(lambda v: persen(None if pd.isna(v) else v)),
-        }
-    )
-    want_popup, popup = popup, None
-    if kantong is not None:
-        k = kantong.drop(columns="geometry").set_index("kode_desa")
-        props["t_kantong"] = gdf["kode_desa"].map(k["kantong"]).fillna("tidak dinilai").to_numpy()
-        props["t_alasan"] = (
-            gdf["kode_desa"].map(k["alasan"]).fillna("").astype(str).map(html.escape).to_numpy()
-        )
-        popup = folium.GeoJsonPopup(
-            fields=["desa", "t_kantong", "t_alasan"],
-            aliases=["Desa", "Kantong kemiskinan", "Mengapa"],
-            localize=False,
-            max_width=420,
-        )
-    if lokus is not None:
-        # One pass over the register (grouped once), not one filter of it per desa.
-        if "strategi_kode" not in lokus.columns:
-            lokus = lokus.assign(strategi_kode=lokus["strategi"].astype(str))
-        cols = ["kode_desa", "strategi_kode", "nama_sub_kegiatan", "opd", "pagu_rp"]
-        by_desa = {
-            str(k): list(g.sort_values("pagu_rp", ascending=False).itertuples(index=False))
-            for k, g in lokus[cols].groupby("kode_desa", sort=False)
-        }
-
-        def listing(kode: str) -> str:
-            rows = by_desa.get(kode, [])
-            if not rows:
-                return "tidak ada sub kegiatan berlokus di desa ini"
-            items = [
-                f"{'' if r.strategi_kode.startswith('P') else 'S'}{r.strategi_kode} "
-                f"{r.nama_sub_kegiatan} ({r.opd}, {rupiah(float(r.pagu_rp))})"
-                for r in rows[:8]
-            ]
-            more = f" … dan {len(rows) - 8} lagi" if len(rows) > 8 else ""
-            return html.escape("; ".join(items) + more)
-
-        props["t_subkeg"] = [listing(str(k)) for k in gdf["kode_desa"]]
-        fields = ["desa", "t_subkeg"]
-        aliases = ["Desa", "Sub kegiatan di desa ini"]
-        if popup is not None:
-            fields = ["desa", "t_kantong", "t_alasan", "t_subkeg"]
-            aliases = ["Desa", "Kantong kemiskinan", "Mengapa", "Sub kegiatan di desa ini"]
-        popup = folium.GeoJsonPopup(fields=fields, aliases=aliases, localize=False, max_width=460)
-    if tampilan is None:
-        tampilan = display_geometry(gdf)
-    shown = tampilan.reindex(gdf["kode_desa"].to_numpy())
-    missing = shapely.is_missing(shown.to_numpy())  # a desa not in `tampilan`: full outline
-    shown = shown.where(~missing, gdf.geometry.to_numpy())
-    layer_data = gpd.GeoDataFrame(props, geometry=shown.to_numpy(), crs=DISPLAY_CRS)
-    if not want_popup:
-        popup = None
-
-    m = folium.Map(tiles=None, control_scale=False, height=height, zoom_snap=0.25)
-    m.add_child(_MetricScale())
-    if asset_base is not None:
-        base = asset_base.rstrip("/")
-        m.default_js = [("leaflet", f"{base}/leaflet.js")]
-        m.default_css = [("leaflet_css", f"{base}/leaflet.css")]
-    m.get_root().header.add_child(Element(_CSS))
-    if basemap:
-        folium.TileLayer(basemap, name="Peta dasar", control=True).add_to(m)
-
-    def style(feature: dict) -> dict:
-        colour = colours.get(feature["properties"]["kode_desa"], NO_DATA_COLOUR)
-        no_data = colour == NO_DATA_COLOUR
-        return {
-            "className": "lokus-desa",
-            "fillColor": colour,
-            "color": "#555555" if no_data else "#444444",
-            "weight": 0.8,
-            "dashArray": "4 3" if no_data else None,
-            "fillOpacity": 0.55 if no_data else 0.8,
-        }
-
-    desa_layer = folium.GeoJson(
-        layer_data,
-        name="Desa",
-        style_function=style,
-        highlight_function=lambda _f: {"weight": 2.5, "color": "#1f4e9a"},
-        tooltip=folium.GeoJsonTooltip(
-            fields=["desa", "kecamatan", "t_d1", "t_persen", "t_p3ke", "t_total"],
-            aliases=[
-                "Desa",
-                "Kecamatan",
-                "Keluarga desil 1",
-                "Desil 1 per 100 keluarga",
-                "Keluarga P3KE",
-                "Seluruh keluarga",
-            ],
-            localize=False,
-            sticky=True,
-        ),
-        popup=popup,
-        zoom_on_click=False,
-    ).add_to(m)
-
-    if kantong is not None:
-        marked = kantong[kantong["kantong"].isin(list(KANTONG_COLOURS))]
-        marked = marked[marked["kode_desa"].isin(set(gdf["kode_desa"]))]
-        if len(marked):
-            _OutlineOf(
-                desa_layer,
-                {
-                    str(k): {"fill": False, "color": KANTONG_COLOURS[lab], "weight": 3.5,
-                             "dashArray": "6 4"}
-                    for k, lab in zip(marked["kode_desa"], marked["kantong"], strict=True)
-                },
-                name="Kantong desa (panas/pencilan/dingin)",
-            ).add_to(m)  # fmt: skip
-    if lokus is not None:
-        shown_codes = set(layer_data["kode_desa"])
-        for kode_s, name, colour, weight, desa_codes in _lokus_layers(lokus):
-            codes = desa_codes & shown_codes
-            if not codes:
-                continue
-            _OutlineOf(
-                desa_layer,
-                {str(k): {"fill": False, "color": colour, "weight": weight, "opacity": 0.85}
-                 for k in sorted(codes)},
-                name=name,
-                show=kode_s in ("3", "P4"),
-            ).add_to(m)  # fmt: skip
-    if klaster is not None and len(klaster):
-        layer = gpd.GeoDataFrame(
-            {
-                "id_kantong": klaster["id_kantong"].astype(str).to_numpy(),
-                "desa": klaster["desa"].astype(str).map(html.escape).to_numpy(),
-                "t_keluarga": klaster["keluarga_desil_1"].map(angka).to_numpy(),
-                "t_kekurangan": klaster["kekurangan_utama"].astype(str).map(html.escape).to_numpy(),
-                "t_aturan": html.escape(klaster_aturan or "klaster keluarga desil 1 (DBSCAN)"),
-            },
-            geometry=_rounded(to_display(klaster).geometry.to_numpy()),
-            crs=DISPLAY_CRS,
-        )
-        group = folium.FeatureGroup(name="Klaster keluarga desil 1")
-        folium.GeoJson(
-            layer,
-            style_function=lambda _f: {
-                "className": "lokus-klaster",
-                "color": KLASTER_COLOUR,
-                "weight": 2,
-                "fillColor": KLASTER_COLOUR,
-                "fillOpacity": 0.45,
-            },
-            tooltip=folium.GeoJsonTooltip(
-                fields=["id_kantong", "desa", "t_keluarga", "t_kekurangan"],
-                aliases=["Klaster", "Desa", "Keluarga desil 1", "Kekurangan utama"],
-                localize=False,
-            ),
-            popup=_cluster_popup(),
-            zoom_on_click=True,
-        ).add_to(group)
-        # A marker keeps a 300 m cluster visible when the whole district is in view. It is a
-        # GeoJson point layer: folium.Popup needs jQuery, which Lokus does not load.
-        points = layer.set_geometry(layer.geometry.representative_point())
-        folium.GeoJson(
-            points,
-            marker=folium.CircleMarker(
-                radius=7,
-                color="#ffffff",
-                weight=2,
-                fill=True,
-                fill_color=KLASTER_COLOUR,
-                fill_opacity=0.9,
-            ),
-            tooltip=folium.GeoJsonTooltip(
-                fields=["id_kantong", "desa", "t_keluarga"],
-                aliases=["Klaster", "Desa", "Keluarga desil 1"],
-                localize=False,
-            ),
-            popup=_cluster_popup(),
-        ).add_to(group)
-        group.add_to(m)
-
-    if terpilih is not None and terpilih in set(gdf["kode_desa"]):
-        sel = layer_data[layer_data["kode_desa"] == terpilih][["kode_desa", "geometry"]]
-        folium.GeoJson(
-            sel,
-            name="Desa terpilih",
-            style_function=lambda _f: {"fill": False, "color": "#1f4e9a", "weight": 4},
-            interactive=False,
-        ).add_to(m)
-
-    extra = []
-    if kantong is not None:
-        shown = kantong[kantong["kode_desa"].isin(set(gdf["kode_desa"]))]
-        counts = shown["kantong"].value_counts()
-        for lab, colour in KANTONG_COLOURS.items():
-            if counts.get(lab, 0):
-                extra.append((colour, f"{KANTONG_LEGENDA[lab]}: {counts[lab]} desa", True))
-    if klaster is not None and len(klaster):
-        extra.append((KLASTER_COLOUR, "Klaster keluarga desil 1", False))
-    if lokus is not None:
-        for kode_s, _name, colour, _w, desa_codes in _lokus_layers(lokus):
-            if desa_codes:
-                extra.append((colour, f"Lokus strategi {kode_s} (lapisan)", True))
-    m.add_child(_Legend(_legend_html(INDIKATOR_PETA[kolom], kelas, integer=integer, extra=extra)))
-    folium.LayerControl(collapsed=True).add_to(m)
-    minx, miny, maxx, maxy = gdf.total_bounds
-    if np.isfinite([minx, miny, maxx, maxy]).all():
-        m.fit_bounds([[miny, minx], [maxy, maxx]])
+    props, popup_el = _popup_and_properties(gdf, kantong, lokus, popup)
+    layer_data = _layer_data(gdf, props, tampilan)
+    m = _base_map(height, asset_base, basemap)
+    desa_layer = _desa_layer(layer_data, colours, popup_el).add_to(m)
+    m.add_child(_ClickStamp(desa_layer))
+    _add_outline_layers(m, desa_layer, kantong, lokus, codes, wanted)
+    if klaster is not None and LAPISAN_KLASTER in wanted:
+        _add_cluster_layer(m, klaster, klaster_aturan, popup=popup, show=wanted[LAPISAN_KLASTER])
+    if terpilih is not None and terpilih in codes:
+        _selected_outline(layer_data, terpilih).add_to(m)
+    if legenda:
+        shown = None if kantong is None else kantong[kantong["kode_desa"].isin(codes)]
+        m.add_child(_Legend(map_legend(kolom, kelas, kantong=shown, lapisan=list(wanted))))
+    _finish(m, gdf, kontrol_lapisan=kontrol_lapisan, pandangan=pandangan)
     return m
 
 
@@ -801,7 +1105,11 @@ def add_priority_layer(
         m.add_child(_Legend(swatch, position="bottomleft"))
         # The layer control must come after every layer it lists: take it out, add the
         # layer, put it back.
-        controls = [(k, c) for k, c in m._children.items() if isinstance(c, folium.LayerControl)]
+        controls = [
+            (k, c)
+            for k, c in m._children.items()
+            if isinstance(c, folium.LayerControl | _LayerControlOnClick)
+        ]
         for key, _ in controls:
             del m._children[key]
         priority_group(indikator, kode_desa, peringkat=peringkat, tampilan=tampilan).add_to(m)

@@ -709,9 +709,12 @@ def find_pockets(
             "definisi peraturan."
         ),
         "aturan_klaster": (
-            f"DBSCAN pada keluarga desil 1 bertitik di desanya sendiri: radius {settings.radius_m} m, "
-            f"minimal {settings.min_keluarga} keluarga; titik yang sama dihitung paling banyak "
-            f"{settings.maks_titik_sama} keluarga; poligon = concave hull + buffer {settings.buffer_m} m."
+            # Decimal comma like the rest of the app ("radius 100 m", "radius 12,5 m").
+            f"DBSCAN pada keluarga desil 1 bertitik di desanya sendiri: radius "
+            f"{settings.radius_m:g} m, ".replace(".", ",")
+            + f"minimal {settings.min_keluarga} keluarga; titik yang sama dihitung paling banyak "
+            f"{settings.maks_titik_sama} keluarga; poligon = concave hull + buffer "
+            + f"{settings.buffer_m:g} m.".replace(".", ",", 1 if settings.buffer_m % 1 else 0)
         ),
     }
     if galat is not None:

@@ -104,21 +104,24 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def clickable_desa_point(frame) -> list[float]:
+def clickable_desa_point(frame, max_y: float | None = None) -> list[float]:
     """A point (frame pixels) inside a drawn desa polygon, as a user would click it.
 
     The first ``path.lokus-desa`` whose bounding-box centre is really on that polygon
-    (a multi-island desa has sea at its centre).
+    (a multi-island desa has sea at its centre) and, with ``max_y``, above that frame
+    height (the part of the map visible in the window).
     """
     point = frame.evaluate(
-        """() => {
+        """(maxY) => {
             for (const p of document.querySelectorAll('path.lokus-desa')) {
                 const r = p.getBoundingClientRect();
                 const x = r.left + r.width / 2, y = r.top + r.height / 2;
+                if (maxY !== null && y > maxY - 10) continue;
                 if (r.width > 20 && document.elementFromPoint(x, y) === p) return [x, y];
             }
             return null;
-        }"""
+        }""",
+        max_y,
     )
     assert point is not None, "no desa polygon can be clicked at its centre"
     return point

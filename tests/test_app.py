@@ -183,7 +183,7 @@ def test_priority_page_selection_persists_and_lists_families(at):
     assert families > 0
     table = at.dataframe[-1].value
     assert len(table) == families
-    assert table["Nik"].str.fullmatch(r"\d{4}\*{8}\d{4}").all()  # masked by default
+    assert table["NIK"].str.fullmatch(r"\d{4}\*{8}\d{4}").all()  # masked by default
     assert "Lintang" not in table.columns  # the house's position is personal data
     # the choice survives a page switch and back
     at.switch_page("views/peta.py").run()
@@ -204,7 +204,7 @@ def test_priority_page_selection_persists_and_lists_families(at):
     assert at.session_state["_desa_prioritas"] == chosen
     # personal data only when ticked
     at.checkbox(key="sertakan_data_pribadi").check().run()
-    assert at.dataframe[-1].value["Nik"].str.fullmatch(r"\d{16}").all()
+    assert at.dataframe[-1].value["NIK"].str.fullmatch(r"\d{16}").all()
     assert any("data pribadi" in w.value for w in at.warning)
 
 
@@ -264,8 +264,8 @@ def test_tables_write_decimals_with_a_comma_and_stay_numeric(at):
     assert shown["Nilai: Jumlah keluarga desil 1"].str.fullmatch(r"[\d.]+").all()
     at.switch_page("views/intervensi.py").run()
     assert not at.exception
-    _, shown = _table(at, "status")
-    assert shown["persen"].str.fullmatch(r"\d+,\d").all()
+    _, shown = _table(at, "Status")
+    assert shown["Per 100 keluarga desil 1"].str.fullmatch(r"\d+,\d").all()
 
 
 def test_mistargeting_table_keeps_pagu_numeric(at):
@@ -317,3 +317,77 @@ def test_map_page_counts_desa_per_pocket_label(at, embedded):
     table, _ = _table(at, "Label")
     assert set(table["Label"]) <= {"panas", "pencilan tinggi"}
     assert table["Label"].iloc[0] == "panas"
+
+
+# Column names that must never stand as a table heading (issue 13, item 7).
+RAW_HEADINGS = {"kode_desa", "jenis", "keluarga_desil_1_kekurangan", "kebutuhan_nyata",
+                "berkas", "nama_masukan", "Nik", "No kk"}  # fmt: skip
+MISSING_TEXT = {"None", "nan", "NaN", "<NA>", "NaT"}
+
+
+def _shown_cells(el) -> pd.DataFrame:
+    """What the browser shows of one table: the Styler's display text where there is one."""
+    data = el.value.reset_index(drop=True).astype(object)
+    raw = el.proto.arrow_data.styler.display_values
+    if not raw:
+        return data
+    shown = pa.ipc.open_stream(raw).read_pandas().reset_index(drop=True).astype(object)
+    shown.columns = data.columns
+    return data.where(shown.isna() | (shown == ""), shown)
+
+
+def _check_tables(at: AppTest, page: str) -> None:
+    assert not at.exception, at.exception
+    assert at.dataframe, f"no table on {page}"
+    for el in at.dataframe:
+        heads = [str(c) for c in el.value.columns]
+        assert not set(heads) & RAW_HEADINGS, (page, heads)
+        assert not [h for h in heads if "_" in h], (page, heads)
+        cells = _shown_cells(el)
+        missing = [c for c in cells.columns
+                   if cells[c].isna().any() or cells[c].astype(str).isin(MISSING_TEXT).any()]  # fmt: skip
+        assert not missing, (page, missing)
+
+
+def test_no_raw_heading_and_no_none_in_any_table_after_an_upload(at):
+    """A file covering 2 of 43 desa: the other 41 show "–", and every heading is Indonesian."""
+    data = (
+        b"id_keluarga,kode_desa,desil,nik,no_kk,nama\n"
+        b"K1,6111012001,1,6111010101010001,6111010101010002,Uji Satu SINTETIS\n"
+        b"K2,6111012002,2,6111010101010003,6111010101010004,Uji Dua SINTETIS\n"
+        b"K3,6111012002,1,6111010101010005,6111010101010006,Uji Tiga SINTETIS\n"
+    )
+    at.session_state["_berkas_p3ke"] = ("unggah_SINTETIS.csv", data)
+    at.run()
+    _check_tables(at, "peta")
+    angka_desa = next(el for el in at.dataframe if "Desil 1 per 100 keluarga" in el.value.columns)
+    assert (_shown_cells(angka_desa)["Keluarga P3KE"] == "–").sum() == 41
+    at.switch_page("views/intervensi.py").run()
+    _check_tables(at, "intervensi")
+    at.switch_page("views/prioritas.py").run()
+    at.button(key="pilih_teratas").click().run()
+    _check_tables(at, "prioritas")
+
+
+def test_zero_desa_assessed_says_why_beside_the_number(at):
+    data = b"id_keluarga,kode_desa,desil\nK1,6111012001,1\nK2,6111012002,2\nK3,6111012002,1\n"
+    at.session_state["_berkas_p3ke"] = ("unggah_SINTETIS.csv", data)
+    at.run()
+    assert not at.exception
+    (warn,) = [w.value for w in at.warning if "0 desa dinilai" in w.value]
+    assert "paling sedikit" in warn  # the reason, not only the number
+
+
+def test_streamlit_words_are_indonesian(at):
+    """No "Choose an option": every choice list has an Indonesian placeholder; number inputs
+    write no decimal point; the uploader's words are replaced by the page's style sheet."""
+    from views.ui import PAGE_CSS, UPLOADER_BUTTON
+
+    for page in ("views/peta.py", "views/intervensi.py", "views/prioritas.py"):
+        at.switch_page(page).run()
+        assert not at.exception
+        for el in [*at.selectbox, *at.multiselect]:
+            assert el.proto.placeholder.strip(), (page, el.label)
+        for el in at.number_input:
+            assert "." not in (el.proto.format or "%d"), (page, el.label, el.proto.format)
+    assert UPLOADER_BUTTON in PAGE_CSS

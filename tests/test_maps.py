@@ -5,7 +5,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from targeting.maps import NO_DATA_COLOUR, PALETTE, build_map, class_breaks
+from targeting.interventions import lokus_long
+from targeting.maps import (
+    LAPISAN_KANTONG,
+    LAPISAN_KLASTER,
+    LEGENDA_LIPAT_PX,
+    NO_DATA_COLOUR,
+    PALETTE,
+    available_layers,
+    build_map,
+    class_breaks,
+    lapisan_lokus,
+    map_legend,
+)
 
 LOCAL = "/app/static/vendor/leaflet-1.9.3"
 
@@ -30,8 +42,8 @@ def test_one_feature_per_desa_with_only_needed_properties(embedded):
     feats = layer.data["features"]
     assert len(feats) == 43
     assert set(feats[0]["properties"]) == {
-        "kode_desa", "desa", "kecamatan", "t_total", "t_p3ke", "t_d1", "t_persen",
-    }  # fmt: skip
+        "kode_desa", "desa", "kecamatan", "t_d1", "t_persen",
+    }  # fmt: skip  # a small tooltip: name, kecamatan, share, count; detail in the side panel
     colours = set(_colours(m).values())
     assert colours <= set(PALETTE)
     assert len(colours) == 5
@@ -224,6 +236,98 @@ def test_permendagri_register_gets_four_lokus_layers(embedded):
     html = m.get_root().render()
     for st in PERMENDAGRI.strategi:
         assert f"Lokus strategi {st.kode}: {st.singkat}" in html
-        assert f"Lokus strategi {st.kode} (lapisan)" in html
         assert st.warna in html
     assert "Lokus strategi 3:" not in html
+    layers = available_layers(None, None, lokus_long(reg))
+    assert list(layers) == [
+        f"Lokus strategi {st.kode}: {st.singkat}" for st in PERMENDAGRI.strategi
+    ]
+    legend = map_legend("persen_desil_1", class_breaks(embedded.indikator["persen_desil_1"]),
+                        lapisan=list(layers))  # fmt: skip
+    for st in PERMENDAGRI.strategi:
+        assert f"Lokus strategi {st.kode}<" in legend.replace("</span>", "<")
+
+
+def _script(m: folium.Map) -> str:
+    return m.get_root().render()
+
+
+def test_map_focus_never_scrolls_the_page(embedded):
+    """Leaflet focuses the map on mouse-down; inside an iframe that scrolled the page and the
+    click was lost (issue 13). The map focuses with preventScroll instead."""
+    html = _script(build_map(embedded.indikator))
+    assert "focus({preventScroll: true})" in html
+    assert "kb._onMouseDown" in html
+
+
+def test_every_click_gets_a_new_stamp_object(embedded):
+    html = _script(build_map(embedded.indikator))
+    # A new properties object per click: streamlit-folium compares with what it last sent.
+    assert "f.properties = Object.assign({}, f.properties, {_klik: Date.now()})" in html
+
+
+def test_app_map_has_no_popup_no_layer_control_and_no_legend_inside(embedded):
+    r = embedded
+    m = build_map(
+        r.indikator, kantong=r.kantong.desa, klaster=r.kantong.klaster,
+        lokus=lokus_long(r.register.register), popup=False, kontrol_lapisan=False,
+        legenda=False,
+    )  # fmt: skip
+    html = _script(m)
+    assert "bindPopup" not in html
+    assert "L.control.layers" not in html
+    assert "lokus-legend" not in html.split("</style>", 1)[1]  # only its style sheet
+    (layer,) = _layers(m, "Desa")
+    (tip,) = [c for c in layer._children.values() if isinstance(c, folium.GeoJsonTooltip)]
+    assert tip.fields == ["desa", "kecamatan", "t_persen", "t_d1"]  # name, share, count
+
+
+def test_layer_control_opens_on_click_only(embedded):
+    html = _script(build_map(embedded.indikator, kantong=embedded.kantong.desa))
+    assert "L.control.layers" in html
+    assert "removeEventListener(type, events[k])" in html  # the hover listeners go
+    assert "control.expand()" in html
+
+
+def test_only_the_chosen_layers_are_drawn(embedded):
+    r = embedded
+    lokus = lokus_long(r.register.register)
+    everything = available_layers(r.kantong.desa, r.kantong.klaster, lokus)
+    assert everything[LAPISAN_KANTONG]
+    assert everything[lapisan_lokus(3)]
+    assert not everything[lapisan_lokus(1)]  # strategies 1 and 2 hidden at start
+    m = build_map(
+        r.indikator, kantong=r.kantong.desa, klaster=r.kantong.klaster, lokus=lokus,
+        lapisan=[lapisan_lokus(1)],
+    )  # fmt: skip  # the layer control lists the layers drawn
+    html = _script(m)
+    assert lapisan_lokus(1) in html
+    assert LAPISAN_KANTONG not in html
+    assert "lokus-klaster" not in html
+    legend = map_legend("persen_desil_1", class_breaks(r.indikator["persen_desil_1"]),
+                        kantong=r.kantong.desa, lapisan=[lapisan_lokus(1)])  # fmt: skip
+    assert "Lokus strategi 1" in legend
+    assert "Kantong desa" not in legend
+
+
+def test_household_clusters_follow_the_kecamatan_filter(embedded):
+    r = embedded
+    klaster = r.kantong.klaster
+    assert len(klaster) == 3
+    kec = r.indikator.set_index("kode_desa").loc[klaster["kode_desa"].iloc[0], "kecamatan"]
+    view = r.indikator[r.indikator["kecamatan"] == kec]
+    inside = klaster["kode_desa"].isin(set(view["kode_desa"])).sum()
+    m = build_map(view, klaster=klaster)
+    groups = [c for c in m._children.values() if isinstance(c, folium.FeatureGroup)]
+    (group,) = [g for g in groups if g.layer_name == LAPISAN_KLASTER]
+    polygons = next(iter(group._children.values()))
+    assert len(polygons.data["features"]) == inside < 3
+
+
+def test_in_map_legend_folds_on_a_narrow_map_and_view_key_is_kept(embedded):
+    html = _script(build_map(embedded.indikator, pandangan="peta_desa:Sukadana"))
+    assert f"getSize().x < {LEGENDA_LIPAT_PX}" in html
+    assert "details.open = false" in html
+    assert '"lokus-pandangan:peta_desa:Sukadana"' in html
+    assert "sessionStorage" in html
+    assert "sessionStorage" not in _script(build_map(embedded.indikator))  # no key: fit bounds

@@ -17,6 +17,7 @@ import streamlit as st
 from geo.errors import LokusError
 from geo.region import DEFAULT_REGION_FILE, Region, load_region
 from geo.sheets import grids_from_bytes, sheet_notes
+from targeting.format import angka
 from targeting.pipeline import Result, run
 from targeting.pockets import PocketSettings
 
@@ -92,37 +93,41 @@ def _pocket_settings() -> PocketSettings:
             "Bawaan dijelaskan di README."
         )
         statistik = st.selectbox(
-            "Statistik", ["gi_star", "moran"], **keep("k_statistik", d.statistik),
+            "Statistik", ["gi_star", "moran"], **keep("k_statistik", d.statistik), placeholder="Pilih statistik",
             format_func={"gi_star": "Getis-Ord Gi*", "moran": "Moran lokal (HH/LL)"}.get,
         )  # fmt: skip
         variabel = st.selectbox(
             "Nilai yang diuji", ["persen_desil_1", "keluarga_desil_1"], **keep("k_variabel", d.variabel),
+            placeholder="Pilih nilai",
             format_func={"persen_desil_1": "Persentase desil 1", "keluarga_desil_1": "Jumlah desil 1"}.get,
         )  # fmt: skip
         smoothing = st.checkbox("Penghalusan Empirical Bayes", **keep("k_eb", d.smoothing))
         tetangga = st.selectbox(
             "Aturan tetangga", ["knn", "kontiguitas", "kontiguitas_knn", "jarak"], **keep("k_tetangga", d.tetangga),
+            placeholder="Pilih aturan",
             format_func={
                 "knn": "k desa terdekat", "kontiguitas": "Bersinggungan (+ toleransi)",
                 "kontiguitas_knn": "Bersinggungan atau k terdekat", "jarak": "Dalam jarak tertentu",
             }.get,
         )  # fmt: skip
         k = st.number_input("k (tetangga terdekat)", 1, 12, **keep("k_k", d.k))
+        # Whole metres: a number input writes decimals with a point ("50.00").
         toleransi = st.number_input(
-            "Toleransi celah batas (m)", 0.0, 1000.0, **keep("k_tol", d.toleransi_m)
+            "Toleransi celah batas (m)", 0, 1000, **keep("k_tol", round(d.toleransi_m))
         )
         jarak = st.number_input(
-            "Pita jarak (m)", 500.0, 100_000.0, step=500.0, **keep("k_jarak", d.jarak_m)
+            "Pita jarak (m)", 500, 100_000, step=500, **keep("k_jarak", round(d.jarak_m))
         )
         permutasi = st.number_input(
             "Permutasi", 999, 99_999, step=1000, **keep("k_perm", d.permutasi)
         )
         seed = st.number_input("Seed", 0, 2**31 - 1, **keep("k_seed", d.seed))
-        alpha = st.number_input(
-            "Alpha (FDR)", 0.001, 0.2, step=0.01, format="%.3f", **keep("k_alpha", d.alpha)
-        )
+        alpha = st.select_slider(
+            "Alpha (FDR)", sorted({0.001, 0.005, 0.01, 0.05, 0.1, 0.2, d.alpha}),
+            format_func=lambda a: angka(a, 3), **keep("k_alpha", d.alpha),
+        )  # fmt: skip  # a slider of choices: the value is written 0,050, not 0.050
         radius = st.number_input(
-            "Radius klaster keluarga (m)", 10.0, 2000.0, **keep("k_radius", d.radius_m)
+            "Radius klaster keluarga (m)", 10, 2000, **keep("k_radius", round(d.radius_m))
         )
         minimal = st.number_input(
             "Keluarga minimal per klaster",
@@ -275,6 +280,7 @@ def sidebar_data() -> Data | None:
         scale = st.selectbox(
             "Skala desil",
             options=["auto", "p3ke", "dtsen"],
+            placeholder="Pilih skala",
             format_func={
                 "auto": "Deteksi otomatis",
                 "p3ke": "P3KE (1–4)",

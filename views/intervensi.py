@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -11,6 +12,7 @@ from targeting.interventions import MatchSettings, analyse_interventions
 from targeting.register import STRATEGI, register_template
 from targeting.strategies import INPRES, INPRES_NOMOR, PERMENDAGRI
 from views.common import keep, md_escape, start_page
+from views.ui import chart_id
 
 d = start_page("Sub kegiatan dan lokus")
 r = d.result
@@ -34,17 +36,21 @@ st.caption(
 )
 if len(reg.ditolak):
     with st.expander(f"{angka(len(reg.ditolak))} baris register ditolak"):
-        st.dataframe(reg.ditolak, hide_index=True, width="stretch")
+        st.dataframe(tabel_tampilan(reg.ditolak, judul=True), hide_index=True, width="stretch")
 if len(reg.lokus_ambigu):
     st.warning(
         f"{angka(len(reg.lokus_ambigu))} lokus bisa dibaca dua cara (nama desa dan juga nama "
         "kecamatan); yang diambil dan alasannya ada di tabel di bawah.",
         icon=":material/warning:",
     )
-    st.dataframe(reg.lokus_ambigu, hide_index=True, width="stretch")
+    st.dataframe(tabel_tampilan(reg.lokus_ambigu, judul=True), hide_index=True, width="stretch")
 if len(reg.cocok_lokus):
     with st.expander("Lokus yang ditentukan dari nama desa"):
-        st.dataframe(tabel_tampilan(reg.cocok_lokus, {"skor": 1}), hide_index=True, width="stretch")
+        st.dataframe(
+            tabel_tampilan(reg.cocok_lokus, {"skor": 1}, judul=True),
+            hide_index=True,
+            width="stretch",
+        )
 
 with st.sidebar:
     st.header("Saringan")
@@ -60,8 +66,9 @@ with st.sidebar:
         d0 = MatchSettings()
         min_d1 = st.number_input("Salah sasaran: keluarga desil 1 di lokus kurang dari", 0, 10_000,
                                  **keep("i_min", d0.min_desil_1))  # fmt: skip
-        need = st.number_input("Kebutuhan nyata bila kekurangan ≥ (% desil 1)", 1.0, 100.0,
-                               **keep("i_need", d0.persen_kebutuhan))  # fmt: skip
+        # Whole percent: a number input writes its decimals with a point ("25.00").
+        need = st.number_input("Kebutuhan nyata bila kekurangan ≥ (% desil 1)", 1, 100,
+                               **keep("i_need", round(d0.persen_kebutuhan)))  # fmt: skip
 
 register = reg.register
 if strategi:
@@ -122,7 +129,20 @@ if kec:
     by_kec = by_kec[by_kec["wilayah"].isin(kec)]
 by_kec = by_kec.pivot(index="wilayah", columns="strategi", values="persen")
 by_kec.columns = [f"Strategi {c}" for c in by_kec.columns]
-st.bar_chart(by_kec, y_label="% keluarga desil 1 terjangkau (paling banyak)", stack=False)
+long = by_kec.reset_index().melt("wilayah", var_name="Strategi", value_name="persen")
+st.altair_chart(
+    chart_id(
+        alt.Chart(long).mark_bar().encode(
+            x=alt.X("wilayah:N", title="Kecamatan"),
+            xOffset="Strategi:N",
+            y=alt.Y("persen:Q", title="% keluarga desil 1 terjangkau (paling banyak)"),
+            color=alt.Color("Strategi:N", title="Strategi"),
+            tooltip=[alt.Tooltip("wilayah:N", title="Kecamatan"), "Strategi:N",
+                     alt.Tooltip("persen:Q", title="% terjangkau", format=",.1f")],
+        )
+    ),
+    width="stretch",
+)  # fmt: skip
 
 st.subheader("Matriks desa × strategi")
 matriks = res.matriks if shown is None else res.matriks[res.matriks["kode_desa"].isin(shown)]
@@ -162,7 +182,7 @@ celah = celah if shown is None else celah[celah["kode_desa"].isin(shown)]
 if celah.empty:
     st.success("Tidak ada celah menurut ambang yang dipakai.")
 else:
-    st.dataframe(celah, hide_index=True, width="stretch")
+    st.dataframe(tabel_tampilan(celah, judul=True), hide_index=True, width="stretch")
     st.download_button("Unduh celah (CSV)", to_csv_bytes(celah), file_name="lokus_celah.csv")
 
 st.subheader("Kemungkinan salah sasaran")
@@ -200,14 +220,22 @@ else:
 
 st.subheader("Anggaran terhadap kebutuhan")
 budget = matriks.assign(pagu_total_rp=matriks[[f"pagu_{s}_rp" for s in keys]].sum(axis=1) / 1e6)
-st.scatter_chart(
-    budget, x="keluarga_desil_1", y="pagu_total_rp",
-    x_label="Keluarga desil 1", y_label="Pagu di desa (juta Rp)",
+st.altair_chart(
+    chart_id(
+        alt.Chart(budget).mark_circle(size=60).encode(
+            x=alt.X("keluarga_desil_1:Q", title="Keluarga desil 1"),
+            y=alt.Y("pagu_total_rp:Q", title="Pagu di desa (juta Rp)"),
+            tooltip=[alt.Tooltip("desa:N", title="Desa"),
+                     alt.Tooltip("keluarga_desil_1:Q", title="Keluarga desil 1", format=",.0f"),
+                     alt.Tooltip("pagu_total_rp:Q", title="Pagu (juta Rp)", format=",.1f")],
+        )
+    ),
+    width="stretch",
 )  # fmt: skip
 kb = res.kebutuhan if shown is None else res.kebutuhan[res.kebutuhan["kode_desa"].isin(shown)]
 mismatch = kb[kb["status"].isin(["kebutuhan tanpa sub kegiatan", "sub kegiatan tanpa kebutuhan"])]
 st.markdown("**Kebutuhan dan sub kegiatan yang tidak bertemu**")
-st.dataframe(tabel_tampilan(mismatch, {"persen": 1}), hide_index=True, width="stretch")
+st.dataframe(tabel_tampilan(mismatch, {"persen": 1}, judul=True), hide_index=True, width="stretch")
 st.caption(
     md_escape(
         "Pagu dibagi rata ke desa lokusnya; "

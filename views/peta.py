@@ -8,12 +8,21 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from targeting.export import to_csv_bytes
-from targeting.format import angka, persen, tabel_tampilan
+from targeting.format import angka, judul_kolom, persen, tabel_tampilan
 from targeting.indicators import DEPRIVASI, column_labels, district_summary
 from targeting.interventions import lokus_long
-from targeting.maps import INDIKATOR_PETA, add_priority_layer, build_map, class_breaks
+from targeting.maps import (
+    INDIKATOR_PETA,
+    add_priority_layer,
+    available_layers,
+    build_map,
+    class_breaks,
+    map_legend,
+    sub_kegiatan_text,
+)
 from targeting.pockets import LABELS
 from views.common import PRIORITAS_KEY, asset_base, keep, md_escape, start_page
+from views.ui import MAP_ROW_KEY, layer_pills, legend, on_map_change
 
 d = start_page("Peta keluarga desil 1 per desa")
 ind = d.result.indikator
@@ -61,109 +70,124 @@ cols[3].metric("Keluarga desil 1", angka(s["keluarga_desil_1"]))
 cols[4].metric("Desil 1 per 100 keluarga", persen(s["persen_desil_1"]))
 
 
-left, right = st.columns([3, 2], gap="medium")
-with left:
-    # Built fresh each run (about 50 ms): a folium.Map must not be re-rendered, so it is never
-    # cached. The analysis behind it is cached on the data; panning and zooming do not rerun.
-    # Colour classes come from the whole district, so a filtered view keeps its colours.
-    kelas = class_breaks(
-        ind[kolom].astype("float64").where(ind["ada_data"]), integer=kolom.startswith("keluarga")
-    )
-    m = build_map(
-        view,
-        kolom=kolom,
-        asset_base=asset_base(),
-        basemap="OpenStreetMap" if basemap else None,
-        kelas=kelas,
-        kantong=r.kantong.desa if r.kantong is not None else None,
-        klaster=r.kantong.klaster if r.kantong is not None else None,
-        klaster_aturan=r.kantong.parameter["aturan_klaster"] if r.kantong is not None else None,
-        lokus=lokus_long(r.register.register) if r.register is not None else None,
-        tampilan=r.tampilan,  # simplified outlines, built once with the cached data
-    )
-    # The priority desa chosen on the "Desa prioritas" page stay outlined here too.
-    add_priority_layer(m, view, st.session_state.get(PRIORITAS_KEY, []), tampilan=r.tampilan)
-    terpilih = st.session_state.get("desa_terpilih")
-    group = folium.FeatureGroup(name="Desa terpilih")
-    if terpilih in set(view["kode_desa"]):
-        folium.GeoJson(
-            view[view["kode_desa"] == terpilih][["kode_desa", "geometry"]],
-            style_function=lambda _f: {"fill": False, "color": "#1f4e9a", "weight": 4},
-            interactive=False,
-        ).add_to(group)
-    out = st_folium(
-        m,
-        key="peta_desa",
-        height=560,
-        use_container_width=True,
-        returned_objects=["last_active_drawing"],
-        feature_group_to_add=group,
-    )
-    clicked = ((out or {}).get("last_active_drawing") or {}).get("properties", {}).get("kode_desa")
-    if clicked and clicked != st.session_state.get("_klik_terakhir"):
-        st.session_state["_klik_terakhir"] = clicked
-        st.session_state["desa_terpilih"] = clicked
-        st.rerun()
+KEY = "peta_desa"
+lokus = lokus_long(r.register.register) if r.register is not None else None
+kantong_desa = r.kantong.desa if r.kantong is not None else None
+klaster = r.kantong.klaster if r.kantong is not None else None
+if klaster is not None:  # every layer follows the kecamatan filter, the clusters too
+    klaster = klaster[klaster["kode_desa"].isin(set(view["kode_desa"]))]
+# Colour classes come from the whole district, so a filtered view keeps its colours.
+kelas = class_breaks(
+    ind[kolom].astype("float64").where(ind["ada_data"]), integer=kolom.startswith("keluarga")
+)
 
-with right:
+
+def _select(kode: str) -> None:
+    st.session_state["desa_terpilih"] = kode
+
+
+@st.fragment
+def map_and_panel() -> None:
+    """The map and the desa panel: a click or a layer change reruns only this part."""
+    available = available_layers(kantong_desa, klaster, lokus)
+    with st.container(key=MAP_ROW_KEY):
+        left, right = st.columns([2, 1], gap="medium")
+    with left:
+        lapisan = layer_pills("lapisan_peta", available)
+        # Built fresh each run (about 50 ms): a folium.Map must not be re-rendered, so it
+        # is never cached. The analysis behind it is cached on the data.
+        m = build_map(
+            view, kolom=kolom, asset_base=asset_base(),
+            basemap="OpenStreetMap" if basemap else None, kelas=kelas,
+            kantong=kantong_desa, klaster=klaster,
+            klaster_aturan=r.kantong.parameter["aturan_klaster"] if r.kantong is not None else None,
+            lokus=lokus, tampilan=r.tampilan,  # simplified outlines, built once with the data
+            popup=False, lapisan=lapisan, kontrol_lapisan=False, legenda=False,
+            # A colour or layer change keeps the view; a new kecamatan filter fits its desa.
+            pandangan=f"{KEY}:{'|'.join(kec)}",
+        )  # fmt: skip
+        # The priority desa chosen on the "Desa prioritas" page stay outlined here too.
+        add_priority_layer(m, view, st.session_state.get(PRIORITAS_KEY, []), tampilan=r.tampilan)
+        terpilih = st.session_state.get("desa_terpilih")
+        group = folium.FeatureGroup(name="Desa terpilih")
+        if terpilih in set(view["kode_desa"]):
+            folium.GeoJson(
+                view[view["kode_desa"] == terpilih][["kode_desa", "geometry"]],
+                style_function=lambda _f: {"fill": False, "color": "#1f4e9a", "weight": 4},
+                interactive=False,
+            ).add_to(group)
+        st_folium(
+            m, key=KEY, height=520, use_container_width=True,
+            returned_objects=["last_active_drawing"],
+            feature_group_to_add=group,  # only the selection outline changes with a click
+            on_change=on_map_change(KEY, _select),
+        )  # fmt: skip
+        legend(map_legend(kolom, kelas, kantong=kantong_desa, lapisan=lapisan))
+    with right:
+        desa_panel()
+
+
+def desa_panel() -> None:
+    """The chosen desa's figures, pocket label and sub-activities."""
     names = dict(zip(view["kode_desa"], view["desa"] + " (" + view["kecamatan"] + ")", strict=True))
-    options = list(names)
     if st.session_state.get("desa_terpilih") not in names:
         st.session_state["desa_terpilih"] = None
     pick = st.selectbox(
-        "Desa",
-        options,
-        format_func=names.get,
-        index=None,
-        key="desa_terpilih",
+        "Desa", list(names), format_func=names.get, index=None, key="desa_terpilih",
         placeholder="Klik desa di peta atau pilih di sini",
-    )
+    )  # fmt: skip
     if pick is None:
         st.caption("Klik sebuah desa di peta untuk melihat angkanya.")
-    else:
-        row = view[view["kode_desa"] == pick].iloc[0]
-        st.subheader(md_escape(row["desa"]))
-        st.caption(f"Kecamatan {md_escape(row['kecamatan'])} · kode {row['kode_desa']}")
-        if not row["ada_data"]:
-            st.warning("Tidak ada baris P3KE untuk desa ini di berkas yang dipakai.")
-        if r.kantong is not None:
-            hot = r.kantong.desa.set_index("kode_desa").loc[pick]
-            text = f"**Kantong kemiskinan: {hot['kantong']}.** {md_escape(hot['alasan'])}"
-            (st.error if hot["kantong"] == "panas" else st.caption)(text)
-            inside = r.kantong.klaster[r.kantong.klaster["kode_desa"] == pick]
-            for c in inside.itertuples():
-                st.warning(
-                    f"Klaster keluarga desil 1 {c.id_kantong} di desa ini: "
-                    f"{angka(c.keluarga_desil_1)} keluarga ({md_escape(c.kekurangan_utama)})."
-                )
-        c1, c2 = st.columns(2)
-        c1.metric("Keluarga desil 1", angka(row["keluarga_desil_1"]))
-        c2.metric("Desil 1 per 100 keluarga", persen(row["persen_desil_1"]))
-        c1.metric("Keluarga P3KE", angka(row["keluarga_p3ke"]))
-        c2.metric(
-            "Seluruh keluarga",
-            angka(None if pd.isna(row["keluarga_total"]) else row["keluarga_total"]),
-        )
-        desil_cols = [c for c in view.columns if c.startswith("keluarga_desil_")]
-        st.markdown("**Keluarga P3KE per desil**")
-        st.dataframe(
-            pd.DataFrame(
-                {"Desil": [c.rsplit("_", 1)[1] for c in desil_cols],
-                 "Keluarga": [angka(row[c]) for c in desil_cols]}
-            ),
-            hide_index=True, width="stretch",
-        )  # fmt: skip
-        st.markdown("**Kekurangan pada keluarga P3KE**")
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Kekurangan": [dep.label for dep in DEPRIVASI.values()],
-                    "Keluarga": [angka(None if pd.isna(row[f"p3ke_{k}"]) else row[f"p3ke_{k}"]) for k in DEPRIVASI],
-                    "Per 100 keluarga P3KE": [persen(row[f"persen_p3ke_{k}"]) for k in DEPRIVASI],
-                }
-            ),
-            hide_index=True, width="stretch",
-        )  # fmt: skip
+        return
+    row = view[view["kode_desa"] == pick].iloc[0]
+    st.subheader(md_escape(row["desa"]))
+    st.caption(f"Kecamatan {md_escape(row['kecamatan'])} · kode {row['kode_desa']}")
+    if not row["ada_data"]:
+        st.warning("Tidak ada baris P3KE untuk desa ini di berkas yang dipakai.")
+    if r.kantong is not None:
+        hot = r.kantong.desa.set_index("kode_desa").loc[pick]
+        text = f"**Kantong kemiskinan: {hot['kantong']}.** {md_escape(hot['alasan'])}"
+        (st.error if hot["kantong"] == "panas" else st.caption)(text)
+        inside = r.kantong.klaster[r.kantong.klaster["kode_desa"] == pick]
+        for c in inside.itertuples():
+            st.warning(
+                f"Klaster keluarga desil 1 {c.id_kantong} di desa ini: "
+                f"{angka(c.keluarga_desil_1)} keluarga ({md_escape(c.kekurangan_utama)})."
+            )
+    c1, c2 = st.columns(2)
+    c1.metric("Keluarga desil 1", angka(row["keluarga_desil_1"] if row["ada_data"] else None))
+    c2.metric("Desil 1 per 100 keluarga", persen(row["persen_desil_1"]))
+    c1.metric("Keluarga P3KE", angka(row["keluarga_p3ke"] if row["ada_data"] else None))
+    c2.metric(
+        "Seluruh keluarga",
+        angka(None if pd.isna(row["keluarga_total"]) else row["keluarga_total"]),
+    )
+    if lokus is not None:
+        st.markdown("**Sub kegiatan di desa ini**")
+        st.caption(md_escape(sub_kegiatan_text(lokus, [pick])[0]))
+    desil_cols = [c for c in view.columns if c.startswith("keluarga_desil_")]
+    st.markdown("**Keluarga P3KE per desil**")
+    st.dataframe(
+        pd.DataFrame(
+            {"Desil": [c.rsplit("_", 1)[1] for c in desil_cols],
+             "Keluarga": [angka(row[c] if row["ada_data"] else None) for c in desil_cols]}
+        ),
+        hide_index=True, width="stretch",
+    )  # fmt: skip
+    st.markdown("**Kekurangan pada keluarga P3KE**")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Kekurangan": [dep.label for dep in DEPRIVASI.values()],
+                "Keluarga": [angka(None if pd.isna(row[f"p3ke_{k}"]) else row[f"p3ke_{k}"]) for k in DEPRIVASI],
+                "Per 100 keluarga P3KE": [persen(row[f"persen_p3ke_{k}"]) for k in DEPRIVASI],
+            }
+        ),
+        hide_index=True, width="stretch",
+    )  # fmt: skip
+
+
+map_and_panel()
 
 st.subheader("Kantong kemiskinan")
 if r.kantong is None:
@@ -172,20 +196,24 @@ else:
     params = r.kantong.parameter
     rule = {
         "knn": f"{params['k']} desa terdekat",
-        "kontiguitas": f"desa bersinggungan (toleransi {params['toleransi_m']:g} m)",
-        "kontiguitas_knn": f"bersinggungan (toleransi {params['toleransi_m']:g} m) atau {params['k']} terdekat",
-        "jarak": f"desa dalam {params['jarak_m']:g} m",
+        "kontiguitas": f"desa bersinggungan (toleransi {angka(params['toleransi_m'])} m)",
+        "kontiguitas_knn": f"bersinggungan (toleransi {angka(params['toleransi_m'])} m) atau {params['k']} terdekat",
+        "jarak": f"desa dalam {angka(params['jarak_m'])} m",
     }[str(params["tetangga"])]
     tested = {"persen_desil_1": "persentase desil 1", "keluarga_desil_1": "jumlah desil 1"}[
         str(params["variabel"])
     ]
     n_assessed = int((r.kantong.desa["kantong"] != "tidak dinilai").sum())
+    if n_assessed == 0:
+        # No desa assessed: say why beside the number, not only in the table below.
+        why = r.kantong_galat or r.kantong.desa["alasan"].astype(str).mode().iloc[0]
+        st.warning(f"**0 desa dinilai**: {md_escape(why)}", icon=":material/warning:")
     st.caption(
         f"Aturan (pilihan analitis): {md_escape(params['aturan_desa'])} Diuji: {tested}"
         f"{' (dihaluskan Empirical Bayes)' if params['smoothing'] and params['variabel'] == 'persen_desil_1' else ''}; "
         f"statistik {'Gi*' if params['statistik'] == 'gi_star' else 'Moran lokal'}; tetangga: {rule}; "
-        f"{params['permutasi']} permutasi, seed {params['seed']}, alpha {params['alpha']}. "
-        f"{n_assessed} desa dinilai. Dengan sedikit desa, hanya kelompok desa yang hampir semua "
+        f"{params['permutasi']} permutasi, seed {params['seed']}, alpha {angka(params['alpha'], 3)}. "
+        f"{n_assessed} desa dinilai{' (alasannya di atas)' if n_assessed == 0 else ''}. Dengan sedikit desa, hanya kelompok desa yang hampir semua "
         "tetangganya juga tinggi dapat signifikan: bacalah juga peta persentase."
     )
     if r.kantong_galat:
@@ -257,10 +285,13 @@ else:
 
 st.subheader("Angka per desa")
 table = view.drop(columns=["geometry", "kode_kecamatan"])
-table = table.rename(columns=column_labels(table.columns))
+labels = column_labels(table.columns)
+table = table.rename(columns=lambda c: labels.get(c) or judul_kolom(c))  # never a raw name
 num = table.select_dtypes("number").columns
 share_cols = [c for c in num if "per 100" in c]
-styler = table.style.format({c: (persen if c in share_cols else angka) for c in num}, na_rep="–")
+styler = table.style.format(na_rep="–").format(
+    {c: (persen if c in share_cols else angka) for c in num}, na_rep="–"
+)  # "–" in every column for desa without data, never "None" or "nan"
 st.dataframe(styler, hide_index=True, width="stretch")
 export = view.drop(columns=["geometry"]).round(2)
 c1, c2 = st.columns(2)

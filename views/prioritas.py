@@ -7,11 +7,18 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from targeting.format import angka, tabel_tampilan
-from targeting.maps import build_map, class_breaks, priority_group
+from targeting.maps import (
+    available_layers,
+    build_map,
+    class_breaks,
+    map_legend,
+    priority_group,
+)
 from targeting.package import TargetOptions, build_package
 from targeting.priority import BOBOT_BAWAAN, KOMPONEN, NORMALISASI, PriorityError, select_desa
 from targeting.register import STRATEGI
 from views.common import PRIORITAS_KEY, asset_base, keep, md_escape, start_page
+from views.ui import MAP_ROW_KEY, layer_pills, legend, on_map_change
 
 d = start_page("Desa prioritas dan daftar sasaran")
 r = d.result
@@ -23,7 +30,9 @@ with st.sidebar.expander("Bobot skor prioritas", expanded=False):
         "perbandingan bobot; bawaan dijelaskan di README."
     )
     bobot = {
-        k: st.number_input(c.label, 0.0, 1000.0, step=5.0, **keep(f"bobot_{k}", BOBOT_BAWAAN[k]))
+        # Whole numbers: a number input writes decimals with a point ("30.00"); only the
+        # ratio of the weights matters.
+        k: st.number_input(c.label, 0, 1000, step=5, **keep(f"bobot_{k}", round(BOBOT_BAWAAN[k])))
         for k, c in KOMPONEN.items()
     }
     normalisasi = st.radio(
@@ -117,7 +126,7 @@ if c1.button(f"Pilih {int(n_top)} desa teratas", key="pilih_teratas"):
         ("teratas", int(n_top)),
     )
     st.rerun()
-skor_min = c2.number_input("Skor minimal", 0.0, 100.0, step=5.0, **keep("skor_min", 50.0))
+skor_min = c2.number_input("Skor minimal", 0, 100, step=5, **keep("skor_min", 50))
 if c2.button("Pilih desa dengan skor ≥ ini", key="pilih_skor"):
     _set(
         select_desa(tabel, skor_min=float(skor_min)),
@@ -166,36 +175,41 @@ st.multiselect(
 )
 chosen = st.session_state[PRIORITAS_KEY]
 
-left, right = st.columns([3, 2], gap="medium")
+
+def _toggle(kode: str) -> None:
+    """A click on a desa adds it to the choice or takes it out."""
+    now = st.session_state.get(PRIORITAS_KEY, [])
+    _set([k for k in now if k != kode] if kode in now else [*now, kode], "diklik di peta", add=True)
+
+
+with st.container(key=MAP_ROW_KEY):
+    left, right = st.columns([2, 1], gap="medium")
 with left:
     kelas = class_breaks(ind["persen_desil_1"].astype("float64").where(ind["ada_data"]))
+    kantong_desa = r.kantong.desa if r.kantong is not None else None
+    lapisan = layer_pills("lapisan_prioritas", available_layers(kantong_desa, None, None))
     m = build_map(
-        ind,
-        asset_base=asset_base(),
-        kelas=kelas,
-        kantong=r.kantong.desa if r.kantong is not None else None,
-        height=480,
+        ind, asset_base=asset_base(), kelas=kelas, kantong=kantong_desa, height=480,
         popup=False,  # a click here selects the desa; the why is in the table
-        tampilan=r.tampilan,
-    )
+        tampilan=r.tampilan, lapisan=lapisan, kontrol_lapisan=False, legenda=False,
+        pandangan="peta_prioritas",
+    )  # fmt: skip
     ranks = tabel.set_index("kode_desa")["peringkat"].to_dict()
-    out = st_folium(
+    st_folium(
         m,
         key="peta_prioritas",
         height=480,
         use_container_width=True,
-        returned_objects=["last_active_drawing", "last_object_clicked"],
+        returned_objects=["last_active_drawing"],
         # Only this layer changes with the selection: the map itself is not re-rendered.
         feature_group_to_add=priority_group(ind, chosen, peringkat=ranks, tampilan=r.tampilan),
+        on_change=on_map_change("peta_prioritas", _toggle),
     )
-    click = (out or {}).get("last_object_clicked")
-    feature = ((out or {}).get("last_active_drawing") or {}).get("properties", {})
-    if click and click != st.session_state.get("_klik_prioritas") and feature.get("kode_desa"):
-        st.session_state["_klik_prioritas"] = click
-        kode = feature["kode_desa"]
-        picked = [k for k in chosen if k != kode] if kode in chosen else [*chosen, kode]
-        _set(picked, "diklik di peta", add=True)
-        st.rerun()
+    legend(
+        map_legend("persen_desil_1", kelas, kantong=kantong_desa, lapisan=lapisan)
+        + "<div><span class='lokus-swatch' style='background:none;border:3px solid #000'>"
+        "</span>Desa prioritas terpilih</div>"
+    )
     st.caption("Klik desa di peta untuk menambah atau melepasnya dari pilihan (garis hitam tebal).")
 with right:
     if chosen:
@@ -260,7 +274,9 @@ if not chosen:
     st.stop()
 desil_max = 4 if r.check.desil_scale == "p3ke" else 10
 c1, c2 = st.columns(2)
-desil = c1.multiselect("Desil", list(range(1, desil_max + 1)), **keep("sasaran_desil", [1]))
+desil = c1.multiselect(
+    "Desil", list(range(1, desil_max + 1)), placeholder="Pilih desil", **keep("sasaran_desil", [1])
+)
 strategi = c2.multiselect(
     "Hanya keluarga dengan usulan strategi",
     [1, 2, 3],
@@ -317,9 +333,10 @@ with st.expander("Aturan usulan strategi (pilihan analitis)"):
 st.dataframe(
     # A long list: text copy (no Styler); only the coordinates (personal data) are floats.
     tabel_tampilan(
-        fam.rename(columns=lambda c: c.replace("_", " ").capitalize()),
-        {"Lintang": 6, "Bujur": 6},
+        fam,
+        {"lintang": 6, "bujur": 6},
         teks=True,
+        judul=True,  # "NIK", "No KK", not raw column names
     ),
     hide_index=True,
     width="stretch",

@@ -1,0 +1,31 @@
+"""Streamlit's own English words are replaced by CSS (views/ui.py); this fails when a
+Streamlit upgrade renames what that CSS addresses, so the override cannot silently stop."""
+
+from pathlib import Path
+
+import streamlit
+
+from views.ui import PAGE_CSS, UPLOADER_TESTIDS
+
+STATIC = Path(streamlit.__file__).parent / "static" / "static" / "js"
+
+
+def _bundle(marker: str) -> str:
+    files = [p for p in STATIC.glob("*.js") if marker in p.read_text(errors="ignore")]
+    assert files, f"no Streamlit script holds {marker!r}: the uploader changed, see views/ui.py"
+    return "".join(p.read_text(errors="ignore") for p in files)
+
+
+def test_the_uploader_still_has_what_the_override_addresses():
+    js = _bundle("stFileUploaderDropzoneInstructions")
+    for testid in UPLOADER_TESTIDS:
+        assert f"`{testid}`" in js or f'"{testid}"' in js, testid
+        assert f'[data-testid="{testid}"]' in PAGE_CSS
+    # The English words the override hides: if they move elsewhere, look again.
+    assert "per file" in js
+    assert "`Upload`" in js
+
+
+def test_choice_lists_say_choose_an_option_without_a_placeholder():
+    # Why every selectbox and multiselect gets a placeholder (tests/test_app.py checks them).
+    assert "Choose an option" in _bundle("Choose an option")
