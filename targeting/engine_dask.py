@@ -358,6 +358,11 @@ def place_and_count(
             for p in ddf.to_delayed()
         ]
     results = client.gather(client.compute(parts))
+    return _assemble(results, source, partitions=len(parts))
+
+
+def _assemble(results: list[dict[str, Any]], source: str, *, partitions: int) -> DaskRun:
+    """Put the partitions' results together in the input's order, their ledgers merged."""
     done = [r for r in results if r["n"] or r["ditolak"] is not None]
     counts_all = [r["counts"] for r in done if r["counts"] is not None and len(r["counts"])]
     counts = (
@@ -397,7 +402,7 @@ def place_and_count(
             kode_tidak_dikenal=sorted({c for r in done for c in r["unknown"]}),
         ),
         counts=counts,
-        partitions=len(parts),
+        partitions=partitions,
         families_used=sum(r["n"] for r in done),
         flags=flags,
         ledger=ledger.check(),

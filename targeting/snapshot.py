@@ -175,16 +175,12 @@ def load_snapshot(
     ----------
     region : Region
         Region settings; its files are the defaults of the inputs not given.
-    households : path, bytes or binary file, optional
-        P3KE/DTSEN household or person file (CSV/XLSX); default: the region's.
-    boundaries : path, bytes or binary file, optional
-        Desa polygons; default: the region's.
-    keluarga_desa : path, bytes or binary file, optional
-        Table of all families per desa (``kode_desa``, ``keluarga_total``); default: the
-        region's, if any.
+    households, boundaries, keluarga_desa : path, bytes or binary file, optional
+        The P3KE/DTSEN household or person file (CSV/XLSX), the desa polygons, and the
+        table of all families per desa (``kode_desa``, ``keluarga_total``); default: the
+        region's (the family table only if the region has one).
     names : Mapping, optional
-        Role (``keluarga_p3ke``, ``batas_desa``, ``keluarga_desa``) -> file name for messages
-        (needed for uploads; a path's own name otherwise).
+        Role (``keluarga_p3ke``, ``batas_desa``, ``keluarga_desa``) -> file name (uploads).
     boundaries_layer : str, optional
         Layer of a multi-layer boundary file.
     desil_scale : {"auto", "p3ke", "dtsen"}, default "auto"
@@ -194,14 +190,11 @@ def load_snapshot(
     jarak_pantai_m : float, default 500
         Metres within which a point in the sea is "just off the coast" (flagged, kept).
     tanggal : str, optional
-        Date of the data (ISO ``YYYY-MM-DD``); see :attr:`Snapshot.tanggal` for the default.
-    engine : {"pandas", "dask"}, default "pandas"
-        ``"dask"`` places and counts the families in partitions on a Dask cluster; the
-        snapshot equals the pandas engine's.
-    scheduler : str, optional
-        Dask scheduler address for ``engine="dask"``; default: a local cluster.
-    partisi : {"kecamatan", "hilbert"}, default "kecamatan"
-        How ``engine="dask"`` groups families into partitions.
+        Date of the data (ISO ``YYYY-MM-DD``); default as :attr:`Snapshot.tanggal` says.
+    engine, scheduler, partisi : str, optional
+        ``engine="dask"`` places and counts the families in partitions (grouped by
+        ``partisi``: ``"kecamatan"`` or ``"hilbert"``) on the Dask cluster at ``scheduler``
+        (default: a local one); the snapshot equals the default ``"pandas"`` engine's.
 
     Returns
     -------
@@ -219,67 +212,77 @@ def load_snapshot(
     LedgerError
         If the row accounting does not add up (a defect of Lokus).
     """
-    if engine not in ENGINES:
-        msg = f"engine must be one of {ENGINES}, got {engine!r}"
-        raise ValueError(msg)
-    if partisi not in PARTISI:
-        msg = f"partisi must be one of {PARTISI}, got {partisi!r}"
+    if engine not in ENGINES or partisi not in PARTISI:
+        msg = f"engine must be in {ENGINES}, partisi in {PARTISI}; got {engine!r}, {partisi!r}"
         raise ValueError(msg)
     names = dict(names or {})
     default = {"keluarga_p3ke": households is None, "keluarga_desa": keluarga_desa is None}
-    households = households if households is not None else region.keluarga_p3ke
-    if households is None:
-        msg = f"wilayah {region.nama} tidak memiliki berkas P3KE bawaan; berikan --households"
-        en = f"region {region.nama} has no default P3KE file; pass --households"
-        raise RegionError(msg, en=en)
-    boundaries = boundaries if boundaries is not None else region.batas_desa
-    keluarga_desa = keluarga_desa if keluarga_desa is not None else region.keluarga_desa
-
+    households, boundaries, keluarga_desa = _defaults(region, households, boundaries, keluarga_desa)
     batas, b_input = _read_boundaries(region, boundaries, names.get("batas_desa"), boundaries_layer)
     metric = choose_metric_crs(batas.desa, setting=region.metric_crs)
-    h_name = file_name(households, names.get("keluarga_p3ke"), "keluarga.csv")
-    h_bytes = read_bytes(households)
-    table = read_sheet(h_bytes, label=h_name, sheet=sheet)
-    check = validate_households(
-        table.frame,
-        source=h_name,
-        desil_scale=desil_scale,  # type: ignore[arg-type]
-        numeric_cells=table.numeric_cells,
-        formula_cells=table.rumus_tanpa_nilai,
+    h_name, h_bytes, table, check = _read_households(
+        households, names.get("keluarga_p3ke"), sheet, desil_scale
     )
     desil_max = 4 if check.desil_scale == "p3ke" else 10
     placement, counts, placed = _place(check, batas, h_name, metric, jarak_pantai_m,
                                        desil_max, engine, scheduler, partisi)  # fmt: skip
-    ledger = table.ledger.then(check.ledger).then(placed).in_sheet(sheet_name(table.sheet))
-    ledger = ledger.check()
+    ledger = table.ledger.then(check.ledger).then(placed).in_sheet(sheet_name(table.sheet)).check()
     h_input = _household_input(region, households, h_name, h_bytes, table, ledger, default)
-    inputs = [h_input, b_input]
-    ledgers = {"batas_desa": batas.ledger.check()}
-    denom = None
+    inputs, ledgers, denom = [h_input, b_input], {"batas_desa": batas.ledger.check()}, None
     if keluarga_desa is not None:
         denom, k_input, ledgers["keluarga_desa"] = _read_denominator(
             region, keluarga_desa, names.get("keluarga_desa"), batas, default
         )
         inputs.append(k_input)
-    if counts is not None:
-        indikator = indicators_from_counts(counts, batas.desa, denom, desil_max=desil_max)
-    else:
-        indikator = desa_indicators(placement.keluarga, batas.desa, denom, desil_max=desil_max)
-    import_settings = {"skala_desil": desil_scale, "lembar": sheet or "otomatis",
-                       "jarak_pantai_m": jarak_pantai_m, "mesin": engine}  # fmt: skip
+    indikator = (
+        indicators_from_counts(counts, batas.desa, denom, desil_max=desil_max)
+        if counts is not None  # the Dask engine counted in its partitions
+        else desa_indicators(placement.keluarga, batas.desa, denom, desil_max=desil_max)
+    )
     provenance = Provenance(
         wilayah=region.nama,
         kode_wilayah=region.kode,
         crs_metrik=metric.to_string(),
         masukan=tuple(inputs),
-        parameter={"impor": import_settings},
-    )
+        parameter={"impor": {"skala_desil": desil_scale, "lembar": sheet or "otomatis",
+                             "jarak_pantai_m": jarak_pantai_m, "mesin": engine}},
+    )  # fmt: skip
     return Snapshot(
         region=region, batas=batas, metric_crs=metric, sheet=table, check=check,
         placement=placement, indikator=indikator, ledger=ledger, provenance=provenance,
         tanggal=tanggal or _data_date(table.frame) or h_input.tanggal, ledgers=ledgers,
         keluarga_desa=denom, tampilan=display_geometry(batas.desa, metric_crs=metric),
     )  # fmt: skip
+
+
+def _defaults(
+    region: Region, households: Source | None, boundaries: Source | None, denom: Source | None
+) -> tuple[Source, Source, Source | None]:
+    """Fill the inputs not given with the region's files; the household file is required."""
+    households = households if households is not None else region.keluarga_p3ke
+    if households is None:
+        msg = f"wilayah {region.nama} tidak memiliki berkas P3KE bawaan; berikan --households"
+        en = f"region {region.nama} has no default P3KE file; pass --households"
+        raise RegionError(msg, en=en)
+    boundaries = boundaries if boundaries is not None else region.batas_desa
+    return households, boundaries, denom if denom is not None else region.keluarga_desa
+
+
+def _read_households(
+    src: Source, given: str | None, sheet: str | None, desil_scale: str
+) -> tuple[str, bytes, RawTable, HouseholdCheck]:
+    """Read the household sheet and validate its rows; also return its name and bytes."""
+    name = file_name(src, given, "keluarga.csv")
+    data = read_bytes(src)
+    table = read_sheet(data, label=name, sheet=sheet)
+    check = validate_households(
+        table.frame,
+        source=name,
+        desil_scale=desil_scale,  # type: ignore[arg-type]
+        numeric_cells=table.numeric_cells,
+        formula_cells=table.rumus_tanpa_nilai,
+    )
+    return name, data, table, check
 
 
 def _place(

@@ -27,6 +27,7 @@ BUILTIN_USES = {
     ("targeting/pockets.py", "ValueError"): "PocketSettings fields outside their ranges",
     ("targeting/export.py", "ValueError"): "a workbook sheet name the caller chose",
     ("targeting/maps.py", "KeyError"): "map indicator key outside INDIKATOR_PETA",
+    ("targeting/maps.py", "ValueError"): "strategy code outside Inpres 1-3 / P1-P4 (a caller's)",
     ("targeting/strategies.py", "KeyError"): "strategy code outside a scheme (mapping lookup)",
     ("targeting/engine_dask.py", "ValueError"): "partisi argument outside PARTISI",
     ("targeting/pipeline.py", "ValueError"): "engine / partisi argument outside its choices",
