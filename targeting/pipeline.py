@@ -258,7 +258,9 @@ class Analysis:
                 "crs_metrik": prov["crs_metrik"],
                 "crs_tampilan": "EPSG:4326",
             },
+            "tanggal_data": prov["tanggal_data"],
             "masukan": prov["masukan"],
+            "pembukuan_baris": self._ledger_report(),
             "parameter": prov["parameter"],
             "seed": prov["seed"],
             "aturan": prov["aturan"],
@@ -295,6 +297,22 @@ class Analysis:
             "ringkasan": district_summary(self.indikator),
             "kantong": self._pocket_report(),
             "intervensi": self._intervention_report(),
+        }
+
+    def _ledger_report(self) -> dict[str, dict[str, Any]]:
+        """Row accounting of every input, by role (each ledger checked)."""
+        ledgers = {"keluarga_p3ke": self.ledger, **self.snapshot.ledgers}
+        if self.register is not None:
+            ledgers["register"] = self.register.ledger
+        return {
+            role: {
+                "berkas": led.berkas,
+                "rows_in": led.rows_in,
+                "rows_used": led.rows_used,
+                "rows_rejected": led.rows_rejected,
+                "kode_ditolak": led.check().per_kode(),
+            }
+            for role, led in ledgers.items()
         }
 
     def _intervention_report(self) -> dict[str, Any]:

@@ -119,6 +119,8 @@ class Provenance:
         Rule name -> the rule as a sentence (pocket labels, clusters, coverage).
     versi : Mapping
         ``lokus``, ``python`` and :data:`LIBRARIES` -> version.
+    tanggal_data : str or None
+        Date of the data (ISO), :attr:`targeting.snapshot.Snapshot.tanggal`.
     """
 
     wilayah: str
@@ -129,6 +131,7 @@ class Provenance:
     seed: int | None = None
     aturan: Mapping[str, str] = field(default_factory=dict)
     versi: Mapping[str, str] = field(default_factory=lambda: library_versions())
+    tanggal_data: str | None = None
 
     def __post_init__(self) -> None:
         sections = {k: _frozen(v) for k, v in dict(self.parameter).items()}
@@ -186,6 +189,7 @@ class Provenance:
         """
         return {
             "crs_metrik": self.crs_metrik,
+            "tanggal_data": self.tanggal_data,
             "masukan": {f.peran: f.to_dict() for f in self.masukan},
             "parameter": {k: dict(v) for k, v in self.parameter.items()},
             "seed": self.seed,
@@ -202,7 +206,10 @@ class Provenance:
             The metric CRS, each input (file, SHA-256, rows, date, synthetic), every parameter
             by section, the seed, the rule texts and the versions.
         """
-        rows: list[tuple[str, str, object]] = [("wilayah", "CRS metrik", self.crs_metrik)]
+        rows: list[tuple[str, str, object]] = [
+            ("wilayah", "CRS metrik", self.crs_metrik),
+            ("sumber data", "tanggal data", self.tanggal_data or "tidak diketahui"),
+        ]
         for f in self.masukan:
             rows += [
                 ("sumber data", f"{f.peran}: berkas", f.berkas),

@@ -25,17 +25,12 @@ from geo.join import DEFAULT_COAST_M, FLAG_COLUMNS, Placement, place_households
 from geo.ledger import Ledger, rejections
 from geo.region import Region
 from geo.sheets import RawTable, read_sheet, sheet_name
+from targeting.engine_dask import ENGINES, PARTISI
 from targeting.indicators import desa_indicators, indicators_from_counts
 from targeting.maps import display_geometry
 from targeting.provenance import InputFile, Provenance, file_date, file_name, marked_synthetic
 
-__all__ = ["ENGINES", "PARTISI", "Snapshot", "load_snapshot"]
-
-ENGINES = ("pandas", "dask")
-"""Engines that place and count families (:mod:`targeting.engine_dask` for ``"dask"``)."""
-
-PARTISI = ("kecamatan", "hilbert")
-"""How the Dask engine groups families into partitions."""
+__all__ = ["Snapshot", "load_snapshot"]
 
 TANGGAL_COLUMNS = ("tanggal_data", "tanggal_pendataan")
 """Household-file columns that date the data (one date for every row), by preference."""
@@ -239,18 +234,16 @@ def load_snapshot(
         if counts is not None  # the Dask engine counted in its partitions
         else desa_indicators(placement.keluarga, batas.desa, denom, desil_max=desil_max)
     )
+    tanggal = tanggal or _data_date(table.frame) or h_input.tanggal
     provenance = Provenance(
-        wilayah=region.nama,
-        kode_wilayah=region.kode,
-        crs_metrik=metric.to_string(),
-        masukan=tuple(inputs),
+        region.nama, region.kode, metric.to_string(), tuple(inputs), tanggal_data=tanggal,
         parameter={"impor": {"skala_desil": desil_scale, "lembar": sheet or "otomatis",
                              "jarak_pantai_m": jarak_pantai_m, "mesin": engine}},
     )  # fmt: skip
     return Snapshot(
         region=region, batas=batas, metric_crs=metric, sheet=table, check=check,
         placement=placement, indikator=indikator, ledger=ledger, provenance=provenance,
-        tanggal=tanggal or _data_date(table.frame) or h_input.tanggal, ledgers=ledgers,
+        tanggal=tanggal, ledgers=ledgers,
         keluarga_desa=denom, tampilan=display_geometry(batas.desa, metric_crs=metric),
     )  # fmt: skip
 

@@ -98,3 +98,11 @@ def test_pipeline_ledger_counts_used_rows_itself(embedded) -> None:
     report = embedded.report()
     assert report["rows_in"] == ledger.rows_in
     assert sum(report["kode_ditolak"].values()) == ledger.rows_rejected
+
+
+def test_report_accounts_for_every_input(embedded) -> None:
+    accounts = embedded.report()["pembukuan_baris"]
+    assert {"keluarga_p3ke", "batas_desa", "register"} <= set(accounts)
+    for role, acc in accounts.items():
+        assert acc["rows_in"] == acc["rows_used"] + acc["rows_rejected"], role
+        assert sum(acc["kode_ditolak"].values()) == acc["rows_rejected"], role

@@ -80,3 +80,8 @@ def test_records_are_frozen_and_copy_their_mappings():
     assert done.to_report()["parameter"] == {"kantong": {"alpha": 0.05}}
     assert ("parameter kantong", "seed", "7") in done.rows()
     assert done.input("register") is None
+
+
+def test_both_state_the_date_of_the_data(embedded, renderings):
+    report, ring, _ = renderings
+    assert report["tanggal_data"] == embedded.snapshot.tanggal == ring["tanggal data"]
