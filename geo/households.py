@@ -20,7 +20,7 @@ from geo.columns import ALIASES, KNOWN
 from geo.coords import parse_coordinates
 from geo.errors import InputSchemaError, MissingColumnsError
 from geo.ledger import Ledger, rejections
-from geo.masking import LONG_DIGITS, mask_ids
+from geo.masking import LONG_DIGITS, hidden, mask_ids
 from geo.sheets import ROW_COL
 from geo.text import fold, fold_series
 
@@ -232,7 +232,7 @@ def _safe_value(column: str, value: object) -> str:
         return mask_ids(text)
     if LONG_DIGITS.fullmatch(text.strip()):
         return mask_ids(text.strip())
-    return f"[disamarkan: {len(text)} karakter]"
+    return hidden(text)
 
 
 _SCIENTIFIC = r"[eE][+]?\d+$"

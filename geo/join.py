@@ -23,7 +23,7 @@ from geo.crs import DISPLAY_CRS, require_crs
 from geo.errors import InputSchemaError
 from geo.households import HOUSEHOLD_FLAGS, member_reason
 from geo.ledger import Ledger, rejections
-from geo.masking import LONG_DIGITS
+from geo.masking import LONG_DIGITS, hidden
 from geo.text import fold
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "member_rows",
     "normalise_name",
     "place_households",
+    "unknown_code_reason",
 ]
 
 FLAG_COLUMNS = {
@@ -142,6 +143,11 @@ class Placement:
         )
 
 
+def unknown_code_reason(kode: str) -> str:
+    """Say that a readable desa code names no desa of the region (written once, used twice)."""
+    return f"kode desa {kode} tidak ada dalam batas desa wilayah"
+
+
 def member_rows(keluarga: pd.DataFrame) -> int:
     """Count the input rows held by families: their ``_n_baris``, or one row each without it."""
     if "_n_baris" not in keluarga.columns:
@@ -154,7 +160,7 @@ def _short(value: object) -> str:
     text = str(value)
     if len(text) <= 40 and not LONG_DIGITS.search(text):
         return text
-    return f"[disamarkan: {len(text)} karakter]"
+    return hidden(text)
 
 
 def _normalised(values: pd.Series) -> pd.Series:
@@ -492,7 +498,7 @@ def _rejections(out: pd.DataFrame, failures: dict[int, str], source: str) -> pd.
         for idx, row in zip(fail_idx, sub.itertuples(index=False), strict=True):
             why = failures[idx]
             if pd.notna(row.kode):
-                code_reason = f"kode desa {row.kode} tidak ada dalam batas desa wilayah"
+                code_reason = unknown_code_reason(row.kode)
             else:
                 code_reason = str(row.alasan_kode)
             code_raw = "" if pd.isna(row.kode_raw) else _short(row.kode_raw)

@@ -21,7 +21,13 @@ from geo.crs import choose_metric_crs
 from geo.errors import RegionError
 from geo.households import HouseholdCheck, validate_households
 from geo.io import BoundaryLoad, Source, file_sha256, read_boundaries, read_bytes, read_family_table
-from geo.join import DEFAULT_COAST_M, FLAG_COLUMNS, Placement, place_households
+from geo.join import (
+    DEFAULT_COAST_M,
+    FLAG_COLUMNS,
+    Placement,
+    place_households,
+    unknown_code_reason,
+)
 from geo.ledger import Ledger, rejections
 from geo.region import Region
 from geo.sheets import RawTable, read_sheet, sheet_name
@@ -382,7 +388,10 @@ def _read_denominator(
                 "kolom": "kode_desa",
                 "nilai": denom.loc[unknown, "kode_desa"],
                 "kode": "kode_desa_tidak_dikenal",
-                "alasan": "kode desa tidak ada dalam batas desa wilayah; tidak dihitung",
+                "alasan": [
+                    f"{unknown_code_reason(k)}; tidak dihitung"
+                    for k in denom.loc[unknown, "kode_desa"]
+                ],
             }
         ),
         berkas=name,
