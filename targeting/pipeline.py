@@ -299,20 +299,36 @@ class Analysis:
             "intervensi": self._intervention_report(),
         }
 
-    def _ledger_report(self) -> dict[str, dict[str, Any]]:
-        """Row accounting of every input, by role (each ledger checked)."""
+    def ledgers(self) -> dict[str, Ledger]:
+        """Return the row accounting of every input, by role, each checked.
+
+        Returns
+        -------
+        dict
+            ``keluarga_p3ke`` (the household file), ``batas_desa``, ``keluarga_desa`` (when
+            given) and ``register`` (when read) -> :class:`Ledger`.
+
+        Raises
+        ------
+        LedgerError
+            If an input's rows do not add up (a defect of Lokus).
+        """
         ledgers = {"keluarga_p3ke": self.ledger, **self.snapshot.ledgers}
         if self.register is not None:
             ledgers["register"] = self.register.ledger
+        return {role: led.check() for role, led in ledgers.items()}
+
+    def _ledger_report(self) -> dict[str, dict[str, Any]]:
+        """Row accounting of every input, by role (each ledger checked)."""
         return {
             role: {
                 "berkas": led.berkas,
                 "rows_in": led.rows_in,
                 "rows_used": led.rows_used,
                 "rows_rejected": led.rows_rejected,
-                "kode_ditolak": led.check().per_kode(),
+                "kode_ditolak": led.per_kode(),
             }
-            for role, led in ledgers.items()
+            for role, led in self.ledgers().items()
         }
 
     def _intervention_report(self) -> dict[str, Any]:

@@ -64,6 +64,22 @@ else:
         file_name="lokus_ditolak.csv",
         mime="text/csv",
     )
+PERAN = {
+    "keluarga_p3ke": "Data keluarga P3KE",
+    "batas_desa": "Batas desa",
+    "keluarga_desa": "Tabel seluruh keluarga",
+    "register": "Daftar sub kegiatan",
+}
+accounts = pd.DataFrame(
+    [
+        {"Berkas": PERAN.get(role, role) + f" ({led.berkas})", "Baris dibaca": led.rows_in,
+         "Dipakai": led.rows_used, "Ditolak": led.rows_rejected}
+        for role, led in r.ledgers().items()
+    ]
+)  # fmt: skip
+with st.expander("Pembukuan baris per berkas (baris dibaca = dipakai + ditolak)"):
+    counts_format = {"Baris dibaca": 0, "Dipakai": 0, "Ditolak": 0}
+    st.dataframe(tabel_tampilan(accounts, counts_format), hide_index=True, width="stretch")
 if len(r.placement.cocok_nama):
     st.subheader("Desa ditentukan dari nama")
     st.dataframe(
