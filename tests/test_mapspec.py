@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -32,10 +33,14 @@ from targeting.mapspec import (
 )
 from targeting.strategies import INPRES
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def test_the_spec_module_needs_no_folium():
     code = "import sys, targeting.mapspec; print(sorted(m for m in sys.modules if 'folium' in m))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     assert out.stdout.strip() == "[]"
 
 
@@ -248,14 +253,24 @@ def test_render_draws_the_spec_colours_and_layers(embedded):
 
 
 def test_render_writes_compact_json_without_import_time_patch():
-    """Layer data are written without spaces; importing the renderer changes nothing."""
-    code = (
-        "import folium.template, targeting.maps\n"
-        "env = folium.template.Template('').environment\n"
-        "print(env.policies['json.dumps_kwargs'])"
+    """Importing the renderer changes nothing in folium; render() writes compact layer data."""
+    code = """
+import folium.template, geopandas as gpd, shapely
+from targeting.maps import render
+from targeting.mapspec import MapData, map_spec
+env = folium.template.Template('').environment
+print(env.policies['json.dumps_kwargs'])
+desa = gpd.GeoDataFrame(
+    {'kode_desa': ['61.11.01.2001'], 'desa': ['Uji'], 'kecamatan': ['Uji'], 'ada_data': [True],
+     'keluarga_desil_1': [3], 'persen_desil_1': [1.5]},
+    geometry=[shapely.box(110.0, -1.2, 110.1, -1.1)], crs='EPSG:4326')
+html = render(map_spec(MapData(desa))).get_root().render()
+print('"type":"Feature"' in html, '"type": "Feature"' in html)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "{'sort_keys': True}"  # Jinja's default, untouched at import
+    assert out.stdout.split("\n")[:2] == ["{'sort_keys': True}", "True False"]
 
 
 def test_compact_json_reaches_folium_geojson(embedded):
