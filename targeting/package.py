@@ -17,7 +17,6 @@ same files:
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import re
 import tempfile
@@ -28,13 +27,13 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from branca.element import Element
 
 from geo.crs import DISPLAY_CRS, to_display
 from targeting.export import to_csv_bytes, to_xlsx_bytes
 from targeting.format import angka
 from targeting.interventions import lokus_long
-from targeting.maps import add_priority_layer, build_map, standalone_html
+from targeting.maps import render, standalone_html
+from targeting.mapspec import MapData, MapSettings, map_spec
 from targeting.priority import KOMPONEN, Ranking
 from targeting.register import STRATEGI
 from targeting.strategies import PERMENDAGRI
@@ -420,42 +419,21 @@ class TargetPackage:
     def map_html(self) -> str:
         """Render the map of the district with the chosen desa outlined, as offline HTML."""
         r = self.result
-        m = build_map(
-            r.indikator,
-            kantong=r.kantong.desa if r.kantong is not None else None,
-            klaster=r.kantong.klaster if r.kantong is not None else None,
-            klaster_aturan=r.kantong.parameter["aturan_klaster"] if r.kantong else None,
-            lokus=lokus_long(r.register.register) if r.register is not None else None,
-            height=720,
-            tampilan=r.tampilan,
-        )
-        ranks = self.ranking.tabel.set_index("kode_desa")["peringkat"].to_dict()
-        add_priority_layer(
-            m, r.indikator, list(self.options.desa), peringkat=ranks, tampilan=r.tampilan
-        )
-        title = html.escape(f"Lokus · {r.region.nama} · desa prioritas terpilih")
-        note = html.escape(
+        title = f"Lokus · {r.region.nama} · desa prioritas terpilih"
+        note = (
             f"desa prioritas: garis hitam tebal · dibuat {self.dibuat_lokal():%Y-%m-%d} · "
             f"{self.filter_text()}"
             + (" · data keluarga SINTETIS" if _synthetic_households(r) else "")
         )  # fmt: skip
-        m.get_root().html.add_child(
-            Element(
-                '<div class="lokus-judul" style="position:absolute;top:8px;left:60px;'
-                "z-index:1000;background:rgba(255,255,255,.92);padding:6px 10px;"
-                'border-radius:4px;font:13px sans-serif;box-shadow:0 1px 4px #999">'
-                f"<b>{title}</b><br>{note}</div>"
-            )
+        settings = MapSettings(
+            prioritas=tuple(self.options.desa),
+            peringkat=self.ranking.tabel.set_index("kode_desa")["peringkat"].to_dict(),
+            height=720,
+            judul=(title, note),
+            fokus_prioritas=True,  # the whole district is one zoom-out away
+            halaman_penuh=True,
         )
-        chosen = r.indikator[r.indikator["kode_desa"].isin(set(self.options.desa))]
-        if len(chosen):  # open on the chosen desa; the whole district is one zoom-out away
-            minx, miny, maxx, maxy = to_display(chosen).total_bounds
-            m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(30, 30))
-        m.get_root().header.add_child(
-            Element(
-                "<style>html,body{height:100%;margin:0}.folium-map{height:100vh!important}</style>"
-            )
-        )
+        m = render(map_spec(MapData.from_result(r), settings))
         return standalone_html(m, title=f"Lokus: desa prioritas {r.region.nama}")
 
     def write(self, out_dir: str | Path, *, sep: str = ",") -> list[Path]:
