@@ -26,11 +26,14 @@ BUILTIN_USES = {
     ("targeting/cli.py", "ValueError"): "argparse option value; the CLI prints it and exits 2",
     ("targeting/pockets.py", "ValueError"): "PocketSettings fields outside their ranges",
     ("targeting/export.py", "ValueError"): "a workbook sheet name the caller chose",
-    ("targeting/maps.py", "KeyError"): "map indicator key outside INDIKATOR_PETA",
-    ("targeting/maps.py", "ValueError"): "strategy code outside Inpres 1-3 / P1-P4 (a caller's)",
+    ("targeting/maps.py", "TypeError"): "a map layer kind without a renderer (a programming error)",
+    ("targeting/mapspec.py", "ValueError"): "strategy code outside Inpres 1-3 / P1-P4 (a caller's)",
+    (
+        "targeting/mapspec.py",
+        "KeyError",
+    ): "a layer or indicator name not in the spec (mapping lookup)",
     ("targeting/strategies.py", "KeyError"): "strategy code outside a scheme (mapping lookup)",
     ("targeting/engine_dask.py", "ValueError"): "partisi argument outside PARTISI",
-    ("targeting/pipeline.py", "ValueError"): "engine / partisi argument outside its choices",
     ("targeting/snapshot.py", "ValueError"): "engine / partisi argument outside its choices",
 }
 """(module, built-in class) pairs allowed, with the reason: a caller's argument, never a file."""
@@ -108,3 +111,8 @@ def test_shared_messages_are_written_once() -> None:
             if text in p.read_text(encoding="utf-8")
         ]
         assert users == ["errors.py"], (text, users)
+
+
+def test_every_listed_builtin_use_still_exists() -> None:
+    used = {(path, name) for path, _, name in _raised() if hasattr(builtins, name)}
+    assert set(BUILTIN_USES) - used == set(), "drop the stale entries from BUILTIN_USES"
