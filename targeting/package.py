@@ -186,10 +186,8 @@ class TargetPackage:
         lokal = self.dibuat_lokal()
         add(("umum", f"dibuat ({nama_zona(lokal, r.region.zona_waktu)})", lokal.isoformat()))
         add(("umum", "zona waktu", r.region.zona_waktu))
-        from targeting.pipeline import LOKUS_VERSION
-
-        add(("umum", "versi Lokus", LOKUS_VERSION))
-        if r.masukan["keluarga_p3ke"].get("sintetis"):  # provenance, not the file name
+        add(("umum", "versi Lokus", r.provenance.versi["lokus"]))
+        if _synthetic_households(r):  # provenance, not the file name
             add(("umum", "PERHATIAN", "data keluarga SINTETIS (sampel bawaan): bukan orang nyata"))
         if o.data_pribadi:
             pribadi = (
@@ -225,14 +223,7 @@ class TargetPackage:
             add(("aturan prioritas", key, text))
         for note in rk.catatan:
             add(("aturan prioritas", "catatan", note))
-        if r.kantong is not None:
-            p = r.kantong.parameter
-            for key in ("statistik", "variabel", "smoothing", "tetangga", "k", "permutasi",
-                        "seed", "alpha", "radius_m", "min_keluarga", "aturan_desa",
-                        "aturan_klaster"):  # fmt: skip
-                value = p.get(key)  # the seed is a label: no thousands separator
-                add(("kantong kemiskinan", key, str(value) if key == "seed" else value))
-        else:
+        if r.kantong is None:
             add(("kantong kemiskinan", "dijalankan", f"tidak: {r.kantong_galat}"))
         for i, text in enumerate(s.aturan, start=1):
             add(("aturan strategi keluarga", f"aturan {i}", text))
@@ -245,18 +236,7 @@ class TargetPackage:
             add(("strategi Permendagri 53/2020", st.kode, f"{st.label} -> {target}"))
         add(("strategi Permendagri 53/2020", "pemetaan", PERMENDAGRI.pemetaan()))
         add(("strategi Permendagri 53/2020", "sumber", PERMENDAGRI.sumber))
-        if r.intervensi is not None:
-            add(("intervensi", "aturan cakupan", r.intervensi.parameter.get("aturan_cakupan")))
-        for key, info in r.masukan.items():
-            add(("sumber data", f"{key}: berkas", info.get("berkas")))
-            add(("sumber data", f"{key}: SHA-256", info.get("sha256")))
-            add(
-                (
-                    "sumber data",
-                    f"{key}: tanggal berkas (diubah)",
-                    info.get("tanggal") or "diunggah di aplikasi; tanggal berkas tidak diketahui",
-                )
-            )
+        rows += r.provenance.rows()  # inputs, parameters, seed, rules, versions, metric CRS
         add(("sumber data", "wilayah", r.region.sumber))
         add(("jumlah", "baris dibaca", r.rows_in))
         add(("jumlah", "baris dipakai", r.rows_used))
@@ -309,12 +289,12 @@ class TargetPackage:
         Returns
         -------
         pandas.DataFrame
-            ``berkas``, ``baris``, ``kolom``, ``nilai``, ``alasan`` (values already masked
-            where they look personal).
+            The rows of both ledgers (:data:`geo.ledger.LEDGER_COLUMNS`, values already
+            masked where they look personal), the household file's first.
         """
-        parts = [self.result.ditolak]
+        parts = [self.result.ledger.ditolak]
         if self.result.register is not None:
-            parts.append(self.result.register.ditolak)
+            parts.append(self.result.register.ledger.ditolak)
         out = pd.concat(parts, ignore_index=True)
         if out.empty:
             return pd.DataFrame({"catatan": ["tidak ada baris yang ditolak"]})
@@ -443,7 +423,7 @@ class TargetPackage:
         note = (
             f"desa prioritas: garis hitam tebal · dibuat {self.dibuat_lokal():%Y-%m-%d} · "
             f"{self.filter_text()}"
-            + (" · data keluarga SINTETIS" if r.masukan["keluarga_p3ke"].get("sintetis") else "")
+            + (" · data keluarga SINTETIS" if _synthetic_households(r) else "")
         )  # fmt: skip
         settings = MapSettings(
             prioritas=tuple(self.options.desa),
@@ -492,6 +472,12 @@ class TargetPackage:
 def _bobot(value: float) -> str:
     """Write a weight in Indonesian notation without trailing zeros (``40,5``, ``30``)."""
     return angka(value, 2).rstrip("0").rstrip(",")
+
+
+def _synthetic_households(result: Result) -> bool:
+    """Tell whether the household data are synthetic, by their provenance (never a file name)."""
+    households = result.provenance.input("keluarga_p3ke")
+    return bool(households and households.sintetis)
 
 
 def _ringkas_nilai(value: object) -> object:

@@ -52,7 +52,7 @@ if r.families_used == 0:
     # Nothing to rank or pick: say why (every row rejected), not that the weights are wrong.
     st.warning(
         f"Tidak ada baris keluarga yang dipakai dari berkas "
-        f"**{md_escape(r.masukan['keluarga_p3ke']['berkas'])}**: "
+        f"**{md_escape(r.ledger.berkas)}**: "
         + (
             f"semua {angka(r.rows_in)} baris ditolak"
             if r.rows_in
