@@ -379,7 +379,7 @@ def test_zero_desa_assessed_says_why_beside_the_number(at):
 
 
 def test_streamlit_words_are_indonesian(at):
-    """No "Choose an option": every choice list has an Indonesian placeholder; number inputs
+    """No "Choose an option" nor "Select all": every choice list has an Indonesian placeholder; number inputs
     write no decimal point; the uploader's words are replaced by the page's style sheet."""
     from views.ui import PAGE_CSS, UPLOADER_BUTTON
 
@@ -388,6 +388,8 @@ def test_streamlit_words_are_indonesian(at):
         assert not at.exception
         for el in [*at.selectbox, *at.multiselect]:
             assert el.proto.placeholder.strip(), (page, el.label)
+        for el in at.multiselect:  # no English "Select all" row on top of the options
+            assert el.proto.select_all == 0, (page, el.label)
         for el in at.number_input:
             assert "." not in (el.proto.format or "%d"), (page, el.label, el.proto.format)
     assert UPLOADER_BUTTON in PAGE_CSS

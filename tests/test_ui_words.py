@@ -29,3 +29,8 @@ def test_the_uploader_still_has_what_the_override_addresses():
 def test_choice_lists_say_choose_an_option_without_a_placeholder():
     # Why every selectbox and multiselect gets a placeholder (tests/test_app.py checks them).
     assert "Choose an option" in _bundle("Choose an option")
+
+
+def test_multiselects_offer_an_english_select_all_unless_told_not_to():
+    # Why every st.multiselect passes select_all=False (tests/test_app.py checks them).
+    assert "Select all" in _bundle("Select all")

@@ -56,12 +56,17 @@ with st.sidebar:
     st.header("Saringan")
     strategi = st.multiselect(
         "Strategi", list(INPRES_NOMOR), format_func=lambda s: f"{s}. {STRATEGI[s]}",
-        placeholder="Semua strategi", **keep("i_strategi", []),
+        placeholder="Semua strategi", select_all=False, **keep("i_strategi", []),
     )  # fmt: skip
     opds = sorted(reg.register["opd"].dropna().astype(str).unique())
-    opd = st.multiselect("OPD", opds, placeholder="Semua OPD", **keep("i_opd", []))
+    opd = st.multiselect(
+        "OPD", opds, placeholder="Semua OPD", select_all=False, **keep("i_opd", [])
+    )
     kec_all = sorted(r.indikator["kecamatan"].unique())
-    kec = st.multiselect("Kecamatan", kec_all, placeholder="Semua kecamatan", **keep("i_kec", []))
+    kec = st.multiselect(
+        "Kecamatan", kec_all, placeholder="Semua kecamatan", select_all=False,
+        **keep("i_kec", []),
+    )  # fmt: skip
     with st.expander("Ambang (pilihan analitis)"):
         d0 = MatchSettings()
         min_d1 = st.number_input("Salah sasaran: keluarga desil 1 di lokus kurang dari", 0, 10_000,

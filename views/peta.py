@@ -31,7 +31,11 @@ with st.sidebar:
     st.header("Tampilan")
     kec_all = sorted(ind["kecamatan"].unique())
     kec = st.multiselect(
-        "Kecamatan", kec_all, placeholder="Semua kecamatan", **keep("filter_kecamatan", [])
+        "Kecamatan",
+        kec_all,
+        placeholder="Semua kecamatan",
+        select_all=False,
+        **keep("filter_kecamatan", []),
     )
     kolom = st.radio(
         "Warna peta",

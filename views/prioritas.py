@@ -172,6 +172,7 @@ st.multiselect(
     key="pilih_desa_prioritas",
     on_change=_from_multiselect,
     placeholder="Belum ada desa terpilih",
+    select_all=False,  # Streamlit's "Select all" is English (and picks all 43)
 )
 chosen = st.session_state[PRIORITAS_KEY]
 
@@ -275,13 +276,18 @@ if not chosen:
 desil_max = 4 if r.check.desil_scale == "p3ke" else 10
 c1, c2 = st.columns(2)
 desil = c1.multiselect(
-    "Desil", list(range(1, desil_max + 1)), placeholder="Pilih desil", **keep("sasaran_desil", [1])
+    "Desil",
+    list(range(1, desil_max + 1)),
+    placeholder="Pilih desil",
+    select_all=False,
+    **keep("sasaran_desil", [1]),
 )
 strategi = c2.multiselect(
     "Hanya keluarga dengan usulan strategi",
     [1, 2, 3],
     format_func=lambda s: f"{s}: {STRATEGI[s]}",
     placeholder="Semua strategi",
+    select_all=False,
     **keep("sasaran_strategi", []),
 )
 berkekurangan = st.checkbox(
