@@ -393,3 +393,17 @@ def test_streamlit_words_are_indonesian(at):
         for el in at.number_input:
             assert "." not in (el.proto.format or "%d"), (page, el.label, el.proto.format)
     assert UPLOADER_BUTTON in PAGE_CSS
+
+
+def test_zero_desa_assessed_names_the_reason_of_the_desa_with_data(at):
+    """6 of 43 desa in the file and 5 nearest neighbours: every desa neighbours all others.
+    The line says so (what to change) before the 37 desa without rows."""
+    rows = [f"K{d}{i},611101200{d},{1 + i % 4}" for d in range(1, 7) for i in range(4)]
+    data = ("id_keluarga,kode_desa,desil\n" + "\n".join(rows) + "\n").encode()  # SINTETIS
+    at.session_state["_berkas_p3ke"] = ("enam_desa_SINTETIS.csv", data)
+    at.run()
+    assert not at.exception
+    (warn,) = [w.value.replace("\\", "") for w in at.warning if "0 desa dinilai" in w.value]
+    assert "6 desa berdata: semua desa lain adalah tetangganya" in warn
+    assert "kurangi k" in warn
+    assert warn.index("6 desa berdata") < warn.index("37 desa: tidak ada baris P3KE")

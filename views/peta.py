@@ -20,7 +20,7 @@ from targeting.maps import (
     map_legend,
     sub_kegiatan_text,
 )
-from targeting.pockets import LABELS
+from targeting.pockets import LABELS, why_none_assessed
 from views.common import PRIORITAS_KEY, asset_base, keep, md_escape, start_page
 from views.ui import MAP_ROW_KEY, layer_pills, legend, on_map_change
 
@@ -210,7 +210,7 @@ else:
     n_assessed = int((r.kantong.desa["kantong"] != "tidak dinilai").sum())
     if n_assessed == 0:
         # No desa assessed: say why beside the number, not only in the table below.
-        why = r.kantong_galat or r.kantong.desa["alasan"].astype(str).mode().iloc[0]
+        why = r.kantong_galat or why_none_assessed(r.kantong.desa)
         st.warning(f"**0 desa dinilai**: {md_escape(why)}", icon=":material/warning:")
     st.caption(
         f"Aturan (pilihan analitis): {md_escape(params['aturan_desa'])} Diuji: {tested}"
