@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from targeting.export import to_csv_bytes
-from targeting.format import angka, persen, tabel_tampilan
+from targeting.format import KOSONG, angka, persen, tabel_tampilan
 from targeting.interventions import MatchSettings, analyse_interventions
 from targeting.register import STRATEGI, register_template
 from targeting.strategies import INPRES, INPRES_NOMOR, PERMENDAGRI
@@ -36,19 +36,30 @@ st.caption(
 )
 if len(reg.ditolak):
     with st.expander(f"{angka(len(reg.ditolak))} baris register ditolak"):
-        st.dataframe(tabel_tampilan(reg.ditolak, judul=True), hide_index=True, width="stretch")
+        st.dataframe(
+            tabel_tampilan(reg.ditolak, judul=True),
+            hide_index=True,
+            placeholder=KOSONG,
+            width="stretch",
+        )
 if len(reg.lokus_ambigu):
     st.warning(
         f"{angka(len(reg.lokus_ambigu))} lokus bisa dibaca dua cara (nama desa dan juga nama "
         "kecamatan); yang diambil dan alasannya ada di tabel di bawah.",
         icon=":material/warning:",
     )
-    st.dataframe(tabel_tampilan(reg.lokus_ambigu, judul=True), hide_index=True, width="stretch")
+    st.dataframe(
+        tabel_tampilan(reg.lokus_ambigu, judul=True),
+        hide_index=True,
+        placeholder=KOSONG,
+        width="stretch",
+    )
 if len(reg.cocok_lokus):
     with st.expander("Lokus yang ditentukan dari nama desa"):
         st.dataframe(
             tabel_tampilan(reg.cocok_lokus, {"skor": 1}, judul=True),
             hide_index=True,
+            placeholder=KOSONG,
             width="stretch",
         )
 
@@ -176,7 +187,7 @@ st.dataframe(
         {labels[c]: angka for c in money}
         | {"Keluarga desil 1": angka}, na_rep="–",
     ),
-    hide_index=True, width="stretch",
+    hide_index=True, placeholder=KOSONG, width="stretch",
 )  # fmt: skip
 st.caption(md_escape(res.parameter["aturan_pagu_per_keluarga"] + "."))
 st.download_button("Unduh matriks (CSV)", to_csv_bytes(matriks), file_name="lokus_matriks.csv")
@@ -187,7 +198,9 @@ celah = celah if shown is None else celah[celah["kode_desa"].isin(shown)]
 if celah.empty:
     st.success("Tidak ada celah menurut ambang yang dipakai.")
 else:
-    st.dataframe(tabel_tampilan(celah, judul=True), hide_index=True, width="stretch")
+    st.dataframe(
+        tabel_tampilan(celah, judul=True), hide_index=True, placeholder=KOSONG, width="stretch"
+    )
     st.download_button("Unduh celah (CSV)", to_csv_bytes(celah), file_name="lokus_celah.csv")
 
 st.subheader("Kemungkinan salah sasaran")
@@ -220,6 +233,7 @@ else:
             {"Pagu (Rp)": 0, "Keluarga desil 1 di lokus": 0},
         ),
         hide_index=True,
+        placeholder=KOSONG,
         width="stretch",
     )
 
@@ -240,7 +254,12 @@ st.altair_chart(
 kb = res.kebutuhan if shown is None else res.kebutuhan[res.kebutuhan["kode_desa"].isin(shown)]
 mismatch = kb[kb["status"].isin(["kebutuhan tanpa sub kegiatan", "sub kegiatan tanpa kebutuhan"])]
 st.markdown("**Kebutuhan dan sub kegiatan yang tidak bertemu**")
-st.dataframe(tabel_tampilan(mismatch, {"persen": 1}, judul=True), hide_index=True, width="stretch")
+st.dataframe(
+    tabel_tampilan(mismatch, {"persen": 1}, judul=True),
+    hide_index=True,
+    placeholder=KOSONG,
+    width="stretch",
+)
 st.caption(
     md_escape(
         "Pagu dibagi rata ke desa lokusnya; "

@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from targeting.export import to_csv_bytes
-from targeting.format import angka, judul_kolom, persen, tabel_tampilan
+from targeting.format import KOSONG, angka, judul_kolom, persen, tabel_tampilan
 from targeting.indicators import DEPRIVASI, column_labels, district_summary
 from targeting.interventions import lokus_long
 from targeting.maps import (
@@ -176,7 +176,7 @@ def desa_panel() -> None:
             {"Desil": [c.rsplit("_", 1)[1] for c in desil_cols],
              "Keluarga": [angka(row[c] if row["ada_data"] else None) for c in desil_cols]}
         ),
-        hide_index=True, width="stretch",
+        hide_index=True, placeholder=KOSONG, width="stretch",
     )  # fmt: skip
     st.markdown("**Kekurangan pada keluarga P3KE**")
     st.dataframe(
@@ -187,7 +187,7 @@ def desa_panel() -> None:
                 "Per 100 keluarga P3KE": [persen(row[f"persen_p3ke_{k}"]) for k in DEPRIVASI],
             }
         ),
-        hide_index=True, width="stretch",
+        hide_index=True, placeholder=KOSONG, width="stretch",
     )  # fmt: skip
 
 
@@ -257,7 +257,7 @@ else:
                                  "gi_z": "z", "gi_q": "q (FDR)", "alasan": "Alasan"}),
                 decimals,
             ),
-            hide_index=True, width="stretch",
+            hide_index=True, placeholder=KOSONG, width="stretch",
         )  # fmt: skip
     if len(klaster):
         st.markdown("**Klaster keluarga desil 1 di bawah tingkat desa**")
@@ -270,7 +270,7 @@ else:
                 ),
                 {"Keluarga desil 1": 0, "Luas (m²)": 0},
             ),
-            hide_index=True, width="stretch",
+            hide_index=True, placeholder=KOSONG, width="stretch",
         )  # fmt: skip
     with st.expander("Label semua desa dan alasannya"):
         labels = hot.drop(columns="geometry").merge(view[["kode_desa", "desa"]], on="kode_desa")
@@ -284,7 +284,7 @@ else:
                 ),
                 decimals,
             ),
-            hide_index=True, width="stretch",
+            hide_index=True, placeholder=KOSONG, width="stretch",
         )  # fmt: skip
 
 st.subheader("Angka per desa")
@@ -296,7 +296,7 @@ share_cols = [c for c in num if "per 100" in c]
 styler = table.style.format(na_rep="–").format(
     {c: (persen if c in share_cols else angka) for c in num}, na_rep="–"
 )  # "–" in every column for desa without data, never "None" or "nan"
-st.dataframe(styler, hide_index=True, width="stretch")
+st.dataframe(styler, hide_index=True, placeholder=KOSONG, width="stretch")
 export = view.drop(columns=["geometry"]).round(2)
 c1, c2 = st.columns(2)
 c1.download_button(

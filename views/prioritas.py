@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from targeting.format import angka, tabel_tampilan
+from targeting.format import KOSONG, angka, tabel_tampilan
 from targeting.maps import (
     available_layers,
     build_map,
@@ -264,6 +264,7 @@ st.data_editor(
     key=editor_key,
     on_change=_from_table,
     hide_index=True,
+    placeholder=KOSONG,
     width="stretch",
     disabled=[names[c] for c in shown if c != "pilih"],
     column_config={"Pilih": st.column_config.CheckboxColumn("Pilih", width="small")},
@@ -345,6 +346,7 @@ st.dataframe(
         judul=True,  # "NIK", "No KK", not raw column names
     ),
     hide_index=True,
+    placeholder=KOSONG,
     width="stretch",
     height=320,
 )
