@@ -350,6 +350,16 @@ def _check_tables(at: AppTest, page: str) -> None:
         missing = [c for c in cells.columns
                    if cells[c].isna().any() or cells[c].astype(str).isin(MISSING_TEXT).any()]  # fmt: skip
         assert not missing, (page, missing)
+        # A float column the page does not format is written by pandas' Styler as 41.000000
+        # (or by the grid when there is no Styler): every one is formatted by the page.
+        raw = el.proto.arrow_data.styler.display_values
+        shown = pa.ipc.open_stream(raw).read_pandas() if raw else None
+        unformatted = [
+            c for i, c in enumerate(el.value.columns)
+            if pd.api.types.is_float_dtype(el.value[c]) and el.value[c].notna().any()
+            and (shown is None or shown.iloc[:, i].astype(str).str.fullmatch(r"-?\d+\.\d{6}").any())
+        ]  # fmt: skip
+        assert not unformatted, (page, unformatted)
 
 
 def test_no_raw_heading_and_no_none_in_any_table_after_an_upload(at):

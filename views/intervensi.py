@@ -182,9 +182,10 @@ for s in [*keys, *extra]:
         f"pagu_{s}_per_desil_1_rp": f"{tag} pagu per keluarga desil 1 (Rp)",
     }
 money = [c for c in matriks.columns if c.endswith("_rp")]
+reach = [c for c in matriks.columns if c.startswith("keluarga_maks_")]  # families: whole
 st.dataframe(
     matriks.rename(columns=labels).style.format(
-        {labels[c]: angka for c in money}
+        {labels[c]: angka for c in [*money, *reach]}
         | {"Keluarga desil 1": angka}, na_rep="–",
     ),
     hide_index=True, placeholder=KOSONG, width="stretch",
