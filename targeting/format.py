@@ -12,7 +12,11 @@ import pandas as pd
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
 
-__all__ = ["JUDUL_KOLOM", "angka", "judul_kolom", "persen", "rupiah", "tabel_tampilan"]
+__all__ = ["JUDUL_KOLOM", "KOSONG", "angka", "judul_kolom", "persen", "rupiah", "tabel_tampilan"]
+
+KOSONG = "–"
+"""What a table cell shows for a missing value (``st.dataframe(placeholder=KOSONG)``): the
+browser's grid otherwise draws ``None`` for a null cell, whatever a Styler's ``na_rep``."""
 
 
 def angka(value: float | int | None, digits: int = 0) -> str:

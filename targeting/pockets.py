@@ -71,6 +71,7 @@ __all__ = [
     "desa_hotspots",
     "find_pockets",
     "household_clusters",
+    "why_none_assessed",
 ]
 
 LABELS = (
@@ -502,7 +503,7 @@ def _label(
                     "kecil daripada jumlah keluarga P3KE desa ini)"
                 )
             else:
-                rec["alasan"] = "tidak dinilai: tidak ada baris P3KE untuk desa ini"
+                rec["alasan"] = TANPA_BARIS
             continue
         nbs = list(w.neighbors[kode])
         rec["nilai"] = values[kode]
@@ -541,6 +542,46 @@ def _label(
     out["jumlah_tetangga"] = out["jumlah_tetangga"].astype(int)
     geo_out = gpd.GeoDataFrame(out, geometry=ind.geometry.values, crs=ind.crs)
     return geo_out.to_crs(DISPLAY_CRS) if geo_out.crs is not None else geo_out
+
+
+TANPA_BARIS = "tidak dinilai: tidak ada baris P3KE untuk desa ini"
+"""The reason of a desa the P3KE file has no row for (see :func:`_label`)."""
+
+
+def why_none_assessed(desa: pd.DataFrame) -> str:
+    """Why no desa was assessed, summed over the district, for the "0 desa dinilai" line.
+
+    Each reason is counted once with its number of desa; reasons of desa that *have* data
+    come first (they say what the planner can change, e.g. fewer neighbours), the desa the
+    file has no row for last. The most frequent reason alone would hide them: a file
+    covering 6 of 43 desa read "no P3KE row for this desa" although the 6 desa were not
+    assessed because every other desa was their neighbour.
+
+    Parameters
+    ----------
+    desa : pandas.DataFrame
+        ``PocketResult.desa``: one row per desa with ``kantong`` (label) and ``alasan``
+        (Indonesian reason starting ``"tidak dinilai: "`` for unassessed desa).
+
+    Returns
+    -------
+    str
+        E.g. ``"6 desa berdata: semua desa lain adalah tetangganya, ...; 37 desa: tidak ada
+        baris P3KE untuk desa itu"``; ``""`` when every desa was assessed.
+    """
+    rows = desa.loc[desa["kantong"] == "tidak dinilai", "alasan"].astype(str)
+    if rows.empty:
+        return ""
+    counts = rows.value_counts(sort=False)
+    order = sorted(counts.index, key=lambda r: (r == TANPA_BARIS, -counts[r], r))
+    parts = []
+    for reason in order:
+        text = reason.removeprefix("tidak dinilai: ")
+        if reason == TANPA_BARIS:
+            parts.append(f"{counts[reason]} desa: {text.replace('desa ini', 'desa itu')}")
+        else:
+            parts.append(f"{counts[reason]} desa berdata: {text}")
+    return "; ".join(parts)
 
 
 def household_clusters(

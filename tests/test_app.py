@@ -83,9 +83,9 @@ def test_flagged_rows_without_a_point_show_an_empty_cell(at):
     at.session_state["_berkas_p3ke"] = ("unggah.csv", data)
     at.switch_page("views/laporan.py").run()
     assert not at.exception
-    table = next(df.value for df in at.dataframe if "kode_desa_titik" in df.value.columns)
-    assert table["tanda"].tolist() == ["flag_nik_angka"]
-    assert table["kode_desa_titik"].tolist() == [""]  # no point: blank, not None
+    table = next(df.value for df in at.dataframe if "Kode desa titik" in df.value.columns)
+    assert table["Tanda"].tolist() == ["flag_nik_angka"]
+    assert table["Kode desa titik"].tolist() == [""]  # no point: blank, not None
 
 
 def test_no_usable_row_shows_no_denominator_instead_of_zero(at):
@@ -238,11 +238,11 @@ def test_import_report_lists_the_flagged_families_from_the_pipeline(at):
 
     at.switch_page("views/laporan.py").run()
     assert not at.exception
-    shown = next(d.value for d in at.dataframe if "tanda" in d.value.columns)
+    shown = next(d.value for d in at.dataframe if {"Tanda", "Baris"} <= set(d.value.columns))
     expected = run(default_region()).bertanda()
     assert len(shown) == len(expected) > 0
-    assert shown["baris"].tolist() == expected["baris"].tolist()
-    assert shown["tanda"].tolist() == expected["tanda"].tolist()
+    assert shown["Baris"].tolist() == expected["baris"].tolist()
+    assert shown["Tanda"].tolist() == expected["tanda"].tolist()
 
 
 def test_tables_write_decimals_with_a_comma_and_stay_numeric(at):
@@ -329,11 +329,14 @@ def _shown_cells(el) -> pd.DataFrame:
     """What the browser shows of one table: the Styler's display text where there is one."""
     data = el.value.reset_index(drop=True).astype(object)
     raw = el.proto.arrow_data.styler.display_values
-    if not raw:
-        return data
-    shown = pa.ipc.open_stream(raw).read_pandas().reset_index(drop=True).astype(object)
-    shown.columns = data.columns
-    return data.where(shown.isna() | (shown == ""), shown)
+    if raw:
+        shown = pa.ipc.open_stream(raw).read_pandas().reset_index(drop=True).astype(object)
+        shown.columns = data.columns
+        data = data.where(data.isna() | shown.isna() | (shown == ""), shown)
+    # The grid draws a null cell as the table's placeholder, "None" without one, whatever
+    # the Styler's display text for it (seen in Chromium: "None" under na_rep="–").
+    placeholder = el.proto.placeholder if el.proto.HasField("placeholder") else "None"
+    return data.where(data.notna(), placeholder)
 
 
 def _check_tables(at: AppTest, page: str) -> None:
@@ -347,6 +350,16 @@ def _check_tables(at: AppTest, page: str) -> None:
         missing = [c for c in cells.columns
                    if cells[c].isna().any() or cells[c].astype(str).isin(MISSING_TEXT).any()]  # fmt: skip
         assert not missing, (page, missing)
+        # A float column the page does not format is written by pandas' Styler as 41.000000
+        # (or by the grid when there is no Styler): every one is formatted by the page.
+        raw = el.proto.arrow_data.styler.display_values
+        shown = pa.ipc.open_stream(raw).read_pandas() if raw else None
+        unformatted = [
+            c for i, c in enumerate(el.value.columns)
+            if pd.api.types.is_float_dtype(el.value[c]) and el.value[c].notna().any()
+            and (shown is None or shown.iloc[:, i].astype(str).str.fullmatch(r"-?\d+\.\d{6}").any())
+        ]  # fmt: skip
+        assert not unformatted, (page, unformatted)
 
 
 def test_no_raw_heading_and_no_none_in_any_table_after_an_upload(at):
@@ -356,12 +369,16 @@ def test_no_raw_heading_and_no_none_in_any_table_after_an_upload(at):
         b"K1,6111012001,1,6111010101010001,6111010101010002,Uji Satu SINTETIS\n"
         b"K2,6111012002,2,6111010101010003,6111010101010004,Uji Dua SINTETIS\n"
         b"K3,6111012002,1,6111010101010005,6111010101010006,Uji Tiga SINTETIS\n"
-    )
+        b"K4,6111012003,9,6111010101010007,6111010101010008,Uji Empat SINTETIS\n"
+    )  # K4 is rejected (desil 9): the rejected-rows table of the report
     at.session_state["_berkas_p3ke"] = ("unggah_SINTETIS.csv", data)
     at.run()
     _check_tables(at, "peta")
     angka_desa = next(el for el in at.dataframe if "Desil 1 per 100 keluarga" in el.value.columns)
     assert (_shown_cells(angka_desa)["Keluarga P3KE"] == "–").sum() == 41
+    at.switch_page("views/laporan.py").run()
+    _check_tables(at, "laporan")
+    assert any("Nilai di berkas" in el.value.columns for el in at.dataframe)  # rejected rows
     at.switch_page("views/intervensi.py").run()
     _check_tables(at, "intervensi")
     at.switch_page("views/prioritas.py").run()
@@ -379,7 +396,7 @@ def test_zero_desa_assessed_says_why_beside_the_number(at):
 
 
 def test_streamlit_words_are_indonesian(at):
-    """No "Choose an option": every choice list has an Indonesian placeholder; number inputs
+    """No "Choose an option" nor "Select all": every choice list has an Indonesian placeholder; number inputs
     write no decimal point; the uploader's words are replaced by the page's style sheet."""
     from views.ui import PAGE_CSS, UPLOADER_BUTTON
 
@@ -388,6 +405,22 @@ def test_streamlit_words_are_indonesian(at):
         assert not at.exception
         for el in [*at.selectbox, *at.multiselect]:
             assert el.proto.placeholder.strip(), (page, el.label)
+        for el in at.multiselect:  # no English "Select all" row on top of the options
+            assert el.proto.select_all == 0, (page, el.label)
         for el in at.number_input:
             assert "." not in (el.proto.format or "%d"), (page, el.label, el.proto.format)
     assert UPLOADER_BUTTON in PAGE_CSS
+
+
+def test_zero_desa_assessed_names_the_reason_of_the_desa_with_data(at):
+    """6 of 43 desa in the file and 5 nearest neighbours: every desa neighbours all others.
+    The line says so (what to change) before the 37 desa without rows."""
+    rows = [f"K{d}{i},611101200{d},{1 + i % 4}" for d in range(1, 7) for i in range(4)]
+    data = ("id_keluarga,kode_desa,desil\n" + "\n".join(rows) + "\n").encode()  # SINTETIS
+    at.session_state["_berkas_p3ke"] = ("enam_desa_SINTETIS.csv", data)
+    at.run()
+    assert not at.exception
+    (warn,) = [w.value.replace("\\", "") for w in at.warning if "0 desa dinilai" in w.value]
+    assert "6 desa berdata: semua desa lain adalah tetangganya" in warn
+    assert "kurangi k" in warn
+    assert warn.index("6 desa berdata") < warn.index("37 desa: tidak ada baris P3KE")

@@ -44,9 +44,10 @@ def test_guide_page_shows_text_and_every_image():
     assert "Laporan impor" in text
     parts = blocks(PANDUAN.read_text(encoding="utf-8"))
     n_images = sum(kind == "gambar" for kind, _, _ in parts)
-    shown = len(at.get("imgs"))
+    shown = len(at.get("image"))  # st.image elements (AppTest type "image" in Streamlit 1.67)
     missing = [c.value for c in at.caption if "Gambar belum dibuat" in c.value]
     assert shown + len(missing) == n_images
+    assert shown == sum(p.is_file() for p in image_paths(PANDUAN.read_text(encoding="utf-8")))
 
 
 # ---- the screenshots (a real browser on a running app) -----------------------------------

@@ -196,3 +196,21 @@ def test_reasons_true_on_random_data(d1, statistik, alpha, seed):
     s = PocketSettings(statistik=statistik, alpha=alpha, seed=seed, k=4, smoothing=False)
     hot = desa_hotspots(_indicators(GRID, np.array(d1)), metric_crs=METRIC, settings=s)
     assert_reasons_true(hot, alpha, statistik)
+
+
+def test_why_none_assessed_counts_each_reason_data_desa_first():
+    import pandas as pd
+
+    from targeting.pockets import TANPA_BARIS, why_none_assessed
+
+    other = "tidak dinilai: tidak ada desa tetangga menurut aturan ini"
+    desa = pd.DataFrame({
+        "kantong": ["tidak dinilai"] * 5 + ["panas"],
+        "alasan": [TANPA_BARIS, TANPA_BARIS, TANPA_BARIS, other, other, "panas: ..."],
+    })  # fmt: skip
+    text = why_none_assessed(desa)
+    assert text == (
+        "2 desa berdata: tidak ada desa tetangga menurut aturan ini; "
+        "3 desa: tidak ada baris P3KE untuk desa itu"
+    )
+    assert why_none_assessed(desa.iloc[[5]]) == ""

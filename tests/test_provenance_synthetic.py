@@ -55,7 +55,9 @@ def test_the_file_name_is_no_evidence(tmp_path):
         marked, index=False
     )
     result = run(region=region, households=marked)
-    assert result.provenance.input("keluarga_p3ke").sintetis is True  # the generator's marker column
+    assert (
+        result.provenance.input("keluarga_p3ke").sintetis is True
+    )  # the generator's marker column
 
 
 def test_region_toml_can_mark_a_default_synthetic(tmp_path):

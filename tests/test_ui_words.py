@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit
 
-from views.ui import PAGE_CSS, UPLOADER_TESTIDS
+from views.ui import FILE_CHIP_NAME, PAGE_CSS, UPLOADER_TESTIDS
 
 STATIC = Path(streamlit.__file__).parent / "static" / "static" / "js"
 
@@ -29,3 +29,20 @@ def test_the_uploader_still_has_what_the_override_addresses():
 def test_choice_lists_say_choose_an_option_without_a_placeholder():
     # Why every selectbox and multiselect gets a placeholder (tests/test_app.py checks them).
     assert "Choose an option" in _bundle("Choose an option")
+
+
+def test_multiselects_offer_an_english_select_all_unless_told_not_to():
+    # Why every st.multiselect passes select_all=False (tests/test_app.py checks them).
+    assert "Select all" in _bundle("Select all")
+
+
+def test_the_file_chip_still_writes_the_size_right_after_the_name():
+    # PAGE_CSS hides the element after the name ("0.5MB", a decimal point): if Streamlit
+    # moves the size or renames the name's testid, look again.
+    import re
+
+    js = _bundle(FILE_CHIP_NAME)
+    assert re.search(
+        r"`" + FILE_CHIP_NAME + r"`[^\]]{0,200}\}\)\s*,\s*\w+\(\w+,\{children:\$\(\w+\.size", js
+    )
+    assert f'[data-testid="{FILE_CHIP_NAME}"] + *' in PAGE_CSS

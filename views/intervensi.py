@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from targeting.export import to_csv_bytes
-from targeting.format import angka, persen, tabel_tampilan
+from targeting.format import KOSONG, angka, persen, tabel_tampilan
 from targeting.interventions import MatchSettings, analyse_interventions
 from targeting.register import STRATEGI, register_template
 from targeting.strategies import INPRES, INPRES_NOMOR, PERMENDAGRI
@@ -36,19 +36,30 @@ st.caption(
 )
 if len(reg.ditolak):
     with st.expander(f"{angka(len(reg.ditolak))} baris register ditolak"):
-        st.dataframe(tabel_tampilan(reg.ditolak, judul=True), hide_index=True, width="stretch")
+        st.dataframe(
+            tabel_tampilan(reg.ditolak, judul=True),
+            hide_index=True,
+            placeholder=KOSONG,
+            width="stretch",
+        )
 if len(reg.lokus_ambigu):
     st.warning(
         f"{angka(len(reg.lokus_ambigu))} lokus bisa dibaca dua cara (nama desa dan juga nama "
         "kecamatan); yang diambil dan alasannya ada di tabel di bawah.",
         icon=":material/warning:",
     )
-    st.dataframe(tabel_tampilan(reg.lokus_ambigu, judul=True), hide_index=True, width="stretch")
+    st.dataframe(
+        tabel_tampilan(reg.lokus_ambigu, judul=True),
+        hide_index=True,
+        placeholder=KOSONG,
+        width="stretch",
+    )
 if len(reg.cocok_lokus):
     with st.expander("Lokus yang ditentukan dari nama desa"):
         st.dataframe(
             tabel_tampilan(reg.cocok_lokus, {"skor": 1}, judul=True),
             hide_index=True,
+            placeholder=KOSONG,
             width="stretch",
         )
 
@@ -56,12 +67,17 @@ with st.sidebar:
     st.header("Saringan")
     strategi = st.multiselect(
         "Strategi", list(INPRES_NOMOR), format_func=lambda s: f"{s}. {STRATEGI[s]}",
-        placeholder="Semua strategi", **keep("i_strategi", []),
+        placeholder="Semua strategi", select_all=False, **keep("i_strategi", []),
     )  # fmt: skip
     opds = sorted(reg.register["opd"].dropna().astype(str).unique())
-    opd = st.multiselect("OPD", opds, placeholder="Semua OPD", **keep("i_opd", []))
+    opd = st.multiselect(
+        "OPD", opds, placeholder="Semua OPD", select_all=False, **keep("i_opd", [])
+    )
     kec_all = sorted(r.indikator["kecamatan"].unique())
-    kec = st.multiselect("Kecamatan", kec_all, placeholder="Semua kecamatan", **keep("i_kec", []))
+    kec = st.multiselect(
+        "Kecamatan", kec_all, placeholder="Semua kecamatan", select_all=False,
+        **keep("i_kec", []),
+    )  # fmt: skip
     with st.expander("Ambang (pilihan analitis)"):
         d0 = MatchSettings()
         min_d1 = st.number_input("Salah sasaran: keluarga desil 1 di lokus kurang dari", 0, 10_000,
@@ -166,12 +182,13 @@ for s in [*keys, *extra]:
         f"pagu_{s}_per_desil_1_rp": f"{tag} pagu per keluarga desil 1 (Rp)",
     }
 money = [c for c in matriks.columns if c.endswith("_rp")]
+reach = [c for c in matriks.columns if c.startswith("keluarga_maks_")]  # families: whole
 st.dataframe(
     matriks.rename(columns=labels).style.format(
-        {labels[c]: angka for c in money}
+        {labels[c]: angka for c in [*money, *reach]}
         | {"Keluarga desil 1": angka}, na_rep="–",
     ),
-    hide_index=True, width="stretch",
+    hide_index=True, placeholder=KOSONG, width="stretch",
 )  # fmt: skip
 st.caption(md_escape(res.parameter["aturan_pagu_per_keluarga"] + "."))
 st.download_button("Unduh matriks (CSV)", to_csv_bytes(matriks), file_name="lokus_matriks.csv")
@@ -182,7 +199,9 @@ celah = celah if shown is None else celah[celah["kode_desa"].isin(shown)]
 if celah.empty:
     st.success("Tidak ada celah menurut ambang yang dipakai.")
 else:
-    st.dataframe(tabel_tampilan(celah, judul=True), hide_index=True, width="stretch")
+    st.dataframe(
+        tabel_tampilan(celah, judul=True), hide_index=True, placeholder=KOSONG, width="stretch"
+    )
     st.download_button("Unduh celah (CSV)", to_csv_bytes(celah), file_name="lokus_celah.csv")
 
 st.subheader("Kemungkinan salah sasaran")
@@ -215,6 +234,7 @@ else:
             {"Pagu (Rp)": 0, "Keluarga desil 1 di lokus": 0},
         ),
         hide_index=True,
+        placeholder=KOSONG,
         width="stretch",
     )
 
@@ -235,7 +255,12 @@ st.altair_chart(
 kb = res.kebutuhan if shown is None else res.kebutuhan[res.kebutuhan["kode_desa"].isin(shown)]
 mismatch = kb[kb["status"].isin(["kebutuhan tanpa sub kegiatan", "sub kegiatan tanpa kebutuhan"])]
 st.markdown("**Kebutuhan dan sub kegiatan yang tidak bertemu**")
-st.dataframe(tabel_tampilan(mismatch, {"persen": 1}, judul=True), hide_index=True, width="stretch")
+st.dataframe(
+    tabel_tampilan(mismatch, {"persen": 1}, judul=True),
+    hide_index=True,
+    placeholder=KOSONG,
+    width="stretch",
+)
 st.caption(
     md_escape(
         "Pagu dibagi rata ke desa lokusnya; "

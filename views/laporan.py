@@ -7,7 +7,7 @@ import streamlit as st
 
 from geo.join import FLAG_COLUMNS
 from targeting.export import to_csv_bytes
-from targeting.format import angka, tabel_tampilan
+from targeting.format import KOSONG, angka, judul_kolom, tabel_tampilan
 from views.common import md_escape, start_page
 
 d = start_page("Laporan impor")
@@ -36,14 +36,19 @@ flags = pd.DataFrame(
     }
 )
 st.dataframe(
-    tabel_tampilan(flags[flags["Keluarga"] > 0], {"Keluarga": 0}), hide_index=True, width="stretch"
+    tabel_tampilan(flags[flags["Keluarga"] > 0], {"Keluarga": 0}),
+    hide_index=True,
+    placeholder=KOSONG,
+    width="stretch",
 )
 table = r.bertanda()  # row numbers, codes and flags only: the CLI's bertanda.csv
 if len(table):
     with st.expander(f"Daftar {angka(len(table))} keluarga bertanda"):
         # Without a point in a desa the cell is empty, not "None".
         shown = table.assign(kode_desa_titik=table["kode_desa_titik"].fillna(""))
-        st.dataframe(shown, hide_index=True, width="stretch")
+        st.dataframe(
+            shown.rename(columns=judul_kolom), hide_index=True, placeholder=KOSONG, width="stretch"
+        )
         st.download_button(
             "Unduh daftar bertanda (CSV)",
             to_csv_bytes(table),
@@ -56,8 +61,12 @@ if r.ditolak.empty:
     st.success("Tidak ada baris yang ditolak.")
 else:
     counts = r.ditolak["alasan"].value_counts().rename_axis("Alasan").reset_index(name="Baris")
-    st.dataframe(tabel_tampilan(counts, {"Baris": 0}), hide_index=True, width="stretch")
-    st.dataframe(r.ditolak, hide_index=True, width="stretch")
+    st.dataframe(
+        tabel_tampilan(counts, {"Baris": 0}), hide_index=True, placeholder=KOSONG, width="stretch"
+    )
+    st.dataframe(
+        r.ditolak.rename(columns=judul_kolom), hide_index=True, placeholder=KOSONG, width="stretch"
+    )
     st.download_button(
         "Unduh baris ditolak (CSV)",
         to_csv_bytes(r.ditolak),
@@ -83,7 +92,10 @@ with st.expander("Pembukuan baris per berkas (baris dibaca = dipakai + ditolak)"
 if len(r.placement.cocok_nama):
     st.subheader("Desa ditentukan dari nama")
     st.dataframe(
-        tabel_tampilan(r.placement.cocok_nama, {"skor": 1}), hide_index=True, width="stretch"
+        tabel_tampilan(r.placement.cocok_nama, {"skor": 1}),
+        hide_index=True,
+        placeholder=KOSONG,
+        width="stretch",
     )
 if r.placement.kode_tidak_dikenal:
     st.warning(
@@ -113,5 +125,6 @@ if not r.batas.diperbaiki.empty:
     st.dataframe(
         tabel_tampilan(r.batas.diperbaiki, {"luas_sebelum_m2": 0, "luas_sesudah_m2": 0}, default=3),
         hide_index=True,
+        placeholder=KOSONG,
         width="stretch",
     )

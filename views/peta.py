@@ -7,7 +7,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from targeting.export import to_csv_bytes
-from targeting.format import angka, judul_kolom, persen, tabel_tampilan
+from targeting.format import KOSONG, angka, judul_kolom, persen, tabel_tampilan
 from targeting.indicators import DEPRIVASI, column_labels, district_summary
 from targeting.maps import INDIKATOR_PETA, legend_html, render, render_selection
 from targeting.mapspec import (
@@ -19,7 +19,7 @@ from targeting.mapspec import (
     selected_layer,
     sub_kegiatan_text,
 )
-from targeting.pockets import LABELS
+from targeting.pockets import LABELS, why_none_assessed
 from views.common import PRIORITAS_KEY, asset_base, keep, md_escape, start_page
 from views.ui import MAP_ROW_KEY, layer_pills, legend, on_map_change
 
@@ -30,7 +30,11 @@ with st.sidebar:
     st.header("Tampilan")
     kec_all = sorted(ind["kecamatan"].unique())
     kec = st.multiselect(
-        "Kecamatan", kec_all, placeholder="Semua kecamatan", **keep("filter_kecamatan", [])
+        "Kecamatan",
+        kec_all,
+        placeholder="Semua kecamatan",
+        select_all=False,
+        **keep("filter_kecamatan", []),
     )
     kolom = st.radio(
         "Warna peta",
@@ -164,7 +168,7 @@ def desa_panel() -> None:
             {"Desil": [c.rsplit("_", 1)[1] for c in desil_cols],
              "Keluarga": [angka(row[c] if row["ada_data"] else None) for c in desil_cols]}
         ),
-        hide_index=True, width="stretch",
+        hide_index=True, placeholder=KOSONG, width="stretch",
     )  # fmt: skip
     st.markdown("**Kekurangan pada keluarga P3KE**")
     st.dataframe(
@@ -175,7 +179,7 @@ def desa_panel() -> None:
                 "Per 100 keluarga P3KE": [persen(row[f"persen_p3ke_{k}"]) for k in DEPRIVASI],
             }
         ),
-        hide_index=True, width="stretch",
+        hide_index=True, placeholder=KOSONG, width="stretch",
     )  # fmt: skip
 
 
@@ -198,7 +202,7 @@ else:
     n_assessed = int((r.kantong.desa["kantong"] != "tidak dinilai").sum())
     if n_assessed == 0:
         # No desa assessed: say why beside the number, not only in the table below.
-        why = r.kantong_galat or r.kantong.desa["alasan"].astype(str).mode().iloc[0]
+        why = r.kantong_galat or why_none_assessed(r.kantong.desa)
         st.warning(f"**0 desa dinilai**: {md_escape(why)}", icon=":material/warning:")
     st.caption(
         f"Aturan (pilihan analitis): {md_escape(params['aturan_desa'])} Diuji: {tested}"
@@ -245,7 +249,7 @@ else:
                                  "gi_z": "z", "gi_q": "q (FDR)", "alasan": "Alasan"}),
                 decimals,
             ),
-            hide_index=True, width="stretch",
+            hide_index=True, placeholder=KOSONG, width="stretch",
         )  # fmt: skip
     if len(klaster):
         st.markdown("**Klaster keluarga desil 1 di bawah tingkat desa**")
@@ -258,7 +262,7 @@ else:
                 ),
                 {"Keluarga desil 1": 0, "Luas (m²)": 0},
             ),
-            hide_index=True, width="stretch",
+            hide_index=True, placeholder=KOSONG, width="stretch",
         )  # fmt: skip
     with st.expander("Label semua desa dan alasannya"):
         labels = hot.drop(columns="geometry").merge(view[["kode_desa", "desa"]], on="kode_desa")
@@ -272,7 +276,7 @@ else:
                 ),
                 decimals,
             ),
-            hide_index=True, width="stretch",
+            hide_index=True, placeholder=KOSONG, width="stretch",
         )  # fmt: skip
 
 st.subheader("Angka per desa")
@@ -284,7 +288,7 @@ share_cols = [c for c in num if "per 100" in c]
 styler = table.style.format(na_rep="–").format(
     {c: (persen if c in share_cols else angka) for c in num}, na_rep="–"
 )  # "–" in every column for desa without data, never "None" or "nan"
-st.dataframe(styler, hide_index=True, width="stretch")
+st.dataframe(styler, hide_index=True, placeholder=KOSONG, width="stretch")
 export = view.drop(columns=["geometry"]).round(2)
 c1, c2 = st.columns(2)
 c1.download_button(

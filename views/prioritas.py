@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from targeting.format import angka, tabel_tampilan
+from targeting.format import KOSONG, angka, tabel_tampilan
 from targeting.maps import legend_html, render, render_selection
 from targeting.mapspec import (
     LAPISAN_PRIORITAS,
@@ -179,6 +179,7 @@ st.multiselect(
     key="pilih_desa_prioritas",
     on_change=_from_multiselect,
     placeholder="Belum ada desa terpilih",
+    select_all=False,  # Streamlit's "Select all" is English (and picks all 43)
 )
 chosen = st.session_state[PRIORITAS_KEY]
 
@@ -273,6 +274,7 @@ st.data_editor(
     key=editor_key,
     on_change=_from_table,
     hide_index=True,
+    placeholder=KOSONG,
     width="stretch",
     disabled=[names[c] for c in shown if c != "pilih"],
     column_config={"Pilih": st.column_config.CheckboxColumn("Pilih", width="small")},
@@ -285,13 +287,18 @@ if not chosen:
 desil_max = 4 if r.check.desil_scale == "p3ke" else 10
 c1, c2 = st.columns(2)
 desil = c1.multiselect(
-    "Desil", list(range(1, desil_max + 1)), placeholder="Pilih desil", **keep("sasaran_desil", [1])
+    "Desil",
+    list(range(1, desil_max + 1)),
+    placeholder="Pilih desil",
+    select_all=False,
+    **keep("sasaran_desil", [1]),
 )
 strategi = c2.multiselect(
     "Hanya keluarga dengan usulan strategi",
     [1, 2, 3],
     format_func=lambda s: f"{s}: {STRATEGI[s]}",
     placeholder="Semua strategi",
+    select_all=False,
     **keep("sasaran_strategi", []),
 )
 berkekurangan = st.checkbox(
@@ -349,6 +356,7 @@ st.dataframe(
         judul=True,  # "NIK", "No KK", not raw column names
     ),
     hide_index=True,
+    placeholder=KOSONG,
     width="stretch",
     height=320,
 )

@@ -37,6 +37,9 @@ UPLOADER_TESTIDS = (
 )
 """Streamlit ``data-testid`` values :data:`PAGE_CSS` depends on."""
 
+FILE_CHIP_NAME = "stFileChipName"
+"""``data-testid`` of the chosen file's name; its next sibling is the size (``0.5MB``)."""
+
 PAGE_CSS = f"""
 <style>
 /* File uploader: Streamlit writes "Upload" and "200MB per file • CSV, XLSX" in English.
@@ -46,6 +49,9 @@ PAGE_CSS = f"""
 [data-testid="stFileUploaderDropzone"] button > * {{ display: none; }}
 [data-testid="stFileUploaderDropzone"] button::after {{
   content: "{UPLOADER_BUTTON}"; font-size: 0.875rem; }}
+/* The chosen file's chip writes its size with a decimal point ("0.5MB"): hidden, the name
+   is what a planner checks (the element right after the name holds only the size). */
+[data-testid="{FILE_CHIP_NAME}"] + * {{ display: none; }}
 /* Less empty space above the title: the map starts higher on a 768 px tall screen. */
 [data-testid="stMainBlockContainer"] {{ padding-top: 2.5rem; }}
 /* Map and side panel: side by side when both fit (map at least 560 px), else the panel goes
