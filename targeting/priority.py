@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ from geo.codes import normalise_kode_desa
 from geo.errors import LokusError
 from targeting.format import angka
 from targeting.indicators import DEPRIVASI
+from targeting.settings import setting
 
 __all__ = [
     "ATURAN_SERI",
@@ -35,6 +37,7 @@ __all__ = [
     "TANPA_DATA",
     "Komponen",
     "PriorityError",
+    "PrioritySettings",
     "Ranking",
     "parse_weights",
     "rank_desa",
@@ -104,6 +107,43 @@ NORMALISASI = {
     "peringkat": "peringkat: (peringkat naik - 1) / (n - 1) atas desa berdata P3KE, seri = rata-rata",
 }
 """Normalisation methods of a component to 0-1, over the desa with P3KE data."""
+
+
+@dataclass(frozen=True)
+class PrioritySettings:
+    """The analytic choices of the priority score as CLI options and sidebar widgets.
+
+    Attributes
+    ----------
+    bobot : str or None
+        Weights as written on the command line (``persen_desil_1=30,celah=15``; read by
+        :func:`parse_weights`); None means :data:`BOBOT_BAWAAN`. The sidebar shows one
+        number per :data:`KOMPONEN` instead.
+    normalisasi : {"minmax", "peringkat"}
+        Normalisation of each component to 0-1 (:data:`NORMALISASI`).
+    """
+
+    bobot: str | None = setting(
+        None, label="Bobot skor prioritas", flag="--weights",
+        help="priority score weights, e.g. persen_desil_1=30,keluarga_desil_1=25,kekurangan=15,"
+        "kantong=15,celah=15 (components not named keep their default)",
+        default_text="defaults in README",
+    )  # fmt: skip
+    normalisasi: Literal["minmax", "peringkat"] = setting(
+        "minmax", label="Normalisasi", flag="--normalisasi", key="normalisasi",
+        help="normalisation of the components to 0-1",
+        choices={"minmax": "Min-maks", "peringkat": "Peringkat"},
+    )  # fmt: skip
+
+    def __post_init__(self) -> None:
+        if self.normalisasi not in NORMALISASI:
+            msg = f"normalisasi {self.normalisasi!r} (pilihan: {', '.join(NORMALISASI)})"
+            raise ValueError(msg)
+
+
+BOBOT_LANGKAH = 5
+"""Step of a weight's sidebar number (whole numbers 0-1000: only the ratio matters)."""
+
 
 TANPA_DATA = (
     "tidak ada desa berdata P3KE: tidak ada baris keluarga yang dipakai, jadi tidak ada desa "

@@ -15,9 +15,17 @@ from targeting.maps import (
     priority_group,
 )
 from targeting.package import TargetOptions, build_package
-from targeting.priority import BOBOT_BAWAAN, KOMPONEN, NORMALISASI, PriorityError, select_desa
+from targeting.priority import (
+    BOBOT_BAWAAN,
+    BOBOT_LANGKAH,
+    KOMPONEN,
+    NORMALISASI,
+    PriorityError,
+    PrioritySettings,
+    select_desa,
+)
 from targeting.register import STRATEGI
-from views.common import PRIORITAS_KEY, asset_base, keep, md_escape, start_page
+from views.common import PRIORITAS_KEY, asset_base, keep, md_escape, setting_widget, start_page
 from views.ui import MAP_ROW_KEY, layer_pills, legend, on_map_change
 
 d = start_page("Desa prioritas dan daftar sasaran")
@@ -32,15 +40,12 @@ with st.sidebar.expander("Bobot skor prioritas", expanded=False):
     bobot = {
         # Whole numbers: a number input writes decimals with a point ("30.00"); only the
         # ratio of the weights matters.
-        k: st.number_input(c.label, 0, 1000, step=5, **keep(f"bobot_{k}", round(BOBOT_BAWAAN[k])))
+        k: st.number_input(
+            c.label, 0, 1000, step=BOBOT_LANGKAH, **keep(f"bobot_{k}", round(BOBOT_BAWAAN[k]))
+        )
         for k, c in KOMPONEN.items()
     }
-    normalisasi = st.radio(
-        "Normalisasi",
-        list(NORMALISASI),
-        format_func={"minmax": "Min-maks", "peringkat": "Peringkat"}.get,
-        **keep("normalisasi", "minmax"),
-    )
+    normalisasi = setting_widget(PrioritySettings, "normalisasi")
 if r.families_used == 0:
     # Nothing to rank or pick: say why (every row rejected), not that the weights are wrong.
     st.warning(
