@@ -99,6 +99,11 @@ class HouseholdCheck:
     """Used rows whose desil was written as a label (``Desil 1``, ``1 (Sangat Miskin)``); in a
     person-level file, used families (the head's row gives the desil)."""
 
+    @property
+    def desil_max(self) -> int:
+        """Highest desil of the file's scale: 4 for P3KE, 10 for DTSEN (:data:`DESIL_SCALES`)."""
+        return DESIL_SCALES[self.desil_scale][1]
+
 
 def parse_decimal(values: pd.Series) -> pd.Series:
     """Parse decimal numbers written with a point or a comma.

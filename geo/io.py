@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.codes import normalise_kode_desa, normalise_kode_prefix
+from geo.codes import kode_kecamatan, normalise_kode_desa, normalise_kode_prefix
 from geo.columns import canon
 from geo.crs import require_crs, to_display
 from geo.errors import InputSchemaError
@@ -473,7 +473,7 @@ def read_boundaries(
             "GeoPackage."
         )
         raise InputSchemaError(msg, en=en)
-    out["kode_kecamatan"] = out["kode_desa"].str.slice(0, 8)
+    out["kode_kecamatan"] = kode_kecamatan(out["kode_desa"])
     if picked["kecamatan"] is not None:
         out["kecamatan"] = gdf[picked["kecamatan"]].astype(str).str.strip().values
     else:

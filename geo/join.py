@@ -19,6 +19,7 @@ import pyproj
 import shapely
 from rapidfuzz import fuzz, process
 
+from geo.codes import kode_kabupaten
 from geo.crs import DISPLAY_CRS, require_crs
 from geo.errors import InputSchemaError
 from geo.households import HOUSEHOLD_FLAGS, REJECT_COLUMNS
@@ -308,14 +309,16 @@ def place_households(
     desa_kode = desa["kode_desa"].to_numpy(dtype=object)
     desa_nama = desa["desa"].to_numpy(dtype=object)
     at_code = {code: i for i, code in enumerate(desa_kode)}
-    prefixes = {code[:5] for code in at_code}
+    prefixes = {kode_kabupaten(code) for code in at_code}
     # Codes of the table, looked up once per distinct value (NA has id -1: the last slot).
     code_id, code_uniq = pd.factorize(out["kode_desa"], use_na_sentinel=True)
     code_uniq = np.asarray(code_uniq, dtype=object)
     uniq_pos = np.array([at_code.get(c, -1) for c in code_uniq] + [-1], dtype=np.int64)
     # A readable code of another region is a family of another district: it is rejected,
     # never moved into this region by a similar desa name.
-    uniq_foreign = np.array([c[:5] not in prefixes for c in code_uniq] + [False], dtype=bool)
+    uniq_foreign = np.array(
+        [kode_kabupaten(c) not in prefixes for c in code_uniq] + [False], dtype=bool
+    )
     pos = uniq_pos[code_id]
     known = pos >= 0
     foreign = uniq_foreign[code_id]
@@ -326,7 +329,7 @@ def place_households(
     for i in np.flatnonzero(foreign):
         code = code_uniq[code_id[i]]
         failures[int(i)] = (
-            f"kode desa di luar wilayah ini (awalan {code[:5]}, wilayah {region}); "
+            f"kode desa di luar wilayah ini (awalan {kode_kabupaten(code)}, wilayah {region}); "
             "tidak dicocokkan dengan nama"
         )
     # Vectorised: a file without codes may resolve tens of thousands of rows by name.

@@ -452,7 +452,7 @@ def run(
         numeric_cells=sheet_table.numeric_cells,
         formula_cells=sheet_table.rumus_tanpa_nilai,
     )
-    desil_max = 4 if check.desil_scale == "p3ke" else 10
+    desil_max = check.desil_max
     counts = None
     if engine == "dask":
         from targeting.engine_dask import dask_client, place_and_count

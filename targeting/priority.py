@@ -28,6 +28,7 @@ from geo.errors import LokusError
 from targeting.format import angka
 from targeting.indicators import DEPRIVASI
 from targeting.settings import setting
+from targeting.strategies import INPRES_NOMOR
 
 __all__ = [
     "ATURAN_SERI",
@@ -320,7 +321,8 @@ def _raw_values(
         notes.append("kantong: analisis kantong tidak dijalankan, komponen tidak dipakai")
     if matriks is not None:
         m = matriks.set_index("kode_desa")
-        missing = sum((m[f"sub_kegiatan_{s}"] == 0).astype(int) for s in (1, 2, 3)) / 3
+        gaps = sum((m[f"sub_kegiatan_{s}"] == 0).astype(int) for s in INPRES_NOMOR)
+        missing = gaps / len(INPRES_NOMOR)
         raw["celah"] = kode.map(missing).astype("float64")
     else:
         raw["celah"] = np.nan

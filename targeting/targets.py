@@ -28,6 +28,7 @@ from geo.text import fold, fold_series
 from targeting.export import mask_id
 from targeting.indicators import DEPRIVASI
 from targeting.interventions import KEBUTUHAN_DEPRIVASI
+from targeting.strategies import INPRES_NOMOR
 
 __all__ = [
     "ATURAN_STRATEGI",
@@ -252,7 +253,7 @@ def target_families(
         msg = f"desil {bad_d or 'kosong'}: pilih desil 1 sampai {desil_max} (skala berkas ini)"
         en = f"desil {bad_d or 'empty'}: choose desil 1 to {desil_max} (this file's scale)"
         raise TargetError(msg, en=en)
-    if wanted_s and not set(wanted_s) <= {1, 2, 3}:
+    if wanted_s and not set(wanted_s) <= set(INPRES_NOMOR):
         msg = f"strategi {wanted_s}: strategi Inpres 4/2022 hanya 1, 2 dan 3"
         raise TargetError(msg, en=f"strategy {wanted_s}: Inpres 4/2022 has strategies 1, 2, 3")
     chosen = list(dict.fromkeys(kode_desa))
@@ -342,7 +343,7 @@ def target_families(
         .reset_index(drop=True)
     )
     out.insert(0, "no", range(1, len(out) + 1))
-    per_s = {s: int(strategies.map(lambda ss, s=s: s in ss).sum()) for s in (1, 2, 3)}
+    per_s = {s: int(strategies.map(lambda ss, s=s: s in ss).sum()) for s in INPRES_NOMOR}
     parameter: dict[str, object] = {
         "desa": chosen,
         "desil": desil,

@@ -25,6 +25,7 @@ from targeting.priority import (
     select_desa,
 )
 from targeting.register import STRATEGI
+from targeting.strategies import INPRES_NOMOR
 from views.common import PRIORITAS_KEY, asset_base, keep, md_escape, setting_widget, start_page
 from views.ui import MAP_ROW_KEY, layer_pills, legend, on_map_change
 
@@ -277,14 +278,14 @@ st.subheader("2. Daftar keluarga sasaran")
 if not chosen:
     st.info("Pilih paling sedikit satu desa prioritas di atas.")
     st.stop()
-desil_max = 4 if r.check.desil_scale == "p3ke" else 10
+desil_max = r.check.desil_max
 c1, c2 = st.columns(2)
 desil = c1.multiselect(
     "Desil", list(range(1, desil_max + 1)), placeholder="Pilih desil", **keep("sasaran_desil", [1])
 )
 strategi = c2.multiselect(
     "Hanya keluarga dengan usulan strategi",
-    [1, 2, 3],
+    list(INPRES_NOMOR),
     format_func=lambda s: f"{s}: {STRATEGI[s]}",
     placeholder="Semua strategi",
     **keep("sasaran_strategi", []),
@@ -328,7 +329,7 @@ package = build_package(
 fam = package.sasaran.keluarga
 cols = st.columns(4)
 cols[0].metric("Keluarga sasaran", angka(len(fam)))
-for s in (1, 2, 3):
+for s in INPRES_NOMOR:
     cols[s].metric(f"Usulan strategi {s}", angka(package.sasaran.per_strategi[s]))
 for note in package.sasaran.catatan:
     st.info(md_escape(note))
