@@ -370,8 +370,9 @@ def validate_households(
     source : str
         File name, written in every rejection.
     desil_scale : {"auto", "p3ke", "dtsen"}, default "auto"
-        Decile scale. ``"auto"`` picks P3KE (1-4) when every readable desil is in 1-4, else
-        DTSEN (1-10).
+        Decile scale. ``"auto"`` picks DTSEN (1-10) when at least :data:`DTSEN_MIN_ROWS`
+        rows and at least 5 % (``1 - DTSEN_THRESHOLD``) of the desil values in 1-10 lie in
+        5-10, else P3KE (1-4): one typo does not switch the scale.
     numeric_cells : dict, optional
         Column -> row numbers whose XLSX cell was a number (``RawTable.numeric_cells``).
     formula_cells : dict, optional

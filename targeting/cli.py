@@ -12,6 +12,7 @@ from geo.errors import LokusError
 from geo.masking import mask_ids
 from geo.region import DEFAULT_REGION_FILE, load_region
 from geo.sheets import sheet_notes
+from targeting.engine_dask import ENGINES, PARTISI
 from targeting.interventions import MatchSettings
 from targeting.pockets import PocketSettings
 from targeting.priority import PrioritySettings
@@ -62,10 +63,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="titik di laut sejauh ini (meter) dari desanya ditandai lepas pantai, "
                           "bukan di luar wilayah (bawaan: 500)")  # fmt: skip
     e = run.add_argument_group("mesin (engine) untuk data besar")
-    e.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
+    e.add_argument("--engine", choices=ENGINES, default=ENGINES[0],
                    help="pandas: satu proses (bawaan); dask: keluarga dipartisi (lihat "
                         "--partisi) dan ditempatkan di klaster Dask (hasil sama)")  # fmt: skip
-    e.add_argument("--partisi", choices=["kecamatan", "hilbert"], default=None,
+    e.add_argument("--partisi", choices=PARTISI, default=None,
                    help="dengan --engine dask: kelompokkan keluarga per kecamatan (bawaan) atau "
                         "menurut jarak kurva Hilbert desa kodenya (titiknya sendiri bila kode "
                         "tidak dikenal)")  # fmt: skip

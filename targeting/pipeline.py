@@ -411,12 +411,13 @@ def run(
         From the readers, naming the file, row and column.
     """
     from geo.errors import RegionError
+    from targeting.engine_dask import ENGINES, PARTISI
 
-    if engine not in ("pandas", "dask"):
-        msg = f"engine must be 'pandas' or 'dask', got {engine!r}"
+    if engine not in ENGINES:
+        msg = f"engine must be one of {ENGINES}, got {engine!r}"
         raise ValueError(msg)
-    if partisi not in ("kecamatan", "hilbert"):
-        msg = f"partisi must be 'kecamatan' or 'hilbert', got {partisi!r}"
+    if partisi not in PARTISI:
+        msg = f"partisi must be one of {PARTISI}, got {partisi!r}"
         raise ValueError(msg)
     # Which inputs are the region's own defaults (their provenance decides "synthetic").
     default = {
