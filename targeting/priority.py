@@ -346,6 +346,34 @@ def _format(key: str, value: float) -> str:
     return f"{round(value * 3)} dari 3 strategi tanpa sub kegiatan"
 
 
+def _weights_in_use(
+    weights: dict[str, float], raw: pd.DataFrame, notes: list[str], *, any_data: bool
+) -> tuple[dict[str, float], list[str]]:
+    """Weights of the components that have a value somewhere (others 0), with the notes.
+
+    Raises
+    ------
+    PriorityError
+        When desa have data but no weighted component has a value for any of them.
+    """
+    if not any_data:
+        # Nothing to rank, whatever the weights: say so instead of blaming the weights.
+        return dict.fromkeys(weights, 0.0), [TANPA_DATA]
+    if not (raw["keluarga_desil_1"].fillna(0) > 0).any():
+        notes.append(
+            "tidak ada keluarga desil 1 di berkas ini: komponen desil 1 bernilai 0 untuk "
+            "semua desa, urutan hanya ditentukan komponen lain"
+        )
+    used = {k: (w if raw[k].notna().any() else 0.0) for k, w in weights.items()}
+    for k, w in weights.items():
+        if w > 0 and used[k] == 0 and not any(n.startswith(k) for n in notes):
+            notes.append(f"{k}: tidak ada desa dengan nilai, komponen tidak dipakai")
+    if sum(used.values()) <= 0:
+        msg = "tidak ada komponen berbobot yang bernilai: beri bobot pada komponen lain"
+        raise PriorityError(msg, en="no weighted component has values: weight another component")
+    return used, notes
+
+
 def rank_desa(
     indikator: pd.DataFrame,
     *,
@@ -400,26 +428,7 @@ def rank_desa(
     ind = pd.DataFrame(indikator).drop(columns="geometry", errors="ignore").reset_index(drop=True)
     raw, notes = _raw_values(ind, kantong, klaster, matriks)
     has_data = ind["ada_data"].astype(bool)
-    if not has_data.any():
-        # Nothing to rank, whatever the weights: say so instead of blaming the weights.
-        notes = [TANPA_DATA]
-        used = dict.fromkeys(weights, 0.0)
-    else:
-        if not (raw["keluarga_desil_1"].fillna(0) > 0).any():
-            notes.append(
-                "tidak ada keluarga desil 1 di berkas ini: komponen desil 1 bernilai 0 untuk "
-                "semua desa, urutan hanya ditentukan komponen lain"
-            )
-        used = {k: (w if raw[k].notna().any() else 0.0) for k, w in weights.items()}
-        for k, w in weights.items():
-            if w > 0 and used[k] == 0 and not any(n.startswith(k) for n in notes):
-                notes.append(f"{k}: tidak ada desa dengan nilai, komponen tidak dipakai")
-        if sum(used.values()) <= 0:
-            msg = "tidak ada komponen berbobot yang bernilai: beri bobot pada komponen lain"
-            raise PriorityError(
-                msg,
-                en="no weighted component has values: weight another component",
-            )
+    used, notes = _weights_in_use(weights, raw, notes, any_data=bool(has_data.any()))
     total = sum(used.values())
     out = ind[["kode_desa", "desa", "kecamatan"]].copy()
     skor = pd.Series(0.0, index=ind.index)

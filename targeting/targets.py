@@ -246,16 +246,7 @@ def target_families(
     TargetError
         If no desil is given, a desil is outside 1..``desil_max``, or a strategy is not 1-3.
     """
-    desil = sorted({int(d) for d in desil})
-    wanted_s = sorted({int(s) for s in strategi}) if strategi else None
-    bad_d = [d for d in desil if not 1 <= d <= desil_max]
-    if not desil or bad_d:
-        msg = f"desil {bad_d or 'kosong'}: pilih desil 1 sampai {desil_max} (skala berkas ini)"
-        en = f"desil {bad_d or 'empty'}: choose desil 1 to {desil_max} (this file's scale)"
-        raise TargetError(msg, en=en)
-    if wanted_s and not set(wanted_s) <= set(INPRES_NOMOR):
-        msg = f"strategi {wanted_s}: strategi Inpres 4/2022 hanya 1, 2 dan 3"
-        raise TargetError(msg, en=f"strategy {wanted_s}: Inpres 4/2022 has strategies 1, 2, 3")
+    desil, wanted_s = _checked_choice(desil, strategi, desil_max)
     chosen = list(dict.fromkeys(kode_desa))
     k = keluarga[keluarga["kode_desa"].isin(chosen) & keluarga["desil"].isin(desil).fillna(False)]
     hits, rules, notes = _rule_hits(k)
@@ -279,26 +270,7 @@ def target_families(
         keep &= strategies.map(lambda ss: bool(set(ss) & set(wanted_s)))
     k, kekurangan, strategies, tags = k[keep], kekurangan[keep], strategies[keep], tags[keep]
 
-    names = pd.DataFrame(desa).drop(columns="geometry", errors="ignore").set_index("kode_desa")
-    out = pd.DataFrame(index=k.index)
-    out["kode_desa"] = k["kode_desa"].astype(str)
-    out["desa"] = out["kode_desa"].map(names["desa"])
-    out["kecamatan"] = out["kode_desa"].map(names["kecamatan"])
-    if "id_keluarga_p3ke" in k.columns:
-        out["id_keluarga_p3ke"] = k["id_keluarga_p3ke"].astype("string")
-    for col in ("kepala_keluarga", "nik", "no_kk"):
-        if col in k.columns:
-            values = k[col].astype("string")
-            if not data_pribadi:
-                values = values.map(initials if col == "kepala_keluarga" else mask_id)
-            out[col] = values
-    if data_pribadi:
-        for col in ("alamat", "tanggal_lahir"):
-            if col in k.columns:
-                out[col] = k[col].astype("string")
-    for col in ("dusun", "rt", "rw"):
-        if col in k.columns:
-            out[col] = k[col].astype("string")
+    out = _identity_columns(k, desa, data_pribadi=data_pribadi)
     out["desil"] = k["desil"].astype("Int64")
     if "jumlah_anggota" in k.columns:
         out["jumlah_anggota"] = k["jumlah_anggota"].astype("Int64")
@@ -319,15 +291,7 @@ def target_families(
         has = (geom.notna() & ~geom.is_empty).to_numpy()
         out["lintang"] = np.where(has, geom.y.where(has), np.nan) if len(k) else []
         out["bujur"] = np.where(has, geom.x.where(has), np.nan) if len(k) else []
-    flags = [f for f in FLAG_COLUMNS if f in k.columns]
-    out["tanda_data"] = (
-        [
-            "; ".join(f for f, on in zip(flags, row, strict=True) if on)
-            for row in k[flags].fillna(False).to_numpy(dtype=bool)
-        ]
-        if flags
-        else ""
-    )
+    out["tanda_data"] = _data_flags(k)
     out["baris_berkas"] = k["_baris"].astype("Int64")
     out["hasil_verifikasi_musdes"] = ""
     out["catatan_verifikasi"] = ""
@@ -353,6 +317,61 @@ def target_families(
     }
     aturan = [r.teks() for r in rules]
     return TargetList(out, parameter, aturan, notes, per_s)
+
+
+def _checked_choice(
+    desil: Iterable[int], strategi: Iterable[int] | None, desil_max: int
+) -> tuple[list[int], list[int] | None]:
+    """Sort the chosen desil and strategies; raise :class:`TargetError` when out of range."""
+    desil = sorted({int(d) for d in desil})
+    wanted_s = sorted({int(s) for s in strategi}) if strategi else None
+    bad_d = [d for d in desil if not 1 <= d <= desil_max]
+    if not desil or bad_d:
+        msg = f"desil {bad_d or 'kosong'}: pilih desil 1 sampai {desil_max} (skala berkas ini)"
+        en = f"desil {bad_d or 'empty'}: choose desil 1 to {desil_max} (this file's scale)"
+        raise TargetError(msg, en=en)
+    if wanted_s and not set(wanted_s) <= set(INPRES_NOMOR):
+        msg = f"strategi {wanted_s}: strategi Inpres 4/2022 hanya 1, 2 dan 3"
+        raise TargetError(msg, en=f"strategy {wanted_s}: Inpres 4/2022 has strategies 1, 2, 3")
+    return desil, wanted_s
+
+
+def _identity_columns(k: pd.DataFrame, desa: pd.DataFrame, *, data_pribadi: bool) -> pd.DataFrame:
+    """Desa, family id, head (initials), NIK and No KK masked unless ``data_pribadi``, dusun."""
+    names = pd.DataFrame(desa).drop(columns="geometry", errors="ignore").set_index("kode_desa")
+    out = pd.DataFrame(index=k.index)
+    out["kode_desa"] = k["kode_desa"].astype(str)
+    out["desa"] = out["kode_desa"].map(names["desa"])
+    out["kecamatan"] = out["kode_desa"].map(names["kecamatan"])
+    if "id_keluarga_p3ke" in k.columns:
+        out["id_keluarga_p3ke"] = k["id_keluarga_p3ke"].astype("string")
+    for col in ("kepala_keluarga", "nik", "no_kk"):
+        if col in k.columns:
+            values = k[col].astype("string")
+            if not data_pribadi:
+                values = values.map(initials if col == "kepala_keluarga" else mask_id)
+            out[col] = values
+    if data_pribadi:
+        for col in ("alamat", "tanggal_lahir"):
+            if col in k.columns:
+                out[col] = k[col].astype("string")
+    for col in ("dusun", "rt", "rw"):
+        if col in k.columns:
+            out[col] = k[col].astype("string")
+    return out
+
+
+def _data_flags(k: pd.DataFrame) -> list[str] | str:
+    """Join the data flags of each family with ``; `` (empty when the table has none)."""
+    flags = [f for f in FLAG_COLUMNS if f in k.columns]
+    return (
+        [
+            "; ".join(f for f, on in zip(flags, row, strict=True) if on)
+            for row in k[flags].fillna(False).to_numpy(dtype=bool)
+        ]
+        if flags
+        else ""
+    )
 
 
 def _strategy_tag(row: object) -> str:
