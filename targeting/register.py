@@ -353,6 +353,22 @@ def read_register(
             }
         )
         rows.append(out)
+    register = _register_frame(rows)
+    skipped = table.dilewati
+    ditolak = pd.concat(
+        [skipped, pd.DataFrame(rejected, columns=REJECT_COLUMNS)], ignore_index=True
+    )
+    return RegisterCheck(
+        register=register,
+        ditolak=ditolak.sort_values("baris", kind="stable").reset_index(drop=True),
+        cocok_lokus=pd.DataFrame(matched, columns=["baris", "nilai", "kode_desa", "desa", "skor"]),
+        rows_in=len(df) + len(skipped),
+        lokus_ambigu=pd.DataFrame(ambiguous, columns=LOKUS_AMBIGU_COLUMNS),
+    )
+
+
+def _register_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """Build the register table of the used rows (amounts and strategy as Int64)."""
     register = pd.DataFrame(
         rows,
         columns=[
@@ -365,17 +381,7 @@ def read_register(
         register["pagu_rp"] = register["pagu_rp"].astype("Int64")
         register["strategi"] = register["strategi"].astype("Int64")
         register["realisasi_rp"] = register["realisasi_rp"].astype("Int64")
-    skipped = table.dilewati
-    ditolak = pd.concat(
-        [skipped, pd.DataFrame(rejected, columns=REJECT_COLUMNS)], ignore_index=True
-    )
-    return RegisterCheck(
-        register=register,
-        ditolak=ditolak.sort_values("baris", kind="stable").reset_index(drop=True),
-        cocok_lokus=pd.DataFrame(matched, columns=["baris", "nilai", "kode_desa", "desa", "skor"]),
-        rows_in=len(df) + len(skipped),
-        lokus_ambigu=pd.DataFrame(ambiguous, columns=LOKUS_AMBIGU_COLUMNS),
-    )
+    return register
 
 
 def _check_fields(

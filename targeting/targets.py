@@ -249,20 +249,9 @@ def target_families(
     desil, wanted_s = _checked_choice(desil, strategi, desil_max)
     chosen = list(dict.fromkeys(kode_desa))
     k = keluarga[keluarga["kode_desa"].isin(chosen) & keluarga["desil"].isin(desil).fillna(False)]
-    hits, rules, notes = _rule_hits(k)
+    kekurangan, strategies, tags, rules, notes = _needs(k)
     labels = {r.kode: r.label for r in rules}
     rule_s = {r.kode: r.strategi for r in rules}
-    rule_tag = {r.kode: r.kebutuhan for r in rules}
-    cols = list(hits.columns)
-    kekurangan = pd.Series(
-        [[cols[j] for j in np.flatnonzero(row)] for row in hits.to_numpy(dtype=bool)]
-        if cols
-        else [[] for _ in range(len(k))],
-        index=k.index,
-        dtype=object,
-    )
-    strategies = kekurangan.map(lambda ks: sorted({rule_s[c] for c in ks}))
-    tags = kekurangan.map(lambda ks: {rule_tag[c] for c in ks})
     keep = pd.Series(True, index=k.index)
     if hanya_berkekurangan:
         keep &= kekurangan.map(len) > 0
@@ -295,6 +284,39 @@ def target_families(
     out["baris_berkas"] = k["_baris"].astype("Int64")
     out["hasil_verifikasi_musdes"] = ""
     out["catatan_verifikasi"] = ""
+    out = _in_list_order(out, chosen)
+    out.insert(0, "no", range(1, len(out) + 1))
+    per_s = {s: int(strategies.map(lambda ss, s=s: s in ss).sum()) for s in INPRES_NOMOR}
+    parameter: dict[str, object] = {
+        "desa": chosen,
+        "desil": desil,
+        "hanya_berkekurangan": hanya_berkekurangan,
+        "strategi": wanted_s,
+        "data_pribadi": data_pribadi,
+    }
+    return TargetList(out, parameter, [r.teks() for r in rules], notes, per_s)
+
+
+def _needs(k: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, list, list[str]]:
+    """Return per family the true rules, their strategies and need tags; and the rules."""
+    hits, rules, notes = _rule_hits(k)
+    rule_s = {r.kode: r.strategi for r in rules}
+    rule_tag = {r.kode: r.kebutuhan for r in rules}
+    cols = list(hits.columns)
+    kekurangan = pd.Series(
+        [[cols[j] for j in np.flatnonzero(row)] for row in hits.to_numpy(dtype=bool)]
+        if cols
+        else [[] for _ in range(len(k))],
+        index=k.index,
+        dtype=object,
+    )
+    strategies = kekurangan.map(lambda ks: sorted({rule_s[c] for c in ks}))
+    tags = kekurangan.map(lambda ks: {rule_tag[c] for c in ks})
+    return kekurangan, strategies, tags, rules, notes
+
+
+def _in_list_order(out: pd.DataFrame, chosen: list[str]) -> pd.DataFrame:
+    """Sort by the chosen desa's order, desil, deprivations (most first) and input row."""
     order = {kd: i for i, kd in enumerate(chosen)}
     out["_urut"] = out["kode_desa"].map(order)
     out = (
@@ -306,17 +328,7 @@ def target_families(
         .drop(columns="_urut")
         .reset_index(drop=True)
     )
-    out.insert(0, "no", range(1, len(out) + 1))
-    per_s = {s: int(strategies.map(lambda ss, s=s: s in ss).sum()) for s in INPRES_NOMOR}
-    parameter: dict[str, object] = {
-        "desa": chosen,
-        "desil": desil,
-        "hanya_berkekurangan": hanya_berkekurangan,
-        "strategi": wanted_s,
-        "data_pribadi": data_pribadi,
-    }
-    aturan = [r.teks() for r in rules]
-    return TargetList(out, parameter, aturan, notes, per_s)
+    return out
 
 
 def _checked_choice(

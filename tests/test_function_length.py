@@ -20,6 +20,12 @@ ALLOWED = {
     ("targeting/pipeline.py", "run"),
     # removed when branch mapspec lands (build_map becomes MapSpec + render there)
     ("targeting/maps.py", "build_map"),
+    # not yet split on branch settings (next: readers first, then engine_dask and cli.main,
+    # whose call flow branch core is changing)
+    ("geo/io.py", "read_boundaries"),
+    ("geo/join.py", "place_households"),
+    ("targeting/engine_dask.py", "place_and_count"),
+    ("targeting/cli.py", "main"),
 }
 """Functions still over the limit, each with the branch or reason that removes it."""
 
