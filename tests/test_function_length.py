@@ -23,7 +23,6 @@ ALLOWED = {
     # not yet split on branch settings (next: readers first, then engine_dask and cli.main,
     # whose call flow branch core is changing)
     ("geo/io.py", "read_boundaries"),
-    ("geo/join.py", "place_households"),
     ("targeting/engine_dask.py", "place_and_count"),
     ("targeting/cli.py", "main"),
 }
