@@ -22,7 +22,6 @@ ALLOWED = {
     ("targeting/maps.py", "build_map"),
     # not yet split on branch settings (next: readers first, then engine_dask and cli.main,
     # whose call flow branch core is changing)
-    ("geo/io.py", "read_boundaries"),
     ("targeting/engine_dask.py", "place_and_count"),
     ("targeting/cli.py", "main"),
 }
