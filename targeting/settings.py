@@ -43,7 +43,7 @@ from typing import Any, Literal, get_args, get_origin
 __all__ = ["add_options", "field_type", "from_args", "setting", "settings_fields"]
 
 
-def setting(
+def setting(  # noqa: PLR0913 - keyword-only metadata, one per aspect of a setting
     default: object,
     *,
     label: str,
