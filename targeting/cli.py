@@ -17,6 +17,7 @@ from targeting.interventions import MatchSettings
 from targeting.pockets import PocketSettings
 from targeting.priority import PrioritySettings
 from targeting.settings import add_options
+from targeting.targets import TargetFilters
 
 if TYPE_CHECKING:
     from targeting.pipeline import Result
@@ -86,22 +87,7 @@ def _parser() -> argparse.ArgumentParser:
         "desa prioritas dan daftar sasaran (dengan --desa, --top atau --skor-min: target_list.*)"
     )
     add_options(t, PrioritySettings)
-    t.add_argument("--desa", default=None, help="kode desa prioritas, dipisah koma")
-    t.add_argument("--top", type=int, default=None, help="N desa teratas menurut skor")
-    t.add_argument("--skor-min", type=float, default=None, help="semua desa dengan skor >= ini")
-    t.add_argument("--desil", default=None, help="desil keluarga sasaran, dipisah koma (bawaan: 1)")
-    t.add_argument(
-        "--hanya-berkekurangan", action="store_true",
-        help="hanya keluarga dengan paling sedikit satu kekurangan",
-    )  # fmt: skip
-    t.add_argument(
-        "--strategi", default=None, help="hanya keluarga dengan usulan strategi ini (mis. 1,3)"
-    )
-    t.add_argument(
-        "--include-personal", action="store_true",
-        help="sertakan NIK, No KK, nama, alamat dan koordinat tepat (data pribadi, UU 27/2022); "
-        "tanpa ini semuanya disamarkan",
-    )  # fmt: skip
+    add_options(t, TargetFilters)
     t.add_argument(
         "--csv-sep", choices=[",", ";"], default=",",
         help="pemisah CSV (';' dengan koma desimal untuk Excel Indonesia)",

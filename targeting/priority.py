@@ -128,7 +128,6 @@ class PrioritySettings:
         None, label="Bobot skor prioritas", flag="--weights",
         help="priority score weights, e.g. persen_desil_1=30,keluarga_desil_1=25,kekurangan=15,"
         "kantong=15,celah=15 (components not named keep their default)",
-        default_text="defaults in README",
     )  # fmt: skip
     normalisasi: Literal["minmax", "peringkat"] = setting(
         "minmax", label="Normalisasi", flag="--normalisasi", key="normalisasi",

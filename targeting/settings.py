@@ -110,10 +110,13 @@ def field_type(cls: type, f: dataclasses.Field) -> tuple[type, tuple[object, ...
 
 
 def _default_text(f: dataclasses.Field) -> str:
+    """`` (default)`` for the CLI help; empty for a None default without ``default_text``."""
     if f.metadata["default_text"] is not None:
-        return f.metadata["default_text"]
+        return f" ({f.metadata['default_text']})"
     value = f.default
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    if value is None:
+        return ""
+    return f" ({value:g})" if isinstance(value, float) else f" ({value})"
 
 
 def add_options(group: argparse._ActionsContainer, cls: type) -> None:
@@ -136,7 +139,7 @@ def add_options(group: argparse._ActionsContainer, cls: type) -> None:
             type=None if kind is str else kind,
             choices=literal or (list(meta["choices"]) if meta["choices"] else None),
             default=f.default,
-            help=f"{meta['help']}{unit} ({_default_text(f)})",
+            help=f"{meta['help']}{unit}{_default_text(f)}",
         )
 
 

@@ -28,6 +28,7 @@ from geo.text import fold, fold_series
 from targeting.export import mask_id
 from targeting.indicators import DEPRIVASI
 from targeting.interventions import KEBUTUHAN_DEPRIVASI
+from targeting.settings import setting
 from targeting.strategies import INPRES_NOMOR
 
 __all__ = [
@@ -35,10 +36,66 @@ __all__ = [
     "DATA_PRIBADI",
     "AturanStrategi",
     "TargetError",
+    "TargetFilters",
     "TargetList",
     "initials",
     "target_families",
 ]
+
+
+@dataclass(frozen=True)
+class TargetFilters:
+    """The target-list choices as written on the command line (``python -m targeting run``).
+
+    Declared with :func:`targeting.settings.setting` so the CLI options are generated from
+    it; the CLI parses the comma-separated values into a
+    :class:`targeting.package.TargetOptions` (chosen desa, desil and strategy numbers).
+
+    Attributes
+    ----------
+    desa : str or None
+        Dotted or plain desa codes, comma-separated.
+    top : int or None
+        The N highest-scoring desa.
+    skor_min : float or None
+        Every desa scoring at least this (0-100).
+    desil : str or None
+        Desil kept, comma-separated (None: desil 1).
+    hanya_berkekurangan : bool
+        Only families with at least one deprivation rule true.
+    strategi : str or None
+        Only families suggested one of these Inpres strategies, comma-separated.
+    include_personal : bool
+        Keep NIK, No KK, names, address and exact coordinates (UU 27/2022).
+    """
+
+    desa: str | None = setting(
+        None, label="Desa prioritas", flag="--desa", help="priority desa codes, comma-separated"
+    )
+    top: int | None = setting(
+        None, label="Jumlah desa teratas", flag="--top", help="the N highest-scoring desa"
+    )
+    skor_min: float | None = setting(
+        None, label="Skor minimal", flag="--skor-min", help="every desa scoring at least this"
+    )
+    desil: str | None = setting(
+        None, label="Desil", flag="--desil", help="desil of the target families, comma-separated",
+        default_text="1",
+    )  # fmt: skip
+    hanya_berkekurangan: bool = setting(
+        False, label="Hanya keluarga berkekurangan", flag="--hanya-berkekurangan",
+        help="only families with at least one deprivation",
+    )  # fmt: skip
+    strategi: str | None = setting(
+        None, label="Hanya keluarga dengan usulan strategi", flag="--strategi",
+        help="only families suggested one of these strategies (e.g. 1,3)",
+        default_text="all",
+    )  # fmt: skip
+    include_personal: bool = setting(
+        False, label="Sertakan data pribadi", flag="--include-personal",
+        help="include NIK, No KK, names, address and exact coordinates (personal data, "
+        "UU 27/2022); without it all are masked",
+    )  # fmt: skip
 
 
 class TargetError(LokusError):

@@ -13,9 +13,10 @@ from targeting.interventions import MatchSettings
 from targeting.pockets import PocketSettings
 from targeting.priority import PrioritySettings
 from targeting.settings import add_options, field_type, from_args, setting, settings_fields
+from targeting.targets import TargetFilters
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-SETTINGS = (PocketSettings, MatchSettings, PrioritySettings)
+SETTINGS = (PocketSettings, MatchSettings, PrioritySettings, TargetFilters)
 
 
 def _run_options() -> set[str]:
@@ -60,6 +61,9 @@ def test_cli_values_reach_the_settings():
     assert (pocket.smoothing, pocket.k, pocket.alpha, pocket.tetangga) == (False, 7, 0.1, "jarak")
     assert from_args(MatchSettings, args).persen_tinggi == 12.5
     assert from_args(PrioritySettings, args).normalisasi == "peringkat"
+    filters = from_args(TargetFilters, _parser().parse_args(["run", "--out", "x", "--top", "3",
+                                                              "--hanya-berkekurangan"]))  # fmt: skip
+    assert (filters.top, filters.hanya_berkekurangan, filters.desil) == (3, True, None)
 
 
 def test_a_choice_outside_the_literal_is_a_usage_error(capsys):
