@@ -89,8 +89,8 @@ def setting_widget(cls: type, name: str) -> object:
     """Draw the sidebar widget of one setting from its field metadata; return its value.
 
     The widget kind follows the field (:mod:`targeting.settings`): a choice is a select box
-    (a radio with ``radio=True`` in the caller's map below), a bool a checkbox, a ladder of
-    ``options`` a slider of choices (written with a decimal comma), a number a number input.
+    (radio buttons for the names in ``_RADIO``), a bool a checkbox, a ladder of ``options`` a
+    slider of choices (written with a decimal comma), a number a number input.
     Metres and other floats with whole-number ranges are entered as whole numbers: a number
     input writes decimals with a point ("50.00").
     """
