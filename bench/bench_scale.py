@@ -115,9 +115,12 @@ def _province_result():
 
 def step_map(scale: str) -> dict:
     """Lean map against a naive folium map with one marker per family, same run."""
+    from dataclasses import replace
+
     import folium
 
-    from targeting.maps import build_map
+    from targeting.maps import render
+    from targeting.mapspec import MapData, map_spec
 
     if scale == "district":
         from geo.region import default_region
@@ -129,27 +132,18 @@ def step_map(scale: str) -> dict:
     else:
         r, t_run = _province_result()
 
+    data = MapData.from_result(r)
+    data_lean = replace(data, lokus=None, klaster_aturan=None)  # pockets and clusters only
+
     def lean() -> str:
-        m = build_map(
-            r.indikator,
-            kantong=r.kantong.desa if r.kantong is not None else None,
-            klaster=r.kantong.klaster if r.kantong is not None else None,
-            tampilan=r.tampilan,
-        )
+        m = render(map_spec(data_lean))
         return m.get_root().render()
 
     html = lean()
     t_lean = _best(lean)
     app_bytes = None
     if r.register is not None:  # the app also draws the register's lokus layers and popups
-        from targeting.interventions import lokus_long
-
-        app_bytes = len(
-            build_map(
-                r.indikator, kantong=r.kantong.desa, klaster=r.kantong.klaster,
-                lokus=lokus_long(r.register.register), tampilan=r.tampilan,
-            ).get_root().render().encode()
-        )  # fmt: skip
+        app_bytes = len(render(map_spec(data)).get_root().render().encode())
     kel = r.placement.keluarga
     pts = kel[~kel.geometry.is_empty.to_numpy() & kel.geometry.notna().to_numpy()]
     t = time.perf_counter()

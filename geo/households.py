@@ -19,8 +19,9 @@ import pandas as pd
 from geo.codes import normalise_kode_desa
 from geo.columns import ALIASES, KNOWN
 from geo.coords import parse_coordinates
-from geo.errors import InputSchemaError
-from geo.masking import LONG_DIGITS, mask_ids
+from geo.errors import InputSchemaError, MissingColumnsError
+from geo.ledger import Ledger, rejections
+from geo.masking import LONG_DIGITS, hidden, mask_ids
 from geo.sheets import ROW_COL
 from geo.text import fold, fold_series
 
@@ -28,7 +29,6 @@ __all__ = [
     "ALIASES",
     "DESIL_SCALES",
     "HOUSEHOLD_FLAGS",
-    "REJECT_COLUMNS",
     "HouseholdCheck",
     "parse_decimal",
     "validate_households",
@@ -36,8 +36,6 @@ __all__ = [
 
 DESIL_SCALES: dict[str, tuple[int, int]] = {"p3ke": (1, 4), "dtsen": (1, 10)}
 """Welfare-decile scales: P3KE ranks desil 1-4 (Kemenko PMK 2022); DTSEN ranks 1-10 (Inpres 4/2025)."""
-
-REJECT_COLUMNS = ["berkas", "baris", "kolom", "nilai", "alasan"]
 
 HOUSEHOLD_FLAGS = {
     "flag_koordinat_tidak_valid": "koordinat tidak terbaca, 0,0, di luar rentang derajat, atau di luar wilayah",
@@ -76,9 +74,10 @@ class HouseholdCheck:
         name), ``alasan_kode``, ``desil`` (Int64), ``lintang``/``bujur`` (float degrees, NaN
         where absent or invalid), ``jumlah_anggota`` (Int64, individual-level files only),
         ``_baris`` (the family's row, its head's row for individual files), ``_baris_semua``
-        (every input row merged into it) and the flags of :data:`HOUSEHOLD_FLAGS`.
+        (every input row merged into it, ``;``-joined), ``_n_baris`` (how many input rows
+        it holds) and the flags of :data:`HOUSEHOLD_FLAGS`.
     ditolak : pandas.DataFrame
-        Rejected rows: ``berkas``, ``baris``, ``kolom``, ``nilai``, ``alasan``.
+        Rejected rows, :data:`geo.ledger.LEDGER_COLUMNS`.
     desil_scale : str
         ``"p3ke"`` (1-4) or ``"dtsen"`` (1-10).
     kolom_tidak_dikenal : list of str
@@ -99,6 +98,18 @@ class HouseholdCheck:
     desil_dari_label: int = 0
     """Used rows whose desil was written as a label (``Desil 1``, ``1 (Sangat Miskin)``); in a
     person-level file, used families (the head's row gives the desil)."""
+    berkas: str = ""
+    """File name (for the ledger)."""
+
+    @property
+    def ledger(self) -> Ledger:
+        """Row accounting of validation: rows in, member rows of the families kept, rejected."""
+        return Ledger.stage(
+            self.berkas,
+            rows_in=self.rows_in,
+            used=int(self.keluarga["_n_baris"].sum()) if len(self.keluarga) else 0,
+            ditolak=self.ditolak,
+        )
 
     @property
     def desil_max(self) -> int:
@@ -164,6 +175,7 @@ def _aggregate_individuals(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     head = groups.head(1).set_index("_kunci")
     head["jumlah_anggota"] = groups.size().astype("Int64")
     head["_baris_semua"] = groups[ROW_COL].agg(lambda v: ";".join(str(int(x)) for x in sorted(v)))
+    head["_n_baris"] = groups.size().astype("int64")
     head["flag_tanpa_kepala_keluarga"] = ~head["_kepala"].astype(bool)
     head["flag_kepala_ganda"] = groups["_kepala"].sum() > 1
     differs = pd.Series(False, index=head.index)
@@ -226,7 +238,7 @@ def _safe_value(column: str, value: object) -> str:
         return mask_ids(text)
     if LONG_DIGITS.fullmatch(text.strip()):
         return mask_ids(text.strip())
-    return f"[disamarkan: {len(text)} karakter]"
+    return hidden(text)
 
 
 _SCIENTIFIC = r"[eE][+]?\d+$"
@@ -412,18 +424,17 @@ def validate_households(
     numeric_cells = numeric_cells or {}
     original = {c: _original(raw, c) for c in df.columns}
     formula_rows = frozenset((formula_cells or {}).get(original["desil_kesejahteraan"], ()))
-    reasons: dict[int, list[tuple[str, object, str]]] = {}
+    reasons: dict[int, list[tuple[str, object, str, str]]] = {}
 
-    def add(idx: int, column: str, value: object, reason: str) -> None:
+    def add(idx: int, column: str, value: object, reason: str, code: str) -> None:
         shown = original.get(column, column)
-        reasons.setdefault(idx, []).append((shown, _safe_value(column, value), reason))
+        reasons.setdefault(idx, []).append((shown, _safe_value(column, value), reason, code))
 
     # NIK and No KK flags are read per input row, before individual rows are merged. A value
     # that went through a number ("5555000000000008.0") loses its float tail, so lengths,
     # family keys, duplicate ids and masks work on the digits.
     flags, id_digits = _id_flags(df, original, numeric_cells)
     df = pd.concat([df, flags], axis=1)
-
     per_individu = "hubungan_dengan_kepala_keluarga" in df.columns and (
         "id_keluarga_p3ke" in df.columns or "no_kk" in df.columns
     )
@@ -452,6 +463,7 @@ def validate_households(
         per_individu=per_individu,
         catatan=catatan,
         desil_dari_label=from_labels,
+        berkas=source,
     )
 
 
@@ -481,16 +493,14 @@ def _require_columns(raw: pd.DataFrame, df: pd.DataFrame, source: str) -> None:
             f"{c}: {', '.join(ALIASES[c])}" for c in (*CODE_OR_NAME, "desil_kesejahteraan")
         )
         found = ", ".join(c for c in raw.columns if c != ROW_COL)
-        msg = (
-            f"{source}: kolom wajib tidak ditemukan: {', '.join(missing)}. "
-            f"Kolom yang ada: {found or '(tidak ada)'}. Ejaan yang diterima: {accepted}."
+        raise MissingColumnsError(
+            source,
+            missing,
+            present=found or "(tidak ada)",
+            present_en=found or "(none)",
+            accepted=accepted,
+            missing_en=[m.replace("(atau ", "(or ") for m in missing],
         )
-        missing_en = [m.replace("(atau ", "(or ") for m in missing]
-        en = (
-            f"{source}: required columns not found: {', '.join(missing_en)}. "
-            f"Columns present: {found or '(none)'}. Accepted spellings: {accepted}."
-        )
-        raise InputSchemaError(msg, en=en)
     if len(df) == 0:
         msg = f"{source}: tidak ada baris data di bawah baris judul kolom"
         raise InputSchemaError(msg, en=f"{source}: no data rows below the header row")
@@ -519,7 +529,7 @@ def _id_flags(
     return flags, id_digits
 
 
-def _exact_copies(df: pd.DataFrame, add: Callable[[int, str, object, str], None]) -> None:
+def _exact_copies(df: pd.DataFrame, add: Callable[[int, str, object, str, str], None]) -> None:
     """Reject exact copies of an earlier row, where the row carries an identifier."""
     id_cols = [c for c in ("id_individu", "nik", "id_keluarga_p3ke", "no_kk") if c in df.columns]
     if not id_cols:
@@ -530,15 +540,15 @@ def _exact_copies(df: pd.DataFrame, add: Callable[[int, str, object, str], None]
     if dup.any():
         first_row = df.groupby(content, dropna=False, sort=False)[ROW_COL].transform("first")
         for idx in df.index[dup]:
-            add(idx, "", "", f"baris ganda persis dari baris {int(first_row[idx])}")
+            add(idx, "", "", f"baris ganda persis dari baris {int(first_row[idx])}", "baris_ganda")
 
 
 def _families_of_persons(
     df: pd.DataFrame,
     desil_scale: str,
     formula_rows: frozenset[int],
-    reasons: dict[int, list[tuple[str, object, str]]],
-    add: Callable[[int, str, object, str], None],
+    reasons: dict[int, list[tuple[str, object, str, str]]],
+    add: Callable[[int, str, object, str, str], None],
     catatan: list[str],
 ) -> tuple[pd.DataFrame, str]:
     """Merge person rows into families (desil and desa from the head's row); return the scale.
@@ -548,7 +558,7 @@ def _families_of_persons(
     """
     key_col = "id_keluarga_p3ke" if "id_keluarga_p3ke" in df.columns else "no_kk"
     for idx in df.index[df[key_col].isna()]:
-        add(idx, key_col, "", "baris individu tanpa id keluarga")
+        add(idx, key_col, "", "baris individu tanpa id keluarga", "tanpa_id_keluarga")
     persons = df.drop(index=list(reasons))
     fam, members = _aggregate_individuals(persons)
     desil, scale, bad = _desil(fam, desil_scale, formula_rows)
@@ -557,9 +567,9 @@ def _families_of_persons(
         head = int(fam.at[i, ROW_COL])
         for idx in members[i]:
             if int(df.at[idx, ROW_COL]) == head:
-                add(idx, "desil_kesejahteraan", value, why)
+                add(idx, "desil_kesejahteraan", value, why, "desil_tidak_sah")
             else:
-                add(idx, "", "", f"anggota keluarga baris {head} yang ditolak: {why}")
+                add(idx, "", "", member_reason(head, why), "anggota_keluarga_ditolak")
     out = fam.drop(index=list(bad)).reset_index(drop=True)
     catatan.append(
         f"berkas per individu: {len(df)} baris orang digabung menjadi {len(fam)} keluarga "
@@ -573,16 +583,17 @@ def _families_of_rows(
     df: pd.DataFrame,
     desil_scale: str,
     formula_rows: frozenset[int],
-    reasons: dict[int, list[tuple[str, object, str]]],
-    add: Callable[[int, str, object, str], None],
+    reasons: dict[int, list[tuple[str, object, str, str]]],
+    add: Callable[[int, str, object, str, str], None],
 ) -> tuple[pd.DataFrame, str]:
     """Check the desil of a table with one row per family; return the used rows and scale."""
     desil, scale, bad = _desil(df, desil_scale, formula_rows)
     df["desil"] = desil
     for idx, (value, why) in bad.items():
-        add(idx, "desil_kesejahteraan", value, why)
+        add(idx, "desil_kesejahteraan", value, why, "desil_tidak_sah")
     out = df.drop(index=list(reasons)).reset_index(drop=True)
     out["_baris_semua"] = out[ROW_COL].astype(int).astype(str)
+    out["_n_baris"] = 1
     out["flag_tanpa_kepala_keluarga"] = False
     out["flag_kepala_ganda"] = False
     out["flag_anggota_beda_desa_desil"] = False
@@ -612,23 +623,28 @@ def _original(raw: pd.DataFrame, canonical: str) -> str:
 
 def _reject_frame(
     df: pd.DataFrame,
-    reasons: dict[int, list[tuple[str, object, str]]],
+    reasons: dict[int, list[tuple[str, object, str, str]]],
     idx: list[int],
     source: str,
 ) -> pd.DataFrame:
-    return pd.DataFrame(
+    return rejections(
         [
             {
-                "berkas": source,
                 "baris": int(df.at[i, ROW_COL]),
-                "kolom": "; ".join(c for c, _, _ in reasons[i]),
-                "nilai": "; ".join("" if pd.isna(v) else str(v) for _, v, _ in reasons[i]),
-                "alasan": "; ".join(r for _, _, r in reasons[i]),
+                "kolom": "; ".join(c for c, _, _, _ in reasons[i]),
+                "nilai": "; ".join("" if pd.isna(v) else str(v) for _, v, _, _ in reasons[i]),
+                "kode": "; ".join(dict.fromkeys(k for _, _, _, k in reasons[i])),
+                "alasan": "; ".join(r for _, _, r, _ in reasons[i]),
             }
             for i in idx
         ],
-        columns=REJECT_COLUMNS,
+        berkas=source,
     )
+
+
+def member_reason(head: int, why: str) -> str:
+    """Say why a member row goes with its rejected family (written once, read by geo.join)."""
+    return f"anggota keluarga baris {head} yang ditolak: {why}"
 
 
 def _coordinates(out: pd.DataFrame) -> pd.DataFrame:

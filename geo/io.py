@@ -24,7 +24,8 @@ import shapely
 from geo.codes import kode_kecamatan, normalise_kode_desa, normalise_kode_prefix
 from geo.columns import canon
 from geo.crs import require_crs, to_display
-from geo.errors import InputSchemaError
+from geo.errors import InputSchemaError, MissingColumnsError
+from geo.ledger import Ledger, rejections
 from geo.limits import check_crossings, check_zip
 from geo.sheets import ROW_COL, read_sheet
 
@@ -122,8 +123,9 @@ class BoundaryLoad:
         ``luas_sebelum_m2``, ``luas_sesudah_m2``, ``perubahan_luas_persen`` and
         ``perlu_diperiksa`` (area changed by more than :data:`AREA_CHANGE_PERCENT`).
     dilewati : pandas.DataFrame
-        Rows left out, with ``baris``, ``kode_desa``, ``alasan``: null or empty geometry,
-        or a code outside the region prefix.
+        Features left out, :data:`geo.ledger.LEDGER_COLUMNS` (``nilai`` the desa code): null
+        or empty geometry (``geometri_kosong``), or a code outside the region prefix
+        (``di_luar_wilayah``).
     source : str
         File name.
     sha256 : str
@@ -140,6 +142,15 @@ class BoundaryLoad:
     whose folder layers were all read and joined."""
     lapisan_tersedia: list[tuple[str, str]] = field(default_factory=list)
     """Every layer of the file with its geometry type, as ``pyogrio.list_layers`` gives them."""
+    rows_in: int = 0
+    """Features read from the layer."""
+
+    @property
+    def ledger(self) -> Ledger:
+        """Row accounting of the layer: features read, desa kept, features left out."""
+        return Ledger.stage(
+            self.source, rows_in=self.rows_in, used=len(self.desa), ditolak=self.dilewati
+        )
 
 
 def _pick(columns: list[str], aliases: tuple[str, ...]) -> str | None:
@@ -348,32 +359,30 @@ def _missing_columns(
 
     With several layers in the file, every layer is listed (another may hold the desa).
     """
-    msg = (
-        f"{label}: kolom wajib tidak ditemukan: {', '.join(missing)}. "
-        f"Kolom yang ada: {', '.join(map(str, cols))}. "
-        f"Nama yang diterima untuk kode: {', '.join(_BOUNDARY_ALIASES['kode_desa'])}."
-    )
-    en = (
-        f"{label}: required columns not found: {', '.join(missing)}. "
-        f"Columns present: {', '.join(map(str, cols))}. "
-        f"Accepted names for the code: {', '.join(_BOUNDARY_ALIASES['kode_desa'])}."
-    )
+    notes, notes_en = [], []
     if len(layers) > 1:
         listing = _layer_list(list(layers))
-        msg += f" Lapisan dalam berkas: {listing}; pilih lapisan desa dengan --layer."
-        en += f" Layers in the file: {listing}; choose the desa layer with --layer."
+        notes.append(f"Lapisan dalam berkas: {listing}; pilih lapisan desa dengan --layer.")
+        notes_en.append(f"Layers in the file: {listing}; choose the desa layer with --layer.")
     if {"Name", "description"} <= set(cols):  # KML/KMZ: attributes were not exported
-        msg += (
-            " Berkas KML/KMZ ini hanya berisi Name dan description: ekspor ulang lapisan "
+        notes.append(
+            "Berkas KML/KMZ ini hanya berisi Name dan description: ekspor ulang lapisan "
             "dengan kolom atributnya (QGIS: Ekspor > Simpan Fitur Sebagai), atau simpan "
             "sebagai GeoPackage."
         )
-        en += (
-            " This KML/KMZ holds only Name and description: export the layer again with "
+        notes_en.append(
+            "This KML/KMZ holds only Name and description: export the layer again with "
             "its attribute fields (QGIS: Export > Save Features As), or save it as "
             "GeoPackage."
         )
-    raise InputSchemaError(msg, en=en)
+    raise MissingColumnsError(
+        label,
+        missing,
+        present=", ".join(map(str, cols)),
+        accepted=f"kode_desa: {', '.join(_BOUNDARY_ALIASES['kode_desa'])}",
+        note=" ".join(notes) or None,
+        note_en=" ".join(notes_en) or None,
+    )
 
 
 def read_boundaries(
@@ -449,18 +458,20 @@ def read_boundaries(
 
     # Null or empty geometries are listed and left out; their families are then rejected
     # as "kode desa tidak ada dalam batas desa" by geo.join.
-    out, dilewati = _leave_out(out, empty, code_prefix, label)
+    out, dilewati = _leave_out(out, empty, code_prefix, picked["kode_desa"], label)
 
     out, diperbaiki = _repair(out, label)
     out = to_display(out).sort_values("kode_desa").reset_index(drop=True)
     out = out[["kode_desa", "desa", "kecamatan", "kode_kecamatan", "geometry"]]
+    lapisan = chosen if chosen and len(layers) > 1 else ""
     return BoundaryLoad(
         desa=out,
         diperbaiki=diperbaiki.reset_index(drop=True),
-        dilewati=dilewati.reset_index(drop=True),
+        dilewati=rejections(dilewati, berkas=label, lembar=lapisan),
+        rows_in=len(gdf),
         source=label,
         sha256=file_sha256(data),
-        lapisan=chosen if chosen and len(layers) > 1 else "",
+        lapisan=lapisan,
         lapisan_tersedia=layers,
     )
 
@@ -514,13 +525,15 @@ def _check_names(names: pd.Series, label: str) -> None:
 
 
 def _leave_out(
-    out: gpd.GeoDataFrame, empty: np.ndarray, code_prefix: str | None, label: str
+    out: gpd.GeoDataFrame, empty: np.ndarray, code_prefix: str | None, code_col: str, label: str
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Leave out (and list) desa with an empty geometry or outside ``code_prefix``."""
     dilewati = pd.DataFrame(
         {
             "baris": out.index[empty] + 1,
-            "kode_desa": out.loc[empty, "kode_desa"],
+            "kolom": "geometry",
+            "nilai": out.loc[empty, "kode_desa"],
+            "kode": "geometri_kosong",
             "alasan": "geometri kosong",
         }
     )
@@ -534,7 +547,9 @@ def _leave_out(
                 pd.DataFrame(
                     {
                         "baris": out.index[~inside] + 1,
-                        "kode_desa": out.loc[~inside, "kode_desa"],
+                        "kolom": code_col,
+                        "nilai": out.loc[~inside, "kode_desa"],
+                        "kode": "di_luar_wilayah",
                         "alasan": f"di luar wilayah {prefix}",
                     }
                 ),
@@ -616,6 +631,8 @@ def read_table(src: Source, *, name: str | None = None, sheet: str | None = None
 def read_keluarga_desa(src: Source, *, name: str | None = None) -> pd.DataFrame:
     """Read the per-desa table of all families (the denominator of desil shares).
 
+    The table alone; :func:`read_family_table` returns its row accounting too.
+
     Parameters
     ----------
     src : path, bytes or binary file
@@ -628,8 +645,8 @@ def read_keluarga_desa(src: Source, *, name: str | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``kode_desa`` (dotted), ``keluarga_total`` (Int64), ``sumber`` (string), one
-        row per desa.
+        Columns ``kode_desa`` (dotted), ``keluarga_total`` (Int64), ``sumber`` (string),
+        ``baris`` (its row in the file), one row per desa.
 
     Raises
     ------
@@ -637,12 +654,38 @@ def read_keluarga_desa(src: Source, *, name: str | None = None) -> pd.DataFrame:
         If a column is missing, or any row has an unreadable code, a non-integer or negative
         count, or a duplicate code (all listed at once).
     """
+    return read_family_table(src, name=name)[0]
+
+
+def read_family_table(src: Source, *, name: str | None = None) -> tuple[pd.DataFrame, Ledger]:
+    """Read the per-desa table of all families, with its row accounting.
+
+    Parameters
+    ----------
+    src : path, bytes or binary file
+        As for :func:`read_keluarga_desa`.
+    name : str, optional
+        File name for messages.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        As :func:`read_keluarga_desa` returns it.
+    ledger : Ledger
+        Rows below the header, rows read, and the rows skipped (repeated headers, totals).
+        Rows whose code is no desa of the region are rejected later, where the desa are known.
+
+    Raises
+    ------
+    InputSchemaError
+        As for :func:`read_keluarga_desa`.
+    """
     label = name or (Path(src).name if isinstance(src, (str, os.PathLike)) else "keluarga desa")
-    df = read_table(src, name=label)
+    sheet = read_sheet(read_bytes(src), label=label)
+    df = sheet.frame
     missing = [c for c in ("kode_desa", "keluarga_total") if c not in df.columns]
     if missing:
-        msg = f"{label}: kolom wajib tidak ditemukan: {', '.join(missing)}"
-        raise InputSchemaError(msg, en=f"{label}: required columns not found: {', '.join(missing)}")
+        raise MissingColumnsError(label, missing)
     codes = normalise_kode_desa(df["kode_desa"])
     text = df["keluarga_total"].astype("string").str.strip().str.replace(r"\s", "", regex=True)
     # "1.234" and "12.345.678" are Indonesian thousands; "625.0" or "625,0" is a plain number.
@@ -686,10 +729,12 @@ def read_keluarga_desa(src: Source, *, name: str | None = None) -> pd.DataFrame:
         en = f"{label}: {len(problems)} problems:\n- " + "\n- ".join(problems_en)
         raise InputSchemaError(msg, en=en)
     sumber = df["sumber"] if "sumber" in df.columns else pd.Series(pd.NA, index=df.index)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "kode_desa": codes["kode_desa"],
             "keluarga_total": total.astype("Int64"),
             "sumber": sumber.astype("string"),
+            "baris": df[ROW_COL].astype("int64"),
         }
     )
+    return table, sheet.ledger.check()

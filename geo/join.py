@@ -22,8 +22,9 @@ from rapidfuzz import fuzz, process
 from geo.codes import kode_kabupaten
 from geo.crs import DISPLAY_CRS, require_crs
 from geo.errors import InputSchemaError
-from geo.households import HOUSEHOLD_FLAGS, REJECT_COLUMNS
-from geo.masking import LONG_DIGITS
+from geo.households import HOUSEHOLD_FLAGS, member_reason
+from geo.ledger import Ledger, rejections
+from geo.masking import LONG_DIGITS, hidden
 from geo.text import fold
 
 __all__ = [
@@ -32,8 +33,10 @@ __all__ = [
     "NAME_MATCH_MARGIN",
     "NAME_MATCH_MIN",
     "Placement",
+    "member_rows",
     "normalise_name",
     "place_households",
+    "unknown_code_reason",
 ]
 
 FLAG_COLUMNS = {
@@ -102,8 +105,8 @@ class Placement:
         without a usable point or outside every desa), the flags of :data:`FLAG_COLUMNS`,
         and point geometry (None without usable coordinates).
     ditolak : pandas.DataFrame
-        Rows rejected at this step, columns ``berkas``, ``baris``, ``kolom``, ``nilai``,
-        ``alasan``.
+        Rows rejected at this step (a family's row and its member rows),
+        :data:`geo.ledger.LEDGER_COLUMNS`.
     cocok_nama : pandas.DataFrame
         Every desa found by name instead of by code: ``baris``, ``nama_masukan``,
         ``kecamatan_masukan``, ``kode_desa``, ``desa``, ``skor`` (0-100), ``persis`` (bool).
@@ -117,13 +120,48 @@ class Placement:
     cocok_nama: pd.DataFrame = field(default_factory=pd.DataFrame)
     kode_tidak_dikenal: list[str] = field(default_factory=list)
 
+    def ledger(self, families_in: pd.DataFrame, source: str) -> Ledger:
+        """Row accounting of placement.
+
+        Parameters
+        ----------
+        families_in : pandas.DataFrame
+            The families given to :func:`place_households`.
+        source : str
+            File name.
+
+        Returns
+        -------
+        Ledger
+            Input rows of the families given, input rows of the families placed (each
+            family counts its ``_n_baris`` member rows), and the rows rejected here.
+        """
+        return Ledger.stage(
+            source,
+            rows_in=member_rows(families_in),
+            used=member_rows(self.keluarga),
+            ditolak=self.ditolak,
+        )
+
+
+def unknown_code_reason(kode: str) -> str:
+    """Say that a readable desa code names no desa of the region (written once, used twice)."""
+    return f"kode desa {kode} tidak ada dalam batas desa wilayah"
+
+
+def member_rows(keluarga: pd.DataFrame) -> int:
+    """Count the input rows held by families: their ``_n_baris``, or one row each without it."""
+    if "_n_baris" not in keluarga.columns:
+        return len(keluarga)
+    return int(pd.to_numeric(keluarga["_n_baris"]).fillna(1).sum())
+
 
 def _short(value: object) -> str:
     """Show a code or desa name in reports; hide long text (from a shifted column)."""
     text = str(value)
     if len(text) <= 40 and not LONG_DIGITS.search(text):
         return text
-    return f"[disamarkan: {len(text)} karakter]"
+    return hidden(text)
 
 
 def _normalised(values: pd.Series) -> pd.Series:
@@ -516,14 +554,13 @@ def _rejections(out: pd.DataFrame, failures: dict[int, str], source: str) -> pd.
         for idx, row in zip(fail_idx, sub.itertuples(index=False), strict=True):
             why = failures[idx]
             if pd.notna(row.kode):
-                code_reason = f"kode desa {row.kode} tidak ada dalam batas desa wilayah"
+                code_reason = unknown_code_reason(row.kode)
             else:
                 code_reason = str(row.alasan_kode)
             code_raw = "" if pd.isna(row.kode_raw) else _short(row.kode_raw)
             name = "" if pd.isna(row.nama) else _short(row.nama)
             rej_rows.append(
                 {
-                    "berkas": source,
                     "baris": int(row.baris),
                     "kolom": "kode_kemdagri; desa_kelurahan",
                     "nilai": f"{code_raw}; {name}",
@@ -536,14 +573,12 @@ def _rejections(out: pd.DataFrame, failures: dict[int, str], source: str) -> pd.
                 if b and b != head:
                     rej_rows.append(
                         {
-                            "berkas": source,
                             "baris": int(b),
-                            "kolom": "",
-                            "nilai": "",
-                            "alasan": f"anggota keluarga baris {head} yang ditolak: {code_reason}",
+                            "kode": "anggota_keluarga_ditolak",
+                            "alasan": member_reason(int(head), code_reason),
                         }
                     )
-    return pd.DataFrame(rej_rows, columns=REJECT_COLUMNS)
+    return rejections(rej_rows, berkas=source, kode="desa_tidak_ditemukan")
 
 
 def _check_extent(

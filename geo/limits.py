@@ -18,7 +18,7 @@ import zlib
 import numpy as np
 import shapely
 
-from geo.errors import InputSchemaError
+from geo.errors import InputSchemaError, RowLimitError
 
 __all__ = [
     "MAX_CROSSINGS",
@@ -177,17 +177,8 @@ def _row_tags(xml: bytes) -> int:
 
 def _too_many_xlsx_rows(label: str, member: str, limit: int) -> None:
     sheet = member.rsplit("/", 1)[-1].removesuffix(".xml")
-    msg = (
-        f"{label}: lembar {sheet} memiliki lebih dari {limit:,} baris; Lokus membaca paling "
-        "banyak sekian baris per lembar (batas memori server bersama). Administrator dapat "
-        "menaikkan batas dengan variabel lingkungan LOKUS_MAX_BARIS."
-    ).replace(",", ".")
-    en = (
-        f"{label}: {sheet} has more than {limit:,} rows; Lokus reads at most {limit:,} rows "
-        "per sheet (memory limit of a shared server). An administrator can raise it with "
-        "LOKUS_MAX_BARIS."
-    )
-    raise InputSchemaError(msg, en=en)
+    what = f"lembar {sheet} memiliki lebih dari {limit:,} baris"
+    raise RowLimitError(label, what, f"{sheet} has more than {limit:,} rows", limit, "lembar")
 
 
 def _segments(geom: shapely.Geometry) -> np.ndarray:

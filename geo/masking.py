@@ -11,7 +11,7 @@ import re
 
 import pandas as pd
 
-__all__ = ["LONG_DIGITS", "mask_id", "mask_ids"]
+__all__ = ["LONG_DIGITS", "hidden", "mask_id", "mask_ids"]
 
 LONG_DIGITS = re.compile(r"\d{12,}")
 """A run of digits long enough to be a NIK or No KK."""
@@ -62,3 +62,24 @@ def mask_ids(text: str) -> str:
     "desa code '9911********0001' is unknown; desa 6111012001"
     """
     return LONG_DIGITS.sub(lambda m: str(mask_id(m[0])), text)
+
+
+def hidden(text: str) -> str:
+    """Stand in for text that may identify a person (a name or address in a shifted column).
+
+    Parameters
+    ----------
+    text : str
+        The text hidden.
+
+    Returns
+    -------
+    str
+        ``[disamarkan: N karakter]``: its length only.
+
+    Examples
+    --------
+    >>> hidden("Jl. Merdeka 12")
+    '[disamarkan: 14 karakter]'
+    """
+    return f"[disamarkan: {len(text)} karakter]"

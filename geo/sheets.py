@@ -21,16 +21,16 @@ import numpy as np
 import pandas as pd
 
 from geo.columns import KNOWN, canon
-from geo.errors import InputSchemaError
+from geo.errors import InputSchemaError, RowLimitError
+from geo.ledger import Ledger, rejections
 from geo.limits import check_xlsx_rows, check_zip, max_rows
 from geo.masking import mask_ids
 from geo.text import fold
 from geo.workbook import formulas_without_values, is_strict, ole2_kind, strict_to_transitional
 
-__all__ = ["SKIP_COLUMNS", "RawTable", "grids_from_bytes", "read_sheet", "sheet_notes"]
+__all__ = ["RawTable", "grids_from_bytes", "read_sheet", "sheet_notes"]
 
 ROW_COL = "_baris"
-SKIP_COLUMNS = ["berkas", "baris", "kolom", "nilai", "alasan"]
 MAX_COLUMNS = 1000
 """Most filled columns a sheet may have (a P3KE export has about 40)."""
 
@@ -75,8 +75,8 @@ class RawTable:
         One row per data row, every cell a stripped string or ``<NA>``, columns named by
         :func:`geo.columns.canon`, plus ``_baris`` (the row number in the spreadsheet).
     dilewati : pandas.DataFrame
-        Rows below the header that are not data (repeated headers, total rows), with
-        ``berkas``, ``baris``, ``kolom``, ``nilai``, ``alasan``. They count as input rows.
+        Rows below the header that are not data (repeated headers, total rows, shifted
+        rows), :data:`geo.ledger.LEDGER_COLUMNS`. They count as input rows.
     sheet : str
         Sheet used (``"csv"`` for CSV).
     sheets : list of str
@@ -112,6 +112,24 @@ class RawTable:
     """The first such formula (``VLOOKUP(A2,ref_desil!A:B,2,FALSE)``), for messages."""
     rumus_huruf: dict[str, str] = field(default_factory=dict)
     """Column -> its letter in Excel (``"E"``), for the columns of ``rumus_tanpa_nilai``."""
+    berkas: str = ""
+    """File name (the ``label`` it was read with)."""
+
+    @property
+    def ledger(self) -> Ledger:
+        """Row accounting of the sheet: rows below the header, data rows passed on, skipped."""
+        return Ledger.stage(
+            self.berkas,
+            rows_in=len(self.frame) + len(self.dilewati),
+            used=len(self.frame),
+            ditolak=self.dilewati,
+            lembar=sheet_name(self.sheet),
+        )
+
+
+def sheet_name(sheet: str | None) -> str:
+    """Name the sheet as the ledger does: ``""`` for a CSV or Parquet file (no sheets)."""
+    return "" if sheet in (None, "csv", "parquet") else str(sheet)
 
 
 def _cell_text(value: object) -> tuple[str | None, bool]:
@@ -380,16 +398,7 @@ def _misaligned(row: list[str | None], n: int, n_header: int, sep: str, lenient:
 
 
 def _too_many_rows(label: str, n: int, limit: int) -> None:
-    msg = (
-        f"{label}: sekitar {n:,} baris; Lokus membaca paling banyak {limit:,} baris per "
-        "berkas (batas memori server bersama). Administrator dapat menaikkan batas dengan "
-        "variabel lingkungan LOKUS_MAX_BARIS."
-    ).replace(",", ".")
-    en = (
-        f"{label}: about {n:,} rows; Lokus reads at most {limit:,} rows per file (memory "
-        "limit of a shared server). An administrator can raise it with LOKUS_MAX_BARIS."
-    )
-    raise InputSchemaError(msg, en=en)
+    raise RowLimitError(label, f"sekitar {n:,} baris", f"about {n:,} rows", limit, "berkas")
 
 
 def _clean(cell: str) -> str | None:
@@ -550,14 +559,13 @@ def read_sheet(
     frame = frame[keep]
     frame[ROW_COL] = baris
     numeric = _cells_by_column(grid.numeric, first_data, columns, keep)
-    dilewati = pd.DataFrame(
-        [{"berkas": label, "kolom": "", **s} for s in skipped], columns=SKIP_COLUMNS
-    )
+    dilewati = rejections(skipped, berkas=label, lembar=sheet_name(chosen))
     listed = set(baris) | {int(s["baris"]) for s in skipped}
     return RawTable(
         frame=frame.reset_index(drop=True),
         dilewati=dilewati,
         sheet=chosen,
+        berkas=label,
         sheets=names,
         header_row=first_data,
         numeric_cells=numeric,
@@ -650,17 +658,33 @@ def _data_rows(
             and sum(map(header_canon.__contains__, map(_canon, filled))) >= len(filled) / 2
         ):
             shown = " | ".join(mask_ids(v) for v in filled[:4])
-            skipped.append({"baris": r + 1, "nilai": shown, "alasan": "judul kolom berulang"})
+            skipped.append(
+                {
+                    "baris": r + 1,
+                    "nilai": shown,
+                    "kode": "judul_berulang",
+                    "alasan": "judul kolom berulang",
+                }
+            )
         elif any(v.startswith(TOTAL_WORDS) for v in first_cells):
             shown = " | ".join(mask_ids(v) for v in filled[:4])
-            skipped.append({"baris": r + 1, "nilai": shown, "alasan": "baris jumlah/total"})
+            skipped.append(
+                {
+                    "baris": r + 1,
+                    "nilai": shown,
+                    "kode": "baris_jumlah",
+                    "alasan": "baris jumlah/total",
+                }
+            )
         elif (
             lengths is not None
             and sep is not None
             and (why := _misaligned(row, lengths[r], n_header, sep, lenient))
         ):
             shown = " | ".join(mask_ids(v) for v in filled[:4])
-            skipped.append({"baris": r + 1, "nilai": shown, "alasan": why})
+            skipped.append(
+                {"baris": r + 1, "nilai": shown, "kode": "baris_bergeser", "alasan": why}
+            )
         else:
             records.append(row)
             baris.append(r + 1)
@@ -793,8 +817,9 @@ def _parquet_table(data: bytes, *, label: str) -> RawTable:
     text[ROW_COL] = range(2, len(text) + 2)
     return RawTable(
         frame=text.reset_index(drop=True),
-        dilewati=pd.DataFrame(columns=SKIP_COLUMNS),
+        dilewati=rejections(berkas=label),
         sheet="parquet",
+        berkas=label,
         sheets=["parquet"],
         header_row=1,
         numeric_cells={},

@@ -20,7 +20,7 @@ from targeting.settings import add_options
 from targeting.targets import TargetFilters
 
 if TYPE_CHECKING:
-    from targeting.pipeline import Result
+    from targeting.pipeline import AnalysisSettings, Result
 
 __all__ = ["main"]
 
@@ -240,18 +240,16 @@ def _input_notes(result: Result) -> None:
                 f"kecamatan name; desa {amb.desa} ({amb.diambil}) was taken, since the lokus "
                 "column lists desa (list the kecamatan's desa to mean all of them)"
             )
-    batas = result.masukan["batas_desa"]
-    if len(batas.get("lapisan_tersedia", [])) > 1:
+    batas = result.batas
+    if len(batas.lapisan_tersedia) > 1:
         what = (
-            f"layer {batas['lapisan']!r} read"
-            if batas["lapisan"]
+            f"layer {batas.lapisan!r} read"
+            if batas.lapisan
             else "every non-empty folder layer of the KML read and joined"
         )
-        print(
-            f"boundaries: {what}; layers in the file: "
-            f"{', '.join(batas['lapisan_tersedia'])} (choose another with --layer)"
-        )
-    for _, en in sheet_notes(result.sheet, result.masukan["keluarga_p3ke"]["berkas"]):
+        layers = ", ".join(f"{n} ({g})" for n, g in batas.lapisan_tersedia)
+        print(f"boundaries: {what}; layers in the file: {layers} (choose another with --layer)")
+    for _, en in sheet_notes(result.sheet, result.ledger.berkas):
         _stderr(f"warning: {en}")
     if result.check.desil_dari_label:
         _stderr(
@@ -294,54 +292,28 @@ def main(argv: list[str] | None = None) -> int:
                 print(path)
             return 0
         from geo.region import default_region
-        from targeting.pipeline import run, write_outputs
+        from targeting.pipeline import analyse, write_outputs
+        from targeting.snapshot import load_snapshot
 
-        if args.scheduler is not None and args.engine != "dask":
-            _stderr(f"error: --scheduler needs --engine dask{_nothing_written(out, writing)}")
-            return 2
-        if args.partisi is not None and args.engine != "dask":
-            _stderr(f"error: --partisi needs --engine dask{_nothing_written(out, writing)}")
-            return 2
-        if args.scheduler is not None and not args.scheduler.strip():
-            _stderr(
-                "error: --scheduler is empty; give the scheduler's address"
-                + _nothing_written(out, writing)
-            )
+        refused = _refused_options(args)
+        if refused:
+            _stderr(f"error: {refused}{_nothing_written(out, writing)}")
             return 2
         region = load_region(args.region) if args.region else default_region()
-        result = run(
+        snapshot = load_snapshot(
             region,
             households=args.households,
             boundaries=args.boundaries,
-            boundaries_layer=args.layer,
             keluarga_desa=args.keluarga_desa,
+            boundaries_layer=args.layer,
             desil_scale=args.desil_scale,
             sheet=args.sheet,
             jarak_pantai_m=args.jarak_pantai_m,
-            kantong=PocketSettings(
-                statistik=args.statistik,
-                variabel=args.variabel,
-                smoothing=not args.tanpa_smoothing,
-                tetangga=args.tetangga,
-                k=args.k,
-                toleransi_m=args.toleransi_m,
-                jarak_m=args.jarak_m,
-                permutasi=args.permutasi,
-                seed=args.seed,
-                alpha=args.alpha,
-                radius_m=args.radius_m,
-                min_keluarga=args.min_keluarga,
-            ),
-            register=args.register,
-            kecocokan=MatchSettings(
-                min_desil_1=args.min_desil_1,
-                persen_tinggi=args.persen_tinggi,
-                persen_kebutuhan=args.persen_kebutuhan,
-            ),
             engine=args.engine,
             scheduler=args.scheduler,
             partisi=args.partisi or "kecamatan",
         )
+        result = analyse(snapshot, _analysis_settings(args), register=args.register)
         ranking, package = _plan_targets(result, args)
         writing = True
         paths = write_outputs(result, out)
@@ -356,6 +328,59 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as err:
         _stderr(f"error: {err}{_nothing_written(out, writing)}")
         return 2
+    _run_notes(result)
+    for path in paths:
+        print(path)
+    if result.families_used == 0:
+        _stderr(
+            "note: priority ranking and target list skipped: no desa has P3KE data "
+            "(priority.csv and target_list.* not written)"
+        )
+        _stderr(f"error: {_no_rows_used(result, out)}")
+        return 2
+    return 0
+
+
+def _refused_options(args: argparse.Namespace) -> str | None:
+    """Say which option combination cannot run (Dask options without the Dask engine)."""
+    if args.scheduler is not None and args.engine != "dask":
+        return "--scheduler needs --engine dask"
+    if args.partisi is not None and args.engine != "dask":
+        return "--partisi needs --engine dask"
+    if args.scheduler is not None and not args.scheduler.strip():
+        return "--scheduler is empty; give the scheduler's address"
+    return None
+
+
+def _analysis_settings(args: argparse.Namespace) -> AnalysisSettings:
+    """Build the analysis settings from the options (pockets and the register's match)."""
+    from targeting.pipeline import AnalysisSettings
+
+    return AnalysisSettings(
+        kantong=PocketSettings(
+            statistik=args.statistik,
+            variabel=args.variabel,
+            smoothing=not args.tanpa_smoothing,
+            tetangga=args.tetangga,
+            k=args.k,
+            toleransi_m=args.toleransi_m,
+            jarak_m=args.jarak_m,
+            permutasi=args.permutasi,
+            seed=args.seed,
+            alpha=args.alpha,
+            radius_m=args.radius_m,
+            min_keluarga=args.min_keluarga,
+        ),
+        kecocokan=MatchSettings(
+            min_desil_1=args.min_desil_1,
+            persen_tinggi=args.persen_tinggi,
+            persen_kebutuhan=args.persen_kebutuhan,
+        ),
+    )
+
+
+def _run_notes(result: Result) -> None:
+    """Tell on the terminal what the run found: pockets not assessed, the register, inputs."""
     used = result.families_used > 0
     if (
         used
@@ -376,10 +401,10 @@ def main(argv: list[str] | None = None) -> int:
     if result.register_galat:
         _stderr(f"warning: register not used: {result.register_galat}")
     elif result.register is not None:
-        reg = result.register
+        reg = result.register.ledger
         print(
-            f"register: {reg.rows_in} rows read: {len(reg.register)} used, "
-            f"{len(reg.ditolak)} rejected (reasons in register_rejected.csv)"
+            f"register: {reg.rows_in} rows read: {reg.rows_used} used, "
+            f"{reg.rows_rejected} rejected (reasons in register_rejected.csv)"
         )
     if result.sheet.lembar_lain:
         _stderr(
@@ -394,13 +419,3 @@ def main(argv: list[str] | None = None) -> int:
     flagged = len(result.bertanda())
     if flagged:
         print(f"{flagged} used families carry a data flag (listed in bertanda.csv)")
-    for path in paths:
-        print(path)
-    if not used:
-        _stderr(
-            "note: priority ranking and target list skipped: no desa has P3KE data "
-            "(priority.csv and target_list.* not written)"
-        )
-        _stderr(f"error: {_no_rows_used(result, out)}")
-        return 2
-    return 0

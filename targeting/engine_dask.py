@@ -33,8 +33,8 @@ import pyproj
 
 from geo.codes import kode_kecamatan
 from geo.crs import DISPLAY_CRS
-from geo.households import REJECT_COLUMNS
 from geo.join import DEFAULT_COAST_M, FLAG_COLUMNS, Placement, place_households
+from geo.ledger import Ledger, rejections
 from targeting.indicators import count_families
 
 __all__ = [
@@ -227,6 +227,9 @@ class DaskRun:
     partitions: int
     families_used: int
     flags: dict[str, int]
+    ledger: Ledger | None = None
+    """Row accounting of placement, the partitions' ledgers merged (also when the families
+    are written to ``out_dir`` instead of collected)."""
 
 
 def _place_part(
@@ -250,7 +253,7 @@ def _place_part(
     part = part.reset_index(drop=True)
     if part.empty:
         return {"n": 0, "counts": None, "keluarga": None, "ditolak": None, "cocok": None,
-                "unknown": [], "flags": {}}  # fmt: skip
+                "unknown": [], "flags": {}, "ledger": None}  # fmt: skip
     placed = place_households(
         part,
         desa,
@@ -268,7 +271,7 @@ def _place_part(
         kel.to_parquet(path)
         kel = None
     return {"n": len(placed.keluarga), "counts": counts, "keluarga": kel,
-            "ditolak": placed.ditolak, "cocok": cocok,
+            "ditolak": placed.ditolak, "cocok": cocok, "ledger": placed.ledger(part, source),
             "unknown": placed.kode_tidak_dikenal, "flags": flags}  # fmt: skip
 
 
@@ -356,6 +359,11 @@ def place_and_count(
             for p in ddf.to_delayed()
         ]
     results = client.gather(client.compute(parts))
+    return _assemble(results, source, partitions=len(parts))
+
+
+def _assemble(results: list[dict[str, Any]], source: str, *, partitions: int) -> DaskRun:
+    """Put the partitions' results together in the input's order, their ledgers merged."""
     done = [r for r in results if r["n"] or r["ditolak"] is not None]
     counts_all = [r["counts"] for r in done if r["counts"] is not None and len(r["counts"])]
     counts = (
@@ -364,8 +372,11 @@ def place_and_count(
         else pd.DataFrame(columns=["keluarga_p3ke"], dtype="int64")
     )
     counts.index.name = "kode_desa"
+    ledger = Ledger.stage(source, rows_in=0, used=0)
+    for part_ledger in (r["ledger"] for r in done if r["ledger"] is not None):
+        ledger = ledger.merge(part_ledger)  # partitions of one stage add up
     ditolak = pd.concat(
-        [pd.DataFrame(columns=REJECT_COLUMNS)] + [r["ditolak"] for r in done if len(r["ditolak"])],
+        [rejections(berkas=source)] + [r["ditolak"] for r in done if len(r["ditolak"])],
         ignore_index=True,
     )
     cocok_parts = [r["cocok"] for r in done if len(r["cocok"])]
@@ -392,7 +403,8 @@ def place_and_count(
             kode_tidak_dikenal=sorted({c for r in done for c in r["unknown"]}),
         ),
         counts=counts,
-        partitions=len(parts),
+        partitions=partitions,
         families_used=sum(r["n"] for r in done),
         flags=flags,
+        ledger=ledger.check(),
     )

@@ -17,7 +17,6 @@ same files:
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import re
 import tempfile
@@ -28,13 +27,13 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from branca.element import Element
 
 from geo.crs import DISPLAY_CRS, to_display
 from targeting.export import to_csv_bytes, to_xlsx_bytes
 from targeting.format import angka
 from targeting.interventions import lokus_long
-from targeting.maps import add_priority_layer, build_map, standalone_html
+from targeting.maps import render, standalone_html
+from targeting.mapspec import MapData, MapSettings, map_spec
 from targeting.priority import KOMPONEN, Ranking
 from targeting.register import STRATEGI
 from targeting.strategies import PERMENDAGRI
@@ -187,10 +186,8 @@ class TargetPackage:
         lokal = self.dibuat_lokal()
         add(("umum", f"dibuat ({nama_zona(lokal, r.region.zona_waktu)})", lokal.isoformat()))
         add(("umum", "zona waktu", r.region.zona_waktu))
-        from targeting.pipeline import LOKUS_VERSION
-
-        add(("umum", "versi Lokus", LOKUS_VERSION))
-        if r.masukan["keluarga_p3ke"].get("sintetis"):  # provenance, not the file name
+        add(("umum", "versi Lokus", r.provenance.versi["lokus"]))
+        if _synthetic_households(r):  # provenance, not the file name
             add(("umum", "PERHATIAN", "data keluarga SINTETIS (sampel bawaan): bukan orang nyata"))
         if o.data_pribadi:
             pribadi = (
@@ -226,14 +223,7 @@ class TargetPackage:
             add(("aturan prioritas", key, text))
         for note in rk.catatan:
             add(("aturan prioritas", "catatan", note))
-        if r.kantong is not None:
-            p = r.kantong.parameter
-            for key in ("statistik", "variabel", "smoothing", "tetangga", "k", "permutasi",
-                        "seed", "alpha", "radius_m", "min_keluarga", "aturan_desa",
-                        "aturan_klaster"):  # fmt: skip
-                value = p.get(key)  # the seed is a label: no thousands separator
-                add(("kantong kemiskinan", key, str(value) if key == "seed" else value))
-        else:
+        if r.kantong is None:
             add(("kantong kemiskinan", "dijalankan", f"tidak: {r.kantong_galat}"))
         for i, text in enumerate(s.aturan, start=1):
             add(("aturan strategi keluarga", f"aturan {i}", text))
@@ -246,18 +236,7 @@ class TargetPackage:
             add(("strategi Permendagri 53/2020", st.kode, f"{st.label} -> {target}"))
         add(("strategi Permendagri 53/2020", "pemetaan", PERMENDAGRI.pemetaan()))
         add(("strategi Permendagri 53/2020", "sumber", PERMENDAGRI.sumber))
-        if r.intervensi is not None:
-            add(("intervensi", "aturan cakupan", r.intervensi.parameter.get("aturan_cakupan")))
-        for key, info in r.masukan.items():
-            add(("sumber data", f"{key}: berkas", info.get("berkas")))
-            add(("sumber data", f"{key}: SHA-256", info.get("sha256")))
-            add(
-                (
-                    "sumber data",
-                    f"{key}: tanggal berkas (diubah)",
-                    info.get("tanggal") or "diunggah di aplikasi; tanggal berkas tidak diketahui",
-                )
-            )
+        rows += r.provenance.rows()  # inputs, parameters, seed, rules, versions, metric CRS
         add(("sumber data", "wilayah", r.region.sumber))
         add(("jumlah", "baris dibaca", r.rows_in))
         add(("jumlah", "baris dipakai", r.rows_used))
@@ -310,12 +289,12 @@ class TargetPackage:
         Returns
         -------
         pandas.DataFrame
-            ``berkas``, ``baris``, ``kolom``, ``nilai``, ``alasan`` (values already masked
-            where they look personal).
+            The rows of both ledgers (:data:`geo.ledger.LEDGER_COLUMNS`, values already
+            masked where they look personal), the household file's first.
         """
-        parts = [self.result.ditolak]
+        parts = [self.result.ledger.ditolak]
         if self.result.register is not None:
-            parts.append(self.result.register.ditolak)
+            parts.append(self.result.register.ledger.ditolak)
         out = pd.concat(parts, ignore_index=True)
         if out.empty:
             return pd.DataFrame({"catatan": ["tidak ada baris yang ditolak"]})
@@ -440,42 +419,21 @@ class TargetPackage:
     def map_html(self) -> str:
         """Render the map of the district with the chosen desa outlined, as offline HTML."""
         r = self.result
-        m = build_map(
-            r.indikator,
-            kantong=r.kantong.desa if r.kantong is not None else None,
-            klaster=r.kantong.klaster if r.kantong is not None else None,
-            klaster_aturan=r.kantong.parameter["aturan_klaster"] if r.kantong else None,
-            lokus=lokus_long(r.register.register) if r.register is not None else None,
-            height=720,
-            tampilan=r.tampilan,
-        )
-        ranks = self.ranking.tabel.set_index("kode_desa")["peringkat"].to_dict()
-        add_priority_layer(
-            m, r.indikator, list(self.options.desa), peringkat=ranks, tampilan=r.tampilan
-        )
-        title = html.escape(f"Lokus · {r.region.nama} · desa prioritas terpilih")
-        note = html.escape(
+        title = f"Lokus · {r.region.nama} · desa prioritas terpilih"
+        note = (
             f"desa prioritas: garis hitam tebal · dibuat {self.dibuat_lokal():%Y-%m-%d} · "
             f"{self.filter_text()}"
-            + (" · data keluarga SINTETIS" if r.masukan["keluarga_p3ke"].get("sintetis") else "")
+            + (" · data keluarga SINTETIS" if _synthetic_households(r) else "")
         )  # fmt: skip
-        m.get_root().html.add_child(
-            Element(
-                '<div class="lokus-judul" style="position:absolute;top:8px;left:60px;'
-                "z-index:1000;background:rgba(255,255,255,.92);padding:6px 10px;"
-                'border-radius:4px;font:13px sans-serif;box-shadow:0 1px 4px #999">'
-                f"<b>{title}</b><br>{note}</div>"
-            )
+        settings = MapSettings(
+            prioritas=tuple(self.options.desa),
+            peringkat=self.ranking.tabel.set_index("kode_desa")["peringkat"].to_dict(),
+            height=720,
+            judul=(title, note),
+            fokus_prioritas=True,  # the whole district is one zoom-out away
+            halaman_penuh=True,
         )
-        chosen = r.indikator[r.indikator["kode_desa"].isin(set(self.options.desa))]
-        if len(chosen):  # open on the chosen desa; the whole district is one zoom-out away
-            minx, miny, maxx, maxy = to_display(chosen).total_bounds
-            m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(30, 30))
-        m.get_root().header.add_child(
-            Element(
-                "<style>html,body{height:100%;margin:0}.folium-map{height:100vh!important}</style>"
-            )
-        )
+        m = render(map_spec(MapData.from_result(r), settings))
         return standalone_html(m, title=f"Lokus: desa prioritas {r.region.nama}")
 
     def write(self, out_dir: str | Path, *, sep: str = ",") -> list[Path]:
@@ -514,6 +472,12 @@ class TargetPackage:
 def _bobot(value: float) -> str:
     """Write a weight in Indonesian notation without trailing zeros (``40,5``, ``30``)."""
     return angka(value, 2).rstrip("0").rstrip(",")
+
+
+def _synthetic_households(result: Result) -> bool:
+    """Tell whether the household data are synthetic, by their provenance (never a file name)."""
+    households = result.provenance.input("keluarga_p3ke")
+    return bool(households and households.sintetis)
 
 
 def _ringkas_nilai(value: object) -> object:

@@ -1,7 +1,8 @@
-"""The Lokus pipeline: read -> place -> measure, with row accounting and provenance.
+"""The Lokus pipeline: a snapshot (read -> place -> measure), then its analysis.
 
-The CLI (``python -m targeting run``) and the Streamlit app both call :func:`run`; neither
-holds logic of its own.
+:func:`targeting.snapshot.load_snapshot` imports one set of inputs; :func:`analyse` adds the
+pockets, the register analysis and the priority ranking; :func:`write_outputs` writes the
+files. :func:`run` does both steps for the CLI (``python -m targeting run``) and the app.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -18,32 +20,34 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from geo.crs import choose_metric_crs, to_display
-from geo.errors import InputSchemaError
-from geo.households import REJECT_COLUMNS, HouseholdCheck, validate_households
-from geo.io import (
-    BoundaryLoad,
-    Source,
-    file_sha256,
-    read_boundaries,
-    read_bytes,
-    read_keluarga_desa,
-)
-from geo.join import DEFAULT_COAST_M, FLAG_COLUMNS, Placement, place_households
+from geo.crs import to_display
+from geo.errors import AnalysisError, InputSchemaError
+from geo.households import HouseholdCheck
+from geo.io import BoundaryLoad, Source, read_bytes
+from geo.join import DEFAULT_COAST_M, FLAG_COLUMNS, Placement
+from geo.ledger import Ledger
 from geo.region import Region
-from geo.sheets import RawTable, read_sheet
+from geo.sheets import RawTable
 from targeting.export import to_csv_bytes
-from targeting.indicators import desa_indicators, district_summary, indicators_from_counts
+from targeting.indicators import district_summary
 from targeting.interventions import InterventionResult, MatchSettings, analyse_interventions
-from targeting.maps import display_geometry
-from targeting.pockets import AnalysisError, PocketResult, PocketSettings, find_pockets
+from targeting.pockets import PocketResult, PocketSettings, find_pockets
 from targeting.priority import Ranking, rank_desa
+from targeting.provenance import LOKUS_VERSION, Provenance, file_name
 from targeting.register import RegisterCheck, read_register
-from targeting.waktu import ke_lokal, sekarang, stempel
+from targeting.snapshot import Snapshot, load_snapshot, register_input
+from targeting.waktu import sekarang, stempel
 
-__all__ = ["DESA_COLUMNS", "Result", "run", "write_outputs"]
-
-LOKUS_VERSION = "0.1.0"
+__all__ = [
+    "DESA_COLUMNS",
+    "Analysis",
+    "AnalysisSettings",
+    "Result",
+    "analyse",
+    "load_snapshot",
+    "run",
+    "write_outputs",
+]
 
 DESA_COLUMNS = [
     "kode_desa", "desa", "kecamatan", "keluarga_total", "keluarga_p3ke", "keluarga_desil_1",
@@ -52,108 +56,150 @@ DESA_COLUMNS = [
 """Columns every ``desa.geojson`` carries first (issue 2's contract)."""
 
 
-@dataclass
-class Result:
-    """Everything one pipeline run produced.
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """Settings of :func:`analyse`.
 
     Attributes
     ----------
-    region : Region
-        The region settings used.
-    batas : BoundaryLoad
-        Desa polygons and what was repaired.
-    metric_crs : pyproj.CRS
-        Metric CRS used for point checks.
-    check : HouseholdCheck
-        Row-level validation of the household file.
-    placement : Placement
-        Families placed in desa, with flags.
-    indikator : geopandas.GeoDataFrame
-        Per-desa indicators (EPSG:4326), see :func:`targeting.indicators.desa_indicators`.
-    ditolak : pandas.DataFrame
-        Every rejected row (``berkas``, ``baris``, ``kolom``, ``nilai``, ``alasan``), sorted by
-        row number.
-    masukan : dict
-        Provenance: file name, SHA-256 and row count of each input.
+    kantong : PocketSettings
+        The pocket analysis (defaults documented on :class:`PocketSettings`).
+    kecocokan : MatchSettings
+        The register's match analysis.
+    bobot : dict or None
+        Priority weights per component; None: :data:`targeting.priority.BOBOT_BAWAAN`.
+    normalisasi : {"minmax", "peringkat"}
+        Normalisation of each priority component.
+    """
+
+    kantong: PocketSettings = field(default_factory=PocketSettings)
+    kecocokan: MatchSettings = field(default_factory=MatchSettings)
+    bobot: dict[str, float] | None = None
+    normalisasi: str = "minmax"
+
+
+@dataclass
+class Analysis:
+    """A snapshot analysed: pockets, register analysis and priority.
+
+    Attributes
+    ----------
+    snapshot : Snapshot
+        The import analysed (region, desa, placed families, indicators, ledger).
+    settings : AnalysisSettings
+        The settings used.
+    provenance : Provenance
+        The snapshot's provenance with the analysis' parameters, seed, rule texts and the
+        register added; ``report.json`` and the workbook's ``ringkasan`` render it.
     kantong : PocketResult or None
         Poverty pockets at desa level and below; None when the analysis could not run (the
         reason is in ``kantong_galat``).
     kantong_galat : str or None
         Why the pocket analysis did not run (e.g. every desa has the same value).
-    tampilan : geopandas.GeoSeries or None
-        Desa outlines simplified for the map (:func:`targeting.maps.display_geometry`),
-        built once with the data so that every map view reuses them.
+    register : RegisterCheck or None
+        The sub-activity register as read (its own ledger), when there is one.
+    intervensi : InterventionResult or None
+        The match analysis of the register.
+    register_galat : str or None
+        Why the register could not be used (the poverty map is still made).
     """
 
-    sheet: RawTable
-    region: Region
-    batas: BoundaryLoad
-    metric_crs: pyproj.CRS
-    check: HouseholdCheck
-    placement: Placement
-    indikator: gpd.GeoDataFrame
-    ditolak: pd.DataFrame
-    masukan: dict[str, Any]
+    snapshot: Snapshot
+    settings: AnalysisSettings
+    provenance: Provenance
     kantong: PocketResult | None = None
     kantong_galat: str | None = None
     register: RegisterCheck | None = None
     intervensi: InterventionResult | None = None
     register_galat: str | None = None
-    tampilan: gpd.GeoSeries | None = None
+
+    # The snapshot's parts, read through the analysis (views and exports use these names).
+    @property
+    def region(self) -> Region:
+        """The region settings used."""
+        return self.snapshot.region
+
+    @property
+    def batas(self) -> BoundaryLoad:
+        """Desa polygons and what was repaired."""
+        return self.snapshot.batas
+
+    @property
+    def metric_crs(self) -> pyproj.CRS:
+        """Metric CRS used for distances and areas."""
+        return self.snapshot.metric_crs
+
+    @property
+    def sheet(self) -> RawTable:
+        """The household file's sheet as read."""
+        return self.snapshot.sheet
+
+    @property
+    def check(self) -> HouseholdCheck:
+        """Row-level validation of the household file."""
+        return self.snapshot.check
+
+    @property
+    def placement(self) -> Placement:
+        """Families placed in desa, with flags."""
+        return self.snapshot.placement
+
+    @property
+    def indikator(self) -> gpd.GeoDataFrame:
+        """Per-desa indicators (EPSG:4326)."""
+        return self.snapshot.indikator
+
+    @property
+    def tampilan(self) -> gpd.GeoSeries | None:
+        """Desa outlines simplified for the map."""
+        return self.snapshot.tampilan
+
+    @property
+    def ledger(self) -> Ledger:
+        """Row accounting of the household file (checked when the snapshot was made)."""
+        return self.snapshot.ledger
+
+    @property
+    def ditolak(self) -> pd.DataFrame:
+        """Every rejected row of the household file (:attr:`Ledger.ditolak`)."""
+        return self.snapshot.ledger.ditolak
 
     @property
     def rows_in(self) -> int:
         """Rows read below the header (blank rows aside), skipped rows included."""
-        return self.check.rows_in + len(self.sheet.dilewati)
+        return self.snapshot.rows_in
 
     @property
     def rows_used(self) -> int:
         """Input rows counted in a used family (people, for an individual-level file)."""
-        members = self.placement.keluarga["_baris_semua"].astype(str).str.split(";")
-        return int(members.map(len).sum())
-
-    @property
-    def families_used(self) -> int:
-        """Families placed in a desa and counted."""
-        return len(self.placement.keluarga)
+        return self.snapshot.rows_used
 
     @property
     def rows_rejected(self) -> int:
         """Rows rejected with a reason."""
-        return len(self.ditolak)
+        return self.snapshot.rows_rejected
+
+    @property
+    def families_used(self) -> int:
+        """Families placed in a desa and counted."""
+        return self.snapshot.families_used
 
     def bertanda(self) -> pd.DataFrame:
-        """List the used families that carry a data flag, for checking at the source.
+        """List the used families that carry a data flag (:meth:`Snapshot.bertanda`).
 
         Returns
         -------
         pandas.DataFrame
-            One row per flagged family, by row number: ``baris`` (its row in the household
-            file; the head's row in a person-level file), ``kode_desa`` (the desa it is
-            counted in), ``kode_desa_titik`` (the desa its point lies in, <NA> without a
-            point) and ``tanda`` (its flags of :data:`geo.join.FLAG_COLUMNS`, ``; ``
-            separated). Row numbers, codes and flags only: no name, NIK, No KK, address or
-            coordinates. Empty, with these columns, when no family is flagged. Written as
-            ``bertanda.csv`` by :func:`write_outputs` and offered for download on the
-            "Laporan impor" page.
+            ``baris``, ``kode_desa``, ``kode_desa_titik``, ``tanda``; no personal data.
+            Written as ``bertanda.csv`` by :func:`write_outputs` and offered for download on
+            the "Laporan impor" page.
         """
-        k = self.placement.keluarga
-        flags = list(FLAG_COLUMNS)
-        marks = k[flags].fillna(False).astype(bool)
-        hit = marks.any(axis=1).to_numpy()
-        tanda = [
-            "; ".join(f for f, on in zip(flags, row, strict=True) if on)
-            for row in marks.to_numpy()[hit]
-        ]
-        table = pd.DataFrame(
-            {
-                "baris": k["_baris"].to_numpy()[hit].astype("int64"),
-                "kode_desa": k["kode_desa"].to_numpy()[hit],
-                "kode_desa_titik": pd.array(k["kode_desa_titik"].to_numpy()[hit], dtype="string"),
-                "tanda": pd.Series(tanda, dtype=object),
-            }
-        )
-        return table.sort_values("baris", kind="stable").reset_index(drop=True)
+        return self.snapshot.bertanda()
+
+    @cached_property
+    def prioritas(self) -> Ranking:
+        """The priority ranking with the settings' weights (computed when first read)."""
+        return self.peringkat(self.settings.bobot, self.settings.normalisasi)
 
     def peringkat(
         self, bobot: dict[str, float] | None = None, normalisasi: str = "minmax"
@@ -200,20 +246,28 @@ class Result:
             the district summary, the region and input provenance.
         """
         keluarga = self.placement.keluarga
+        prov = self.provenance.to_report()
+        denom = self.provenance.input("keluarga_desa")
         return {
             "lokus_versi": LOKUS_VERSION,
             "dibuat": stempel(now or sekarang(self.region.zona_waktu), self.region.zona_waktu),
             "zona_waktu": self.region.zona_waktu,
             "wilayah": {
-                "nama": self.region.nama,
-                "kode": self.region.kode,
-                "crs_metrik": self.metric_crs.to_string(),
+                "nama": self.provenance.wilayah,
+                "kode": self.provenance.kode_wilayah,
+                "crs_metrik": prov["crs_metrik"],
                 "crs_tampilan": "EPSG:4326",
             },
-            "masukan": self.masukan,
-            "rows_in": self.rows_in,
-            "rows_used": self.rows_used,
-            "rows_rejected": self.rows_rejected,
+            "tanggal_data": prov["tanggal_data"],
+            "masukan": prov["masukan"],
+            "pembukuan_baris": self._ledger_report(),
+            "parameter": prov["parameter"],
+            "seed": prov["seed"],
+            "aturan": prov["aturan"],
+            "versi": prov["versi"],
+            "rows_in": self.ledger.rows_in,
+            "rows_used": self.ledger.rows_used,
+            "rows_rejected": self.ledger.rows_rejected,
             "keluarga_dipakai": self.families_used,
             "per_individu": self.check.per_individu,
             "catatan": self.check.catatan,
@@ -225,15 +279,14 @@ class Result:
                 ].to_dict(orient="records"),
             },
             "kode_tidak_ada_di_batas_desa": self.placement.kode_tidak_dikenal,
-            "penyebut_kode_tidak_dikenal": self.masukan.get("keluarga_desa", {}).get(
-                "kode_tidak_dikenal", []
+            "penyebut_kode_tidak_dikenal": (
+                list(denom.rincian["kode_tidak_dikenal"]) if denom is not None else []
             ),
             "flags": {f: int(keluarga[f].sum()) for f in FLAG_COLUMNS},
             "arti_flag": dict(FLAG_COLUMNS),
             "keluarga_berkoordinat": int(keluarga.geometry.notna().sum()),
-            "alasan_ditolak": {
-                str(k): int(v) for k, v in self.ditolak["alasan"].value_counts().items()
-            },
+            "alasan_ditolak": self.ledger.alasan(),
+            "kode_ditolak": self.ledger.per_kode(),
             "skala_desil": self.check.desil_scale,
             "kolom_tidak_dikenal": self.check.kolom_tidak_dikenal,
             "batas_desa": {
@@ -246,20 +299,52 @@ class Result:
             "intervensi": self._intervention_report(),
         }
 
+    def ledgers(self) -> dict[str, Ledger]:
+        """Return the row accounting of every input, by role, each checked.
+
+        Returns
+        -------
+        dict
+            ``keluarga_p3ke`` (the household file), ``batas_desa``, ``keluarga_desa`` (when
+            given) and ``register`` (when read) -> :class:`Ledger`.
+
+        Raises
+        ------
+        LedgerError
+            If an input's rows do not add up (a defect of Lokus).
+        """
+        ledgers = {"keluarga_p3ke": self.ledger, **self.snapshot.ledgers}
+        if self.register is not None:
+            ledgers["register"] = self.register.ledger
+        return {role: led.check() for role, led in ledgers.items()}
+
+    def _ledger_report(self) -> dict[str, dict[str, Any]]:
+        """Row accounting of every input, by role (each ledger checked)."""
+        return {
+            role: {
+                "berkas": led.berkas,
+                "rows_in": led.rows_in,
+                "rows_used": led.rows_used,
+                "rows_rejected": led.rows_rejected,
+                "kode_ditolak": led.per_kode(),
+            }
+            for role, led in self.ledgers().items()
+        }
+
     def _intervention_report(self) -> dict[str, Any]:
         if self.register is None or self.intervensi is None:
             return {"dijalankan": False, "alasan": self.register_galat}
         reg = self.register
+        ledger = reg.ledger.check()
         cov = self.intervensi.cakupan
         return {
             "dijalankan": True,
             "register": {
-                "rows_in": reg.rows_in,
-                "rows_used": len(reg.register),
-                "rows_rejected": len(reg.ditolak),
-                "alasan_ditolak": {
-                    str(k): int(v) for k, v in reg.ditolak["alasan"].value_counts().items()
-                },
+                "rows_in": ledger.rows_in,
+                "rows_used": ledger.rows_used,
+                "rows_rejected": ledger.rows_rejected,
+                "alasan_ditolak": ledger.alasan(),
+                "kode_ditolak": ledger.per_kode(),
                 "lokus_dari_nama": reg.cocok_lokus.to_dict(orient="records"),
                 "lokus_ambigu": reg.lokus_ambigu.to_dict(orient="records"),
             },
@@ -289,45 +374,112 @@ class Result:
         }
 
 
-SINTETIS_YA = frozenset({"ya", "y", "yes", "true", "1"})
-"""Values of a ``sintetis`` marker column that mark a row as synthetic."""
+Result = Analysis
+"""The former name of :class:`Analysis` (one pipeline run's output)."""
 
 
-def _marked(frame: pd.DataFrame) -> bool:
-    """Tell whether every row carries the generator's marker column ``SINTETIS`` = ``Ya``."""
-    cols = [c for c in frame.columns if str(c).strip().casefold() == "sintetis"]
-    if not cols or frame.empty:
-        return False
-    values = frame[cols[0]].astype("string").str.strip().str.casefold()
-    return bool(values.isin(SINTETIS_YA).fillna(False).all())
+def analyse(
+    snapshot: Snapshot,
+    settings: AnalysisSettings | None = None,
+    *,
+    register: Source | None = None,
+    register_name: str | None = None,
+) -> Analysis:
+    """Analyse a snapshot: poverty pockets, the register's match analysis, priority.
 
+    Parameters
+    ----------
+    snapshot : Snapshot
+        From :func:`targeting.snapshot.load_snapshot`.
+    settings : AnalysisSettings, optional
+        Pocket, match and priority settings (defaults documented on each).
+    register : path, bytes or binary file, optional
+        Sub-activity register; default: the region's. Without one no match analysis runs.
+    register_name : str, optional
+        File name for messages.
 
-def _synthetic(region: Region, key: str, default: dict[str, bool], marked: bool) -> bool:
-    """Synthetic by provenance: a default the region marks ``sintetis``, or a marked file.
-
-    A file's name is never evidence: ``data_SINTETIS.csv`` without a marker is real data, and
-    a real region's own default data are not synthetic unless its region.toml says so.
+    Returns
+    -------
+    Analysis
+        With the pockets (or why they could not run), the register analysis (or why the
+        register could not be used: a bad register never hides the poverty map) and the
+        provenance completed. The priority ranking is :attr:`Analysis.prioritas`.
     """
-    return bool(marked or (default[key] and key in region.sintetis))
-
-
-def _date(src: Source | None, zona: str) -> str | None:
-    """Modification date (ISO, local date in ``zona``) of a file given by path; None for bytes."""
-    if isinstance(src, (str, os.PathLike)):
+    settings = settings or AnalysisSettings()
+    pockets, pocket_error = _pockets(snapshot, settings.kantong)
+    default_register = register is None
+    register = register if register is not None else snapshot.region.register
+    reg_check, intervensi, register_error = None, None, None
+    provenance = snapshot.provenance
+    if register is not None:
+        r_name = file_name(register, register_name, "register.csv")
         try:
-            stamp = Path(src).stat().st_mtime
-        except OSError:
-            return None
-        return ke_lokal(dt.datetime.fromtimestamp(stamp, dt.UTC), zona).date().isoformat()
-    return None
+            r_bytes = read_bytes(register)  # read once: parsed and hashed from the same bytes
+            reg_check = read_register(r_bytes, snapshot.desa, name=r_name)
+        except InputSchemaError as err:  # a bad register must not hide the poverty map
+            register_error = str(err)
+    if reg_check is not None:
+        intervensi = analyse_interventions(
+            reg_check.register,
+            snapshot.indikator,
+            snapshot.placement.keluarga,
+            pockets.desa if pockets is not None else None,
+            settings.kecocokan,
+        )
+        provenance = provenance.with_input(
+            register_input(snapshot.region, register, r_name, r_bytes, reg_check.rows_in,
+                           default=default_register)
+        )  # fmt: skip
+    provenance = provenance.with_analysis(
+        {"kantong": _settings_dict(settings.kantong),
+         "kecocokan": _settings_dict(settings.kecocokan)},
+        seed=settings.kantong.seed,
+        aturan=_rule_texts(pockets, intervensi),
+    )  # fmt: skip
+    return Analysis(
+        snapshot=snapshot, settings=settings, provenance=provenance, kantong=pockets,
+        kantong_galat=pocket_error, register=reg_check, intervensi=intervensi,
+        register_galat=register_error,
+    )  # fmt: skip
 
 
-def _name(src: Source | None, given: str | None, fallback: str) -> str:
-    if given:
-        return given
-    if isinstance(src, (str, os.PathLike)):
-        return Path(src).name
-    return fallback
+def _pockets(
+    snapshot: Snapshot, settings: PocketSettings
+) -> tuple[PocketResult | None, str | None]:
+    """Find the pockets; say why when the desa-level analysis could not run."""
+    try:
+        pockets = find_pockets(
+            snapshot.indikator,
+            snapshot.placement.keluarga,
+            snapshot.desa,
+            metric_crs=snapshot.metric_crs,
+            settings=settings,
+        )
+    except AnalysisError as err:
+        return None, str(err)
+    if "galat_desa" in pockets.parameter:
+        return pockets, str(pockets.parameter["galat_desa"])
+    return pockets, None
+
+
+def _settings_dict(settings: Any) -> dict[str, Any]:
+    """Turn a settings dataclass into plain values (the seed is recorded once, apart)."""
+    from dataclasses import asdict
+
+    return {k: v for k, v in asdict(settings).items() if k != "seed"}
+
+
+def _rule_texts(
+    pockets: PocketResult | None, intervensi: InterventionResult | None
+) -> dict[str, str]:
+    """Say the rules the analysis applied as sentences (pocket labels, clusters, coverage)."""
+    rules = {}
+    if pockets is not None:
+        rules["aturan_desa"] = str(pockets.parameter["aturan_desa"])
+        rules["aturan_klaster"] = str(pockets.parameter["aturan_klaster"])
+    if intervensi is not None and intervensi.parameter.get("aturan_cakupan"):
+        rules["aturan_cakupan"] = str(intervensi.parameter["aturan_cakupan"])
+    return rules
 
 
 def run(
@@ -350,232 +502,46 @@ def run(
     engine: str = "pandas",
     scheduler: str | None = None,
     partisi: str = "kecamatan",
-) -> Result:
-    """Run read -> place -> measure on one household file.
+) -> Analysis:
+    """Load a snapshot and analyse it: :func:`load_snapshot`, then :func:`analyse`.
 
-    Parameters
-    ----------
-    region : Region
-        Region settings; its files are the defaults for every input left as None.
-    households : path, bytes or binary file, optional
-        P3KE household table (CSV, CSV.GZ or XLSX), one row per family.
-    households_name : str, optional
-        File name for messages when ``households`` is bytes (an upload).
-    boundaries : path, bytes or binary file, optional
-        Desa polygons (must carry a CRS).
-    boundaries_name : str, optional
-        File name for messages.
-    boundaries_layer : str, optional
-        Layer of a multi-layer boundary file (GeoPackage); default: its first polygon layer.
-    keluarga_desa : path, bytes or binary file, optional
-        All families per desa (the denominator).
-    keluarga_desa_name : str, optional
-        File name for messages.
-    desil_scale : {"auto", "p3ke", "dtsen"}, default "auto"
-        Decile scale of the household file.
-    sheet : str, optional
-        XLSX sheet to read; default: the first sheet with a recognised header.
-    jarak_pantai_m : float, default 500
-        Metres within which a point in the sea is "just off the coast" (flagged, kept).
-    kantong : PocketSettings, optional
-        Settings of the pocket analysis (defaults documented on :class:`PocketSettings`).
-    register : path, bytes or binary file, optional
-        Sub-activity register (default: the region's); without one no match analysis runs.
-    register_name : str, optional
-        File name for messages.
-    kecocokan : MatchSettings, optional
-        Thresholds of the match analysis.
-    engine : {"pandas", "dask"}, default "pandas"
-        ``"dask"`` places and counts the families in partitions on a Dask cluster
-        (:mod:`targeting.engine_dask`); the result equals the single-machine engine's.
-        Validation, pockets and the register run on this machine either way.
-    scheduler : str, optional
-        Dask scheduler address for ``engine="dask"``; default: a local cluster.
-    partisi : {"kecamatan", "hilbert"}, default "kecamatan"
-        How ``engine="dask"`` groups families into partitions
-        (:func:`targeting.engine_dask.partition_key`); the result is the same either way.
+    Kept for the callers of one step (``kantong`` and ``kecocokan`` make the
+    :class:`AnalysisSettings`; ``*_name`` name uploads in messages); every other argument is
+    :func:`targeting.snapshot.load_snapshot`'s or :func:`analyse`'s.
 
     Returns
     -------
-    Result
+    Analysis
         With ``rows_in == rows_used + rows_rejected``.
 
     Raises
     ------
     ValueError
-        If ``engine`` is not ``"pandas"`` or ``"dask"``, or ``partisi`` is not
-        ``"kecamatan"`` or ``"hilbert"``.
+        If ``engine`` or ``partisi`` is not one of its choices.
     RegionError
         If an input is None and the region names no default for it.
     InputSchemaError, CRSError
         From the readers, naming the file, row and column.
     """
-    from geo.errors import RegionError
-    from targeting.engine_dask import ENGINES, PARTISI
-
-    if engine not in ENGINES:
-        msg = f"engine must be one of {ENGINES}, got {engine!r}"
-        raise ValueError(msg)
-    if partisi not in PARTISI:
-        msg = f"partisi must be one of {PARTISI}, got {partisi!r}"
-        raise ValueError(msg)
-    # Which inputs are the region's own defaults (their provenance decides "synthetic").
-    default = {
-        "keluarga_p3ke": households is None,
-        "keluarga_desa": keluarga_desa is None,
-        "register": register is None,
-    }
-    households = households if households is not None else region.keluarga_p3ke
-    if households is None:
-        msg = f"wilayah {region.nama} tidak memiliki berkas P3KE bawaan; berikan --households"
-        en = f"region {region.nama} has no default P3KE file; pass --households"
-        raise RegionError(msg, en=en)
-    boundaries = boundaries if boundaries is not None else region.batas_desa
-    keluarga_desa = keluarga_desa if keluarga_desa is not None else region.keluarga_desa
-
-    h_name = _name(households, households_name, "keluarga.csv")
-    b_name = _name(boundaries, boundaries_name, "batas_desa")
-    h_bytes = read_bytes(households)
-    b_bytes = read_bytes(boundaries)
-
-    batas = read_boundaries(
-        boundaries if isinstance(boundaries, (str, os.PathLike)) else b_bytes,
-        name=b_name,
-        code_prefix=region.kode,
-        layer=boundaries_layer,
+    snapshot = load_snapshot(
+        region,
+        households=households,
+        boundaries=boundaries,
+        keluarga_desa=keluarga_desa,
+        names={"keluarga_p3ke": households_name, "batas_desa": boundaries_name,
+               "keluarga_desa": keluarga_desa_name},
+        boundaries_layer=boundaries_layer,
+        desil_scale=desil_scale,
+        sheet=sheet,
+        jarak_pantai_m=jarak_pantai_m,
+        engine=engine,
+        scheduler=scheduler,
+        partisi=partisi,
+    )  # fmt: skip
+    settings = AnalysisSettings(
+        kantong=kantong or PocketSettings(), kecocokan=kecocokan or MatchSettings()
     )
-    metric = choose_metric_crs(batas.desa, setting=region.metric_crs)
-    sheet_table = read_sheet(h_bytes, label=h_name, sheet=sheet)
-    check = validate_households(
-        sheet_table.frame,
-        source=h_name,
-        desil_scale=desil_scale,  # type: ignore[arg-type]
-        numeric_cells=sheet_table.numeric_cells,
-        formula_cells=sheet_table.rumus_tanpa_nilai,
-    )
-    desil_max = check.desil_max
-    counts = None
-    if engine == "dask":
-        from targeting.engine_dask import dask_client, place_and_count
-
-        with dask_client(scheduler) as client:
-            dask_run = place_and_count(
-                check.keluarga, batas.desa, source=h_name, metric_crs=metric, client=client,
-                jarak_pantai_m=jarak_pantai_m, desil_max=desil_max, partisi=partisi,
-            )  # fmt: skip
-        placement, counts = dask_run.placement, dask_run.counts
-    else:
-        placement = place_households(
-            check.keluarga,
-            batas.desa,
-            source=h_name,
-            metric_crs=metric,
-            jarak_pantai_m=jarak_pantai_m,
-        )
-    denom = None
-    masukan: dict[str, Any] = {
-        "keluarga_p3ke": {
-            "berkas": h_name,
-            "sha256": file_sha256(h_bytes),
-            "lembar": sheet_table.sheet,
-            "lembar_tersedia": sheet_table.sheets,
-            "lembar_lain_berjudul_p3ke_tidak_dibaca": sheet_table.lembar_lain,
-            "lembar_tersembunyi": sheet_table.lembar_tersembunyi,
-            "baris_tersembunyi_di_excel": len(sheet_table.baris_tersembunyi),
-            "autofilter": sheet_table.autofilter,
-            "rumus_tanpa_nilai": sheet_table.rumus_tanpa_nilai,
-            "baris_judul": sheet_table.header_row,
-            "baris": check.rows_in + len(sheet_table.dilewati),
-            "tanggal": _date(households, region.zona_waktu),
-            "sintetis": _synthetic(region, "keluarga_p3ke", default, _marked(sheet_table.frame)),
-        },
-        "batas_desa": {
-            "berkas": b_name,
-            "sha256": batas.sha256,
-            "desa": len(batas.desa),
-            "tanggal": _date(boundaries, region.zona_waktu),
-            "lapisan": batas.lapisan,
-            "lapisan_tersedia": [f"{n} ({g})" for n, g in batas.lapisan_tersedia],
-        },
-    }
-    if keluarga_desa is not None:
-        k_name = _name(keluarga_desa, keluarga_desa_name, "keluarga_desa.csv")
-        k_bytes = read_bytes(keluarga_desa)
-        denom = read_keluarga_desa(k_bytes, name=k_name)
-        masukan["keluarga_desa"] = {
-            "berkas": k_name,
-            "sha256": file_sha256(k_bytes),
-            "desa": len(denom),
-            "tanggal": _date(keluarga_desa, region.zona_waktu),
-            "sumber": sorted({str(s) for s in denom["sumber"].dropna().unique()}),
-            # Rows of the family table that match no desa of the region are listed, not lost.
-            "kode_tidak_dikenal": sorted(set(denom["kode_desa"]) - set(batas.desa["kode_desa"])),
-            "sintetis": _synthetic(
-                region, "keluarga_desa", default,
-                bool(len(denom)) and denom["sumber"].astype("string").str.strip().str.upper()
-                .str.startswith("SINTETIS").fillna(False).all(),
-            ),
-        }  # fmt: skip
-    if counts is not None:
-        indikator = indicators_from_counts(counts, batas.desa, denom, desil_max=desil_max)
-    else:
-        indikator = desa_indicators(placement.keluarga, batas.desa, denom, desil_max=desil_max)
-    ditolak = (
-        pd.concat([sheet_table.dilewati, check.ditolak, placement.ditolak], ignore_index=True)
-        .sort_values("baris", kind="stable")
-        .reset_index(drop=True)[REJECT_COLUMNS]
-    )
-    pockets, pocket_error = None, None
-    try:
-        pockets = find_pockets(
-            indikator, placement.keluarga, batas.desa, metric_crs=metric, settings=kantong
-        )
-    except AnalysisError as err:
-        pocket_error = str(err)
-    if pockets is not None and "galat_desa" in pockets.parameter:
-        pocket_error = str(pockets.parameter["galat_desa"])
-    register = register if register is not None else region.register
-    reg_check, intervensi = None, None
-    register_error = None
-    if register is not None:
-        r_name = _name(register, register_name, "register.csv")
-        try:
-            r_bytes = read_bytes(register)  # read once: parsed and hashed from the same bytes
-            reg_check = read_register(r_bytes, batas.desa, name=r_name)
-        except InputSchemaError as err:  # a bad register must not hide the poverty map
-            register_error = err
-    if reg_check is not None:
-        intervensi = analyse_interventions(
-            reg_check.register,
-            indikator,
-            placement.keluarga,
-            pockets.desa if pockets is not None else None,
-            kecocokan,
-        )
-        masukan["register"] = {
-            "berkas": r_name,
-            "sha256": file_sha256(r_bytes),
-            "baris": reg_check.rows_in,
-            "tanggal": _date(register, region.zona_waktu),
-            "sintetis": _synthetic(region, "register", default, False),
-        }
-    return Result(
-        tampilan=display_geometry(batas.desa, metric_crs=metric),
-        register_galat=str(register_error) if register_error else None,
-        register=reg_check,
-        intervensi=intervensi,
-        kantong=pockets,
-        kantong_galat=pocket_error,
-        sheet=sheet_table,
-        region=region,
-        batas=batas,
-        metric_crs=metric,
-        check=check,
-        placement=placement,
-        indikator=indikator,
-        ditolak=ditolak,
-        masukan=masukan,
-    )
+    return analyse(snapshot, settings, register=register, register_name=register_name)
 
 
 INTERVENTION_FILES = (

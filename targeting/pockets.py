@@ -57,7 +57,7 @@ from scipy.stats import false_discovery_control
 from sklearn.cluster import DBSCAN
 
 from geo.crs import DISPLAY_CRS
-from geo.errors import LokusError
+from geo.errors import AnalysisError
 from geo.text import fold, fold_series
 from targeting.indicators import DEPRIVASI
 from targeting.settings import setting
@@ -85,10 +85,6 @@ LABELS = (
 """Desa labels: hot (a pocket: high among high), high outlier (high among low), low outlier
 (low among high), cold (low among low), not significant, not assessed (no data or no
 neighbour). Only ``panas`` is a poverty pocket."""
-
-
-class AnalysisError(LokusError, ValueError):
-    """The input cannot be analysed (constant, all zero, negative, or too few desa)."""
 
 
 _MAKS_TITIK_SAMA = 3

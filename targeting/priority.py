@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from geo.codes import normalise_kode_desa
-from geo.errors import LokusError
+from geo.errors import PriorityError
 from targeting.format import angka
 from targeting.indicators import DEPRIVASI
 from targeting.settings import setting
@@ -44,10 +44,6 @@ __all__ = [
     "rank_desa",
     "select_desa",
 ]
-
-
-class PriorityError(LokusError):
-    """Invalid weights, normalisation or desa selection."""
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from rapidfuzz import fuzz, process
 
 from geo.codes import parse_kode_desa
 from geo.errors import InputSchemaError
-from geo.households import REJECT_COLUMNS
 from geo.io import Source, read_bytes
 from geo.join import NAME_MATCH_MARGIN, NAME_MATCH_MIN, normalise_name
-from geo.sheets import ROW_COL, read_sheet
+from geo.ledger import Ledger, rejections
+from geo.sheets import ROW_COL, read_sheet, sheet_name
 from geo.text import fold, split_spaces
 from targeting.strategies import INPRES, PERMENDAGRI
 
@@ -105,6 +105,15 @@ class RegisterCheck:
     )
     """Lokus entries that could be read two ways (a name that is a desa's and a kecamatan's):
     ``baris``, ``nilai``, ``diambil`` (the desa code taken), ``desa``, ``alasan`` (why)."""
+    berkas: str = ""
+    """File name."""
+
+    @property
+    def ledger(self) -> Ledger:
+        """Row accounting of the register: rows in, sub-activities used, rows rejected."""
+        return Ledger.stage(
+            self.berkas, rows_in=self.rows_in, used=len(self.register), ditolak=self.ditolak
+        )
 
 
 MAX_RUPIAH = 10**15
@@ -326,10 +335,10 @@ def read_register(
         if problems:
             rejected.append(
                 {
-                    "berkas": label,
                     "baris": int(row[ROW_COL]),
                     "kolom": "; ".join(p[0] for p in problems),
                     "nilai": "; ".join(p[1][:40] for p in problems),
+                    "kode": "; ".join(dict.fromkeys(f"{p[0]}_tidak_sah" for p in problems)),
                     "alasan": "; ".join(p[2] for p in problems),
                 }
             )
@@ -355,12 +364,14 @@ def read_register(
         rows.append(out)
     register = _register_frame(rows)
     skipped = table.dilewati
-    ditolak = pd.concat(
-        [skipped, pd.DataFrame(rejected, columns=REJECT_COLUMNS)], ignore_index=True
-    )
+    ledger = table.ledger.then(
+        Ledger.stage(label, rows_in=len(df), used=len(register), ditolak=rejections(
+            rejected, berkas=label, lembar=sheet_name(table.sheet)))
+    ).check()  # fmt: skip
     return RegisterCheck(
         register=register,
-        ditolak=ditolak.sort_values("baris", kind="stable").reset_index(drop=True),
+        ditolak=ledger.ditolak,
+        berkas=label,
         cocok_lokus=pd.DataFrame(matched, columns=["baris", "nilai", "kode_desa", "desa", "skor"]),
         rows_in=len(df) + len(skipped),
         lokus_ambigu=pd.DataFrame(ambiguous, columns=LOKUS_AMBIGU_COLUMNS),

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from geo.errors import LokusError
+from geo.errors import TargetError
 from geo.join import FLAG_COLUMNS
 from geo.text import fold, fold_series
 from targeting.export import mask_id
@@ -96,10 +96,6 @@ class TargetFilters:
         help="include NIK, No KK, names, address and exact coordinates (personal data, "
         "UU 27/2022); without it all are masked",
     )  # fmt: skip
-
-
-class TargetError(LokusError):
-    """A target-list filter that cannot select anything (desil off the scale, unknown strategy)."""
 
 
 @dataclass(frozen=True)

@@ -210,4 +210,4 @@ def test_input_file_dates_are_local_dates(tmp_path):
     csv.write_text("kode_kemdagri,desil_kesejahteraan\n6111012001,1\n", encoding="utf-8")
     os.utime(csv, (LATE_UTC.timestamp(), LATE_UTC.timestamp()))  # 03:00 WIB on 1 December
     result = run(default_region(), households=csv)
-    assert result.masukan["keluarga_p3ke"]["tanggal"] == "2026-12-01"
+    assert result.provenance.input("keluarga_p3ke").tanggal == "2026-12-01"

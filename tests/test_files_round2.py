@@ -293,7 +293,7 @@ def test_hidden_first_sheet_is_not_read_the_active_visible_sheet_is():
     res = run(default_region(), households=data, households_name="h.xlsx")
     _balanced(res)
     assert res.rows_in == 5
-    assert res.masukan["keluarga_p3ke"]["lembar_tersembunyi"] == ["lama"]
+    assert res.provenance.input("keluarga_p3ke").rincian["lembar_tersembunyi"] == ["lama"]
     chosen = read_sheet(data, label="h.xlsx", sheet="lama")  # read when asked by name
     assert len(chosen.frame) == 2
     assert any("the sheet read is hidden" in en for _, en in sheet_notes(chosen, "h.xlsx"))
@@ -337,7 +337,7 @@ def test_rows_hidden_by_an_autofilter_are_all_used_and_counted():
     _balanced(res)
     assert (res.rows_in, res.rows_used) == (10, 10)
     assert res.sheet.baris_tersembunyi == [3, 4, 8]
-    assert res.masukan["keluarga_p3ke"]["baris_tersembunyi_di_excel"] == 3
+    assert res.provenance.input("keluarga_p3ke").rincian["baris_tersembunyi_di_excel"] == 3
     from geo.sheets import sheet_notes
 
     en = " ".join(e for _, e in sheet_notes(res.sheet, "af.xlsx"))

@@ -96,9 +96,7 @@ def _value(v: object) -> object:
 
 def _table(df: pd.DataFrame) -> dict[str, list[object]]:
     return {
-        str(c): [_value(v) for v in df[c].tolist()]
-        for c in df.columns
-        if c not in VOLATILE_COLUMNS
+        str(c): [_value(v) for v in df[c].tolist()] for c in df.columns if c not in VOLATILE_COLUMNS
     }
 
 
@@ -134,7 +132,9 @@ def fingerprint(out: Path) -> dict[str, object]:
             fp[p.name] = _geojson(p)
         elif p.name == "report.json":
             rep = json.loads(p.read_text(encoding="utf-8"))
-            rep.pop("masukan", None)  # file paths and dates; hashes are checked by the provenance tests
+            rep.pop(
+                "masukan", None
+            )  # file paths and dates; hashes are checked by the provenance tests
             fp[p.name] = _json(rep)
     return fp
 

@@ -66,8 +66,10 @@ def test_empty_geometry_is_listed_and_area_change_reported(squares):
     )
     load = read_boundaries(_geojson_bytes(gdf), name="b.geojson")
     assert load.dilewati.to_dict(orient="records") == [
-        {"baris": 5, "kode_desa": "61.11.02.2001", "alasan": "geometri kosong"}
-    ]
+        {"berkas": "b.geojson", "lembar": "", "baris": 5, "kolom": "geometry",
+         "nilai": "61.11.02.2001", "kode": "geometri_kosong", "alasan": "geometri kosong"}
+    ]  # fmt: skip
+    assert load.ledger.check().rows_in == len(load.desa) + 1
     assert len(load.desa) == 4
     rep = load.diperbaiki.iloc[0]
     assert rep["luas_sesudah_m2"] > 0
@@ -95,7 +97,7 @@ def test_missing_code_column_lists_what_exists(squares):
 def test_code_prefix_leaves_out_other_regions_and_lists_them(squares):
     load = read_boundaries(_geojson_bytes(squares), code_prefix="61.11.01")
     assert len(load.desa) == 4
-    assert load.dilewati["kode_desa"].tolist() == ["61.11.02.2001"]
+    assert load.dilewati["nilai"].tolist() == ["61.11.02.2001"]
     with pytest.raises(InputSchemaError, match=r"berawalan 61\.12"):
         read_boundaries(_geojson_bytes(squares), code_prefix="61.12")
 

@@ -12,14 +12,28 @@ from targeting.maps import (
     LEGENDA_LIPAT_PX,
     NO_DATA_COLOUR,
     PALETTE,
-    available_layers,
-    build_map,
     class_breaks,
     lapisan_lokus,
-    map_legend,
+    legend_html,
+    render,
 )
+from targeting.mapspec import MapData, MapSettings, available_layers, map_spec
 
 LOCAL = "/app/static/vendor/leaflet-1.9.3"
+
+
+def build_map(indikator, *, kantong=None, klaster=None, klaster_aturan=None, lokus=None, **kw):
+    """Spec and render in one call, as the pages do."""
+    data = MapData(indikator, kantong, klaster, klaster_aturan, lokus)
+    return render(map_spec(data, MapSettings(**kw)))
+
+
+def map_legend(kolom, kelas, *, kantong=None, lapisan=(), lokus=None, indikator=None):
+    """The legend of a map of ``indikator`` with these layers, as HTML."""
+    data = MapData(indikator, kantong=kantong, lokus=lokus)
+    return legend_html(
+        map_spec(data, MapSettings(kolom=kolom, kelas=kelas, lapisan=lapisan)).legend
+    )
 
 
 def _layers(m: folium.Map, name: str) -> list[folium.GeoJson]:
@@ -238,12 +252,13 @@ def test_permendagri_register_gets_four_lokus_layers(embedded):
         assert f"Lokus strategi {st.kode}: {st.singkat}" in html
         assert st.warna in html
     assert "Lokus strategi 3:" not in html
-    layers = available_layers(None, None, lokus_long(reg))
+    layers = available_layers(MapData(embedded.indikator, lokus=lokus_long(reg)))
     assert list(layers) == [
         f"Lokus strategi {st.kode}: {st.singkat}" for st in PERMENDAGRI.strategi
     ]
     legend = map_legend("persen_desil_1", class_breaks(embedded.indikator["persen_desil_1"]),
-                        lapisan=list(layers))  # fmt: skip
+                        lapisan=list(layers), lokus=lokus_long(reg),
+                        indikator=embedded.indikator)  # fmt: skip
     for st in PERMENDAGRI.strategi:
         assert f"Lokus strategi {st.kode}<" in legend.replace("</span>", "<")
 
@@ -292,7 +307,9 @@ def test_layer_control_opens_on_click_only(embedded):
 def test_only_the_chosen_layers_are_drawn(embedded):
     r = embedded
     lokus = lokus_long(r.register.register)
-    everything = available_layers(r.kantong.desa, r.kantong.klaster, lokus)
+    everything = available_layers(
+        MapData(r.indikator, r.kantong.desa, r.kantong.klaster, None, lokus)
+    )
     assert everything[LAPISAN_KANTONG]
     assert everything[lapisan_lokus(3)]
     assert not everything[lapisan_lokus(1)]  # strategies 1 and 2 hidden at start
@@ -305,7 +322,8 @@ def test_only_the_chosen_layers_are_drawn(embedded):
     assert LAPISAN_KANTONG not in html
     assert "lokus-klaster" not in html
     legend = map_legend("persen_desil_1", class_breaks(r.indikator["persen_desil_1"]),
-                        kantong=r.kantong.desa, lapisan=[lapisan_lokus(1)])  # fmt: skip
+                        kantong=r.kantong.desa, lapisan=[lapisan_lokus(1)], lokus=lokus,
+                        indikator=r.indikator)  # fmt: skip
     assert "Lokus strategi 1" in legend
     assert "Kantong desa" not in legend
 

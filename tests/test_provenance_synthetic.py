@@ -37,37 +37,37 @@ def test_embedded_defaults_are_synthetic_by_region_toml():
     assert region.sintetis == {"keluarga_p3ke", "keluarga_desa", "register"}
     result = run(region=region)
     for key in ("keluarga_p3ke", "keluarga_desa", "register"):
-        assert result.masukan[key]["sintetis"] is True
+        assert result.provenance.input(key).sintetis is True
 
 
 def test_a_real_regions_default_data_are_not_synthetic(tmp_path):
     result = run(region=load_region(_real_region(tmp_path)))
-    assert result.masukan["keluarga_p3ke"]["sintetis"] is False
-    assert result.masukan["keluarga_desa"]["sintetis"] is False
+    assert result.provenance.input("keluarga_p3ke").sintetis is False
+    assert result.provenance.input("keluarga_desa").sintetis is False
 
 
 def test_the_file_name_is_no_evidence(tmp_path):
     """A real file called ..._SINTETIS.csv is real; a marked file with a plain name is not."""
     region = load_region(_real_region(tmp_path, p3ke_name="p3ke_SINTETIS_lama.csv"))
-    assert run(region=region).masukan["keluarga_p3ke"]["sintetis"] is False
+    assert run(region=region).provenance.input("keluarga_p3ke").sintetis is False
     marked = tmp_path / "unggahan.csv"
     pd.read_csv(SAMPLE / "p3ke_keluarga_SINTETIS.csv.gz", dtype=str, nrows=3000).to_csv(
         marked, index=False
     )
     result = run(region=region, households=marked)
-    assert result.masukan["keluarga_p3ke"]["sintetis"] is True  # the generator's marker column
+    assert result.provenance.input("keluarga_p3ke").sintetis is True  # the generator's marker column
 
 
 def test_region_toml_can_mark_a_default_synthetic(tmp_path):
     toml = _real_region(tmp_path, extra='sintetis = ["keluarga_p3ke"]\n')
     result = run(region=load_region(toml))
-    assert result.masukan["keluarga_p3ke"]["sintetis"] is True
-    assert result.masukan["keluarga_desa"]["sintetis"] is False
+    assert result.provenance.input("keluarga_p3ke").sintetis is True
+    assert result.provenance.input("keluarga_desa").sintetis is False
     # An uploaded file is not the default: the region's marker does not apply to it.
     other = tmp_path / "lain.csv"
     shutil.copy(tmp_path / "p3ke_2025.csv", other)
     assert (
-        run(region=load_region(toml), households=other).masukan["keluarga_p3ke"]["sintetis"]
+        run(region=load_region(toml), households=other).provenance.input("keluarga_p3ke").sintetis
         is False
     )
 

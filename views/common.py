@@ -18,9 +18,10 @@ from geo.errors import LokusError
 from geo.region import DEFAULT_REGION_FILE, Region, load_region
 from geo.sheets import grids_from_bytes, sheet_notes
 from targeting.format import angka
-from targeting.pipeline import Result, run
+from targeting.pipeline import AnalysisSettings, Result, analyse
 from targeting.pockets import PocketSettings
 from targeting.settings import field_type, settings_fields
+from targeting.snapshot import load_snapshot
 
 ASSET_DIR = "static/vendor/leaflet-1.9.3"
 UPLOAD_KEY = "_berkas_p3ke"  # (name, bytes) of the household file of this session
@@ -70,19 +71,16 @@ def _run(
     register: bytes | None = None,
     register_name: str | None = None,
 ) -> Result:
-    region = _region(region_path)
-    return run(
-        region,
-        register=register,
-        register_name=register_name,
+    snapshot = load_snapshot(
+        _region(region_path),
         households=households,
-        households_name=name,
         keluarga_desa=denom,
-        keluarga_desa_name=denom_name,
+        names={"keluarga_p3ke": name, "keluarga_desa": denom_name},
         desil_scale=desil_scale,
         sheet=sheet,
-        kantong=kantong,
     )
+    settings = AnalysisSettings(kantong=kantong)
+    return analyse(snapshot, settings, register=register, register_name=register_name)
 
 
 def setting_widget(cls: type, name: str) -> object:
@@ -300,14 +298,16 @@ def sidebar_data() -> Data | None:
         (data or b"") + b"|" + (denom[1] if denom else b"") + b"|" + (reg[1] if reg else b"")
     ).hexdigest()[:16]
     # Synthetic by provenance (region.toml or the generator's marker), never by file name.
-    sintetis = bool(result.masukan["keluarga_p3ke"].get("sintetis"))
+    households = result.provenance.input("keluarga_p3ke")
+    denom_input = result.provenance.input("keluarga_desa")
+    sintetis = bool(households and households.sintetis)
     default_name = "sampel SINTETIS bawaan" if sintetis else "data bawaan wilayah"
     return Data(
         result=result,
         key=f"{digest}:{scale}:{sheet}:{hash(kantong)}",
-        label=name or f"{default_name} ({result.masukan['keluarga_p3ke']['berkas']})",
+        label=name or f"{default_name} ({result.ledger.berkas})",
         sintetis=sintetis,
-        penyebut_sintetis=bool(result.masukan.get("keluarga_desa", {}).get("sintetis")),
+        penyebut_sintetis=bool(denom_input and denom_input.sintetis),
     )
 
 

@@ -12,7 +12,7 @@ from views.common import md_escape, start_page
 
 d = start_page("Laporan impor")
 r = d.result
-h = r.masukan["keluarga_p3ke"]
+h = r.provenance.input("keluarga_p3ke").rincian
 cols = st.columns(4)
 cols[0].metric("Baris dibaca", angka(r.rows_in))
 cols[1].metric("Dipakai", angka(r.rows_used))
@@ -64,6 +64,22 @@ else:
         file_name="lokus_ditolak.csv",
         mime="text/csv",
     )
+PERAN = {
+    "keluarga_p3ke": "Data keluarga P3KE",
+    "batas_desa": "Batas desa",
+    "keluarga_desa": "Tabel seluruh keluarga",
+    "register": "Daftar sub kegiatan",
+}
+accounts = pd.DataFrame(
+    [
+        {"Berkas": PERAN.get(role, role) + f" ({led.berkas})", "Baris dibaca": led.rows_in,
+         "Dipakai": led.rows_used, "Ditolak": led.rows_rejected}
+        for role, led in r.ledgers().items()
+    ]
+)  # fmt: skip
+with st.expander("Pembukuan baris per berkas (baris dibaca = dipakai + ditolak)"):
+    counts_format = {"Baris dibaca": 0, "Dipakai": 0, "Ditolak": 0}
+    st.dataframe(tabel_tampilan(accounts, counts_format), hide_index=True, width="stretch")
 if len(r.placement.cocok_nama):
     st.subheader("Desa ditentukan dari nama")
     st.dataframe(
@@ -74,7 +90,8 @@ if r.placement.kode_tidak_dikenal:
         "Kode desa di berkas yang tidak ada di batas desa wilayah: "
         + ", ".join(md_escape(c) for c in r.placement.kode_tidak_dikenal)
     )
-unknown_denom = r.masukan.get("keluarga_desa", {}).get("kode_tidak_dikenal", [])
+denom_input = r.provenance.input("keluarga_desa")
+unknown_denom = denom_input.rincian["kode_tidak_dikenal"] if denom_input else []
 if unknown_denom:
     st.warning(
         "Kode desa di tabel seluruh keluarga yang tidak ada di wilayah ini (tidak dipakai): "

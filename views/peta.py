@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import folium
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -10,14 +9,14 @@ from streamlit_folium import st_folium
 from targeting.export import to_csv_bytes
 from targeting.format import angka, judul_kolom, persen, tabel_tampilan
 from targeting.indicators import DEPRIVASI, column_labels, district_summary
-from targeting.interventions import lokus_long
-from targeting.maps import (
-    INDIKATOR_PETA,
-    add_priority_layer,
+from targeting.maps import INDIKATOR_PETA, legend_html, render, render_selection
+from targeting.mapspec import (
+    MapData,
+    MapSettings,
     available_layers,
-    build_map,
     class_breaks,
-    map_legend,
+    map_spec,
+    selected_layer,
     sub_kegiatan_text,
 )
 from targeting.pockets import LABELS
@@ -71,11 +70,9 @@ cols[4].metric("Desil 1 per 100 keluarga", persen(s["persen_desil_1"]))
 
 
 KEY = "peta_desa"
-lokus = lokus_long(r.register.register) if r.register is not None else None
-kantong_desa = r.kantong.desa if r.kantong is not None else None
-klaster = r.kantong.klaster if r.kantong is not None else None
-if klaster is not None:  # every layer follows the kecamatan filter, the clusters too
-    klaster = klaster[klaster["kode_desa"].isin(set(view["kode_desa"]))]
+# Every layer follows the kecamatan filter (the clusters too): the map draws the desa in view.
+data = MapData.from_result(r, indikator=view)
+lokus = data.lokus
 # Colour classes come from the whole district, so a filtered view keeps its colours.
 kelas = class_breaks(
     ind[kolom].astype("float64").where(ind["ada_data"]), integer=kolom.startswith("keluarga")
@@ -89,40 +86,35 @@ def _select(kode: str) -> None:
 @st.fragment
 def map_and_panel() -> None:
     """The map and the desa panel: a click or a layer change reruns only this part."""
-    available = available_layers(kantong_desa, klaster, lokus)
+    available = available_layers(data)
     with st.container(key=MAP_ROW_KEY):
         left, right = st.columns([2, 1], gap="medium")
     with left:
         lapisan = layer_pills("lapisan_peta", available)
+        spec = map_spec(
+            data,
+            MapSettings(
+                kolom=kolom, kelas=kelas, lapisan=lapisan, popup=False,
+                # The priority desa chosen on the "Desa prioritas" page stay outlined here too.
+                prioritas=tuple(st.session_state.get(PRIORITAS_KEY, [])),
+                asset_base=asset_base(), basemap="OpenStreetMap" if basemap else None,
+                kontrol_lapisan=False, legenda=False,
+                # A colour or layer change keeps the view; a new kecamatan filter fits its desa.
+                pandangan=f"{KEY}:{'|'.join(kec)}",
+            ),
+        )  # fmt: skip
         # Built fresh each run (about 50 ms): a folium.Map must not be re-rendered, so it
         # is never cached. The analysis behind it is cached on the data.
-        m = build_map(
-            view, kolom=kolom, asset_base=asset_base(),
-            basemap="OpenStreetMap" if basemap else None, kelas=kelas,
-            kantong=kantong_desa, klaster=klaster,
-            klaster_aturan=r.kantong.parameter["aturan_klaster"] if r.kantong is not None else None,
-            lokus=lokus, tampilan=r.tampilan,  # simplified outlines, built once with the data
-            popup=False, lapisan=lapisan, kontrol_lapisan=False, legenda=False,
-            # A colour or layer change keeps the view; a new kecamatan filter fits its desa.
-            pandangan=f"{KEY}:{'|'.join(kec)}",
-        )  # fmt: skip
-        # The priority desa chosen on the "Desa prioritas" page stay outlined here too.
-        add_priority_layer(m, view, st.session_state.get(PRIORITAS_KEY, []), tampilan=r.tampilan)
-        terpilih = st.session_state.get("desa_terpilih")
-        group = folium.FeatureGroup(name="Desa terpilih")
-        if terpilih in set(view["kode_desa"]):
-            folium.GeoJson(
-                view[view["kode_desa"] == terpilih][["kode_desa", "geometry"]],
-                style_function=lambda _f: {"fill": False, "color": "#1f4e9a", "weight": 4},
-                interactive=False,
-            ).add_to(group)
         st_folium(
-            m, key=KEY, height=520, use_container_width=True,
+            render(spec), key=KEY, height=520, use_container_width=True,
             returned_objects=["last_active_drawing"],
-            feature_group_to_add=group,  # only the selection outline changes with a click
+            # only the selection outline changes with a click
+            feature_group_to_add=render_selection(
+                selected_layer(spec, st.session_state.get("desa_terpilih"))
+            ),
             on_change=on_map_change(KEY, _select),
         )  # fmt: skip
-        legend(map_legend(kolom, kelas, kantong=kantong_desa, lapisan=lapisan))
+        legend(legend_html(spec.legend))
     with right:
         desa_panel()
 

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from targeting.format import angka, tabel_tampilan
-from targeting.maps import (
+from targeting.maps import legend_html, render, render_selection
+from targeting.mapspec import (
+    LAPISAN_PRIORITAS,
+    PRIORITAS_COLOUR,
+    LegendEntry,
+    MapData,
+    MapSettings,
     available_layers,
-    build_map,
     class_breaks,
-    map_legend,
-    priority_group,
+    map_spec,
+    priority_layer,
 )
 from targeting.package import TargetOptions, build_package
 from targeting.priority import (
@@ -51,7 +58,7 @@ if r.families_used == 0:
     # Nothing to rank or pick: say why (every row rejected), not that the weights are wrong.
     st.warning(
         f"Tidak ada baris keluarga yang dipakai dari berkas "
-        f"**{md_escape(r.masukan['keluarga_p3ke']['berkas'])}**: "
+        f"**{md_escape(r.ledger.berkas)}**: "
         + (
             f"semua {angka(r.rows_in)} baris ditolak"
             if r.rows_in
@@ -192,29 +199,32 @@ with st.container(key=MAP_ROW_KEY):
     left, right = st.columns([2, 1], gap="medium")
 with left:
     kelas = class_breaks(ind["persen_desil_1"].astype("float64").where(ind["ada_data"]))
-    kantong_desa = r.kantong.desa if r.kantong is not None else None
-    lapisan = layer_pills("lapisan_prioritas", available_layers(kantong_desa, None, None))
-    m = build_map(
-        ind, asset_base=asset_base(), kelas=kelas, kantong=kantong_desa, height=480,
-        popup=False,  # a click here selects the desa; the why is in the table
-        tampilan=r.tampilan, lapisan=lapisan, kontrol_lapisan=False, legenda=False,
-        pandangan="peta_prioritas",
+    # Pocket outlines only: the strategy lokus and clusters belong to the desa map.
+    data = replace(MapData.from_result(r), klaster=None, lokus=None)
+    lapisan = layer_pills("lapisan_prioritas", available_layers(data))
+    spec = map_spec(
+        data,
+        MapSettings(
+            kelas=kelas, lapisan=lapisan, height=480,
+            popup=False,  # a click here selects the desa; the why is in the table
+            asset_base=asset_base(), kontrol_lapisan=False, legenda=False,
+            pandangan="peta_prioritas",
+        ),
     )  # fmt: skip
     ranks = tabel.set_index("kode_desa")["peringkat"].to_dict()
+    chosen_layer = priority_layer(data, chosen, ranks)
     st_folium(
-        m,
+        render(spec),
         key="peta_prioritas",
         height=480,
         use_container_width=True,
         returned_objects=["last_active_drawing"],
         # Only this layer changes with the selection: the map itself is not re-rendered.
-        feature_group_to_add=priority_group(ind, chosen, peringkat=ranks, tampilan=r.tampilan),
+        feature_group_to_add=render_selection(chosen_layer),
         on_change=on_map_change("peta_prioritas", _toggle),
     )
     legend(
-        map_legend("persen_desil_1", kelas, kantong=kantong_desa, lapisan=lapisan)
-        + "<div><span class='lokus-swatch' style='background:none;border:3px solid #000'>"
-        "</span>Desa prioritas terpilih</div>"
+        legend_html(spec.legend, extra=(LegendEntry(PRIORITAS_COLOUR, LAPISAN_PRIORITAS, "solid"),))
     )
     st.caption("Klik desa di peta untuk menambah atau melepasnya dari pilihan (garis hitam tebal).")
 with right:

@@ -69,7 +69,7 @@ def page_style() -> None:
 
 
 def legend(inner_html: str) -> None:
-    """Draw a map legend (from :func:`targeting.maps.map_legend`) on the page, under the map.
+    """Draw a map legend (from :func:`targeting.maps.legend_html`) on the page, under the map.
 
     Outside the map it never covers a desa; it is laid out in a row to stay low.
     """
@@ -128,12 +128,12 @@ def layer_pills(key: str, available: dict[str, bool]) -> list[str]:
     key : str
         Widget key.
     available : dict of str to bool
-        :func:`targeting.maps.available_layers`: name -> shown by default.
+        :func:`targeting.mapspec.available_layers`: name -> shown by default.
 
     Returns
     -------
     list of str
-        The chosen layer names (pass to ``build_map(lapisan=...)``).
+        The chosen layer names (pass as ``MapSettings(lapisan=...)``).
     """
     if not available:
         return []
