@@ -16,7 +16,7 @@ from targeting.engine_dask import ENGINES, PARTISI
 from targeting.interventions import MatchSettings
 from targeting.pockets import PocketSettings
 from targeting.priority import PrioritySettings
-from targeting.settings import add_options
+from targeting.settings import add_options, from_args
 from targeting.targets import TargetFilters
 
 if TYPE_CHECKING:
@@ -357,25 +357,8 @@ def _analysis_settings(args: argparse.Namespace) -> AnalysisSettings:
     from targeting.pipeline import AnalysisSettings
 
     return AnalysisSettings(
-        kantong=PocketSettings(
-            statistik=args.statistik,
-            variabel=args.variabel,
-            smoothing=not args.tanpa_smoothing,
-            tetangga=args.tetangga,
-            k=args.k,
-            toleransi_m=args.toleransi_m,
-            jarak_m=args.jarak_m,
-            permutasi=args.permutasi,
-            seed=args.seed,
-            alpha=args.alpha,
-            radius_m=args.radius_m,
-            min_keluarga=args.min_keluarga,
-        ),
-        kecocokan=MatchSettings(
-            min_desil_1=args.min_desil_1,
-            persen_tinggi=args.persen_tinggi,
-            persen_kebutuhan=args.persen_kebutuhan,
-        ),
+        kantong=from_args(PocketSettings, args),
+        kecocokan=from_args(MatchSettings, args),
     )
 
 
