@@ -71,7 +71,8 @@ class MatchSettings:
     """
 
     min_desil_1: int = setting(
-        10, label="Keluarga desil 1 minimal di lokus", flag="--min-desil-1",
+        10, label="Salah sasaran: keluarga desil 1 di lokus kurang dari", flag="--min-desil-1",
+        key="i_min", min=0, max=10_000,
         help="a sub-activity whose loci hold fewer desil-1 families than this is possible "
         "mistargeting",
     )  # fmt: skip
@@ -81,7 +82,8 @@ class MatchSettings:
         default_text="upper quartile",
     )  # fmt: skip
     persen_kebutuhan: float = setting(
-        25.0, label="Kebutuhan nyata (per 100 keluarga desil 1)", flag="--persen-kebutuhan",
+        25.0, label="Kebutuhan nyata bila kekurangan ≥ (% desil 1)", flag="--persen-kebutuhan",
+        key="i_need", min=1, max=100,
         help="a need is real when this many per 100 desil-1 families lack it",
     )  # fmt: skip
     min_keluarga_kebutuhan: int = setting(
