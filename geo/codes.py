@@ -15,6 +15,7 @@ import pandas as pd
 
 __all__ = [
     "format_kode_desa",
+    "kode_kabupaten",
     "kode_kecamatan",
     "normalise_kode_desa",
     "normalise_kode_prefix",
@@ -181,16 +182,33 @@ def kode_kecamatan(kode_desa: pd.Series) -> pd.Series:
     Parameters
     ----------
     kode_desa : pandas.Series
-        Canonical dotted desa codes (see :func:`normalise_kode_desa`).
+        Canonical dotted desa codes (see :func:`normalise_kode_desa`); missing values stay
+        missing.
 
     Returns
     -------
     pandas.Series
-        String series indexed like the input.
+        Indexed like the input, of the input's dtype (object or string).
 
     Examples
     --------
     >>> kode_kecamatan(pd.Series(["61.11.01.2001"])).tolist()
     ['61.11.01']
     """
-    return kode_desa.astype("string").str.slice(0, 8)
+    return kode_desa.str.slice(0, _KECAMATAN_LEN)
+
+
+def kode_kabupaten(kode_desa: str) -> str:
+    """Kabupaten/kota code (``61.11``) of one canonical desa (or kecamatan) code.
+
+    Examples
+    --------
+    >>> kode_kabupaten("61.11.01.2001")
+    '61.11'
+    """
+    return kode_desa[:_KABUPATEN_LEN]
+
+
+_KABUPATEN_LEN = len("61.11")
+_KECAMATAN_LEN = len("61.11.01")
+"""Prefix lengths of the dotted Kemendagri code (province.kabupaten.kecamatan.desa)."""

@@ -16,7 +16,7 @@ from shapely.geometry import box
 
 from geo.errors import CRSError
 
-__all__ = ["DISPLAY_CRS", "choose_metric_crs", "require_crs", "to_display", "to_metric"]
+__all__ = ["DISPLAY_CRS", "choose_metric_crs", "require_crs", "to_display"]
 
 DISPLAY_CRS = pyproj.CRS.from_epsg(4326)
 
@@ -121,30 +121,6 @@ def _estimated_utm(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
 @functools.lru_cache(maxsize=64)
 def _utm_of_bounds(crs_wkt: str, bounds: tuple[float, float, float, float]) -> pyproj.CRS:
     return gpd.GeoSeries([box(*bounds)], crs=crs_wkt).estimate_utm_crs()
-
-
-def to_metric(gdf: gpd.GeoDataFrame, crs: pyproj.CRS) -> gpd.GeoDataFrame:
-    """Reproject a layer to the region's metric CRS.
-
-    Parameters
-    ----------
-    gdf : geopandas.GeoDataFrame
-        Layer with a CRS.
-    crs : pyproj.CRS
-        Metric CRS from :func:`choose_metric_crs`.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        A new frame in ``crs``, same index and columns.
-
-    Raises
-    ------
-    CRSError
-        If ``gdf`` has no CRS.
-    """
-    require_crs(gdf, source="lapisan")
-    return gdf.to_crs(crs)
 
 
 def to_display(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

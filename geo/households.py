@@ -9,6 +9,7 @@ parsed here but resolved against the boundaries (including by name) in :mod:`geo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -109,6 +110,11 @@ class HouseholdCheck:
             used=int(self.keluarga["_n_baris"].sum()) if len(self.keluarga) else 0,
             ditolak=self.ditolak,
         )
+
+    @property
+    def desil_max(self) -> int:
+        """Highest desil of the file's scale: 4 for P3KE, 10 for DTSEN (:data:`DESIL_SCALES`)."""
+        return DESIL_SCALES[self.desil_scale][1]
 
 
 def parse_decimal(values: pd.Series) -> pd.Series:
@@ -377,8 +383,9 @@ def validate_households(
     source : str
         File name, written in every rejection.
     desil_scale : {"auto", "p3ke", "dtsen"}, default "auto"
-        Decile scale. ``"auto"`` picks P3KE (1-4) when every readable desil is in 1-4, else
-        DTSEN (1-10).
+        Decile scale. ``"auto"`` picks DTSEN (1-10) when at least :data:`DTSEN_MIN_ROWS`
+        rows and at least 5 % (``1 - DTSEN_THRESHOLD``) of the desil values in 1-10 lie in
+        5-10, else P3KE (1-4): one typo does not switch the scale.
     numeric_cells : dict, optional
         Column -> row numbers whose XLSX cell was a number (``RawTable.numeric_cells``).
     formula_cells : dict, optional
@@ -412,6 +419,72 @@ def validate_households(
     if ROW_COL not in raw.columns:
         raw = raw.assign(**{ROW_COL: range(2, len(raw) + 2)})
     df, unknown = _rename(raw)
+    _require_columns(raw, df, source)
+    rows_in = len(df)
+    numeric_cells = numeric_cells or {}
+    original = {c: _original(raw, c) for c in df.columns}
+    formula_rows = frozenset((formula_cells or {}).get(original["desil_kesejahteraan"], ()))
+    reasons: dict[int, list[tuple[str, object, str, str]]] = {}
+
+    def add(idx: int, column: str, value: object, reason: str, code: str) -> None:
+        shown = original.get(column, column)
+        reasons.setdefault(idx, []).append((shown, _safe_value(column, value), reason, code))
+
+    # NIK and No KK flags are read per input row, before individual rows are merged. A value
+    # that went through a number ("5555000000000008.0") loses its float tail, so lengths,
+    # family keys, duplicate ids and masks work on the digits.
+    flags, id_digits = _id_flags(df, original, numeric_cells)
+    df = pd.concat([df, flags], axis=1)
+    per_individu = "hubungan_dengan_kepala_keluarga" in df.columns and (
+        "id_keluarga_p3ke" in df.columns or "no_kk" in df.columns
+    )
+    # Exact copies are counted once, but only where a row carries an identifier: two
+    # families without ids may well share desa and desil.
+    _exact_copies(df, add)
+    for col, digits in id_digits.items():  # an exact copy is judged on the cells as written
+        df[col] = digits
+
+    catatan: list[str] = []
+    if per_individu:
+        out, scale = _families_of_persons(df, desil_scale, formula_rows, reasons, add, catatan)
+    else:
+        out, scale = _families_of_rows(df, desil_scale, formula_rows, reasons, add)
+    ditolak = _reject_frame(df, reasons, sorted(reasons), source)
+    unit = "keluarga (baris kepala keluarga)" if per_individu else "baris"
+    from_labels = _label_note(out, catatan, unit)
+
+    out = _codes_and_flags(out)
+    return HouseholdCheck(
+        keluarga=out.reset_index(drop=True),
+        ditolak=ditolak.sort_values("baris", kind="stable").reset_index(drop=True),
+        desil_scale=scale,
+        kolom_tidak_dikenal=unknown,
+        rows_in=rows_in,
+        per_individu=per_individu,
+        catatan=catatan,
+        desil_dari_label=from_labels,
+        berkas=source,
+    )
+
+
+def _codes_and_flags(out: pd.DataFrame) -> pd.DataFrame:
+    """Add the dotted ``kode_desa`` and its reason, duplicate-id and coordinate flags."""
+    codes = normalise_kode_desa(
+        out["kode_kemdagri"]
+        if "kode_kemdagri" in out.columns
+        else pd.Series(pd.NA, index=out.index)
+    )
+    out["kode_desa"] = codes["kode_desa"]
+    out["alasan_kode"] = codes["alasan"]
+    _duplicate_id_flags(out)
+    out = _coordinates(out)
+    for flag in HOUSEHOLD_FLAGS:
+        out[flag] = out[flag].astype(bool)
+    return out
+
+
+def _require_columns(raw: pd.DataFrame, df: pd.DataFrame, source: str) -> None:
+    """Raise :class:`InputSchemaError` when desil, or desa code and name, or all rows are missing."""
     missing = [c for c in REQUIRED if c not in df.columns]
     if not any(c in df.columns for c in CODE_OR_NAME):
         missing.append("kode_kemdagri (atau desa_kelurahan)")
@@ -428,22 +501,15 @@ def validate_households(
             accepted=accepted,
             missing_en=[m.replace("(atau ", "(or ") for m in missing],
         )
-    rows_in = len(df)
-    if rows_in == 0:
+    if len(df) == 0:
         msg = f"{source}: tidak ada baris data di bawah baris judul kolom"
         raise InputSchemaError(msg, en=f"{source}: no data rows below the header row")
-    numeric_cells = numeric_cells or {}
-    original = {c: _original(raw, c) for c in df.columns}
-    formula_rows = frozenset((formula_cells or {}).get(original["desil_kesejahteraan"], ()))
-    reasons: dict[int, list[tuple[str, object, str, str]]] = {}
 
-    def add(idx: int, column: str, value: object, reason: str, code: str) -> None:
-        shown = original.get(column, column)
-        reasons.setdefault(idx, []).append((shown, _safe_value(column, value), reason, code))
 
-    # NIK and No KK flags are read per input row, before individual rows are merged. A value
-    # that went through a number ("5555000000000008.0") loses its float tail, so lengths,
-    # family keys, duplicate ids and masks work on the digits.
+def _id_flags(
+    df: pd.DataFrame, original: dict[str, str], numeric_cells: dict[str, set[int]]
+) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """NIK/No KK flags per input row (stored as a number, NIK not 16 digits) and their digits."""
     flags = pd.DataFrame(index=df.index)
     id_digits: dict[str, pd.Series] = {}
     for col, flag in (("nik", "flag_nik_angka"), ("no_kk", "flag_no_kk_angka")):
@@ -460,76 +526,82 @@ def validate_households(
         ).to_numpy()
     else:
         flags["flag_nik_bukan_16_digit"] = False
-    df = pd.concat([df, flags], axis=1)
+    return flags, id_digits
 
-    per_individu = "hubungan_dengan_kepala_keluarga" in df.columns and (
-        "id_keluarga_p3ke" in df.columns or "no_kk" in df.columns
-    )
-    # Exact copies are counted once, but only where a row carries an identifier: two
-    # families without ids may well share desa and desil.
+
+def _exact_copies(df: pd.DataFrame, add: Callable[[int, str, object, str, str], None]) -> None:
+    """Reject exact copies of an earlier row, where the row carries an identifier."""
     id_cols = [c for c in ("id_individu", "nik", "id_keluarga_p3ke", "no_kk") if c in df.columns]
-    if id_cols:
-        content = [c for c in df.columns if c != ROW_COL and not c.startswith("flag_")]
-        has_id = df[id_cols].notna().any(axis=1)
-        dup = df.duplicated(subset=content, keep="first") & has_id
-        if dup.any():
-            first_row = df.groupby(content, dropna=False, sort=False)[ROW_COL].transform("first")
-            for idx in df.index[dup]:
-                add(
-                    idx,
-                    "",
-                    "",
-                    f"baris ganda persis dari baris {int(first_row[idx])}",
-                    "baris_ganda",
-                )
-    for col, digits in id_digits.items():  # an exact copy is judged on the cells as written
-        df[col] = digits
+    if not id_cols:
+        return
+    content = [c for c in df.columns if c != ROW_COL and not c.startswith("flag_")]
+    has_id = df[id_cols].notna().any(axis=1)
+    dup = df.duplicated(subset=content, keep="first") & has_id
+    if dup.any():
+        first_row = df.groupby(content, dropna=False, sort=False)[ROW_COL].transform("first")
+        for idx in df.index[dup]:
+            add(idx, "", "", f"baris ganda persis dari baris {int(first_row[idx])}", "baris_ganda")
 
-    catatan: list[str] = []
-    if per_individu:
-        key_col = "id_keluarga_p3ke" if "id_keluarga_p3ke" in df.columns else "no_kk"
-        for idx in df.index[df[key_col].isna()]:
-            add(idx, key_col, "", "baris individu tanpa id keluarga", "tanpa_id_keluarga")
-        persons = df.drop(index=list(reasons))
-        fam, members = _aggregate_individuals(persons)
-        desil, scale, bad = _desil(fam, desil_scale, formula_rows)
-        fam["desil"] = desil
-        for i, (value, why) in bad.items():
-            head = int(fam.at[i, ROW_COL])
-            for idx in members[i]:
-                if int(df.at[idx, ROW_COL]) == head:
-                    add(idx, "desil_kesejahteraan", value, why, "desil_tidak_sah")
-                else:
-                    add(idx, "", "", member_reason(head, why), "anggota_keluarga_ditolak")
-        out = fam.drop(index=list(bad)).reset_index(drop=True)
-        catatan.append(
-            f"berkas per individu: {rows_in} baris orang digabung menjadi {len(fam)} keluarga "
-            "(kepala keluarga dari kolom hubungan_dengan_kepala_keluarga; desil dan desa dari "
-            "baris kepala keluarga)"
-        )
-    else:
-        desil, scale, bad = _desil(df, desil_scale, formula_rows)
-        df["desil"] = desil
-        for idx, (value, why) in bad.items():
-            add(idx, "desil_kesejahteraan", value, why, "desil_tidak_sah")
-        out = df.drop(index=list(reasons)).reset_index(drop=True)
-        out["_baris_semua"] = out[ROW_COL].astype(int).astype(str)
-        out["_n_baris"] = 1
-        out["flag_tanpa_kepala_keluarga"] = False
-        out["flag_kepala_ganda"] = False
-        out["flag_anggota_beda_desa_desil"] = False
-    ditolak = _reject_frame(df, reasons, sorted(reasons), source)
-    unit = "keluarga (baris kepala keluarga)" if per_individu else "baris"
-    from_labels = _label_note(out, catatan, unit)
 
-    codes = normalise_kode_desa(
-        out["kode_kemdagri"]
-        if "kode_kemdagri" in out.columns
-        else pd.Series(pd.NA, index=out.index)
+def _families_of_persons(
+    df: pd.DataFrame,
+    desil_scale: str,
+    formula_rows: frozenset[int],
+    reasons: dict[int, list[tuple[str, object, str, str]]],
+    add: Callable[[int, str, object, str, str], None],
+    catatan: list[str],
+) -> tuple[pd.DataFrame, str]:
+    """Merge person rows into families (desil and desa from the head's row); return the scale.
+
+    A person without family id is rejected; every member of a family whose desil is
+    rejected is rejected with a pointer to the head's row.
+    """
+    key_col = "id_keluarga_p3ke" if "id_keluarga_p3ke" in df.columns else "no_kk"
+    for idx in df.index[df[key_col].isna()]:
+        add(idx, key_col, "", "baris individu tanpa id keluarga", "tanpa_id_keluarga")
+    persons = df.drop(index=list(reasons))
+    fam, members = _aggregate_individuals(persons)
+    desil, scale, bad = _desil(fam, desil_scale, formula_rows)
+    fam["desil"] = desil
+    for i, (value, why) in bad.items():
+        head = int(fam.at[i, ROW_COL])
+        for idx in members[i]:
+            if int(df.at[idx, ROW_COL]) == head:
+                add(idx, "desil_kesejahteraan", value, why, "desil_tidak_sah")
+            else:
+                add(idx, "", "", member_reason(head, why), "anggota_keluarga_ditolak")
+    out = fam.drop(index=list(bad)).reset_index(drop=True)
+    catatan.append(
+        f"berkas per individu: {len(df)} baris orang digabung menjadi {len(fam)} keluarga "
+        "(kepala keluarga dari kolom hubungan_dengan_kepala_keluarga; desil dan desa dari "
+        "baris kepala keluarga)"
     )
-    out["kode_desa"] = codes["kode_desa"]
-    out["alasan_kode"] = codes["alasan"]
+    return out, scale
 
+
+def _families_of_rows(
+    df: pd.DataFrame,
+    desil_scale: str,
+    formula_rows: frozenset[int],
+    reasons: dict[int, list[tuple[str, object, str, str]]],
+    add: Callable[[int, str, object, str, str], None],
+) -> tuple[pd.DataFrame, str]:
+    """Check the desil of a table with one row per family; return the used rows and scale."""
+    desil, scale, bad = _desil(df, desil_scale, formula_rows)
+    df["desil"] = desil
+    for idx, (value, why) in bad.items():
+        add(idx, "desil_kesejahteraan", value, why, "desil_tidak_sah")
+    out = df.drop(index=list(reasons)).reset_index(drop=True)
+    out["_baris_semua"] = out[ROW_COL].astype(int).astype(str)
+    out["_n_baris"] = 1
+    out["flag_tanpa_kepala_keluarga"] = False
+    out["flag_kepala_ganda"] = False
+    out["flag_anggota_beda_desa_desil"] = False
+    return out, scale
+
+
+def _duplicate_id_flags(out: pd.DataFrame) -> None:
+    """Flag (in place) families sharing a NIK, No KK or family id with another family."""
     for col, flag in (
         ("nik", "flag_nik_ganda"),
         ("no_kk", "flag_no_kk_ganda"),
@@ -540,21 +612,6 @@ def validate_households(
             out[flag] = (values.notna() & values.duplicated(keep=False)).to_numpy()
         else:
             out[flag] = False
-
-    out = _coordinates(out)
-    for flag in HOUSEHOLD_FLAGS:
-        out[flag] = out[flag].astype(bool)
-    return HouseholdCheck(
-        keluarga=out.reset_index(drop=True),
-        ditolak=ditolak.sort_values("baris", kind="stable").reset_index(drop=True),
-        desil_scale=scale,
-        kolom_tidak_dikenal=unknown,
-        rows_in=rows_in,
-        per_individu=per_individu,
-        catatan=catatan,
-        desil_dari_label=from_labels,
-        berkas=source,
-    )
 
 
 def _original(raw: pd.DataFrame, canonical: str) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.codes import normalise_kode_desa, normalise_kode_prefix
+from geo.codes import kode_kecamatan, normalise_kode_desa, normalise_kode_prefix
 from geo.columns import canon
 from geo.crs import require_crs, to_display
 from geo.errors import InputSchemaError, MissingColumnsError
@@ -440,14 +440,58 @@ def read_boundaries(
     if missing:
         _missing_columns(label, missing, cols, layers)
     codes = normalise_kode_desa(gdf[picked["kode_desa"]])
+    empty = _check_boundary_rows(gdf, codes, picked["kode_desa"], label)
+    out = gpd.GeoDataFrame(
+        {
+            "kode_desa": codes["kode_desa"].astype(str),
+            "desa": gdf[picked["desa"]].astype(str).str.strip(),
+        },
+        geometry=gdf.geometry.values,
+        crs=gdf.crs,
+    )
+    _check_names(out["desa"], label)
+    out["kode_kecamatan"] = kode_kecamatan(out["kode_desa"])
+    if picked["kecamatan"] is not None:
+        out["kecamatan"] = gdf[picked["kecamatan"]].astype(str).str.strip().values
+    else:
+        out["kecamatan"] = out["kode_kecamatan"]
+
+    # Null or empty geometries are listed and left out; their families are then rejected
+    # as "kode desa tidak ada dalam batas desa" by geo.join.
+    out, dilewati = _leave_out(out, empty, code_prefix, picked["kode_desa"], label)
+
+    out, diperbaiki = _repair(out, label)
+    out = to_display(out).sort_values("kode_desa").reset_index(drop=True)
+    out = out[["kode_desa", "desa", "kecamatan", "kode_kecamatan", "geometry"]]
+    lapisan = chosen if chosen and len(layers) > 1 else ""
+    return BoundaryLoad(
+        desa=out,
+        diperbaiki=diperbaiki.reset_index(drop=True),
+        dilewati=rejections(dilewati, berkas=label, lembar=lapisan),
+        rows_in=len(gdf),
+        source=label,
+        sha256=file_sha256(data),
+        lapisan=lapisan,
+        lapisan_tersedia=layers,
+    )
+
+
+def _check_boundary_rows(
+    gdf: gpd.GeoDataFrame, codes: pd.DataFrame, code_col: str, label: str
+) -> np.ndarray:
+    """Check codes and geometries; return the mask of rows with an empty geometry.
+
+    Raises
+    ------
+    InputSchemaError
+        Listing every unreadable or duplicate code at once (and all geometries empty).
+    """
     problems: list[str] = []
     problems_en: list[str] = []
     for i in codes.index[codes["kode_desa"].isna()]:
-        value = gdf.at[i, picked["kode_desa"]]
-        problems.append(
-            f"baris {i + 1}, kolom {picked['kode_desa']}: {value!r}: {codes.at[i, 'alasan']}"
-        )
-        problems_en.append(f"row {i + 1}, column {picked['kode_desa']}: {value!r}: unreadable code")
+        value = gdf.at[i, code_col]
+        problems.append(f"baris {i + 1}, kolom {code_col}: {value!r}: {codes.at[i, 'alasan']}")
+        problems_en.append(f"row {i + 1}, column {code_col}: {value!r}: unreadable code")
     empty = (gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
     if empty.all():
         problems.append("semua baris: geometri kosong")
@@ -460,16 +504,12 @@ def read_boundaries(
         msg = f"{label}: {len(problems)} masalah pada batas desa:\n- " + "\n- ".join(problems)
         en = f"{label}: {len(problems)} problems in the boundaries:\n- " + "\n- ".join(problems_en)
         raise InputSchemaError(msg, en=en)
+    return empty
 
-    out = gpd.GeoDataFrame(
-        {
-            "kode_desa": codes["kode_desa"].astype(str),
-            "desa": gdf[picked["desa"]].astype(str).str.strip(),
-        },
-        geometry=gdf.geometry.values,
-        crs=gdf.crs,
-    )
-    garbled = [n for n in out["desa"] if _looks_mojibake(n)]
+
+def _check_names(names: pd.Series, label: str) -> None:
+    """Raise :class:`InputSchemaError` when desa names look like UTF-8 read as Latin-1."""
+    garbled = [n for n in names if _looks_mojibake(n)]
     if garbled:
         msg = (
             f"{label}: nama desa tampak salah baca karakter (mis. {garbled[0]!r}): berkas UTF-8 "
@@ -482,14 +522,12 @@ def read_boundaries(
             "GeoPackage."
         )
         raise InputSchemaError(msg, en=en)
-    out["kode_kecamatan"] = out["kode_desa"].str.slice(0, 8)
-    if picked["kecamatan"] is not None:
-        out["kecamatan"] = gdf[picked["kecamatan"]].astype(str).str.strip().values
-    else:
-        out["kecamatan"] = out["kode_kecamatan"]
 
-    # Null or empty geometries are listed and left out; their families are then rejected
-    # as "kode desa tidak ada dalam batas desa" by geo.join.
+
+def _leave_out(
+    out: gpd.GeoDataFrame, empty: np.ndarray, code_prefix: str | None, code_col: str, label: str
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Leave out (and list) desa with an empty geometry or outside ``code_prefix``."""
     dilewati = pd.DataFrame(
         {
             "baris": out.index[empty] + 1,
@@ -509,7 +547,7 @@ def read_boundaries(
                 pd.DataFrame(
                     {
                         "baris": out.index[~inside] + 1,
-                        "kolom": picked["kode_desa"],
+                        "kolom": code_col,
                         "nilai": out.loc[~inside, "kode_desa"],
                         "kode": "di_luar_wilayah",
                         "alasan": f"di luar wilayah {prefix}",
@@ -522,7 +560,11 @@ def read_boundaries(
         if out.empty:
             msg = f"{label}: tidak ada desa dengan kode berawalan {prefix}"
             raise InputSchemaError(msg, en=f"{label}: no desa with a code starting {prefix}")
+    return out, dilewati
 
+
+def _repair(out: gpd.GeoDataFrame, label: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Repair invalid polygons with ``shapely.make_valid``; list each with its area change."""
     valid = out.geometry.is_valid
     for i in out.index[~valid]:
         check_crossings(
@@ -552,19 +594,7 @@ def read_boundaries(
     out = out.set_geometry(
         gpd.GeoSeries([_polygonal(g) for g in geoms], crs=out.crs, index=out.index)
     )
-    out = to_display(out).sort_values("kode_desa").reset_index(drop=True)
-    out = out[["kode_desa", "desa", "kecamatan", "kode_kecamatan", "geometry"]]
-    lapisan = chosen if chosen and len(layers) > 1 else ""
-    return BoundaryLoad(
-        desa=out,
-        diperbaiki=diperbaiki.reset_index(drop=True),
-        dilewati=rejections(dilewati, berkas=label, lembar=lapisan),
-        rows_in=len(gdf),
-        source=label,
-        sha256=file_sha256(data),
-        lapisan=lapisan,
-        lapisan_tersedia=layers,
-    )
+    return out, diperbaiki
 
 
 def read_table(src: Source, *, name: str | None = None, sheet: str | None = None) -> pd.DataFrame:

@@ -19,6 +19,7 @@ import pyproj
 import shapely
 from rapidfuzz import fuzz, process
 
+from geo.codes import kode_kabupaten
 from geo.crs import DISPLAY_CRS, require_crs
 from geo.errors import InputSchemaError
 from geo.households import HOUSEHOLD_FLAGS, member_reason
@@ -198,6 +199,152 @@ def _name_disagrees(
     return flags
 
 
+def _require_flags(keluarga: pd.DataFrame, source: str) -> None:
+    """Raise :class:`InputSchemaError` when the families lack a validation flag."""
+    missing = [f for f in HOUSEHOLD_FLAGS if f not in keluarga.columns]
+    if missing:
+        # Validated working files (GeoParquet partitions) written by another Lokus version.
+        msg = (
+            f"{source}: keluarga belum divalidasi oleh versi Lokus ini (kolom "
+            f"{', '.join(missing)} tidak ada); validasi ulang berkasnya"
+        )
+        en = (
+            f"{source}: the families were not validated by this Lokus version (no column "
+            f"{', '.join(missing)}); validate the file again"
+        )
+        raise InputSchemaError(msg, en=en)
+
+
+def _resolve_desa(
+    out: pd.DataFrame, desa: gpd.GeoDataFrame
+) -> tuple[np.ndarray, dict[int, str], pd.DataFrame, np.ndarray, np.ndarray, list[str]]:
+    """Find each family's desa: by code, else by name within its kecamatan.
+
+    ``out["kode_desa"]`` is filled in place for families matched by name. Returns the desa
+    position per family (-1 when none), the failures (row -> reason: unknown or foreign
+    code, no or ambiguous name), the name matches, and the "from name" and "name differs
+    from code" flags, and the unknown codes.
+    """
+    n = len(out)
+    desa_kode = desa["kode_desa"].to_numpy(dtype=object)
+    desa_nama = desa["desa"].to_numpy(dtype=object)
+    at_code = {code: i for i, code in enumerate(desa_kode)}
+    prefixes = {kode_kabupaten(code) for code in at_code}
+    # Codes of the table, looked up once per distinct value (NA has id -1: the last slot).
+    code_id, code_uniq = pd.factorize(out["kode_desa"], use_na_sentinel=True)
+    code_uniq = np.asarray(code_uniq, dtype=object)
+    uniq_pos = np.array([at_code.get(c, -1) for c in code_uniq] + [-1], dtype=np.int64)
+    # A readable code of another region is a family of another district: it is rejected,
+    # never moved into this region by a similar desa name.
+    uniq_foreign = np.array(
+        [kode_kabupaten(c) not in prefixes for c in code_uniq] + [False], dtype=bool
+    )
+    pos = uniq_pos[code_id]
+    known = pos >= 0
+    foreign = uniq_foreign[code_id]
+    unknown_codes = sorted(code_uniq[uniq_pos[:-1] < 0].tolist())
+    needs_name = ~known & ~foreign
+    matches, failures = _match_names(out[needs_name], desa) if needs_name.any() else ({}, {})
+    region = _prefix_list(prefixes)
+    for i in np.flatnonzero(foreign):
+        code = code_uniq[code_id[i]]
+        failures[int(i)] = (
+            f"kode desa di luar wilayah ini (awalan {kode_kabupaten(code)}, wilayah {region}); "
+            "tidak dicocokkan dengan nama"
+        )
+    # Vectorised: a file without codes may resolve tens of thousands of rows by name.
+    idx = list(matches)
+    matched_codes = [matches[i][0] for i in idx]
+    empty = pd.Series(pd.NA, index=out.index, dtype="object")
+    cocok = pd.DataFrame(
+        {
+            "baris": out["_baris"].to_numpy()[idx].astype(int),
+            "nama_masukan": out.get("desa_kelurahan", empty).to_numpy(dtype=object)[idx],
+            "kecamatan_masukan": out.get("kecamatan", empty).to_numpy(dtype=object)[idx],
+            "kode_desa": matched_codes,
+            "desa": [desa_nama[at_code[k]] for k in matched_codes],
+            "skor": [round(matches[i][1], 1) for i in idx],
+            "persis": [matches[i][2] for i in idx],
+        }
+    )
+    if idx:
+        out.loc[idx, "kode_desa"] = matched_codes
+        pos[idx] = [at_code[k] for k in matched_codes]
+    dari_nama = np.zeros(n, dtype=bool)
+    dari_nama[idx] = True
+    nama_beda = _name_disagrees(out.get("desa_kelurahan"), pos, known, desa_nama)
+    return pos, failures, cocok, dari_nama, nama_beda, unknown_codes
+
+
+def _checked_points(
+    out: pd.DataFrame, keep: np.ndarray, desa: gpd.GeoDataFrame, jarak_pantai_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Coordinates of the kept families after the extent check (swapped pairs swapped back).
+
+    Returns lintang, bujur (NaN where unusable), the swapped and invalid masks, the point
+    geometries (None where absent) and the mask of families with a point.
+    """
+    lat = out["lintang"].to_numpy(dtype="float64")[keep]  # boolean indexing: own copies
+    lon = out["bujur"].to_numpy(dtype="float64")[keep]
+    swap, bad = _check_extent(lat, lon, desa, jarak_pantai_m)
+    lat[swap], lon[swap] = lon[swap], lat[swap]
+    lat[bad] = lon[bad] = np.nan
+    m = len(lat)
+    with_pt = ~(np.isnan(lat) | np.isnan(lon))
+    geometry = np.full(m, None, dtype=object)  # no point where coordinates are absent
+    geometry[with_pt] = shapely.points(lon[with_pt], lat[with_pt])
+    return lat, lon, swap, bad, geometry, with_pt
+
+
+def _point_tests(
+    geometry: np.ndarray,
+    with_pt: np.ndarray,
+    pos: np.ndarray,
+    desa: gpd.GeoDataFrame,
+    metric_crs: pyproj.CRS | None,
+    jarak_pantai_m: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Test each point (EPSG:4326) against its own desa.
+
+    Returns the desa code under the point and the flags "in another desa", "just off the
+    coast" and "outside the region".
+    """
+    m = len(geometry)
+    desa_kode = desa["kode_desa"].to_numpy(dtype=object)
+    kode_titik = np.full(m, None, dtype=object)
+    desa_lain = np.zeros(m, dtype=bool)
+    lepas_pantai = np.zeros(m, dtype=bool)
+    luar_wilayah = np.zeros(m, dtype=bool)
+    if with_pt.any():
+        rows = np.flatnonzero(with_pt)
+        polys = desa.geometry.values
+        pts = gpd.array.from_shapely(geometry[rows], crs=DISPLAY_CRS).to_crs(desa.crs)
+        pts_np = np.asarray(pts)
+        polys_np = np.asarray(polys)
+        shapely.prepare(polys_np)
+        agrees = shapely.intersects(polys_np[pos[rows]], pts_np)
+        kode_titik[rows[agrees]] = desa_kode[pos[rows[agrees]]]
+        if not agrees.all():
+            other = np.flatnonzero(~agrees)
+            # Every desa the point is on or in (the query geopandas.sjoin runs), lowest code.
+            which, hit = polys.sindex.query(pts_np[other], predicate="intersects")
+            if len(which):
+                first = pd.Series(desa_kode[hit]).groupby(other[which]).min()
+                got = rows[first.index.to_numpy()]
+                kode_titik[got] = first.to_numpy()
+                desa_lain[got] = True
+            outside = np.setdiff1d(other, other[which])
+            if len(outside):
+                own_at, own_inv = np.unique(pos[rows[outside]], return_inverse=True)
+                metric = metric_crs or pyproj.CRS.from_user_input(desa.estimate_utm_crs())
+                own = np.asarray(polys[own_at].to_crs(metric))[own_inv]
+                pts_m = np.asarray(pts[outside].to_crs(metric))
+                near = shapely.distance(own, pts_m) <= jarak_pantai_m
+                lepas_pantai[rows[outside[near]]] = True
+                luar_wilayah[rows[outside[~near]]] = True
+    return kode_titik, desa_lain, lepas_pantai, luar_wilayah
+
+
 def _match_names(
     rows: pd.DataFrame, desa: pd.DataFrame
 ) -> tuple[dict[int, tuple[str, float, bool]], dict[int, str]]:
@@ -326,114 +473,23 @@ def place_households(
     in ``kode_desa_titik``, so each point belongs to exactly one desa.
     """
     require_crs(desa, source="batas desa")
-    missing = [f for f in HOUSEHOLD_FLAGS if f not in keluarga.columns]
-    if missing:
-        # Validated working files (GeoParquet partitions) written by another Lokus version.
-        msg = (
-            f"{source}: keluarga belum divalidasi oleh versi Lokus ini (kolom "
-            f"{', '.join(missing)} tidak ada); validasi ulang berkasnya"
-        )
-        en = (
-            f"{source}: the families were not validated by this Lokus version (no column "
-            f"{', '.join(missing)}); validate the file again"
-        )
-        raise InputSchemaError(msg, en=en)
+    _require_flags(keluarga, source)
     # The step works on numpy arrays and writes its columns once at the end: at district scale
     # (13,000 families, 43 desa) per-column pandas bookkeeping on the 50-column table would
     # cost more than the spatial test itself (bench/RESULTS.md).
     out = keluarga.reset_index(drop=True)  # copy-on-write: no deep copy of every column
     n = len(out)
-    desa_kode = desa["kode_desa"].to_numpy(dtype=object)
-    desa_nama = desa["desa"].to_numpy(dtype=object)
-    at_code = {code: i for i, code in enumerate(desa_kode)}
-    prefixes = {code[:5] for code in at_code}
-    # Codes of the table, looked up once per distinct value (NA has id -1: the last slot).
-    code_id, code_uniq = pd.factorize(out["kode_desa"], use_na_sentinel=True)
-    code_uniq = np.asarray(code_uniq, dtype=object)
-    uniq_pos = np.array([at_code.get(c, -1) for c in code_uniq] + [-1], dtype=np.int64)
-    # A readable code of another region is a family of another district: it is rejected,
-    # never moved into this region by a similar desa name.
-    uniq_foreign = np.array([c[:5] not in prefixes for c in code_uniq] + [False], dtype=bool)
-    pos = uniq_pos[code_id]
-    known = pos >= 0
-    foreign = uniq_foreign[code_id]
-    unknown_codes = sorted(code_uniq[uniq_pos[:-1] < 0].tolist())
-    needs_name = ~known & ~foreign
-    matches, failures = _match_names(out[needs_name], desa) if needs_name.any() else ({}, {})
-    region = _prefix_list(prefixes)
-    for i in np.flatnonzero(foreign):
-        code = code_uniq[code_id[i]]
-        failures[int(i)] = (
-            f"kode desa di luar wilayah ini (awalan {code[:5]}, wilayah {region}); "
-            "tidak dicocokkan dengan nama"
-        )
-    # Vectorised: a file without codes may resolve tens of thousands of rows by name.
-    idx = list(matches)
-    matched_codes = [matches[i][0] for i in idx]
-    empty = pd.Series(pd.NA, index=out.index, dtype="object")
-    cocok = pd.DataFrame(
-        {
-            "baris": out["_baris"].to_numpy()[idx].astype(int),
-            "nama_masukan": out.get("desa_kelurahan", empty).to_numpy(dtype=object)[idx],
-            "kecamatan_masukan": out.get("kecamatan", empty).to_numpy(dtype=object)[idx],
-            "kode_desa": matched_codes,
-            "desa": [desa_nama[at_code[k]] for k in matched_codes],
-            "skor": [round(matches[i][1], 1) for i in idx],
-            "persis": [matches[i][2] for i in idx],
-        }
-    )
-    if idx:
-        out.loc[idx, "kode_desa"] = matched_codes
-        pos[idx] = [at_code[k] for k in matched_codes]
-    dari_nama = np.zeros(n, dtype=bool)
-    dari_nama[idx] = True
-    nama_beda = _name_disagrees(out.get("desa_kelurahan"), pos, known, desa_nama)
+    pos, failures, cocok, dari_nama, nama_beda, unknown_codes = _resolve_desa(out, desa)
     ditolak = _rejections(out, failures, source)
     keep = np.ones(n, dtype=bool)
     keep[list(failures)] = False
 
     # Coordinates: extent, swapped pairs, then the point-in-own-desa test, all on arrays.
-    lat = out["lintang"].to_numpy(dtype="float64")[keep]  # boolean indexing: own copies
-    lon = out["bujur"].to_numpy(dtype="float64")[keep]
     pos = pos[keep]
-    swap, bad = _check_extent(lat, lon, desa, jarak_pantai_m)
-    lat[swap], lon[swap] = lon[swap], lat[swap]
-    lat[bad] = lon[bad] = np.nan
-    m = len(lat)
-    with_pt = ~(np.isnan(lat) | np.isnan(lon))
-    geometry = np.full(m, None, dtype=object)  # no point where coordinates are absent
-    geometry[with_pt] = shapely.points(lon[with_pt], lat[with_pt])
-    kode_titik = np.full(m, None, dtype=object)
-    desa_lain = np.zeros(m, dtype=bool)
-    lepas_pantai = np.zeros(m, dtype=bool)
-    luar_wilayah = np.zeros(m, dtype=bool)
-    if with_pt.any():
-        rows = np.flatnonzero(with_pt)
-        polys = desa.geometry.values
-        pts = gpd.array.from_shapely(geometry[rows], crs=DISPLAY_CRS).to_crs(desa.crs)
-        pts_np = np.asarray(pts)
-        polys_np = np.asarray(polys)
-        shapely.prepare(polys_np)
-        agrees = shapely.intersects(polys_np[pos[rows]], pts_np)
-        kode_titik[rows[agrees]] = desa_kode[pos[rows[agrees]]]
-        if not agrees.all():
-            other = np.flatnonzero(~agrees)
-            # Every desa the point is on or in (the query geopandas.sjoin runs), lowest code.
-            which, hit = polys.sindex.query(pts_np[other], predicate="intersects")
-            if len(which):
-                first = pd.Series(desa_kode[hit]).groupby(other[which]).min()
-                got = rows[first.index.to_numpy()]
-                kode_titik[got] = first.to_numpy()
-                desa_lain[got] = True
-            outside = np.setdiff1d(other, other[which])
-            if len(outside):
-                own_at, own_inv = np.unique(pos[rows[outside]], return_inverse=True)
-                metric = metric_crs or pyproj.CRS.from_user_input(desa.estimate_utm_crs())
-                own = np.asarray(polys[own_at].to_crs(metric))[own_inv]
-                pts_m = np.asarray(pts[outside].to_crs(metric))
-                near = shapely.distance(own, pts_m) <= jarak_pantai_m
-                lepas_pantai[rows[outside[near]]] = True
-                luar_wilayah[rows[outside[~near]]] = True
+    lat, lon, swap, bad, geometry, with_pt = _checked_points(out, keep, desa, jarak_pantai_m)
+    kode_titik, desa_lain, lepas_pantai, luar_wilayah = _point_tests(
+        geometry, with_pt, pos, desa, metric_crs, jarak_pantai_m
+    )
 
     used = out.take(np.flatnonzero(keep)) if failures else out
     columns: dict[str, object] = {

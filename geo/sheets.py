@@ -550,6 +550,40 @@ def read_sheet(
     width = max(len(r) for r in rows)
     rows = [r if len(r) == width else r + [None] * (width - len(r)) for r in rows]
 
+    header, first_data = _find_header(rows, vocab)
+    columns = _column_names(header)
+    records, baris, skipped = _data_rows(rows, first_data, header, columns, grid)
+
+    frame = pd.DataFrame(records, columns=columns, dtype="string")
+    keep = [c for c in columns if not (c.startswith("kolom_") and frame[c].isna().all())]
+    frame = frame[keep]
+    frame[ROW_COL] = baris
+    numeric = _cells_by_column(grid.numeric, first_data, columns, keep)
+    dilewati = rejections(skipped, berkas=label, lembar=sheet_name(chosen))
+    listed = set(baris) | {int(s["baris"]) for s in skipped}
+    return RawTable(
+        frame=frame.reset_index(drop=True),
+        dilewati=dilewati,
+        sheet=chosen,
+        berkas=label,
+        sheets=names,
+        header_row=first_data,
+        numeric_cells=numeric,
+        lembar_lain=others,
+        lembar_tersembunyi=[n for n in names if grids[n].hidden],
+        baris_tersembunyi=sorted(r + 1 for r in grid.hidden_rows if r + 1 in listed),
+        autofilter=grid.autofilter,
+        rumus_tanpa_nilai={
+            c: sorted(rows)
+            for c, rows in _cells_by_column(grid.formulas, first_data, columns, columns).items()
+        },
+        rumus_contoh=grid.formula_text,
+        rumus_huruf={columns[c]: _letter(c) for _, c in grid.formulas if c < len(columns)},
+    )
+
+
+def _find_header(rows: list[list[str | None]], vocab: frozenset[str]) -> tuple[list, int]:
+    """Find the header (one row, or two joined); return it and the index of the first data row."""
     scan = rows[:HEADER_SCAN_ROWS]
     scores = [_score(r, vocab) for r in scan]
     if max(scores) >= 2:
@@ -566,8 +600,11 @@ def read_sheet(
             header, n_header = combined, 2
     if n_header == 1 and h > 0 and (groups := _group_row(rows[h - 1], header)):
         header = [_combine(t, b, vocab) for t, b in zip(groups, header, strict=True)]
-    first_data = h + n_header
+    return header, h + n_header
 
+
+def _column_names(header: list[str | None]) -> list[str]:
+    """Canonical, unique column names (``kolom_<n>`` for a blank header cell)."""
     columns: list[str] = []
     for c, value in enumerate(header):
         base = canon(value) if value else f"kolom_{c + 1}"
@@ -575,8 +612,23 @@ def read_sheet(
         while name in columns:
             name, k = f"{base}_{k}", k + 1
         columns.append(name)
-    header_canon = {canon(v) for v in header if v}
+    return columns
 
+
+def _data_rows(
+    rows: list[list[str | None]],
+    first_data: int,
+    header: list[str | None],
+    columns: list[str],
+    grid: Grid,
+) -> tuple[list[list[str | None]], list[int], list[dict[str, object]]]:
+    """Split the rows below the header into data rows (with 1-based row numbers) and skipped.
+
+    Blank rows and lone running numbers are ignored; repeated headers, total rows and CSV
+    rows whose values would shift columns are skipped with a reason.
+    """
+    width = len(header)
+    header_canon = {canon(v) for v in header if v}
     records: list[list[str | None]] = []
     baris: list[int] = []
     skipped: list[dict[str, object]] = []
@@ -636,33 +688,7 @@ def read_sheet(
         else:
             records.append(row)
             baris.append(r + 1)
-
-    frame = pd.DataFrame(records, columns=columns, dtype="string")
-    keep = [c for c in columns if not (c.startswith("kolom_") and frame[c].isna().all())]
-    frame = frame[keep]
-    frame[ROW_COL] = baris
-    numeric = _cells_by_column(grid.numeric, first_data, columns, keep)
-    dilewati = rejections(skipped, berkas=label, lembar=sheet_name(chosen))
-    listed = set(baris) | {int(s["baris"]) for s in skipped}
-    return RawTable(
-        frame=frame.reset_index(drop=True),
-        dilewati=dilewati,
-        sheet=chosen,
-        berkas=label,
-        sheets=names,
-        header_row=first_data,
-        numeric_cells=numeric,
-        lembar_lain=others,
-        lembar_tersembunyi=[n for n in names if grids[n].hidden],
-        baris_tersembunyi=sorted(r + 1 for r in grid.hidden_rows if r + 1 in listed),
-        autofilter=grid.autofilter,
-        rumus_tanpa_nilai={
-            c: sorted(rows)
-            for c, rows in _cells_by_column(grid.formulas, first_data, columns, columns).items()
-        },
-        rumus_contoh=grid.formula_text,
-        rumus_huruf={columns[c]: _letter(c) for _, c in grid.formulas if c < len(columns)},
-    )
+    return records, baris, skipped
 
 
 def _letter(c: int) -> str:

@@ -12,8 +12,12 @@ from geo.errors import LokusError
 from geo.masking import mask_ids
 from geo.region import DEFAULT_REGION_FILE, load_region
 from geo.sheets import sheet_notes
+from targeting.engine_dask import ENGINES, PARTISI
 from targeting.interventions import MatchSettings
 from targeting.pockets import PocketSettings
+from targeting.priority import PrioritySettings
+from targeting.settings import add_options, from_args
+from targeting.targets import TargetFilters
 
 if TYPE_CHECKING:
     from targeting.pipeline import AnalysisSettings, Result
@@ -60,121 +64,30 @@ def _parser() -> argparse.ArgumentParser:
                      help="titik di laut sejauh ini (meter) dari desanya ditandai lepas pantai, "
                           "bukan di luar wilayah (bawaan: 500)")  # fmt: skip
     e = run.add_argument_group("mesin (engine) untuk data besar")
-    e.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
+    e.add_argument("--engine", choices=ENGINES, default=ENGINES[0],
                    help="pandas: satu proses (bawaan); dask: keluarga dipartisi (lihat "
                         "--partisi) dan ditempatkan di klaster Dask (hasil sama)")  # fmt: skip
-    e.add_argument("--partisi", choices=["kecamatan", "hilbert"], default=None,
+    e.add_argument("--partisi", choices=PARTISI, default=None,
                    help="dengan --engine dask: kelompokkan keluarga per kecamatan (bawaan) atau "
                         "menurut jarak kurva Hilbert desa kodenya (titiknya sendiri bila kode "
                         "tidak dikenal)")  # fmt: skip
     e.add_argument("--scheduler", metavar="ADDRESS", default=None,
                    help="alamat scheduler dask.distributed yang sudah berjalan "
                         "(mis. tcp://10.0.0.5:8786); bawaan: klaster lokal")  # fmt: skip
-    d = PocketSettings()
     g = run.add_argument_group("kantong kemiskinan (pilihan analitis; bawaan dalam kurung)")
-    g.add_argument(
-        "--statistik",
-        choices=["gi_star", "moran"],
-        default=d.statistik,
-        help=f"statistik lokal ({d.statistik})",
-    )
-    g.add_argument(
-        "--variabel",
-        choices=["persen_desil_1", "keluarga_desil_1"],
-        default=d.variabel,
-        help=f"nilai yang diuji ({d.variabel})",
-    )
-    g.add_argument(
-        "--tanpa-smoothing", action="store_true", help="tanpa penghalusan Empirical Bayes"
-    )
-    g.add_argument(
-        "--tetangga",
-        choices=["knn", "kontiguitas", "kontiguitas_knn", "jarak"],
-        default=d.tetangga,
-        help=f"aturan tetangga ({d.tetangga})",
-    )
-    g.add_argument("--k", type=int, default=d.k, help=f"jumlah tetangga terdekat ({d.k})")
-    g.add_argument(
-        "--toleransi-m",
-        type=float,
-        default=d.toleransi_m,
-        help=f"celah batas yang masih bersinggungan, meter ({d.toleransi_m:g})",
-    )
-    g.add_argument(
-        "--jarak-m",
-        type=float,
-        default=d.jarak_m,
-        help=f"pita jarak untuk --tetangga jarak, meter ({d.jarak_m:g})",
-    )
-    g.add_argument("--permutasi", type=int, default=d.permutasi, help=f"permutasi ({d.permutasi})")
-    g.add_argument("--seed", type=int, default=d.seed, help=f"seed permutasi ({d.seed})")
-    g.add_argument("--alpha", type=float, default=d.alpha, help=f"tingkat FDR ({d.alpha})")
-    g.add_argument(
-        "--radius-m",
-        type=float,
-        default=d.radius_m,
-        help=f"radius DBSCAN klaster keluarga, meter ({d.radius_m:g})",
-    )
-    g.add_argument(
-        "--min-keluarga",
-        type=int,
-        default=d.min_keluarga,
-        help=f"keluarga minimal per klaster ({d.min_keluarga})",
-    )
-    m = MatchSettings()
+    add_options(g, PocketSettings)
     r = run.add_argument_group("sub kegiatan dan lokus")
     r.add_argument(
         "--register",
         type=Path,
         help="daftar sub kegiatan (CSV/XLSX, templat di README); bawaan: register wilayah",
     )
-    r.add_argument(
-        "--min-desil-1",
-        type=int,
-        default=m.min_desil_1,
-        help=f"sub kegiatan dengan lokus berisi kurang dari ini keluarga desil 1 = salah sasaran ({m.min_desil_1})",
-    )
-    r.add_argument(
-        "--persen-tinggi",
-        type=float,
-        default=None,
-        help="ambang desil 1 per 100 keluarga untuk desa 'tinggi' (bawaan: kuartil atas)",
-    )
-    r.add_argument(
-        "--persen-kebutuhan",
-        type=float,
-        default=m.persen_kebutuhan,
-        help=f"kebutuhan nyata bila sekian per 100 keluarga desil 1 kekurangan ({m.persen_kebutuhan:g})",
-    )
+    add_options(r, MatchSettings)
     t = run.add_argument_group(
         "desa prioritas dan daftar sasaran (dengan --desa, --top atau --skor-min: target_list.*)"
     )
-    t.add_argument(
-        "--weights",
-        default=None,
-        help="bobot skor prioritas, mis. persen_desil_1=30,keluarga_desil_1=25,kekurangan=15,"
-        "kantong=15,celah=15 (yang tidak disebut memakai bawaan)",
-    )
-    t.add_argument(
-        "--normalisasi", choices=["minmax", "peringkat"], default="minmax",
-        help="normalisasi komponen ke 0-1 (minmax)",
-    )  # fmt: skip
-    t.add_argument("--desa", default=None, help="kode desa prioritas, dipisah koma")
-    t.add_argument("--top", type=int, default=None, help="N desa teratas menurut skor")
-    t.add_argument("--skor-min", type=float, default=None, help="semua desa dengan skor >= ini")
-    t.add_argument("--desil", default=None, help="desil keluarga sasaran, dipisah koma (bawaan: 1)")
-    t.add_argument(
-        "--hanya-berkekurangan", action="store_true",
-        help="hanya keluarga dengan paling sedikit satu kekurangan",
-    )  # fmt: skip
-    t.add_argument(
-        "--strategi", default=None, help="hanya keluarga dengan usulan strategi ini (mis. 1,3)"
-    )
-    t.add_argument(
-        "--include-personal", action="store_true",
-        help="sertakan NIK, No KK, nama, alamat dan koordinat tepat (data pribadi, UU 27/2022); "
-        "tanpa ini semuanya disamarkan",
-    )  # fmt: skip
+    add_options(t, PrioritySettings)
+    add_options(t, TargetFilters)
     t.add_argument(
         "--csv-sep", choices=[",", ";"], default=",",
         help="pemisah CSV (';' dengan koma desimal untuk Excel Indonesia)",
@@ -444,25 +357,8 @@ def _analysis_settings(args: argparse.Namespace) -> AnalysisSettings:
     from targeting.pipeline import AnalysisSettings
 
     return AnalysisSettings(
-        kantong=PocketSettings(
-            statistik=args.statistik,
-            variabel=args.variabel,
-            smoothing=not args.tanpa_smoothing,
-            tetangga=args.tetangga,
-            k=args.k,
-            toleransi_m=args.toleransi_m,
-            jarak_m=args.jarak_m,
-            permutasi=args.permutasi,
-            seed=args.seed,
-            alpha=args.alpha,
-            radius_m=args.radius_m,
-            min_keluarga=args.min_keluarga,
-        ),
-        kecocokan=MatchSettings(
-            min_desil_1=args.min_desil_1,
-            persen_tinggi=args.persen_tinggi,
-            persen_kebutuhan=args.persen_kebutuhan,
-        ),
+        kantong=from_args(PocketSettings, args),
+        kecocokan=from_args(MatchSettings, args),
     )
 
 

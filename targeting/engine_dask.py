@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 
+from geo.codes import kode_kecamatan
 from geo.crs import DISPLAY_CRS
 from geo.join import DEFAULT_COAST_M, FLAG_COLUMNS, Placement, place_households
 from geo.ledger import Ledger, rejections
@@ -176,7 +177,7 @@ def partition_key(
         msg = f"partisi must be one of {PARTISI}, got {by!r}"
         raise ValueError(msg)
     if by == "kecamatan":
-        return keluarga["kode_desa"].astype("string").str.slice(0, 8).fillna("~")
+        return kode_kecamatan(keluarga["kode_desa"].astype("string")).fillna("~")
     if desa is None:
         msg = "partisi 'hilbert' needs the desa polygons"
         raise ValueError(msg)

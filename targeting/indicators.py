@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.codes import kode_kecamatan
 from geo.text import fold, fold_series
 
 __all__ = [
@@ -175,7 +176,7 @@ def indicators_from_counts(
         As :func:`desa_indicators`.
     """
     base = desa[["kode_desa", "desa", "kecamatan"]].copy()
-    base["kode_kecamatan"] = desa["kode_desa"].str.slice(0, 8)
+    base["kode_kecamatan"] = kode_kecamatan(desa["kode_desa"])
     n_p3ke = counts["keluarga_p3ke"] if len(counts) else pd.Series(dtype="int64")
     out = base.assign(keluarga_p3ke=base["kode_desa"].map(n_p3ke).fillna(0).astype("Int64"))
     if keluarga_desa is not None:

@@ -16,6 +16,7 @@ import pandas as pd
 from geo.text import fold, fold_series
 from targeting.format import angka
 from targeting.indicators import DEPRIVASI
+from targeting.settings import setting
 from targeting.strategies import INPRES, INPRES_NOMOR, PERMENDAGRI
 
 __all__ = [
@@ -69,10 +70,27 @@ class MatchSettings:
         three does not make a need.
     """
 
-    min_desil_1: int = 10
-    persen_tinggi: float | None = None
-    persen_kebutuhan: float = 25.0
-    min_keluarga_kebutuhan: int = 3
+    min_desil_1: int = setting(
+        10, label="Salah sasaran: keluarga desil 1 di lokus kurang dari", flag="--min-desil-1",
+        key="i_min", min=0, max=10_000,
+        help="a sub-activity whose loci hold fewer desil-1 families than this is possible "
+        "mistargeting",
+    )  # fmt: skip
+    persen_tinggi: float | None = setting(
+        None, label="Ambang desa tinggi (per 100 keluarga)", flag="--persen-tinggi",
+        help="desil-1 families per 100 families from which a desa counts as high",
+        default_text="upper quartile",
+    )  # fmt: skip
+    persen_kebutuhan: float = setting(
+        25.0, label="Kebutuhan nyata bila kekurangan ≥ (% desil 1)", flag="--persen-kebutuhan",
+        key="i_need", min=1, max=100,
+        help="a need is real when this many per 100 desil-1 families lack it",
+    )  # fmt: skip
+    min_keluarga_kebutuhan: int = setting(
+        3,
+        label="Keluarga minimal per kebutuhan",
+        help="fewest desil-1 families with a deprivation for a need to count",
+    )
 
 
 @dataclass

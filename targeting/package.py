@@ -536,7 +536,7 @@ def build_package(
         strategi=options.strategi,
         lokus=lokus_long(result.register.register) if result.register is not None else None,
         data_pribadi=options.data_pribadi,
-        desil_max=4 if result.check.desil_scale == "p3ke" else 10,
+        desil_max=result.check.desil_max,
     )
     return TargetPackage(
         result=result,

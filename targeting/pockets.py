@@ -60,6 +60,7 @@ from geo.crs import DISPLAY_CRS
 from geo.errors import AnalysisError
 from geo.text import fold, fold_series
 from targeting.indicators import DEPRIVASI
+from targeting.settings import setting
 
 __all__ = [
     "KUADRAN",
@@ -85,6 +86,10 @@ LABELS = (
 """Desa labels: hot (a pocket: high among high), high outlier (high among low), low outlier
 (low among high), cold (low among low), not significant, not assessed (no data or no
 neighbour). Only ``panas`` is a poverty pocket."""
+
+
+_MAKS_TITIK_SAMA = 3
+"""Default of :attr:`PocketSettings.maks_titik_sama` (the widget's floor of ``min_keluarga``)."""
 
 
 @dataclass(frozen=True)
@@ -128,20 +133,65 @@ class PocketSettings:
         Buffer in metres around a cluster's concave hull (default 50).
     """
 
-    statistik: Literal["gi_star", "moran"] = "gi_star"
-    variabel: Literal["persen_desil_1", "keluarga_desil_1"] = "persen_desil_1"
-    smoothing: bool = True
-    tetangga: Literal["knn", "kontiguitas", "kontiguitas_knn", "jarak"] = "knn"
-    k: int = 5
-    toleransi_m: float = 50.0
-    jarak_m: float = 15_000.0
-    permutasi: int = 999
-    seed: int = 20240601
-    alpha: float = 0.05
-    radius_m: float = 100.0
-    min_keluarga: int = 10
-    maks_titik_sama: int = 3
-    buffer_m: float = 50.0
+    statistik: Literal["gi_star", "moran"] = setting(
+        "gi_star", label="Statistik", help="local statistic", flag="--statistik", key="k_statistik",
+        choices={"gi_star": "Getis-Ord Gi*", "moran": "Moran lokal (HH/LL)"},
+    )  # fmt: skip
+    variabel: Literal["persen_desil_1", "keluarga_desil_1"] = setting(
+        "persen_desil_1", label="Nilai yang diuji", help="value tested", flag="--variabel",
+        key="k_variabel",
+        choices={"persen_desil_1": "Persentase desil 1", "keluarga_desil_1": "Jumlah desil 1"},
+    )  # fmt: skip
+    smoothing: bool = setting(
+        True, label="Penghalusan Empirical Bayes", help="without Empirical Bayes smoothing",
+        flag="--tanpa-smoothing", negate=True, key="k_eb",
+    )  # fmt: skip
+    tetangga: Literal["knn", "kontiguitas", "kontiguitas_knn", "jarak"] = setting(
+        "knn", label="Aturan tetangga", help="neighbour rule", flag="--tetangga", key="k_tetangga",
+        choices={
+            "knn": "k desa terdekat", "kontiguitas": "Bersinggungan (+ toleransi)",
+            "kontiguitas_knn": "Bersinggungan atau k terdekat", "jarak": "Dalam jarak tertentu",
+        },
+    )  # fmt: skip
+    k: int = setting(
+        5, label="k (tetangga terdekat)", help="number of nearest neighbours", flag="--k",
+        key="k_k", min=1, max=12,
+    )  # fmt: skip
+    toleransi_m: float = setting(
+        50.0, label="Toleransi celah batas (m)", help="border gap still counted as touching",
+        unit="m", flag="--toleransi-m", key="k_tol", min=0, max=1000,
+    )  # fmt: skip
+    jarak_m: float = setting(
+        15_000.0, label="Pita jarak (m)", help="distance band of --tetangga jarak", unit="m",
+        flag="--jarak-m", key="k_jarak", min=500, max=100_000, step=500,
+    )  # fmt: skip
+    permutasi: int = setting(
+        999, label="Permutasi", help="conditional permutations, at least 999",
+        flag="--permutasi", key="k_perm", min=999, max=99_999, step=1000,
+    )  # fmt: skip
+    seed: int = setting(
+        20240601, label="Seed", help="seed of the permutations", flag="--seed", key="k_seed",
+        min=0, max=2**31 - 1,
+    )  # fmt: skip
+    alpha: float = setting(
+        0.05, label="Alpha (FDR)", help="false-discovery rate", flag="--alpha", key="k_alpha",
+        options=(0.001, 0.005, 0.01, 0.05, 0.1, 0.2),
+    )  # fmt: skip
+    radius_m: float = setting(
+        100.0, label="Radius klaster keluarga (m)", help="DBSCAN radius of family clusters",
+        unit="m", flag="--radius-m", key="k_radius", min=10, max=2000,
+    )  # fmt: skip
+    min_keluarga: int = setting(
+        10, label="Keluarga minimal per klaster", help="fewest families per cluster",
+        flag="--min-keluarga", key="k_min", min=_MAKS_TITIK_SAMA + 1, max=200,
+    )  # fmt: skip
+    maks_titik_sama: int = setting(
+        _MAKS_TITIK_SAMA, label="Keluarga maksimal per titik yang sama",
+        help="families at one exact point beyond this count are one location",
+    )  # fmt: skip
+    buffer_m: float = setting(
+        50.0, label="Buffer klaster (m)", help="buffer around a cluster's concave hull", unit="m"
+    )
 
     def __post_init__(self) -> None:
         problems = []

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,8 @@ from geo.codes import normalise_kode_desa
 from geo.errors import PriorityError
 from targeting.format import angka
 from targeting.indicators import DEPRIVASI
+from targeting.settings import setting
+from targeting.strategies import INPRES_NOMOR
 
 __all__ = [
     "ATURAN_SERI",
@@ -35,6 +38,7 @@ __all__ = [
     "TANPA_DATA",
     "Komponen",
     "PriorityError",
+    "PrioritySettings",
     "Ranking",
     "parse_weights",
     "rank_desa",
@@ -100,6 +104,42 @@ NORMALISASI = {
     "peringkat": "peringkat: (peringkat naik - 1) / (n - 1) atas desa berdata P3KE, seri = rata-rata",
 }
 """Normalisation methods of a component to 0-1, over the desa with P3KE data."""
+
+
+@dataclass(frozen=True)
+class PrioritySettings:
+    """The analytic choices of the priority score as CLI options and sidebar widgets.
+
+    Attributes
+    ----------
+    bobot : str or None
+        Weights as written on the command line (``persen_desil_1=30,celah=15``; read by
+        :func:`parse_weights`); None means :data:`BOBOT_BAWAAN`. The sidebar shows one
+        number per :data:`KOMPONEN` instead.
+    normalisasi : {"minmax", "peringkat"}
+        Normalisation of each component to 0-1 (:data:`NORMALISASI`).
+    """
+
+    bobot: str | None = setting(
+        None, label="Bobot skor prioritas", flag="--weights",
+        help="priority score weights, e.g. persen_desil_1=30,keluarga_desil_1=25,kekurangan=15,"
+        "kantong=15,celah=15 (components not named keep their default)",
+    )  # fmt: skip
+    normalisasi: Literal["minmax", "peringkat"] = setting(
+        "minmax", label="Normalisasi", flag="--normalisasi", key="normalisasi",
+        help="normalisation of the components to 0-1",
+        choices={"minmax": "Min-maks", "peringkat": "Peringkat"},
+    )  # fmt: skip
+
+    def __post_init__(self) -> None:
+        if self.normalisasi not in NORMALISASI:
+            msg = f"normalisasi {self.normalisasi!r} (pilihan: {', '.join(NORMALISASI)})"
+            raise ValueError(msg)
+
+
+BOBOT_LANGKAH = 5
+"""Step of a weight's sidebar number (whole numbers 0-1000: only the ratio matters)."""
+
 
 TANPA_DATA = (
     "tidak ada desa berdata P3KE: tidak ada baris keluarga yang dipakai, jadi tidak ada desa "
@@ -276,7 +316,8 @@ def _raw_values(
         notes.append("kantong: analisis kantong tidak dijalankan, komponen tidak dipakai")
     if matriks is not None:
         m = matriks.set_index("kode_desa")
-        missing = sum((m[f"sub_kegiatan_{s}"] == 0).astype(int) for s in (1, 2, 3)) / 3
+        gaps = sum((m[f"sub_kegiatan_{s}"] == 0).astype(int) for s in INPRES_NOMOR)
+        missing = gaps / len(INPRES_NOMOR)
         raw["celah"] = kode.map(missing).astype("float64")
     else:
         raw["celah"] = np.nan
@@ -298,6 +339,34 @@ def _format(key: str, value: float) -> str:
     if key == "kantong":
         return {1.0: "desa kantong", 0.5: "ada klaster keluarga"}.get(float(value), "bukan kantong")
     return f"{round(value * 3)} dari 3 strategi tanpa sub kegiatan"
+
+
+def _weights_in_use(
+    weights: dict[str, float], raw: pd.DataFrame, notes: list[str], *, any_data: bool
+) -> tuple[dict[str, float], list[str]]:
+    """Weights of the components that have a value somewhere (others 0), with the notes.
+
+    Raises
+    ------
+    PriorityError
+        When desa have data but no weighted component has a value for any of them.
+    """
+    if not any_data:
+        # Nothing to rank, whatever the weights: say so instead of blaming the weights.
+        return dict.fromkeys(weights, 0.0), [TANPA_DATA]
+    if not (raw["keluarga_desil_1"].fillna(0) > 0).any():
+        notes.append(
+            "tidak ada keluarga desil 1 di berkas ini: komponen desil 1 bernilai 0 untuk "
+            "semua desa, urutan hanya ditentukan komponen lain"
+        )
+    used = {k: (w if raw[k].notna().any() else 0.0) for k, w in weights.items()}
+    for k, w in weights.items():
+        if w > 0 and used[k] == 0 and not any(n.startswith(k) for n in notes):
+            notes.append(f"{k}: tidak ada desa dengan nilai, komponen tidak dipakai")
+    if sum(used.values()) <= 0:
+        msg = "tidak ada komponen berbobot yang bernilai: beri bobot pada komponen lain"
+        raise PriorityError(msg, en="no weighted component has values: weight another component")
+    return used, notes
 
 
 def rank_desa(
@@ -354,26 +423,7 @@ def rank_desa(
     ind = pd.DataFrame(indikator).drop(columns="geometry", errors="ignore").reset_index(drop=True)
     raw, notes = _raw_values(ind, kantong, klaster, matriks)
     has_data = ind["ada_data"].astype(bool)
-    if not has_data.any():
-        # Nothing to rank, whatever the weights: say so instead of blaming the weights.
-        notes = [TANPA_DATA]
-        used = dict.fromkeys(weights, 0.0)
-    else:
-        if not (raw["keluarga_desil_1"].fillna(0) > 0).any():
-            notes.append(
-                "tidak ada keluarga desil 1 di berkas ini: komponen desil 1 bernilai 0 untuk "
-                "semua desa, urutan hanya ditentukan komponen lain"
-            )
-        used = {k: (w if raw[k].notna().any() else 0.0) for k, w in weights.items()}
-        for k, w in weights.items():
-            if w > 0 and used[k] == 0 and not any(n.startswith(k) for n in notes):
-                notes.append(f"{k}: tidak ada desa dengan nilai, komponen tidak dipakai")
-        if sum(used.values()) <= 0:
-            msg = "tidak ada komponen berbobot yang bernilai: beri bobot pada komponen lain"
-            raise PriorityError(
-                msg,
-                en="no weighted component has values: weight another component",
-            )
+    used, notes = _weights_in_use(weights, raw, notes, any_data=bool(has_data.any()))
     total = sum(used.values())
     out = ind[["kode_desa", "desa", "kecamatan"]].copy()
     skor = pd.Series(0.0, index=ind.index)

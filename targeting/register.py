@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 from rapidfuzz import fuzz, process
@@ -328,54 +329,9 @@ def read_register(
     index = _LokusIndex(desa)
     rows, rejected, matched, ambiguous = [], [], [], []
     for _, row in df.iterrows():
-        problems: list[tuple[str, str, str]] = []
-        row_matches: list[dict[str, object]] = []
-        kode = _text(row, "kode_sub_kegiatan").strip()
-        if not _KODE.match(kode):
-            problems.append(
-                (
-                    "kode_sub_kegiatan",
-                    kode,
-                    "kode tidak berformat Kepmendagri 050-5889/2021 (mis. 1.03.03.2.01.0005)",
-                )
-            )
-        strategi, why = _strategi(row.get("strategi"))
-        if strategi is None:
-            problems.append(("strategi", _text(row, "strategi"), why))
-        pagu, realisasi, amount_problems = _amounts(row, "realisasi" in df.columns)
-        problems.extend(amount_problems)
-        sasaran = fold(_text(row, "sasaran_jenis"))
-        if sasaran and sasaran not in SASARAN:
-            problems.append(
-                ("sasaran_jenis", sasaran, f"harus salah satu dari {', '.join(SASARAN)}")
-            )
-        tags = [fold(t) for t in re.split(r"[;,\n]", _text(row, "kebutuhan")) if fold(t)]
-        bad_tags = [t for t in tags if t not in KEBUTUHAN]
-        if bad_tags:
-            problems.append(
-                ("kebutuhan", ", ".join(bad_tags), f"kebutuhan harus dari: {', '.join(KEBUTUHAN)}")
-            )
-        lokus_text = _text(row, "lokus").strip()
-        found: list[str] = []
-        row_ambiguous: list[dict[str, object]] = []
-        if not lokus_text:
-            problems.append(("lokus", "", "lokus kosong"))
-        elif fold(lokus_text) in ("kabupaten", "kab", "semua desa"):
-            found = codes
-        else:
-            for token in split_lokus(lokus_text):
-                hit, why = index.find(token)
-                if hit is None:
-                    problems.append(("lokus", token, why))
-                    continue
-                found.append(hit)
-                baris = int(row[ROW_COL])
-                if index.score.get(token) is not None:
-                    row_matches.append({"baris": baris, "nilai": token, "kode_desa": hit,
-                                        "desa": names[hit], "skor": index.score[token]})  # fmt: skip
-                if why:
-                    row_ambiguous.append({"baris": baris, "nilai": token, "diambil": hit,
-                                          "desa": names[hit], "alasan": why})  # fmt: skip
+        problems, v = _check_fields(row, has_realisasi="realisasi" in df.columns)
+        found, lokus_problems, row_matches, row_ambiguous = _row_lokus(row, index, codes, names)
+        problems += lokus_problems
         if problems:
             rejected.append(
                 {
@@ -393,31 +349,20 @@ def read_register(
         out.update(
             {
                 "strategi": PERMENDAGRI_53[strategi]
-                if strategi in PERMENDAGRI_53
+                if (strategi := v["strategi"]) in PERMENDAGRI_53
                 else int(strategi),
                 "strategi_kode": strategi,
                 "skema": PERMENDAGRI.nama if strategi in PERMENDAGRI_53 else INPRES.nama,
-                "pagu_rp": round(pagu) if pagu is not None else None,
-                "realisasi_rp": round(realisasi) if realisasi is not None else None,
+                "pagu_rp": round(v["pagu"]) if v["pagu"] is not None else None,
+                "realisasi_rp": round(v["realisasi"]) if v["realisasi"] is not None else None,
                 "lokus_kode": ";".join(sorted(dict.fromkeys(found))),
-                "kebutuhan": ";".join(tags),
-                "sasaran_jenis": sasaran or None,
+                "kebutuhan": ";".join(v["tags"]),
+                "sasaran_jenis": v["sasaran"] or None,
                 ROW_COL: int(row[ROW_COL]),
             }
         )
         rows.append(out)
-    register = pd.DataFrame(
-        rows,
-        columns=[
-            *TEMPLATE_COLUMNS, "strategi_kode", "skema", "pagu_rp", "realisasi_rp", "lokus_kode",
-            ROW_COL,
-        ],
-    )  # fmt: skip
-    register = register.loc[:, ~register.columns.duplicated()]
-    if len(register):
-        register["pagu_rp"] = register["pagu_rp"].astype("Int64")
-        register["strategi"] = register["strategi"].astype("Int64")
-        register["realisasi_rp"] = register["realisasi_rp"].astype("Int64")
+    register = _register_frame(rows)
     skipped = table.dilewati
     ledger = table.ledger.then(
         Ledger.stage(label, rows_in=len(df), used=len(register), ditolak=rejections(
@@ -431,6 +376,89 @@ def read_register(
         rows_in=len(df) + len(skipped),
         lokus_ambigu=pd.DataFrame(ambiguous, columns=LOKUS_AMBIGU_COLUMNS),
     )
+
+
+def _register_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """Build the register table of the used rows (amounts and strategy as Int64)."""
+    register = pd.DataFrame(
+        rows,
+        columns=[
+            *TEMPLATE_COLUMNS, "strategi_kode", "skema", "pagu_rp", "realisasi_rp", "lokus_kode",
+            ROW_COL,
+        ],
+    )  # fmt: skip
+    register = register.loc[:, ~register.columns.duplicated()]
+    if len(register):
+        register["pagu_rp"] = register["pagu_rp"].astype("Int64")
+        register["strategi"] = register["strategi"].astype("Int64")
+        register["realisasi_rp"] = register["realisasi_rp"].astype("Int64")
+    return register
+
+
+def _check_fields(
+    row: pd.Series, *, has_realisasi: bool
+) -> tuple[list[tuple[str, str, str]], dict[str, Any]]:
+    """Check a row's code, strategy, amounts, sasaran and kebutuhan tags.
+
+    Returns the problems as (column, value, reason) and the parsed ``strategi``, ``pagu``,
+    ``realisasi``, ``sasaran`` and ``tags``.
+    """
+    problems: list[tuple[str, str, str]] = []
+    kode = _text(row, "kode_sub_kegiatan").strip()
+    if not _KODE.match(kode):
+        problems.append(
+            (
+                "kode_sub_kegiatan",
+                kode,
+                "kode tidak berformat Kepmendagri 050-5889/2021 (mis. 1.03.03.2.01.0005)",
+            )
+        )
+    strategi, why = _strategi(row.get("strategi"))
+    if strategi is None:
+        problems.append(("strategi", _text(row, "strategi"), why))
+    pagu, realisasi, amount_problems = _amounts(row, has_realisasi)
+    problems.extend(amount_problems)
+    sasaran = fold(_text(row, "sasaran_jenis"))
+    if sasaran and sasaran not in SASARAN:
+        problems.append(("sasaran_jenis", sasaran, f"harus salah satu dari {', '.join(SASARAN)}"))
+    tags = [fold(t) for t in re.split(r"[;,\n]", _text(row, "kebutuhan")) if fold(t)]
+    bad_tags = [t for t in tags if t not in KEBUTUHAN]
+    if bad_tags:
+        problems.append(
+            ("kebutuhan", ", ".join(bad_tags), f"kebutuhan harus dari: {', '.join(KEBUTUHAN)}")
+        )
+    values = {"strategi": strategi, "pagu": pagu, "realisasi": realisasi, "sasaran": sasaran}
+    return problems, {**values, "tags": tags}
+
+
+def _row_lokus(
+    row: pd.Series, index: _LokusIndex, codes: list[str], names: dict[str, str]
+) -> tuple[list[str], list[tuple[str, str, str]], list[dict], list[dict]]:
+    """Resolve a row's lokus: desa codes, problems, fuzzy matches and ambiguous picks."""
+    lokus_text = _text(row, "lokus").strip()
+    found: list[str] = []
+    problems: list[tuple[str, str, str]] = []
+    row_matches: list[dict[str, object]] = []
+    row_ambiguous: list[dict[str, object]] = []
+    if not lokus_text:
+        problems.append(("lokus", "", "lokus kosong"))
+    elif fold(lokus_text) in ("kabupaten", "kab", "semua desa"):
+        found = codes
+    else:
+        for token in split_lokus(lokus_text):
+            hit, why = index.find(token)
+            if hit is None:
+                problems.append(("lokus", token, why))
+                continue
+            found.append(hit)
+            baris = int(row[ROW_COL])
+            if index.score.get(token) is not None:
+                row_matches.append({"baris": baris, "nilai": token, "kode_desa": hit,
+                                    "desa": names[hit], "skor": index.score[token]})  # fmt: skip
+            if why:
+                row_ambiguous.append({"baris": baris, "nilai": token, "diambil": hit,
+                                      "desa": names[hit], "alasan": why})  # fmt: skip
+    return found, problems, row_matches, row_ambiguous
 
 
 _LOKUS_SEP = re.compile(r"[;,\n\r]+")

@@ -224,7 +224,7 @@ def load_snapshot(
     h_name, h_bytes, table, check = _read_households(
         households, names.get("keluarga_p3ke"), sheet, desil_scale
     )
-    desil_max = 4 if check.desil_scale == "p3ke" else 10
+    desil_max = check.desil_max
     placement, counts, placed = _place(check, batas, h_name, metric, jarak_pantai_m,
                                        desil_max, engine, scheduler, partisi)  # fmt: skip
     ledger = table.ledger.then(check.ledger).then(placed).in_sheet(sheet_name(table.sheet)).check()

@@ -237,214 +237,37 @@ def generate_sample(
         ``keluarga_desa`` (DataFrame, one row per desa), ``p3ke`` (DataFrame, one row per
         family, every cell text), ``kantong`` (dict, ground truth) and ``register``
         (DataFrame, one row per sub-activity).
+
+    Notes
+    -----
+    The helpers draw from one generator in a fixed order: reordering their calls changes
+    every family of the committed sample.
     """
     rng = np.random.default_rng(settings.seed)
     desa = read_boundaries(batas_desa).desa
     metric = choose_metric_crs(desa)
     desa_m = desa.to_crs(metric)
-    n_desa = len(desa)
-    area_km2 = desa_m.area.to_numpy() / 1e6
-    kec = desa["kode_kecamatan"].to_numpy()
     codes = desa["kode_desa"].to_numpy()
     pocket_of = {c: name for name, cs in settings.kantong for c in cs}
     in_pocket = np.array([c in pocket_of for c in codes])
-    island = np.isin(kec, ["61.11.04", "61.11.06"])
-
-    # 1. All families per desa (synthetic denominators).
-    total_families = round(settings.jiwa_total / settings.jiwa_per_keluarga)
-    weights = area_km2**0.3 * rng.lognormal(0.0, 0.45, size=n_desa)
-    keluarga_total = _allocate(total_families, weights)
-
-    # 2. Desil rates per desa: strong variation, pockets raised.
-    r1 = np.clip(settings.persen_desil_1 / 100 * rng.lognormal(0, 0.55, n_desa), 0.003, 0.05)
-    r1[in_pocket] = rng.uniform(0.05, 0.075, in_pocket.sum())
-    r2 = np.clip(0.06 * rng.lognormal(0, 0.25, n_desa) + 0.5 * r1, 0.02, 0.16)
-    r3 = np.clip(0.13 * rng.lognormal(0, 0.2, n_desa), 0.06, 0.2)
-    p3ke_share = np.clip(
-        settings.persen_p3ke / 100 * rng.lognormal(0, 0.15, n_desa) + 1.2 * (r1 - r1.mean()),
-        0.25,
-        0.7,
-    )
-    n1 = np.round(keluarga_total * r1).astype(int)
-    n2 = np.round(keluarga_total * r2).astype(int)
-    n3 = np.round(keluarga_total * r3).astype(int)
-    n4 = np.maximum(np.round(keluarga_total * p3ke_share).astype(int) - n1 - n2 - n3, 5)
-
-    # Household clusters: extra desil-1 families with tight coordinates.
-    cluster_n = {c: (n, r) for c, n, r in settings.klaster}
-
-    coast = shapely.union_all(desa_m.geometry.values).boundary
-    anchors = _anchors(desa_m, coast)
-
+    keluarga_total, per_desil = _desa_counts(rng, settings, desa_m.area.to_numpy() / 1e6, in_pocket)
+    place = _Placer(rng, metric, desa_m, settings)
+    island = np.isin(desa["kode_kecamatan"].to_numpy(), ["61.11.04", "61.11.06"])
     rows: list[dict[str, object]] = []
     truth_clusters: list[dict[str, object]] = []
-    serial = 0
     for i, code in enumerate(codes):
-        counts = [n1[i], n2[i], n3[i], n4[i]]
-        desil = np.repeat([1, 2, 3, 4], counts)
-        n_plain = len(desil)
-        extra_n, radius = cluster_n.get(code, (0, 0.0))
-        desil = np.concatenate([desil, np.ones(extra_n, dtype=int)])
-        is_cluster = np.concatenate([np.zeros(n_plain, bool), np.ones(extra_n, bool)])
-        n = len(desil)
-        with_coords = kec[i] in settings.kecamatan_berkoordinat
-        xy = np.full((n, 2), np.nan)
-        if with_coords:
-            poly = desa_m.geometry.iloc[i]
-            xy[:n_plain] = _points_near(rng, poly, anchors[code], n_plain, 350.0)
-            if extra_n:
-                centre_xy = _points_near(rng, poly.buffer(-400), anchors[code], 1, 700.0)[0]
-                centre = shapely.Point(centre_xy)
-                xy[n_plain:] = _points_near(rng, poly, [centre], extra_n, radius / 2.5)
-            # Field reality: some families not visited, a few GPS errors of 1-3 km.
-            blank = rng.random(n) < 0.06
-            blank[is_cluster] = False
-            err = (rng.random(n) < 0.006) & ~blank & ~is_cluster
-            angle = rng.uniform(0, 2 * np.pi, err.sum())
-            dist = rng.uniform(1000, 3000, err.sum())
-            xy[err] += np.column_stack([np.cos(angle) * dist, np.sin(angle) * dist])
-            xy[blank] = np.nan
-        lonlat = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=metric).to_crs(4326)
-        lon, lat = lonlat.x.to_numpy(), lonlat.y.to_numpy()
-
-        # Deprivations: worse for lower desil, on islands and in pockets.
-        dfac = np.array([1.0, 0.75, 0.5, 0.3])[desil - 1]
-        # The pocket lacks sanitation and has poor floors; islands lack power and water.
-        in_kantong = code in pocket_of
-        no_power = np.clip(dfac * (0.45 if island[i] else 0.12), 0, 0.95)
-        bad_water = np.clip(dfac * (0.5 if island[i] else 0.3), 0, 0.95)
-        no_toilet = np.clip(dfac * 0.35 * (1.9 if in_kantong else 1.0), 0, 0.95)
-        bad_floor = np.clip(dfac * 0.2 * (2.5 if in_kantong else 1.0), 0, 0.9)
-        u = rng.random((n, 4))
-        penerangan = np.where(
-            u[:, 0] < no_power,
-            "Bukan listrik",
-            np.where(u[:, 0] < no_power + 0.1, "Listrik non-PLN", "Listrik PLN"),
-        )
-        air_bad = _choice(
-            rng,
-            (
-                "Sumur Tidak Terlindung",
-                "Air Hujan",
-                "Air Permukaan (Sungai, Danau, dll)",
-                "Mata Air Tidak Terlindung",
-            ),
-            [0.3, 0.35, 0.3, 0.05],
-            n,
-        )
-        air_ok = _choice(
-            rng,
-            ("Air Kemasan/Isi Ulang", "Ledeng/PAM", "Sumur Bor/Pompa", "Sumur Terlindung"),
-            [0.4, 0.2, 0.15, 0.25],
-            n,
-        )
-        air = np.where(u[:, 1] < bad_water, air_bad, air_ok)
-        jamban = np.where(u[:, 2] < no_toilet, "Tidak", "Ya")
-        lantai_bad = _choice(rng, ("Tanah", "Bambu"), [0.6, 0.4], n)
-        lantai_ok = _choice(rng, ("Kayu/Papan", "Semen/Bata Merah", "Keramik"), [0.6, 0.3, 0.1], n)
-        lantai = np.where(u[:, 3] < bad_floor, lantai_bad, lantai_ok)
-
-        female = rng.random(n) < 0.16
-        depan = np.where(
-            female,
-            _choice(rng, _NAMA_DEPAN_P, [1.0] * len(_NAMA_DEPAN_P), n),
-            _choice(rng, _NAMA_DEPAN_L, [1.0] * len(_NAMA_DEPAN_L), n),
-        )
-        belakang = _choice(rng, _NAMA_BELAKANG, [1.0] * len(_NAMA_BELAKANG), n)
-        age = rng.integers(21, 80, n)
-        month = rng.integers(1, 13, n)
-        day = rng.integers(1, 29, n)
-        year = 2024 - age
-        kec2 = code[6:8]
-        order = rng.permutation(n)
-
-        def receive(p: np.ndarray, n: int = n) -> np.ndarray:
-            return np.where(rng.random(n) < p, "Ya", "Tidak")
-
-        pbpnt = receive(np.array([0.75, 0.6, 0.4, 0.2])[desil - 1])
-        ppkh = receive(np.array([0.55, 0.4, 0.25, 0.1])[desil - 1])
-        pbst = receive(np.full(n, 0.05))
-        pbpum = receive(np.full(n, 0.03))
-        psembako = receive(np.array([0.7, 0.55, 0.35, 0.2])[desil - 1])
-        stunting = receive(np.array([0.3, 0.22, 0.15, 0.1])[desil - 1])
-        pekerjaan = _choice(
-            rng,
-            (
-                "Nelayan",
-                "Petani",
-                "Buruh Harian Lepas",
-                "Pedagang",
-                "Wiraswasta",
-                "Tidak Bekerja",
-                "Mengurus Rumah Tangga",
-            ),
-            [0.25, 0.3, 0.2, 0.05, 0.05, 0.1, 0.05],
-            n,
-        )
-        pendidikan = _choice(
-            rng,
-            ("Tidak/Belum Sekolah", "SD/Sederajat", "SMP/Sederajat", "SMA/Sederajat", "Diploma/S1"),
-            [0.15, 0.45, 0.2, 0.17, 0.03],
-            n,
-        )
-        atap = _choice(rng, ("Seng", "Asbes", "Daun/Rumbia", "Sirap"), [0.6, 0.2, 0.12, 0.08], n)
-        dinding = _choice(
-            rng, ("Kayu/Papan", "Tembok", "Bambu", "Lainnya"), [0.6, 0.25, 0.1, 0.05], n
-        )
-        bbm = _choice(rng, ("Gas LPG 3 kg", "Kayu Bakar", "Minyak Tanah"), [0.55, 0.4, 0.05], n)
-        rumah = _choice(
-            rng, ("Milik Sendiri", "Menumpang", "Sewa", "Lainnya"), [0.8, 0.12, 0.05, 0.03], n
-        )
-        cluster_ids: list[str] = []
-        for j in order:
-            serial += 1
-            dob_day = int(day[j]) + (40 if female[j] else 0)
-            dob = f"{dob_day:02d}{int(month[j]):02d}{int(year[j]) % 100:02d}"
-            fam_id = f"P3KE-SIN-{serial:06d}"
-            name = f"{depan[j]} {belakang[j]}".strip()
-            has = not np.isnan(lat[j])
-            rows.append(
-                {
-                    "id_keluarga_p3ke": fam_id,
-                    "provinsi": PROVINSI,
-                    "kabupaten_kota": KABUPATEN,
-                    "kecamatan": desa["kecamatan"].iloc[i],
-                    "desa_kelurahan": desa["desa"].iloc[i],
-                    "kode_kemdagri": code.replace(".", ""),
-                    "desil_kesejahteraan": str(int(desil[j])),
-                    "alamat": f"Dusun {_DUSUN[serial % len(_DUSUN)]} RT {1 + serial % 9:03d} "
-                    f"RW {1 + serial % 4:03d}",
-                    "kepala_keluarga": name,
-                    "nik": f"9911{kec2}{dob}{serial % 10000:04d}",
-                    "no_kk": f"9911{kec2}{rng.integers(1, 29):02d}{rng.integers(1, 13):02d}"
-                    f"{rng.integers(10, 23):02d}{(serial * 7) % 10000:04d}",
-                    "padan_dukcapil": "Ya" if rng.random() < 0.95 else "Tidak",
-                    "jenis_kelamin": "Perempuan" if female[j] else "Laki-laki",
-                    "tanggal_lahir": f"{int(year[j])}-{int(month[j]):02d}-{int(day[j]):02d}",
-                    "pekerjaan": pekerjaan[j],
-                    "pendidikan": pendidikan[j],
-                    "kepemilikan_rumah": rumah[j],
-                    "jenis_atap": atap[j],
-                    "jenis_dinding": dinding[j],
-                    "jenis_lantai": lantai[j],
-                    "sumber_penerangan": penerangan[j],
-                    "bahan_bakar_memasak": bbm[j],
-                    "sumber_air_minum": air[j],
-                    "memiliki_fasilitas_buang_air_besar": jamban[j],
-                    "penerima_bpnt": pbpnt[j],
-                    "penerima_bpum": pbpum[j],
-                    "penerima_bst": pbst[j],
-                    "penerima_pkh": ppkh[j],
-                    "penerima_sembako": psembako[j],
-                    "resiko_stunting": stunting[j],
-                    "lintang": f"{lat[j]:.6f}" if has else "",
-                    "bujur": f"{lon[j]:.6f}" if has else "",
-                    "SINTETIS": "Ya",
-                }
-            )
-            if is_cluster[j]:
-                cluster_ids.append(fam_id)
-        if extra_n:
+        desil = np.repeat([1, 2, 3, 4], per_desil[:, i])
+        lon, lat, is_cluster, centre = place(i, code, len(desil))
+        desil = np.concatenate([desil, np.ones(int(is_cluster.sum()), dtype=int)])
+        columns = {
+            **_housing(rng, desil, island=bool(island[i]), in_kantong=code in pocket_of),
+            **_people(rng, len(desil)),
+        }
+        order = columns.pop("_order")
+        columns.update(_programmes_and_work(rng, desil))
+        where = {"kecamatan": desa["kecamatan"].iloc[i], "desa": desa["desa"].iloc[i]}
+        fam_ids = _family_rows(rng, rows, code, where, order, desil, columns, lon, lat)
+        if centre is not None:
             c = gpd.GeoSeries([centre], crs=metric).to_crs(4326).iloc[0]
             truth_clusters.append(
                 {
@@ -452,11 +275,10 @@ def generate_sample(
                     "desa": desa["desa"].iloc[i],
                     "pusat_bujur": round(c.x, 6),
                     "pusat_lintang": round(c.y, 6),
-                    "radius_m": radius,
-                    "keluarga": sorted(cluster_ids),
+                    "radius_m": place.cluster_n[code][1],
+                    "keluarga": sorted(f for f, j in fam_ids if is_cluster[j]),
                 }
             )
-
     keluarga_desa = pd.DataFrame(
         {
             "kode_desa": codes,
@@ -481,6 +303,255 @@ def generate_sample(
         "kantong": kantong,
         "register": register,
     }
+
+
+def _desa_counts(
+    rng: np.random.Generator, settings: SampleSettings, area_km2: np.ndarray, in_pocket: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """All families per desa and the P3KE families per desil 1-4 (array 4 x desa)."""
+    n_desa = len(area_km2)
+    # 1. All families per desa (synthetic denominators).
+    total_families = round(settings.jiwa_total / settings.jiwa_per_keluarga)
+    weights = area_km2**0.3 * rng.lognormal(0.0, 0.45, size=n_desa)
+    keluarga_total = _allocate(total_families, weights)
+    # 2. Desil rates per desa: strong variation, pockets raised.
+    r1 = np.clip(settings.persen_desil_1 / 100 * rng.lognormal(0, 0.55, n_desa), 0.003, 0.05)
+    r1[in_pocket] = rng.uniform(0.05, 0.075, in_pocket.sum())
+    r2 = np.clip(0.06 * rng.lognormal(0, 0.25, n_desa) + 0.5 * r1, 0.02, 0.16)
+    r3 = np.clip(0.13 * rng.lognormal(0, 0.2, n_desa), 0.06, 0.2)
+    p3ke_share = np.clip(
+        settings.persen_p3ke / 100 * rng.lognormal(0, 0.15, n_desa) + 1.2 * (r1 - r1.mean()),
+        0.25,
+        0.7,
+    )
+    n1 = np.round(keluarga_total * r1).astype(int)
+    n2 = np.round(keluarga_total * r2).astype(int)
+    n3 = np.round(keluarga_total * r3).astype(int)
+    n4 = np.maximum(np.round(keluarga_total * p3ke_share).astype(int) - n1 - n2 - n3, 5)
+    return keluarga_total, np.vstack([n1, n2, n3, n4])
+
+
+class _Placer:
+    """Coordinates of one desa's families: near the coast, a planted cluster, field errors."""
+
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        metric: object,
+        desa_m: gpd.GeoDataFrame,
+        settings: SampleSettings,
+    ) -> None:
+        self.rng, self.metric, self.desa_m, self.settings = rng, metric, desa_m, settings
+        # Household clusters: extra desil-1 families with tight coordinates.
+        self.cluster_n = {c: (n, r) for c, n, r in settings.klaster}
+        coast = shapely.union_all(desa_m.geometry.values).boundary
+        self.anchors = _anchors(desa_m, coast)
+        self.kec = desa_m["kode_kecamatan"].to_numpy()
+
+    def __call__(
+        self, i: int, code: str, n_plain: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, shapely.Point | None]:
+        """Longitude, latitude (NaN where absent), the cluster mask and the cluster centre."""
+        rng = self.rng
+        extra_n, radius = self.cluster_n.get(code, (0, 0.0))
+        is_cluster = np.concatenate([np.zeros(n_plain, bool), np.ones(extra_n, bool)])
+        n = n_plain + extra_n
+        xy = np.full((n, 2), np.nan)
+        centre = None
+        if self.kec[i] in self.settings.kecamatan_berkoordinat:
+            poly = self.desa_m.geometry.iloc[i]
+            xy[:n_plain] = _points_near(rng, poly, self.anchors[code], n_plain, 350.0)
+            if extra_n:
+                centre_xy = _points_near(rng, poly.buffer(-400), self.anchors[code], 1, 700.0)[0]
+                centre = shapely.Point(centre_xy)
+                xy[n_plain:] = _points_near(rng, poly, [centre], extra_n, radius / 2.5)
+            # Field reality: some families not visited, a few GPS errors of 1-3 km.
+            blank = rng.random(n) < 0.06
+            blank[is_cluster] = False
+            err = (rng.random(n) < 0.006) & ~blank & ~is_cluster
+            angle = rng.uniform(0, 2 * np.pi, err.sum())
+            dist = rng.uniform(1000, 3000, err.sum())
+            xy[err] += np.column_stack([np.cos(angle) * dist, np.sin(angle) * dist])
+            xy[blank] = np.nan
+        pts = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=self.metric)
+        lonlat = pts.to_crs(4326)
+        return lonlat.x.to_numpy(), lonlat.y.to_numpy(), is_cluster, centre
+
+
+def _housing(
+    rng: np.random.Generator, desil: np.ndarray, *, island: bool, in_kantong: bool
+) -> dict[str, np.ndarray]:
+    """Lighting, water, toilet and floor: worse for lower desil, on islands and in pockets."""
+    n = len(desil)
+    dfac = np.array([1.0, 0.75, 0.5, 0.3])[desil - 1]
+    # The pocket lacks sanitation and has poor floors; islands lack power and water.
+    no_power = np.clip(dfac * (0.45 if island else 0.12), 0, 0.95)
+    bad_water = np.clip(dfac * (0.5 if island else 0.3), 0, 0.95)
+    no_toilet = np.clip(dfac * 0.35 * (1.9 if in_kantong else 1.0), 0, 0.95)
+    bad_floor = np.clip(dfac * 0.2 * (2.5 if in_kantong else 1.0), 0, 0.9)
+    u = rng.random((n, 4))
+    penerangan = np.where(
+        u[:, 0] < no_power,
+        "Bukan listrik",
+        np.where(u[:, 0] < no_power + 0.1, "Listrik non-PLN", "Listrik PLN"),
+    )
+    air_bad = _choice(
+        rng,
+        (
+            "Sumur Tidak Terlindung",
+            "Air Hujan",
+            "Air Permukaan (Sungai, Danau, dll)",
+            "Mata Air Tidak Terlindung",
+        ),
+        [0.3, 0.35, 0.3, 0.05],
+        n,
+    )
+    air_ok = _choice(
+        rng,
+        ("Air Kemasan/Isi Ulang", "Ledeng/PAM", "Sumur Bor/Pompa", "Sumur Terlindung"),
+        [0.4, 0.2, 0.15, 0.25],
+        n,
+    )
+    lantai_bad = _choice(rng, ("Tanah", "Bambu"), [0.6, 0.4], n)
+    lantai_ok = _choice(rng, ("Kayu/Papan", "Semen/Bata Merah", "Keramik"), [0.6, 0.3, 0.1], n)
+    return {
+        "sumber_penerangan": penerangan,
+        "sumber_air_minum": np.where(u[:, 1] < bad_water, air_bad, air_ok),
+        "memiliki_fasilitas_buang_air_besar": np.where(u[:, 2] < no_toilet, "Tidak", "Ya"),
+        "jenis_lantai": np.where(u[:, 3] < bad_floor, lantai_bad, lantai_ok),
+    }
+
+
+def _people(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    """Head of family: sex, name, date of birth; ``_order`` is the families' row order."""
+    female = rng.random(n) < 0.16
+    depan = np.where(
+        female,
+        _choice(rng, _NAMA_DEPAN_P, [1.0] * len(_NAMA_DEPAN_P), n),
+        _choice(rng, _NAMA_DEPAN_L, [1.0] * len(_NAMA_DEPAN_L), n),
+    )
+    belakang = _choice(rng, _NAMA_BELAKANG, [1.0] * len(_NAMA_BELAKANG), n)
+    age = rng.integers(21, 80, n)
+    month = rng.integers(1, 13, n)
+    day = rng.integers(1, 29, n)
+    return {
+        "_female": female,
+        "_depan": depan,
+        "_belakang": belakang,
+        "_year": 2024 - age,
+        "_month": month,
+        "_day": day,
+        "_order": rng.permutation(n),
+    }
+
+
+def _programmes_and_work(rng: np.random.Generator, desil: np.ndarray) -> dict[str, np.ndarray]:
+    """Social programmes received (more for lower desil), work, schooling and the house."""
+    n = len(desil)
+
+    def receive(p: np.ndarray) -> np.ndarray:
+        return np.where(rng.random(n) < p, "Ya", "Tidak")
+
+    out = {
+        "penerima_bpnt": receive(np.array([0.75, 0.6, 0.4, 0.2])[desil - 1]),
+        "penerima_pkh": receive(np.array([0.55, 0.4, 0.25, 0.1])[desil - 1]),
+        "penerima_bst": receive(np.full(n, 0.05)),
+        "penerima_bpum": receive(np.full(n, 0.03)),
+        "penerima_sembako": receive(np.array([0.7, 0.55, 0.35, 0.2])[desil - 1]),
+        "resiko_stunting": receive(np.array([0.3, 0.22, 0.15, 0.1])[desil - 1]),
+    }
+    out["pekerjaan"] = _choice(
+        rng,
+        (
+            "Nelayan",
+            "Petani",
+            "Buruh Harian Lepas",
+            "Pedagang",
+            "Wiraswasta",
+            "Tidak Bekerja",
+            "Mengurus Rumah Tangga",
+        ),
+        [0.25, 0.3, 0.2, 0.05, 0.05, 0.1, 0.05],
+        n,
+    )
+    out["pendidikan"] = _choice(
+        rng,
+        ("Tidak/Belum Sekolah", "SD/Sederajat", "SMP/Sederajat", "SMA/Sederajat", "Diploma/S1"),
+        [0.15, 0.45, 0.2, 0.17, 0.03],
+        n,
+    )
+    out["jenis_atap"] = _choice(
+        rng, ("Seng", "Asbes", "Daun/Rumbia", "Sirap"), [0.6, 0.2, 0.12, 0.08], n
+    )
+    out["jenis_dinding"] = _choice(
+        rng, ("Kayu/Papan", "Tembok", "Bambu", "Lainnya"), [0.6, 0.25, 0.1, 0.05], n
+    )
+    out["bahan_bakar_memasak"] = _choice(
+        rng, ("Gas LPG 3 kg", "Kayu Bakar", "Minyak Tanah"), [0.55, 0.4, 0.05], n
+    )
+    out["kepemilikan_rumah"] = _choice(
+        rng, ("Milik Sendiri", "Menumpang", "Sewa", "Lainnya"), [0.8, 0.12, 0.05, 0.03], n
+    )
+    return out
+
+
+_ROW_ORDER = (
+    "pekerjaan", "pendidikan", "kepemilikan_rumah", "jenis_atap", "jenis_dinding",
+    "jenis_lantai", "sumber_penerangan", "bahan_bakar_memasak", "sumber_air_minum",
+    "memiliki_fasilitas_buang_air_besar", "penerima_bpnt", "penerima_bpum", "penerima_bst",
+    "penerima_pkh", "penerima_sembako", "resiko_stunting",
+)  # fmt: skip
+"""The P3KE columns drawn per desa, in the file's column order (after the identity columns)."""
+
+
+def _family_rows(
+    rng: np.random.Generator,
+    rows: list[dict[str, object]],
+    code: str,
+    where: dict[str, str],
+    order: np.ndarray,
+    desil: np.ndarray,
+    columns: dict[str, np.ndarray],
+    lon: np.ndarray,
+    lat: np.ndarray,
+) -> list[tuple[str, int]]:
+    """Append one desa's families (every cell text) to ``rows``; return (family id, index)."""
+    kec2 = code[6:8]  # the kecamatan digits of the dotted code, in the synthetic NIK
+    female = columns["_female"]
+    year, month, day = columns["_year"], columns["_month"], columns["_day"]
+    fam_ids = []
+    for j in order:
+        serial = len(rows) + 1
+        dob_day = int(day[j]) + (40 if female[j] else 0)
+        dob = f"{dob_day:02d}{int(month[j]):02d}{int(year[j]) % 100:02d}"
+        fam_id = f"P3KE-SIN-{serial:06d}"
+        has = not np.isnan(lat[j])
+        rows.append(
+            {
+                "id_keluarga_p3ke": fam_id,
+                "provinsi": PROVINSI,
+                "kabupaten_kota": KABUPATEN,
+                "kecamatan": where["kecamatan"],
+                "desa_kelurahan": where["desa"],
+                "kode_kemdagri": code.replace(".", ""),
+                "desil_kesejahteraan": str(int(desil[j])),
+                "alamat": f"Dusun {_DUSUN[serial % len(_DUSUN)]} RT {1 + serial % 9:03d} "
+                f"RW {1 + serial % 4:03d}",
+                "kepala_keluarga": f"{columns['_depan'][j]} {columns['_belakang'][j]}".strip(),
+                "nik": f"9911{kec2}{dob}{serial % 10000:04d}",
+                "no_kk": f"9911{kec2}{rng.integers(1, 29):02d}{rng.integers(1, 13):02d}"
+                f"{rng.integers(10, 23):02d}{(serial * 7) % 10000:04d}",
+                "padan_dukcapil": "Ya" if rng.random() < 0.95 else "Tidak",
+                "jenis_kelamin": "Perempuan" if female[j] else "Laki-laki",
+                "tanggal_lahir": f"{int(year[j])}-{int(month[j]):02d}-{int(day[j]):02d}",
+                **{c: columns[c][j] for c in _ROW_ORDER},
+                "lintang": f"{lat[j]:.6f}" if has else "",
+                "bujur": f"{lon[j]:.6f}" if has else "",
+                "SINTETIS": "Ya",
+            }
+        )
+        fam_ids.append((fam_id, int(j)))
+    return fam_ids
 
 
 # Sub-activity templates: (opd, code, name, sasaran_jenis, satuan, kebutuhan, weight).

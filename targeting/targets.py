@@ -28,16 +28,74 @@ from geo.text import fold, fold_series
 from targeting.export import mask_id
 from targeting.indicators import DEPRIVASI
 from targeting.interventions import KEBUTUHAN_DEPRIVASI
+from targeting.settings import setting
+from targeting.strategies import INPRES_NOMOR
 
 __all__ = [
     "ATURAN_STRATEGI",
     "DATA_PRIBADI",
     "AturanStrategi",
     "TargetError",
+    "TargetFilters",
     "TargetList",
     "initials",
     "target_families",
 ]
+
+
+@dataclass(frozen=True)
+class TargetFilters:
+    """The target-list choices as written on the command line (``python -m targeting run``).
+
+    Declared with :func:`targeting.settings.setting` so the CLI options are generated from
+    it; the CLI parses the comma-separated values into a
+    :class:`targeting.package.TargetOptions` (chosen desa, desil and strategy numbers).
+
+    Attributes
+    ----------
+    desa : str or None
+        Dotted or plain desa codes, comma-separated.
+    top : int or None
+        The N highest-scoring desa.
+    skor_min : float or None
+        Every desa scoring at least this (0-100).
+    desil : str or None
+        Desil kept, comma-separated (None: desil 1).
+    hanya_berkekurangan : bool
+        Only families with at least one deprivation rule true.
+    strategi : str or None
+        Only families suggested one of these Inpres strategies, comma-separated.
+    include_personal : bool
+        Keep NIK, No KK, names, address and exact coordinates (UU 27/2022).
+    """
+
+    desa: str | None = setting(
+        None, label="Desa prioritas", flag="--desa", help="priority desa codes, comma-separated"
+    )
+    top: int | None = setting(
+        None, label="Jumlah desa teratas", flag="--top", help="the N highest-scoring desa"
+    )
+    skor_min: float | None = setting(
+        None, label="Skor minimal", flag="--skor-min", help="every desa scoring at least this"
+    )
+    desil: str | None = setting(
+        None, label="Desil", flag="--desil", help="desil of the target families, comma-separated",
+        default_text="1",
+    )  # fmt: skip
+    hanya_berkekurangan: bool = setting(
+        False, label="Hanya keluarga berkekurangan", flag="--hanya-berkekurangan",
+        help="only families with at least one deprivation",
+    )  # fmt: skip
+    strategi: str | None = setting(
+        None, label="Hanya keluarga dengan usulan strategi", flag="--strategi",
+        help="only families suggested one of these strategies (e.g. 1,3)",
+        default_text="all",
+    )  # fmt: skip
+    include_personal: bool = setting(
+        False, label="Sertakan data pribadi", flag="--include-personal",
+        help="include NIK, No KK, names, address and exact coordinates (personal data, "
+        "UU 27/2022); without it all are masked",
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -241,32 +299,12 @@ def target_families(
     TargetError
         If no desil is given, a desil is outside 1..``desil_max``, or a strategy is not 1-3.
     """
-    desil = sorted({int(d) for d in desil})
-    wanted_s = sorted({int(s) for s in strategi}) if strategi else None
-    bad_d = [d for d in desil if not 1 <= d <= desil_max]
-    if not desil or bad_d:
-        msg = f"desil {bad_d or 'kosong'}: pilih desil 1 sampai {desil_max} (skala berkas ini)"
-        en = f"desil {bad_d or 'empty'}: choose desil 1 to {desil_max} (this file's scale)"
-        raise TargetError(msg, en=en)
-    if wanted_s and not set(wanted_s) <= {1, 2, 3}:
-        msg = f"strategi {wanted_s}: strategi Inpres 4/2022 hanya 1, 2 dan 3"
-        raise TargetError(msg, en=f"strategy {wanted_s}: Inpres 4/2022 has strategies 1, 2, 3")
+    desil, wanted_s = _checked_choice(desil, strategi, desil_max)
     chosen = list(dict.fromkeys(kode_desa))
     k = keluarga[keluarga["kode_desa"].isin(chosen) & keluarga["desil"].isin(desil).fillna(False)]
-    hits, rules, notes = _rule_hits(k)
+    kekurangan, strategies, tags, rules, notes = _needs(k)
     labels = {r.kode: r.label for r in rules}
     rule_s = {r.kode: r.strategi for r in rules}
-    rule_tag = {r.kode: r.kebutuhan for r in rules}
-    cols = list(hits.columns)
-    kekurangan = pd.Series(
-        [[cols[j] for j in np.flatnonzero(row)] for row in hits.to_numpy(dtype=bool)]
-        if cols
-        else [[] for _ in range(len(k))],
-        index=k.index,
-        dtype=object,
-    )
-    strategies = kekurangan.map(lambda ks: sorted({rule_s[c] for c in ks}))
-    tags = kekurangan.map(lambda ks: {rule_tag[c] for c in ks})
     keep = pd.Series(True, index=k.index)
     if hanya_berkekurangan:
         keep &= kekurangan.map(len) > 0
@@ -274,26 +312,7 @@ def target_families(
         keep &= strategies.map(lambda ss: bool(set(ss) & set(wanted_s)))
     k, kekurangan, strategies, tags = k[keep], kekurangan[keep], strategies[keep], tags[keep]
 
-    names = pd.DataFrame(desa).drop(columns="geometry", errors="ignore").set_index("kode_desa")
-    out = pd.DataFrame(index=k.index)
-    out["kode_desa"] = k["kode_desa"].astype(str)
-    out["desa"] = out["kode_desa"].map(names["desa"])
-    out["kecamatan"] = out["kode_desa"].map(names["kecamatan"])
-    if "id_keluarga_p3ke" in k.columns:
-        out["id_keluarga_p3ke"] = k["id_keluarga_p3ke"].astype("string")
-    for col in ("kepala_keluarga", "nik", "no_kk"):
-        if col in k.columns:
-            values = k[col].astype("string")
-            if not data_pribadi:
-                values = values.map(initials if col == "kepala_keluarga" else mask_id)
-            out[col] = values
-    if data_pribadi:
-        for col in ("alamat", "tanggal_lahir"):
-            if col in k.columns:
-                out[col] = k[col].astype("string")
-    for col in ("dusun", "rt", "rw"):
-        if col in k.columns:
-            out[col] = k[col].astype("string")
+    out = _identity_columns(k, desa, data_pribadi=data_pribadi)
     out["desil"] = k["desil"].astype("Int64")
     if "jumlah_anggota" in k.columns:
         out["jumlah_anggota"] = k["jumlah_anggota"].astype("Int64")
@@ -314,18 +333,43 @@ def target_families(
         has = (geom.notna() & ~geom.is_empty).to_numpy()
         out["lintang"] = np.where(has, geom.y.where(has), np.nan) if len(k) else []
         out["bujur"] = np.where(has, geom.x.where(has), np.nan) if len(k) else []
-    flags = [f for f in FLAG_COLUMNS if f in k.columns]
-    out["tanda_data"] = (
-        [
-            "; ".join(f for f, on in zip(flags, row, strict=True) if on)
-            for row in k[flags].fillna(False).to_numpy(dtype=bool)
-        ]
-        if flags
-        else ""
-    )
+    out["tanda_data"] = _data_flags(k)
     out["baris_berkas"] = k["_baris"].astype("Int64")
     out["hasil_verifikasi_musdes"] = ""
     out["catatan_verifikasi"] = ""
+    out = _in_list_order(out, chosen)
+    out.insert(0, "no", range(1, len(out) + 1))
+    per_s = {s: int(strategies.map(lambda ss, s=s: s in ss).sum()) for s in INPRES_NOMOR}
+    parameter: dict[str, object] = {
+        "desa": chosen,
+        "desil": desil,
+        "hanya_berkekurangan": hanya_berkekurangan,
+        "strategi": wanted_s,
+        "data_pribadi": data_pribadi,
+    }
+    return TargetList(out, parameter, [r.teks() for r in rules], notes, per_s)
+
+
+def _needs(k: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, list, list[str]]:
+    """Return per family the true rules, their strategies and need tags; and the rules."""
+    hits, rules, notes = _rule_hits(k)
+    rule_s = {r.kode: r.strategi for r in rules}
+    rule_tag = {r.kode: r.kebutuhan for r in rules}
+    cols = list(hits.columns)
+    kekurangan = pd.Series(
+        [[cols[j] for j in np.flatnonzero(row)] for row in hits.to_numpy(dtype=bool)]
+        if cols
+        else [[] for _ in range(len(k))],
+        index=k.index,
+        dtype=object,
+    )
+    strategies = kekurangan.map(lambda ks: sorted({rule_s[c] for c in ks}))
+    tags = kekurangan.map(lambda ks: {rule_tag[c] for c in ks})
+    return kekurangan, strategies, tags, rules, notes
+
+
+def _in_list_order(out: pd.DataFrame, chosen: list[str]) -> pd.DataFrame:
+    """Sort by the chosen desa's order, desil, deprivations (most first) and input row."""
     order = {kd: i for i, kd in enumerate(chosen)}
     out["_urut"] = out["kode_desa"].map(order)
     out = (
@@ -337,17 +381,62 @@ def target_families(
         .drop(columns="_urut")
         .reset_index(drop=True)
     )
-    out.insert(0, "no", range(1, len(out) + 1))
-    per_s = {s: int(strategies.map(lambda ss, s=s: s in ss).sum()) for s in (1, 2, 3)}
-    parameter: dict[str, object] = {
-        "desa": chosen,
-        "desil": desil,
-        "hanya_berkekurangan": hanya_berkekurangan,
-        "strategi": wanted_s,
-        "data_pribadi": data_pribadi,
-    }
-    aturan = [r.teks() for r in rules]
-    return TargetList(out, parameter, aturan, notes, per_s)
+    return out
+
+
+def _checked_choice(
+    desil: Iterable[int], strategi: Iterable[int] | None, desil_max: int
+) -> tuple[list[int], list[int] | None]:
+    """Sort the chosen desil and strategies; raise :class:`TargetError` when out of range."""
+    desil = sorted({int(d) for d in desil})
+    wanted_s = sorted({int(s) for s in strategi}) if strategi else None
+    bad_d = [d for d in desil if not 1 <= d <= desil_max]
+    if not desil or bad_d:
+        msg = f"desil {bad_d or 'kosong'}: pilih desil 1 sampai {desil_max} (skala berkas ini)"
+        en = f"desil {bad_d or 'empty'}: choose desil 1 to {desil_max} (this file's scale)"
+        raise TargetError(msg, en=en)
+    if wanted_s and not set(wanted_s) <= set(INPRES_NOMOR):
+        msg = f"strategi {wanted_s}: strategi Inpres 4/2022 hanya 1, 2 dan 3"
+        raise TargetError(msg, en=f"strategy {wanted_s}: Inpres 4/2022 has strategies 1, 2, 3")
+    return desil, wanted_s
+
+
+def _identity_columns(k: pd.DataFrame, desa: pd.DataFrame, *, data_pribadi: bool) -> pd.DataFrame:
+    """Desa, family id, head (initials), NIK and No KK masked unless ``data_pribadi``, dusun."""
+    names = pd.DataFrame(desa).drop(columns="geometry", errors="ignore").set_index("kode_desa")
+    out = pd.DataFrame(index=k.index)
+    out["kode_desa"] = k["kode_desa"].astype(str)
+    out["desa"] = out["kode_desa"].map(names["desa"])
+    out["kecamatan"] = out["kode_desa"].map(names["kecamatan"])
+    if "id_keluarga_p3ke" in k.columns:
+        out["id_keluarga_p3ke"] = k["id_keluarga_p3ke"].astype("string")
+    for col in ("kepala_keluarga", "nik", "no_kk"):
+        if col in k.columns:
+            values = k[col].astype("string")
+            if not data_pribadi:
+                values = values.map(initials if col == "kepala_keluarga" else mask_id)
+            out[col] = values
+    if data_pribadi:
+        for col in ("alamat", "tanggal_lahir"):
+            if col in k.columns:
+                out[col] = k[col].astype("string")
+    for col in ("dusun", "rt", "rw"):
+        if col in k.columns:
+            out[col] = k[col].astype("string")
+    return out
+
+
+def _data_flags(k: pd.DataFrame) -> list[str] | str:
+    """Join the data flags of each family with ``; `` (empty when the table has none)."""
+    flags = [f for f in FLAG_COLUMNS if f in k.columns]
+    return (
+        [
+            "; ".join(f for f, on in zip(flags, row, strict=True) if on)
+            for row in k[flags].fillna(False).to_numpy(dtype=bool)
+        ]
+        if flags
+        else ""
+    )
 
 
 def _strategy_tag(row: object) -> str:

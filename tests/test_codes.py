@@ -1,7 +1,14 @@
 import pandas as pd
 import pytest
 
-from geo.codes import format_kode_desa, kode_kecamatan, normalise_kode_desa, normalise_kode_prefix
+from geo.codes import (
+    format_kode_desa,
+    kode_kabupaten,
+    kode_kecamatan,
+    normalise_kode_desa,
+    normalise_kode_prefix,
+)
+from geo.households import DESIL_SCALES, validate_households
 
 
 @pytest.mark.parametrize(
@@ -45,3 +52,19 @@ def test_format_and_prefix():
     with pytest.raises(ValueError, match="2, 4 atau 6 digit"):
         normalise_kode_prefix("611")
     assert kode_kecamatan(pd.Series(["61.11.04.2006"])).tolist() == ["61.11.04"]
+
+
+def test_code_prefixes_come_from_one_place():
+    codes = pd.Series(["61.11.01.2001", None, "61.04.12.2003"], dtype=object)
+    assert kode_kecamatan(codes).tolist()[::2] == ["61.11.01", "61.04.12"]
+    assert kode_kecamatan(codes).isna().tolist() == [False, True, False]
+    assert kode_kecamatan(codes.astype("string")).dtype == "string"
+    assert [kode_kabupaten(c) for c in codes.dropna()] == ["61.11", "61.04"]
+
+
+def test_desil_max_follows_the_scale_table():
+    frame = pd.DataFrame({"kode_desa": ["6111012001"] * 2, "desil_kesejahteraan": ["1", "2"]})
+    check = validate_households(frame, source="SINTETIS.csv", desil_scale="dtsen")
+    assert check.desil_max == DESIL_SCALES["dtsen"][1] == 10
+    check = validate_households(frame, source="SINTETIS.csv", desil_scale="p3ke")
+    assert check.desil_max == 4

@@ -20,6 +20,7 @@ from geo.sheets import grids_from_bytes, sheet_notes
 from targeting.format import angka
 from targeting.pipeline import AnalysisSettings, Result, analyse
 from targeting.pockets import PocketSettings
+from targeting.settings import field_type, settings_fields
 from targeting.snapshot import load_snapshot
 
 ASSET_DIR = "static/vendor/leaflet-1.9.3"
@@ -82,62 +83,52 @@ def _run(
     return analyse(snapshot, settings, register=register, register_name=register_name)
 
 
+def setting_widget(cls: type, name: str) -> object:
+    """Draw the sidebar widget of one setting from its field metadata; return its value.
+
+    The widget kind follows the field (:mod:`targeting.settings`): a choice is a select box
+    (radio buttons for the names in ``_RADIO``), a bool a checkbox, a ladder of ``options`` a
+    slider of choices (written with a decimal comma), a number a number input.
+    Metres and other floats with whole-number ranges are entered as whole numbers: a number
+    input writes decimals with a point ("50.00").
+    """
+    f = next(f for f in settings_fields(cls) if f.name == name)
+    meta = f.metadata
+    kind, literal = field_type(cls, f)
+    label = meta["label"]
+    plain = kind is bool or literal is not None or meta["options"] is not None
+    kept = keep(meta["key"], f.default if plain else round(f.default))
+    if kind is bool:
+        return st.checkbox(label, **kept)
+    if literal is not None:
+        widget = st.radio if name in _RADIO else st.selectbox
+        extra = {} if name in _RADIO else {"placeholder": f"Pilih {label.lower()}"}
+        return widget(label, list(literal), format_func=meta["choices"].get, **kept, **extra)
+    if meta["options"] is not None:
+        # A slider of choices: the value is written 0,050, not 0.050.
+        ladder = sorted({*meta["options"], f.default})
+        return kind(st.select_slider(label, ladder, format_func=lambda a: angka(a, 3), **kept))
+    step = {} if meta["step"] is None else {"step": meta["step"]}
+    return kind(st.number_input(label, meta["min"], meta["max"], **step, **kept))
+
+
+_RADIO = {"normalisasi"}
+"""Choices drawn as radio buttons (few, all worth seeing); the other choices are select boxes."""
+
+
 def _pocket_settings() -> PocketSettings:
-    """Sidebar controls of the pocket analysis (defaults from :class:`PocketSettings`)."""
-    d = PocketSettings()
+    """Sidebar controls of the pocket analysis (generated from :class:`PocketSettings`)."""
     with st.sidebar.expander("Pengaturan kantong kemiskinan"):
         st.caption(
             "Pilihan analitis: tidak ada definisi kantong kemiskinan dalam peraturan. "
             "Bawaan dijelaskan di README."
         )
-        statistik = st.selectbox(
-            "Statistik", ["gi_star", "moran"], **keep("k_statistik", d.statistik), placeholder="Pilih statistik",
-            format_func={"gi_star": "Getis-Ord Gi*", "moran": "Moran lokal (HH/LL)"}.get,
-        )  # fmt: skip
-        variabel = st.selectbox(
-            "Nilai yang diuji", ["persen_desil_1", "keluarga_desil_1"], **keep("k_variabel", d.variabel),
-            placeholder="Pilih nilai",
-            format_func={"persen_desil_1": "Persentase desil 1", "keluarga_desil_1": "Jumlah desil 1"}.get,
-        )  # fmt: skip
-        smoothing = st.checkbox("Penghalusan Empirical Bayes", **keep("k_eb", d.smoothing))
-        tetangga = st.selectbox(
-            "Aturan tetangga", ["knn", "kontiguitas", "kontiguitas_knn", "jarak"], **keep("k_tetangga", d.tetangga),
-            placeholder="Pilih aturan",
-            format_func={
-                "knn": "k desa terdekat", "kontiguitas": "Bersinggungan (+ toleransi)",
-                "kontiguitas_knn": "Bersinggungan atau k terdekat", "jarak": "Dalam jarak tertentu",
-            }.get,
-        )  # fmt: skip
-        k = st.number_input("k (tetangga terdekat)", 1, 12, **keep("k_k", d.k))
-        # Whole metres: a number input writes decimals with a point ("50.00").
-        toleransi = st.number_input(
-            "Toleransi celah batas (m)", 0, 1000, **keep("k_tol", round(d.toleransi_m))
-        )
-        jarak = st.number_input(
-            "Pita jarak (m)", 500, 100_000, step=500, **keep("k_jarak", round(d.jarak_m))
-        )
-        permutasi = st.number_input(
-            "Permutasi", 999, 99_999, step=1000, **keep("k_perm", d.permutasi)
-        )
-        seed = st.number_input("Seed", 0, 2**31 - 1, **keep("k_seed", d.seed))
-        alpha = st.select_slider(
-            "Alpha (FDR)", sorted({0.001, 0.005, 0.01, 0.05, 0.1, 0.2, d.alpha}),
-            format_func=lambda a: angka(a, 3), **keep("k_alpha", d.alpha),
-        )  # fmt: skip  # a slider of choices: the value is written 0,050, not 0.050
-        radius = st.number_input(
-            "Radius klaster keluarga (m)", 10, 2000, **keep("k_radius", round(d.radius_m))
-        )
-        minimal = st.number_input(
-            "Keluarga minimal per klaster",
-            d.maks_titik_sama + 1,
-            200,
-            **keep("k_min", d.min_keluarga),
-        )
-    return PocketSettings(
-        statistik=statistik, variabel=variabel, smoothing=smoothing, tetangga=tetangga,
-        k=int(k), toleransi_m=float(toleransi), jarak_m=float(jarak), permutasi=int(permutasi),
-        seed=int(seed), alpha=float(alpha), radius_m=float(radius), min_keluarga=int(minimal),
-    )  # fmt: skip
+        values = {
+            f.name: setting_widget(PocketSettings, f.name)
+            for f in settings_fields(PocketSettings)
+            if f.metadata["key"] is not None
+        }
+    return PocketSettings(**values)
 
 
 @st.cache_data(show_spinner=False, max_entries=6)

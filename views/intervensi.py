@@ -11,7 +11,7 @@ from targeting.format import KOSONG, angka, persen, tabel_tampilan
 from targeting.interventions import MatchSettings, analyse_interventions
 from targeting.register import STRATEGI, register_template
 from targeting.strategies import INPRES, INPRES_NOMOR, PERMENDAGRI
-from views.common import keep, md_escape, start_page
+from views.common import keep, md_escape, setting_widget, start_page
 from views.ui import chart_id
 
 d = start_page("Sub kegiatan dan lokus")
@@ -79,12 +79,9 @@ with st.sidebar:
         **keep("i_kec", []),
     )  # fmt: skip
     with st.expander("Ambang (pilihan analitis)"):
-        d0 = MatchSettings()
-        min_d1 = st.number_input("Salah sasaran: keluarga desil 1 di lokus kurang dari", 0, 10_000,
-                                 **keep("i_min", d0.min_desil_1))  # fmt: skip
-        # Whole percent: a number input writes its decimals with a point ("25.00").
-        need = st.number_input("Kebutuhan nyata bila kekurangan ≥ (% desil 1)", 1, 100,
-                               **keep("i_need", round(d0.persen_kebutuhan)))  # fmt: skip
+        # Generated from MatchSettings' field metadata; whole percent (see setting_widget).
+        min_d1 = setting_widget(MatchSettings, "min_desil_1")
+        need = setting_widget(MatchSettings, "persen_kebutuhan")
 
 register = reg.register
 if strategi:

@@ -22,9 +22,18 @@ from targeting.mapspec import (
     priority_layer,
 )
 from targeting.package import TargetOptions, build_package
-from targeting.priority import BOBOT_BAWAAN, KOMPONEN, NORMALISASI, PriorityError, select_desa
+from targeting.priority import (
+    BOBOT_BAWAAN,
+    BOBOT_LANGKAH,
+    KOMPONEN,
+    NORMALISASI,
+    PriorityError,
+    PrioritySettings,
+    select_desa,
+)
 from targeting.register import STRATEGI
-from views.common import PRIORITAS_KEY, asset_base, keep, md_escape, start_page
+from targeting.strategies import INPRES_NOMOR
+from views.common import PRIORITAS_KEY, asset_base, keep, md_escape, setting_widget, start_page
 from views.ui import MAP_ROW_KEY, layer_pills, legend, on_map_change
 
 d = start_page("Desa prioritas dan daftar sasaran")
@@ -39,15 +48,12 @@ with st.sidebar.expander("Bobot skor prioritas", expanded=False):
     bobot = {
         # Whole numbers: a number input writes decimals with a point ("30.00"); only the
         # ratio of the weights matters.
-        k: st.number_input(c.label, 0, 1000, step=5, **keep(f"bobot_{k}", round(BOBOT_BAWAAN[k])))
+        k: st.number_input(
+            c.label, 0, 1000, step=BOBOT_LANGKAH, **keep(f"bobot_{k}", round(BOBOT_BAWAAN[k]))
+        )
         for k, c in KOMPONEN.items()
     }
-    normalisasi = st.radio(
-        "Normalisasi",
-        list(NORMALISASI),
-        format_func={"minmax": "Min-maks", "peringkat": "Peringkat"}.get,
-        **keep("normalisasi", "minmax"),
-    )
+    normalisasi = setting_widget(PrioritySettings, "normalisasi")
 if r.families_used == 0:
     # Nothing to rank or pick: say why (every row rejected), not that the weights are wrong.
     st.warning(
@@ -284,7 +290,7 @@ st.subheader("2. Daftar keluarga sasaran")
 if not chosen:
     st.info("Pilih paling sedikit satu desa prioritas di atas.")
     st.stop()
-desil_max = 4 if r.check.desil_scale == "p3ke" else 10
+desil_max = r.check.desil_max
 c1, c2 = st.columns(2)
 desil = c1.multiselect(
     "Desil",
@@ -295,7 +301,7 @@ desil = c1.multiselect(
 )
 strategi = c2.multiselect(
     "Hanya keluarga dengan usulan strategi",
-    [1, 2, 3],
+    list(INPRES_NOMOR),
     format_func=lambda s: f"{s}: {STRATEGI[s]}",
     placeholder="Semua strategi",
     select_all=False,
@@ -340,7 +346,7 @@ package = build_package(
 fam = package.sasaran.keluarga
 cols = st.columns(4)
 cols[0].metric("Keluarga sasaran", angka(len(fam)))
-for s in (1, 2, 3):
+for s in INPRES_NOMOR:
     cols[s].metric(f"Usulan strategi {s}", angka(package.sasaran.per_strategi[s]))
 for note in package.sasaran.catatan:
     st.info(md_escape(note))

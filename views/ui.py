@@ -15,6 +15,7 @@ import altair as alt
 import streamlit as st
 
 from targeting.maps import LAPISAN_KANTONG, LAPISAN_KLASTER, LEGEND_CSS, lapisan_lokus
+from targeting.strategies import INPRES_NOMOR, PERMENDAGRI
 from views.common import keep
 
 MAP_ROW_KEY = "baris_peta"
@@ -23,8 +24,8 @@ MAP_ROW_KEY = "baris_peta"
 PENDEK = {
     LAPISAN_KANTONG: "Kantong desa",
     LAPISAN_KLASTER: "Klaster keluarga",
-    **{lapisan_lokus(s): f"Lokus S{s}" for s in (1, 2, 3)},
-    **{lapisan_lokus(f"P{s}"): f"Lokus P{s}" for s in (1, 2, 3, 4)},
+    **{lapisan_lokus(s): f"Lokus S{s}" for s in INPRES_NOMOR},
+    **{lapisan_lokus(k): f"Lokus {k}" for k in PERMENDAGRI.kode},
 }
 """Short names of the map layers on the layer pills (the full name is in their help)."""
 
