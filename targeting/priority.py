@@ -134,7 +134,7 @@ class PrioritySettings:
     def __post_init__(self) -> None:
         if self.normalisasi not in NORMALISASI:
             msg = f"normalisasi {self.normalisasi!r} (pilihan: {', '.join(NORMALISASI)})"
-            raise ValueError(msg)
+            raise PriorityError(msg)
 
 
 BOBOT_LANGKAH = 5
