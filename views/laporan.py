@@ -92,7 +92,7 @@ with st.expander("Pembukuan baris per berkas (baris dibaca = dipakai + ditolak)"
 if len(r.placement.cocok_nama):
     st.subheader("Desa ditentukan dari nama")
     st.dataframe(
-        tabel_tampilan(r.placement.cocok_nama, {"skor": 1}),
+        tabel_tampilan(r.placement.cocok_nama, {"skor": 1}, judul=True),
         hide_index=True,
         placeholder=KOSONG,
         width="stretch",
