@@ -154,3 +154,15 @@ def test_csv_writes_counts_as_whole_numbers(tmp_path):
     header, first = matrix[0].split(","), matrix[1].split(",")
     for col in ("keluarga_desil_1", "sub_kegiatan_1", "pagu_1_rp", "keluarga_maks_1"):
         assert re.fullmatch(r"\d+", first[header.index(col)]), (col, first[header.index(col)])
+
+
+def test_desa_not_assessed_are_not_called_bukan_kantong():
+    """After an upload covering one desa no desa is assessed: the gaps said "strategy 3 in a
+    desa that is not a pocket" of every desa with strategy-3 loci. Only assessed desa are."""
+    labels = ["tidak dinilai"] * 4
+    kantong = pd.DataFrame({"kode_desa": ["A", "B", "C", "D"], "kantong": labels})
+    g = analyse_interventions(_register(), _ind(), _families(), kantong).celah
+    assert g[g["jenis"] == "lokus strategi 3 bukan kantong"].empty
+    kantong.loc[kantong["kode_desa"] == "D", "kantong"] = "tidak signifikan"
+    g = analyse_interventions(_register(), _ind(), _families(), kantong).celah
+    assert g.loc[g["jenis"] == "lokus strategi 3 bukan kantong", "kode_desa"].tolist() == ["D"]
