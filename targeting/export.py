@@ -144,6 +144,9 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def to_csv_bytes(frame: pd.DataFrame, *, sep: str = ",") -> bytes:
     """CSV bytes for Excel: UTF-8 with BOM, formula cells neutralised.
 
+    A decimal column holding only whole numbers (a count or Rupiah stored as ``62.0``) is
+    written as integers (``62``), the rule the workbooks use (:func:`_whole_float_columns`).
+
     Parameters
     ----------
     frame : pandas.DataFrame
@@ -157,6 +160,9 @@ def to_csv_bytes(frame: pd.DataFrame, *, sep: str = ",") -> bytes:
         The file content.
     """
     decimal = "," if sep == ";" else "."
+    whole = list(_whole_float_columns(frame))
+    if whole:  # a count stored as 62.0 is written 62, as in the workbooks
+        frame = frame.assign(**{c: frame[c].round().astype("Int64") for c in whole})
     return safe_frame(frame).to_csv(index=False, sep=sep, decimal=decimal).encode("utf-8-sig")
 
 

@@ -112,6 +112,8 @@ JUDUL_KOLOM: dict[str, str] = {
     "alasan": "Alasan",
     "skor": "Skor kecocokan",
     "nama_masukan": "Nama di berkas",
+    "kecamatan_masukan": "Kecamatan di berkas",
+    "persis": "Nama persis sama",
     "penyebut_tidak_cukup": "Penyebut lebih kecil dari keluarga P3KE",
     "id_keluarga": "ID keluarga",
     "nik": "NIK",

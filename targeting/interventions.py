@@ -16,6 +16,7 @@ import pandas as pd
 from geo.text import fold, fold_series
 from targeting.format import angka
 from targeting.indicators import DEPRIVASI
+from targeting.pockets import TIDAK_DINILAI
 from targeting.settings import setting
 from targeting.strategies import INPRES, INPRES_NOMOR, PERMENDAGRI
 
@@ -211,6 +212,28 @@ def _family_target(register: pd.DataFrame) -> pd.Series:
     return pd.Series(out, index=register.index, dtype="float64")
 
 
+def _off_pocket_gaps(
+    s3: pd.DataFrame, base: pd.DataFrame, kantong: pd.DataFrame, pockets: set[str]
+) -> list[tuple]:
+    """Return the gaps "lokus strategi 3 bukan kantong" (strategy-3 loci outside pockets).
+
+    Only assessed desa are listed: a desa left "tidak dinilai" (too few desa, no neighbours)
+    is not known to be "bukan kantong". ``s3`` holds the register's strategy-3 loci
+    (``kode_desa``, ``nama_sub_kegiatan``), ``base`` the desa names, ``kantong`` the labels
+    (``kode_desa``, ``kantong``) and ``pockets`` the codes labelled ``panas``. Returns
+    ``(kode_desa, desa, 3, jenis, keterangan)`` tuples.
+    """
+    names = dict(zip(base["kode_desa"], base["desa"], strict=True))
+    assessed = set(kantong.loc[kantong["kantong"].ne(TIDAK_DINILAI), "kode_desa"])
+    out = []
+    for kode in sorted((set(s3["kode_desa"]) & assessed) - pockets):
+        subs = s3.loc[s3["kode_desa"] == kode, "nama_sub_kegiatan"].astype(str)
+        out.append((kode, names.get(kode, kode), 3, "lokus strategi 3 bukan kantong",
+                    f"{len(subs)} sub kegiatan strategi 3 di desa yang bukan kantong: "
+                    + "; ".join(subs.head(3))))  # fmt: skip
+    return out
+
+
 def analyse_interventions(
     register: pd.DataFrame,
     indikator: pd.DataFrame,
@@ -276,12 +299,7 @@ def analyse_interventions(
                               f"(ambang {angka(threshold, 1)}) tanpa sub kegiatan strategi {s}"))  # fmt: skip
     s3 = long[long["strategi"].eq(3).fillna(False).to_numpy(dtype=bool)]
     if kantong is not None:
-        names = dict(zip(base["kode_desa"], base["desa"], strict=True))
-        for kode in sorted(set(s3["kode_desa"]) - pockets):
-            subs = s3.loc[s3["kode_desa"] == kode, "nama_sub_kegiatan"].astype(str)
-            celah.append((kode, names.get(kode, kode), 3, "lokus strategi 3 bukan kantong",
-                          f"{len(subs)} sub kegiatan strategi 3 di desa yang bukan kantong: "
-                          + "; ".join(subs.head(3))))  # fmt: skip
+        celah += _off_pocket_gaps(s3, base, kantong, pockets)
     celah_df = pd.DataFrame(celah, columns=["kode_desa", "desa", "strategi", "jenis", "keterangan"])
 
     d1 = base.set_index("kode_desa")["keluarga_desil_1"]

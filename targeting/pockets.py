@@ -87,6 +87,9 @@ LABELS = (
 (low among high), cold (low among low), not significant, not assessed (no data or no
 neighbour). Only ``panas`` is a poverty pocket."""
 
+TIDAK_DINILAI = LABELS[-1]
+"""Label of a desa the local statistic could not assess: not a pocket, nor known not to be one."""
+
 
 _MAKS_TITIK_SAMA = 3
 """Default of :attr:`PocketSettings.maks_titik_sama` (the widget's floor of ``min_keluarga``)."""

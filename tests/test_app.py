@@ -386,6 +386,34 @@ def test_no_raw_heading_and_no_none_in_any_table_after_an_upload(at):
     _check_tables(at, "prioritas")
 
 
+def test_desa_found_by_name_table_has_indonesian_headings(at):
+    """A row without a desa code is placed by its name: the report's table of such rows has
+    Indonesian headings (it showed nama_masukan, kecamatan_masukan, kode_desa, persis)."""
+    data = (
+        b"id_keluarga,kode_desa,desa_kelurahan,kecamatan,desil\n"
+        b"K1,6111012001,Sutera,Sukadana,1\n"
+        b"K2,,Sutera,Sukadana,2\n"
+        b"K3,6111012002,Pangkalan Buton,Sukadana,9\n"
+    )  # K2 is placed by name, K3 rejected (desil 9)
+    at.session_state["_berkas_p3ke"] = ("unggah_SINTETIS.csv", data)
+    at.run()
+    at.switch_page("views/laporan.py").run()
+    assert any(s.value == "Desa ditentukan dari nama" for s in at.subheader)
+    _check_tables(at, "laporan")
+    assert any("Nama di berkas" in el.value.columns for el in at.dataframe)
+
+
+def test_no_flags_is_said_in_words_not_an_empty_grid(at):
+    """A clean file has no flagged row: the grid drew the English word "empty"."""
+    data = b"id_keluarga,kode_desa,desil\nK1,6111012001,1\nK2,6111012002,2\n"
+    at.session_state["_berkas_p3ke"] = ("unggah_SINTETIS.csv", data)
+    at.run()
+    at.switch_page("views/laporan.py").run()
+    assert not at.exception
+    assert not [el for el in at.dataframe if el.value.empty]
+    assert any(s.value == "Tidak ada tanda pada baris yang dipakai." for s in at.success)
+
+
 def test_zero_desa_assessed_says_why_beside_the_number(at):
     data = b"id_keluarga,kode_desa,desil\nK1,6111012001,1\nK2,6111012002,2\nK3,6111012002,1\n"
     at.session_state["_berkas_p3ke"] = ("unggah_SINTETIS.csv", data)

@@ -1,6 +1,7 @@
 """Do interventions hit the loci? Matrix, coverage, gaps, mistargeting and need match."""
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -137,3 +138,31 @@ def test_cli_writes_matrix_gaps_and_coverage(tmp_path):
     assert (
         coverage["keluarga_desil_1_terjangkau"] < coverage["keluarga_desil_1_di_desa_terjangkau"]
     ).any()
+
+
+def test_csv_writes_counts_as_whole_numbers(tmp_path):
+    """interventions.csv wrote family counts and Rupiah as ``41.0`` and ``59000000.0``; a
+    whole-number column is written as integers, a column with decimals keeps them."""
+    from targeting.export import to_csv_bytes
+
+    text = to_csv_bytes(
+        pd.DataFrame({"keluarga": [41.0, 6.0, None], "skor": [0.5, 1.0, 2.25]})
+    ).decode("utf-8-sig")
+    assert text.splitlines() == ["keluarga,skor", "41,0.5", "6,1.0", ",2.25"]
+    assert main(["run", "--out", str(tmp_path)]) == 0
+    matrix = (tmp_path / "interventions.csv").read_text(encoding="utf-8-sig").splitlines()
+    header, first = matrix[0].split(","), matrix[1].split(",")
+    for col in ("keluarga_desil_1", "sub_kegiatan_1", "pagu_1_rp", "keluarga_maks_1"):
+        assert re.fullmatch(r"\d+", first[header.index(col)]), (col, first[header.index(col)])
+
+
+def test_desa_not_assessed_are_not_called_bukan_kantong():
+    """After an upload covering one desa no desa is assessed: the gaps said "strategy 3 in a
+    desa that is not a pocket" of every desa with strategy-3 loci. Only assessed desa are."""
+    labels = ["tidak dinilai"] * 4
+    kantong = pd.DataFrame({"kode_desa": ["A", "B", "C", "D"], "kantong": labels})
+    g = analyse_interventions(_register(), _ind(), _families(), kantong).celah
+    assert g[g["jenis"] == "lokus strategi 3 bukan kantong"].empty
+    kantong.loc[kantong["kode_desa"] == "D", "kantong"] = "tidak signifikan"
+    g = analyse_interventions(_register(), _ind(), _families(), kantong).celah
+    assert g.loc[g["jenis"] == "lokus strategi 3 bukan kantong", "kode_desa"].tolist() == ["D"]

@@ -35,12 +35,13 @@ flags = pd.DataFrame(
         "Keluarga": [int(k[f].sum()) for f in FLAG_COLUMNS],
     }
 )
-st.dataframe(
-    tabel_tampilan(flags[flags["Keluarga"] > 0], {"Keluarga": 0}),
-    hide_index=True,
-    placeholder=KOSONG,
-    width="stretch",
-)
+flags = flags[flags["Keluarga"] > 0]
+if flags.empty:  # an empty grid says "empty" in English
+    st.success("Tidak ada tanda pada baris yang dipakai.")
+else:
+    st.dataframe(
+        tabel_tampilan(flags, {"Keluarga": 0}), hide_index=True, placeholder=KOSONG, width="stretch"
+    )
 table = r.bertanda()  # row numbers, codes and flags only: the CLI's bertanda.csv
 if len(table):
     with st.expander(f"Daftar {angka(len(table))} keluarga bertanda"):
@@ -92,7 +93,7 @@ with st.expander("Pembukuan baris per berkas (baris dibaca = dipakai + ditolak)"
 if len(r.placement.cocok_nama):
     st.subheader("Desa ditentukan dari nama")
     st.dataframe(
-        tabel_tampilan(r.placement.cocok_nama, {"skor": 1}),
+        tabel_tampilan(r.placement.cocok_nama, {"skor": 1}, judul=True),
         hide_index=True,
         placeholder=KOSONG,
         width="stretch",
