@@ -151,6 +151,16 @@ def _runs(tmp: Path) -> dict[str, object]:
     }
 
 
+def _number(v: object) -> object:
+    """A CSV cell that reads as a number compares as one: ``41.0`` and ``41`` are one count."""
+    if isinstance(v, str) and v.strip():
+        try:
+            return float(v)
+        except ValueError:
+            return v
+    return v
+
+
 def _compare(path: str, want: object, got: object, diffs: list[str]) -> None:
     if len(diffs) > 30:
         return
@@ -172,6 +182,7 @@ def _compare(path: str, want: object, got: object, diffs: list[str]) -> None:
         for i, (a, b) in enumerate(zip(want, got, strict=True)):
             _compare(f"{path}[{i}]", a, b, diffs)
         return
+    want, got = _number(want), _number(got)
     if isinstance(want, float) and isinstance(got, int | float):
         if not math.isclose(want, got, rel_tol=1e-9, abs_tol=1e-9):
             diffs.append(f"{path}: {want!r} before, {got!r} now")
@@ -202,4 +213,8 @@ def test_compare_finds_a_changed_value() -> None:
     assert len(diffs) == 3
     ok: list[str] = []
     _compare("", want, {"a.csv": {"n": [1, 2], "x": [0.5 + 1e-12], "baru": [9]}}, ok)
+    _compare("", {"c": ["41.0", "a"]}, {"c": ["41", "a"]}, ok)  # written as a whole number
+    assert ok == []
+    _compare("", {"c": ["41.0"]}, {"c": ["42"]}, diffs)
+    assert len(diffs) == 4
     assert ok == []
