@@ -9,7 +9,7 @@ parsed here but resolved against the boundaries (including by name) in :mod:`geo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -31,6 +31,7 @@ __all__ = [
     "HOUSEHOLD_FLAGS",
     "HouseholdCheck",
     "parse_decimal",
+    "user_headers",
     "validate_households",
 ]
 
@@ -612,6 +613,31 @@ def _duplicate_id_flags(out: pd.DataFrame) -> None:
             out[flag] = (values.notna() & values.duplicated(keep=False)).to_numpy()
         else:
             out[flag] = False
+
+
+def user_headers(judul: Mapping[str, str]) -> dict[str, str]:
+    """Map every column name Lokus uses for a household file to its header as written.
+
+    Parameters
+    ----------
+    judul : Mapping of str to str
+        :attr:`geo.sheets.RawTable.judul`: the file's column (as :func:`geo.columns.canon`
+        names it) -> its header text.
+
+    Returns
+    -------
+    dict of str to str
+        ``judul`` plus each canonical name of :data:`geo.columns.ALIASES` that a spelling in
+        the file was renamed to (``desil_kesejahteraan`` -> ``"Peringkat Desil"``), for
+        :meth:`geo.ledger.Ledger.with_headers`.
+    """
+    out = dict(judul)
+    for canonical, spellings in ALIASES.items():
+        if canonical not in judul:
+            spelling = next((s for s in spellings if s in judul), None)
+            if spelling is not None:
+                out[canonical] = judul[spelling]
+    return out
 
 
 def _original(raw: pd.DataFrame, canonical: str) -> str:

@@ -247,6 +247,32 @@ class Ledger:
         table = self.ditolak.assign(lembar=self.ditolak["lembar"].replace("", lembar))
         return Ledger(berkas=self.berkas, rows_in=self.rows_in, used=self.used, ditolak=table)
 
+    def with_headers(self, judul: Mapping[str, str]) -> Ledger:
+        """Name each rejected row's columns as the file writes them.
+
+        Parameters
+        ----------
+        judul : Mapping of str to str
+            Lokus's column name -> the header as written (``"desil_kesejahteraan"`` ->
+            ``"Desil Kesejahteraan"``). Names not in it are kept.
+
+        Returns
+        -------
+        Ledger
+            The same rows and counts; ``kolom`` (``; ``-joined names) mapped name by name.
+        """
+        if not judul or not len(self.ditolak):
+            return self
+        kolom = (
+            self.ditolak["kolom"]
+            .astype(str)
+            .map(
+                lambda text: "; ".join(judul.get(c, c) for c in text.split("; ")) if text else text
+            )
+        )
+        table = self.ditolak.assign(kolom=kolom)
+        return Ledger(berkas=self.berkas, rows_in=self.rows_in, used=self.used, ditolak=table)
+
     def alasan(self) -> dict[str, int]:
         """Count the rejected rows per reason sentence, most frequent first."""
         return {str(k): int(v) for k, v in self.ditolak["alasan"].value_counts().items()}

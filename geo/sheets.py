@@ -112,6 +112,9 @@ class RawTable:
     """The first such formula (``VLOOKUP(A2,ref_desil!A:B,2,FALSE)``), for messages."""
     rumus_huruf: dict[str, str] = field(default_factory=dict)
     """Column -> its letter in Excel (``"E"``), for the columns of ``rumus_tanpa_nilai``."""
+    judul: dict[str, str] = field(default_factory=dict)
+    """Column -> its header as the file writes it (``"Peringkat Desil"``; a two-row header
+    joined, ``"Penerima PKH"``), so messages and the rejected list name the user's column."""
     berkas: str = ""
     """File name (the ``label`` it was read with)."""
 
@@ -553,6 +556,7 @@ def read_sheet(
     header, first_data = _find_header(rows, vocab)
     columns = _column_names(header)
     records, baris, skipped = _data_rows(rows, first_data, header, columns, grid)
+    judul = {c: " ".join(str(h).split()) for c, h in zip(columns, header, strict=True) if h}
 
     frame = pd.DataFrame(records, columns=columns, dtype="string")
     keep = [c for c in columns if not (c.startswith("kolom_") and frame[c].isna().all())]
@@ -573,6 +577,7 @@ def read_sheet(
         lembar_tersembunyi=[n for n in names if grids[n].hidden],
         baris_tersembunyi=sorted(r + 1 for r in grid.hidden_rows if r + 1 in listed),
         autofilter=grid.autofilter,
+        judul=judul,
         rumus_tanpa_nilai={
             c: sorted(rows)
             for c, rows in _cells_by_column(grid.formulas, first_data, columns, columns).items()
@@ -809,6 +814,7 @@ def _parquet_table(data: bytes, *, label: str) -> RawTable:
         while name in columns:
             name, k = f"{base}_{k}", k + 1
         columns.append(name)
+    judul = {n: str(c) for n, c in zip(columns, frame.columns, strict=True)}
     frame.columns = columns
     text = pd.DataFrame(
         {c: frame[c].astype("string").str.strip() for c in columns}, index=frame.index
@@ -823,6 +829,7 @@ def _parquet_table(data: bytes, *, label: str) -> RawTable:
         sheets=["parquet"],
         header_row=1,
         numeric_cells={},
+        judul=judul,
     )
 
 

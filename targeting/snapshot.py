@@ -19,7 +19,7 @@ import pyproj
 
 from geo.crs import choose_metric_crs
 from geo.errors import RegionError
-from geo.households import HouseholdCheck, validate_households
+from geo.households import HouseholdCheck, user_headers, validate_households
 from geo.io import BoundaryLoad, Source, file_sha256, read_boundaries, read_bytes, read_family_table
 from geo.join import (
     DEFAULT_COAST_M,
@@ -227,7 +227,8 @@ def load_snapshot(
     desil_max = check.desil_max
     placement, counts, placed = _place(check, batas, h_name, metric, jarak_pantai_m,
                                        desil_max, engine, scheduler, partisi)  # fmt: skip
-    ledger = table.ledger.then(check.ledger).then(placed).in_sheet(sheet_name(table.sheet)).check()
+    ledger = table.ledger.then(check.ledger).then(placed).in_sheet(sheet_name(table.sheet))
+    ledger = ledger.with_headers(user_headers(table.judul)).check()
     h_input = _household_input(region, households, h_name, h_bytes, table, ledger, default)
     inputs, ledgers, denom = [h_input, b_input], {"batas_desa": batas.ledger.check()}, None
     if keluarga_desa is not None:

@@ -106,3 +106,36 @@ def test_report_accounts_for_every_input(embedded) -> None:
     for role, acc in accounts.items():
         assert acc["rows_in"] == acc["rows_used"] + acc["rows_rejected"], role
         assert sum(acc["kode_ditolak"].values()) == acc["rows_rejected"], role
+
+
+def test_rejected_rows_name_the_column_as_the_file_writes_it(tmp_path):
+    """The user's header ('Peringkat Desil'), not Lokus's spelling, in every rejected row
+    (found by the last fresh-user pass: rejected.csv said 'peringkat_desil')."""
+    from geo.region import default_region
+    from targeting.snapshot import load_snapshot
+
+    f = tmp_path / "p3ke.csv"
+    f.write_text(
+        "Kode Kemdagri,Desa  Kelurahan,Peringkat Desil,NIK\n"
+        "6111012001,Sutera,1,9911010101010001\n"
+        "6111012001,Sutera,,9911010101010002\n"
+        "9999012001,Entah,2,9911010101010003\n",
+        encoding="utf-8",
+    )
+    snap = load_snapshot(default_region(), households=f)
+    d = snap.ledger.ditolak
+    kolom = dict(zip(d["baris"].astype(int), d["kolom"], strict=True))
+    assert kolom == {3: "Peringkat Desil", 4: "Kode Kemdagri; Desa Kelurahan"}
+    assert snap.ledger.rows_in == snap.ledger.rows_used + snap.ledger.rows_rejected == 3
+
+
+def test_with_headers_keeps_unknown_names_and_counts():
+    from geo.ledger import Ledger, rejections
+
+    table = rejections(
+        [{"baris": 2, "kolom": "desil; x", "nilai": "", "kode": "k", "alasan": "a"}], berkas="f"
+    )
+    ledger = Ledger.stage("f", rows_in=3, used=2, ditolak=table)
+    named = ledger.with_headers({"desil": "Desil"})
+    assert named.ditolak["kolom"].tolist() == ["Desil; x"]
+    assert (named.rows_in, named.rows_used, named.rows_rejected) == (3, 2, 1)
