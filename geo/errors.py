@@ -27,6 +27,7 @@ __all__ = [
     "RegionError",
     "RowLimitError",
     "TargetError",
+    "VerifikasiError",
 ]
 
 
@@ -158,3 +159,8 @@ class LedgerError(LokusError, RuntimeError):
     Raised by :meth:`geo.ledger.Ledger.check`. It is a defect of Lokus, not of the input: every
     input row must be either used or listed as rejected with its reason.
     """
+
+
+# Issue 17: village-meeting verification and recipient lists.
+class VerifikasiError(LokusError, ValueError):
+    """A returned verification workbook or a recipient list that cannot be read as one."""
