@@ -549,7 +549,7 @@ class HasilVerifikasi:
             row["belum_diverifikasi"] = max(d.jumlah_daftar - n, 0)
             mine = self.ditolak[(self.ditolak["berkas"] == d.berkas)
                                 & (self.ditolak["lembar"] == d.lembar)]  # fmt: skip
-            row["ditolak"] = len(mine)
+            row["ditolak"] = int((mine["kode"] != "belum_diverifikasi").sum())
             row["usulan_baru"] = int((self.usulan["kode_desa"] == d.kode_desa).sum())
             row["tanggal_musdes"] = d.tanggal_musdes
             row["berkas"] = d.berkas
