@@ -72,13 +72,15 @@ def test_coverage_and_errors_by_hand(daftar) -> None:
     assert per_s.loc[1, "persen"] == 25.0
     assert got.belum_tersentuh["id_keluarga_p3ke"].tolist() == ["F7"]
     desa = got.belum_per_desa.set_index("kode_desa")
-    assert desa.loc[A, "belum_tersentuh"] == 0 and desa.loc[B, "belum_tersentuh"] == 1
+    assert desa.loc[A, "belum_tersentuh"] == 0
+    assert desa.loc[B, "belum_tersentuh"] == 1
     assert desa.loc[B, "persen_belum"] == 50.0
     k = got.ketepatan.set_index("kode_sub_kegiatan")
     # 1.01: recipients F1, F5; F5 outside desil 1-4; eligible in A+B: F1 F2 F3 F7, missed 3
     assert k.loc["1.01", ["penerima", "galat_inklusi", "keluarga_layak", "galat_eksklusi",
                           "penerima_ganda"]].tolist() == [2, 1, 4, 3, 1]  # fmt: skip
-    assert k.loc["1.01", "persen_inklusi"] == 50.0 and k.loc["1.01", "persen_eksklusi"] == 75.0
+    assert k.loc["1.01", "persen_inklusi"] == 50.0
+    assert k.loc["1.01", "persen_eksklusi"] == 75.0
     # 2.01: F2 only; eligible in A: F1 F2 -> F1 missed
     assert k.loc["2.01", ["penerima", "galat_inklusi", "galat_eksklusi"]].tolist() == [1, 0, 1]
     # 3.01: F3, F6 (desil 3 is in 1-4); eligible in B: F3 F7 -> F7 missed

@@ -94,8 +94,10 @@ def test_workbook_layout(workbook: bytes) -> None:
     assert wb.sheetnames == [f"Sutera {A}", f"Pangkalan Buton {B}"]
     ws = wb.worksheets[0]
     header = _find(ws, "status_verifikasi")
-    assert ws.protection.sheet and not ws.protection.password
-    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
+    assert ws.protection.sheet
+    assert not ws.protection.password
+    assert ws.page_setup.orientation == "landscape"
+    assert int(ws.page_setup.paperSize) == 9
     assert ws.print_title_rows == f"${header}:${header}"
     cek = _col(ws, header, "kode_cek")
     letter = ws.cell(header, cek).column_letter
@@ -117,7 +119,8 @@ def test_workbook_layout(workbook: bytes) -> None:
 
 def test_sheet_names_fit_excel() -> None:
     name = nama_lembar("Desa: [Baru]/Jaya Makmur Sentosa Raya", "61.11.04.2001")
-    assert len(name) <= 31 and not set("[]:*?/\\") & set(name)
+    assert len(name) <= 31
+    assert not set("[]:*?/\\") & set(name)
     assert nama_lembar("Sutera", A, [f"Sutera {A}"]) != f"Sutera {A}"
 
 
@@ -141,7 +144,7 @@ def _fill_a(ws) -> tuple[int, int, int, int]:
 def _returned(workbook: bytes) -> tuple[bytes, bytes]:
     wb = load_workbook(io.BytesIO(workbook))
     ws_a, ws_b = wb.worksheets
-    header, ident, status, cek = _fill_a(ws_a)
+    header, ident, status, _cek = _fill_a(ws_a)
     # a row of desa B copied into desa A's sheet (with its check value)
     hb = _find(ws_b, "status_verifikasi")
     pasted = [c.value for c in ws_b[hb + 1]]
@@ -201,11 +204,14 @@ def test_every_row_in_exactly_one_place(hasil) -> None:
     assert applied.loc["P3KE-A2", "status_verifikasi"] == "tidak layak - sudah mampu"
     assert applied.loc["P3KE-A5", "status_verifikasi"] == "meninggal"
     assert applied.loc["P3KE-A5", "status_ditulis"] == "Meninggal"
-    assert "P3KE-A4" not in applied.index and "P3KE-A9" not in applied.index
+    assert "P3KE-A4" not in applied.index
+    assert "P3KE-A9" not in applied.index
     row = led.ditolak[led.ditolak["kode"] == "id_diubah"].iloc[0]
-    assert row["nilai"] == "P3KE-A9" and "P3KE-A4" in row["alasan"]
+    assert row["nilai"] == "P3KE-A9"
+    assert "P3KE-A4" in row["alasan"]
     pasted = led.ditolak[led.ditolak["kode"] == "desa_lain"].iloc[0]
-    assert pasted["nilai"] == "P3KE-B1" and B in pasted["alasan"]
+    assert pasted["nilai"] == "P3KE-B1"
+    assert B in pasted["alasan"]
 
 
 def test_later_file_wins_and_earlier_is_listed(hasil) -> None:
@@ -214,7 +220,8 @@ def test_later_file_wins_and_earlier_is_listed(hasil) -> None:
     assert b_rows.set_index("id_keluarga_p3ke").loc["P3KE-B4", "status_verifikasi"] == "pindah"
     replaced = hasil.ledger.ditolak[hasil.ledger.ditolak["kode"] == "diganti"]
     # desa B of the earlier file: 4 family rows and 2 proposals, all listed as replaced
-    assert len(replaced) == 6 and set(replaced["berkas"]) == {"musdes_semua.xlsx"}
+    assert len(replaced) == 6
+    assert set(replaced["berkas"]) == {"musdes_semua.xlsx"}
     assert any("dikembalikan dua kali" in c for c in hasil.catatan)
     # the later file's B sheet: 'sudah mampu' is not a listed status; a proposal lacks alamat
     later = hasil.ledger.ditolak[hasil.ledger.ditolak["berkas"] == "desa_B_ulang.xlsx"]
@@ -253,7 +260,8 @@ def test_summary_apply_and_progress(hasil, sasaran: pd.DataFrame) -> None:
         in keluar.set_index("id_keluarga_p3ke").loc["P3KE-A2", "alasan_verifikasi"]
     )
     marks = tetap.set_index("id_keluarga_p3ke")["status_verifikasi"]
-    assert marks["P3KE-A1"] == "layak" and marks["P3KE-A3"] == "belum diverifikasi"
+    assert marks["P3KE-A1"] == "layak"
+    assert marks["P3KE-A3"] == "belum diverifikasi"
     assert marks["P3KE-B3"] == "belum diverifikasi"  # its status was not in the list
     assert list(tetap["no"]) == list(range(1, len(tetap) + 1))
     prog = progres_desa(hasil).set_index("kode_desa")
@@ -282,7 +290,8 @@ def test_zip_one_file_per_desa(sasaran: pd.DataFrame) -> None:
 def test_key_survives_restart(tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("LOKUS_KUNCI_VERIFIKASI", raising=False)
     first = kunci_verifikasi(tmp_path)
-    assert kunci_verifikasi(tmp_path) == first and len(first) == 64
+    assert kunci_verifikasi(tmp_path) == first
+    assert len(first) == 64
     assert (tmp_path / "kunci_verifikasi").stat().st_mode & 0o077 == 0
     monkeypatch.setenv("LOKUS_KUNCI_VERIFIKASI", "dari-env")
     assert kunci_verifikasi(tmp_path) == b"dari-env"
