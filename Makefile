@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test lint sample cli clean browser-deps bench bench-browser loadtest
+.PHONY: run test lint sample cli clean browser-deps office-deps bench bench-browser loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,16 @@ browser-deps:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "WARNING: chromium could not be installed; browser tests will fail"; }
 
+## LibreOffice Calc (headless) and pdfinfo for the verification-workbook test (issue 17)
+office-deps:
+	@{ command -v soffice >/dev/null 2>&1 && command -v pdfinfo >/dev/null 2>&1; } || { \
+	  echo "Installing Debian libreoffice-calc-nogui and poppler-utils for the office test"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	   --no-install-recommends libreoffice-calc-nogui poppler-utils >/dev/null) \
+	  || echo "WARNING: LibreOffice could not be installed; tests/test_verifikasi_office.py will fail"; }
+
 ## Run the whole suite (unit, app, CLI and headless-browser tests)
-test: $(VENV)/.dev-stamp browser-deps
+test: $(VENV)/.dev-stamp browser-deps office-deps
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.dev-stamp
