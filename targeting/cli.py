@@ -92,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
         "--csv-sep", choices=[",", ";"], default=",",
         help="pemisah CSV (';' dengan koma desimal untuk Excel Indonesia)",
     )  # fmt: skip
+    from targeting import cli_verifikasi
+
+    cli_verifikasi.add_parsers(sub, run)
     synth = sub.add_parser("sintetis", help="bangun ulang data sampel SINTETIS (deterministik)")
     synth.add_argument("--out", type=Path, default=DEFAULT_REGION_FILE.parent)
     synth.add_argument("--seed", type=int, default=None)
@@ -292,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(path)
             return 0
         from geo.region import default_region
+        from targeting import cli_verifikasi
         from targeting.pipeline import analyse, write_outputs
         from targeting.snapshot import load_snapshot
 
@@ -314,10 +318,15 @@ def main(argv: list[str] | None = None) -> int:
             partisi=args.partisi or "kecamatan",
         )
         result = analyse(snapshot, _analysis_settings(args), register=args.register)
+        if args.perintah != "run":  # verifikasi-keluar, verifikasi-masuk (issue 17)
+            return cli_verifikasi.perintah(args, result)
+        result, extras = cli_verifikasi.sebelum_run(args, snapshot, result)
         ranking, package = _plan_targets(result, args)
+        package = extras.apply(package)
         writing = True
         paths = write_outputs(result, out)
         paths += _write_targets(result, ranking, package, args)
+        paths += extras.write(result, out, args.csv_sep)
     except LokusError as err:
         # The CLI log is in English (the app shows the same errors in Bahasa Indonesia).
         _stderr(f"error: {err.en.rstrip('.')}{_nothing_written(out, writing)}")

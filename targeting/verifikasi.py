@@ -35,6 +35,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
 import pandas as pd
@@ -45,6 +46,10 @@ from geo.sheets import Grid, grids_from_bytes
 from geo.text import fold
 from targeting.export import neutralise
 
+if TYPE_CHECKING:
+    from targeting.pipeline import Analysis
+    from targeting.snapshot import Snapshot
+
 __all__ = [
     "ALASAN",
     "STATUS_LAYAK",
@@ -54,12 +59,15 @@ __all__ = [
     "KepalaLembar",
     "VerifikasiError",
     "baca_verifikasi",
+    "kepala_dari",
     "kode_cek",
     "kunci_verifikasi",
     "lembar_verifikasi",
     "nama_lembar",
     "progres_desa",
+    "snapshot_terverifikasi",
     "terapkan_verifikasi",
+    "tidak_layak",
     "zip_per_desa",
 ]
 
@@ -907,3 +915,76 @@ def progres_desa(hasil: HasilVerifikasi) -> pd.DataFrame:
             "tidak_layak", "usulan_baru"]  # fmt: skip
     summary = hasil.ringkasan()
     return summary[cols] if len(summary) else pd.DataFrame(columns=cols)
+
+
+def tidak_layak(hasil: HasilVerifikasi) -> set[str]:
+    """Return the ids of families verified not eligible (any status but ``layak``).
+
+    Parameters
+    ----------
+    hasil : HasilVerifikasi
+        :func:`baca_verifikasi`.
+
+    Returns
+    -------
+    set of str
+    """
+    app = hasil.diterapkan
+    return set(app.loc[app["status_verifikasi"] != STATUS_LAYAK, "id_keluarga_p3ke"].astype(str))
+
+
+def snapshot_terverifikasi(snapshot: Snapshot, hasil: HasilVerifikasi) -> Snapshot:
+    """Return the snapshot with its desa indicators recounted without the families verified out.
+
+    Parameters
+    ----------
+    snapshot : Snapshot
+        :func:`targeting.snapshot.load_snapshot`.
+    hasil : HasilVerifikasi
+        :func:`baca_verifikasi`.
+
+    Returns
+    -------
+    Snapshot
+        Same import (placement, ledger and provenance unchanged: every row was read and
+        placed); ``indikator`` recomputed by :func:`targeting.indicators.desa_indicators`
+        from the families not verified ``tidak layak`` (or dead, moved, not found, duplicate),
+        so the priority ranking of :func:`targeting.pipeline.analyse` uses verified statuses.
+    """
+    from dataclasses import replace
+
+    from targeting.indicators import desa_indicators
+
+    out = tidak_layak(hasil)
+    if not out:
+        return snapshot
+    fam = snapshot.placement.keluarga
+    keep = ~fam["id_keluarga_p3ke"].astype(str).str.strip().isin(out)
+    indikator = desa_indicators(
+        fam[keep], snapshot.desa, snapshot.keluarga_desa, desil_max=snapshot.check.desil_max
+    )
+    return replace(snapshot, indikator=indikator)
+
+
+def kepala_dari(result: Analysis, *, data_pribadi: bool = False) -> KepalaLembar:
+    """Build the heading block from an analysis (district name, data date, synthetic mark).
+
+    Parameters
+    ----------
+    result : Analysis
+        :func:`targeting.pipeline.analyse`.
+    data_pribadi : bool, default False
+        Personal data shown (the title says so).
+
+    Returns
+    -------
+    KepalaLembar
+        Synthetic when the household file is, by its provenance.
+    """
+    households = result.provenance.input("keluarga_p3ke")
+    return KepalaLembar(
+        kabupaten=result.region.nama,
+        tanggal_data=result.provenance.tanggal_data or "",
+        sintetis=bool(households and households.sintetis),
+        data_pribadi=data_pribadi,
+    )
