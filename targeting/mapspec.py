@@ -38,12 +38,14 @@ __all__ = [
     "LAPISAN_KANTONG",
     "LAPISAN_KLASTER",
     "LAPISAN_PRIORITAS",
+    "LAPISAN_VERIFIKASI",
     "LAYER_BUILDERS",
     "LOKUS_COLOURS",
     "NO_DATA_COLOUR",
     "PALETTE",
     "PRIORITAS_COLOUR",
     "TAMPILAN_TOLERANSI_M",
+    "VERIFIKASI_KELAS",
     "ClusterLayer",
     "DesaLayer",
     "Kelas",
@@ -177,6 +179,14 @@ purple pocket, cluster and the Dark2 strategy outlines)."""
 LAPISAN_KANTONG = "Kantong desa (panas/pencilan/dingin)"
 LAPISAN_KLASTER = "Klaster keluarga desil 1"
 LAPISAN_PRIORITAS = "Desa prioritas terpilih"
+LAPISAN_VERIFIKASI = "Progres verifikasi musdes"
+VERIFIKASI_KELAS = (
+    (100.0, "#1a9850", "Selesai diverifikasi (100%)"),
+    (50.0, "#fee08b", "Sebagian besar (50-99%)"),
+    (0.0, "#d73027", "Baru sedikit (di bawah 50%)"),
+)
+"""Verification progress classes: lowest share of the list verified, outline colour
+(ColorBrewer RdYlGn), legend label."""
 
 
 def lapisan_lokus(strategi: int | str) -> str:
@@ -627,6 +637,9 @@ class MapData:
     klaster_aturan: str | None = None
     lokus: pd.DataFrame | None = None
     tampilan: gpd.GeoSeries | None = None
+    verifikasi: pd.DataFrame | None = None
+    """:func:`targeting.verifikasi.progres_desa`: ``kode_desa``, ``persen_diverifikasi``
+    (0-100) of the desa whose verification workbook came back (issue 17)."""
 
     @classmethod
     def from_result(cls, result: Any, indikator: gpd.GeoDataFrame | None = None) -> MapData:
@@ -730,7 +743,29 @@ def _cluster_overlays(data: MapData, codes: frozenset[str], popup: bool) -> list
     ]  # fmt: skip
 
 
-LAYER_BUILDERS: tuple[LayerBuilder, ...] = (_pocket_layers, _lokus_overlays, _cluster_overlays)
+def _verification_layer(data: MapData, codes: frozenset[str], _popup: bool) -> list[Layer]:
+    """Outlines of the desa whose verification came back, coloured by the share verified."""
+    v = data.verifikasi
+    if v is None or not len(v):
+        return []
+    shown = v[v["kode_desa"].astype(str).isin(codes)]
+    styles: dict[str, dict[str, Any]] = {}
+    counts = dict.fromkeys(range(len(VERIFIKASI_KELAS)), 0)
+    for kode, share in zip(shown["kode_desa"], shown["persen_diverifikasi"], strict=True):
+        i = next(i for i, (low, _c, _l) in enumerate(VERIFIKASI_KELAS) if float(share) >= low)
+        counts[i] += 1
+        styles[str(kode)] = {"fill": False, "color": VERIFIKASI_KELAS[i][1], "weight": 4.5}
+    legend = tuple(
+        LegendEntry(colour, f"{label}: {counts[i]} desa", "solid", count=counts[i])
+        for i, (_low, colour, label) in enumerate(VERIFIKASI_KELAS)
+        if counts[i]
+    )
+    return [OutlineLayer(LAPISAN_VERIFIKASI, True, styles, legend)]
+
+
+LAYER_BUILDERS: tuple[LayerBuilder, ...] = (
+    _pocket_layers, _lokus_overlays, _cluster_overlays, _verification_layer,
+)  # fmt: skip
 """The overlays a map can have, in drawing order. A new layer: one builder added here."""
 
 

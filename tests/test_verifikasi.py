@@ -295,3 +295,22 @@ def test_key_survives_restart(tmp_path, monkeypatch) -> None:
     assert (tmp_path / "kunci_verifikasi").stat().st_mode & 0o077 == 0
     monkeypatch.setenv("LOKUS_KUNCI_VERIFIKASI", "dari-env")
     assert kunci_verifikasi(tmp_path) == b"dari-env"
+
+
+def test_map_layer_of_progress(hasil, embedded) -> None:
+    from dataclasses import replace
+
+    from targeting.maps import render
+    from targeting.mapspec import LAPISAN_VERIFIKASI, MapData, map_spec
+
+    data = replace(MapData.from_result(embedded), verifikasi=progres_desa(hasil))
+    spec = map_spec(data)
+    layer = spec.layer(LAPISAN_VERIFIKASI)
+    assert set(layer.styles) == {A, B}
+    # A: 3 of 6 verified (50%), B: 3 of 4 (75%): both in the 50-99% class
+    (entry,) = layer.legend
+    assert entry.count == 2
+    assert "50-99%" in entry.label
+    html = render(spec).get_root().render()
+    assert LAPISAN_VERIFIKASI in html
+    assert map_spec(MapData.from_result(embedded)).available.get(LAPISAN_VERIFIKASI) is None
