@@ -25,6 +25,7 @@ pages = [
     st.Page("views/peta.py", title="Peta desil 1", icon=":material/map:", default=True),
     st.Page("views/intervensi.py", title="Sub kegiatan dan lokus", icon=":material/target:"),
     st.Page("views/prioritas.py", title="Desa prioritas dan sasaran", icon=":material/checklist:"),
+    st.Page("views/verifikasi.py", title="Hasil verifikasi", icon=":material/how_to_reg:"),
     st.Page("views/laporan.py", title="Laporan impor", icon=":material/fact_check:"),
     st.Page("views/panduan.py", title="Panduan", icon=":material/menu_book:"),
 ]

@@ -62,6 +62,7 @@ __all__ = [
     "kepala_dari",
     "kode_cek",
     "kunci_verifikasi",
+    "lampiran_xlsx",
     "lembar_verifikasi",
     "nama_lembar",
     "progres_desa",
@@ -988,3 +989,29 @@ def kepala_dari(result: Analysis, *, data_pribadi: bool = False) -> KepalaLembar
         sintetis=bool(households and households.sintetis),
         data_pribadi=data_pribadi,
     )
+
+
+def lampiran_xlsx(hasil: HasilVerifikasi) -> bytes:
+    """Write the verification result as a workbook to attach to the meeting record.
+
+    Parameters
+    ----------
+    hasil : HasilVerifikasi
+        :func:`baca_verifikasi`.
+
+    Returns
+    -------
+    bytes
+        ``.xlsx`` with sheets ``ringkasan_verifikasi`` (per desa), ``diterapkan``,
+        ``ditolak`` (file, sheet, row, column, value, reason) and ``usulan_baru`` (names as
+        initials, no address: :meth:`HasilVerifikasi.usulan_tersamar`); formula-safe
+        (:func:`targeting.export.to_xlsx_bytes`).
+    """
+    from targeting.export import to_xlsx_bytes
+
+    return to_xlsx_bytes({
+        "ringkasan_verifikasi": hasil.ringkasan(),
+        "diterapkan": hasil.diterapkan,
+        "ditolak": hasil.ditolak,
+        "usulan_baru": hasil.usulan_tersamar(),
+    })  # fmt: skip

@@ -33,6 +33,7 @@ from targeting.priority import (
 )
 from targeting.register import STRATEGI
 from targeting.strategies import INPRES_NOMOR
+from targeting.verifikasi import kepala_dari, kunci_verifikasi, lembar_verifikasi, zip_per_desa
 from views.common import PRIORITAS_KEY, asset_base, keep, md_escape, setting_widget, start_page
 from views.ui import MAP_ROW_KEY, layer_pills, legend, on_map_change
 
@@ -386,6 +387,15 @@ downloads = [
     ("Unduh peta (HTML, terbuka tanpa internet)", lambda: package.map_html().encode("utf-8"),
      package.file_name("html", "peta"), "text/html"),
 ]  # fmt: skip
+if len(fam):  # village-meeting verification workbooks (issue 17)
+    kepala = kepala_dari(r, data_pribadi=pribadi)
+    downloads += [
+        ("Unduh lembar verifikasi musdes", lambda: lembar_verifikasi(fam, kepala, kunci_verifikasi()),
+         package.file_name("xlsx", "verifikasi_musdes"),
+         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("Unduh lembar verifikasi per desa (ZIP)", lambda: zip_per_desa(fam, kepala, kunci_verifikasi()),
+         package.file_name("zip", "verifikasi_musdes"), "application/zip"),
+    ]  # fmt: skip
 columns = st.columns(3)
 for i, (text, data, name, mime) in enumerate(downloads):
     columns[i % 3].download_button(

@@ -1,0 +1,151 @@
+"""Page: results of the village-meeting verification, and programme recipients by name."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.errors import LokusError
+from targeting.export import to_csv_bytes
+from targeting.format import KOSONG, angka, persen, tabel_tampilan
+from targeting.interventions import lokus_long
+from targeting.maps import legend_html, render
+from targeting.mapspec import LAPISAN_VERIFIKASI, MapData, MapSettings, map_spec
+from targeting.penerima import SUMBER_DAFTAR, baca_penerima, cakupan
+from targeting.verifikasi import (
+    BerkasKembali,
+    baca_verifikasi,
+    kunci_verifikasi,
+    lampiran_xlsx,
+    progres_desa,
+    tidak_layak,
+)
+from views.common import asset_base, md_escape, start_page
+from views.ui import legend
+
+d = start_page("Hasil verifikasi musdes")
+r = d.result
+st.caption(
+    "Unggah lembar verifikasi yang sudah diisi musyawarah desa (diunduh dari halaman Desa "
+    "prioritas dan sasaran: 'Unduh lembar verifikasi musdes'). Setiap baris diterapkan atau "
+    "ditolak dengan alasannya; usulan keluarga baru dicatat terpisah."
+)
+uploads = st.file_uploader(
+    "Lembar verifikasi yang sudah diisi (XLSX, boleh beberapa)",
+    type=["xlsx"],
+    accept_multiple_files=True,
+    key="unggah_verifikasi",
+)
+hasil = None
+if uploads:
+    files = [BerkasKembali(u.name, u.getvalue()) for u in uploads]
+    try:
+        hasil = baca_verifikasi(files, r.placement.keluarga, kunci_verifikasi())
+    except LokusError as err:
+        st.error(md_escape(err))
+if hasil is not None:
+    led = hasil.ledger
+    cols = st.columns(4)
+    cols[0].metric("Baris dibaca", angka(led.rows_in))
+    cols[1].metric("Diterapkan", angka(len(hasil.diterapkan)))
+    cols[2].metric("Ditolak", angka(led.rows_rejected))
+    cols[3].metric("Usulan baru", angka(len(hasil.usulan)))
+    for note in hasil.catatan:
+        st.info(md_escape(note))
+    st.subheader("Ringkasan per desa (lampiran berita acara)")
+    st.dataframe(
+        tabel_tampilan(hasil.ringkasan(), {"persen_diverifikasi": 1}, judul=True),
+        hide_index=True, placeholder=KOSONG, width="stretch",
+    )  # fmt: skip
+    st.download_button(
+        "Unduh hasil verifikasi (XLSX)",
+        lambda: lampiran_xlsx(hasil),
+        file_name="hasil_verifikasi_musdes.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        on_click="ignore",
+        type="primary",
+    )
+    data = replace(MapData.from_result(r), klaster=None, lokus=None, verifikasi=progres_desa(hasil))
+    spec = map_spec(
+        data,
+        MapSettings(lapisan=[LAPISAN_VERIFIKASI], height=440, popup=False,
+                    asset_base=asset_base(), kontrol_lapisan=False, legenda=False),
+    )  # fmt: skip
+    st_folium(render(spec), key="peta_verifikasi", height=440, use_container_width=True,
+              returned_objects=[])  # fmt: skip
+    legend(legend_html(spec.legend))
+    with st.expander(f"Baris ditolak: {angka(led.rows_rejected)} (berkas, lembar, baris, alasan)"):
+        st.dataframe(tabel_tampilan(hasil.ditolak, judul=True), hide_index=True,
+                     placeholder=KOSONG, width="stretch")  # fmt: skip
+    with st.expander(f"Usulan keluarga baru: {angka(len(hasil.usulan))}"):
+        st.caption(
+            "Usulan baru bukan keluarga P3KE: teruskan ke pemutakhiran DTSEN. Nama disingkat "
+            "dan alamat tidak ditampilkan (UU 27/2022)."
+        )
+        st.dataframe(tabel_tampilan(hasil.usulan_tersamar(), judul=True), hide_index=True,
+                     placeholder=KOSONG, width="stretch")  # fmt: skip
+
+st.subheader("Penerima sub kegiatan per keluarga")
+daftar_file = st.file_uploader(
+    "Daftar penerima (CSV/XLSX: id_keluarga_p3ke atau no_kk/nik, kode_sub_kegiatan, tahun, volume)",
+    type=["csv", "xlsx"],
+    key="unggah_penerima",
+)
+lokus = lokus_long(r.register.register) if r.register is not None else None
+daftar = None
+if daftar_file is not None:
+    codes = set(lokus["kode_sub_kegiatan"].astype(str)) if lokus is not None else None
+    try:
+        daftar = baca_penerima(daftar_file.getvalue(), daftar_file.name,
+                               r.placement.keluarga, codes)  # fmt: skip
+    except LokusError as err:
+        st.error(md_escape(err))
+out = tidak_layak(hasil) if hasil is not None else frozenset()
+got = cakupan(r.placement.keluarga, lokus, daftar, tidak_layak=out)
+if got.sumber != SUMBER_DAFTAR:
+    st.info(f"Tanpa daftar penerima, cakupan dihitung dari {md_escape(got.sumber)}.")
+else:
+    led = daftar.ledger
+    st.caption(
+        f"Daftar penerima: {angka(led.rows_in)} baris dibaca, {angka(led.rows_used)} dipakai, "
+        f"{angka(led.rows_rejected)} ditolak (termasuk {angka(len(daftar.ganda))} ganda)."
+    )
+    if led.rows_rejected:
+        with st.expander("Baris daftar penerima yang ditolak"):
+            st.dataframe(tabel_tampilan(led.ditolak, judul=True), hide_index=True,
+                         placeholder=KOSONG, width="stretch")  # fmt: skip
+cols = st.columns(4)
+n_layak = len(got.per_keluarga)
+cols[0].metric("Keluarga desil 1 layak", angka(n_layak))
+for s, row in zip((1, 2, 3), got.per_strategi.itertuples(), strict=True):
+    cols[s].metric(f"Terjangkau strategi {s}", persen(row.persen))
+st.metric("Belum tersentuh sub kegiatan apa pun", angka(len(got.belum_tersentuh)))
+st.dataframe(
+    tabel_tampilan(got.belum_per_desa, {"persen_belum": 1}, judul=True),
+    hide_index=True, placeholder=KOSONG, width="stretch", height=240,
+)  # fmt: skip
+c1, c2 = st.columns(2)
+c1.download_button(
+    "Unduh keluarga belum tersentuh (CSV)",
+    to_csv_bytes(got.belum_tersentuh.assign(sumber=got.sumber)),
+    file_name="belum_tersentuh.csv",
+    mime="text/csv",
+)
+if len(got.ketepatan):
+    st.markdown(
+        "**Ketepatan sasaran per sub kegiatan.** Galat inklusi: penerima di luar desil 1-4; "
+        "galat eksklusi: keluarga desil 1 layak di wilayah sub kegiatan yang tidak menerima "
+        "(Cornia & Stewart 1993; Coady, Grosh & Hoddinott 2004)."
+    )
+    st.dataframe(
+        tabel_tampilan(got.ketepatan, {"persen_inklusi": 1, "persen_eksklusi": 1}, judul=True),
+        hide_index=True, placeholder=KOSONG, width="stretch",
+    )  # fmt: skip
+    c2.download_button(
+        "Unduh ketepatan sasaran (CSV)",
+        to_csv_bytes(got.ketepatan),
+        file_name="ketepatan_sasaran.csv",
+        mime="text/csv",
+    )
