@@ -185,8 +185,8 @@ VERIFIKASI_KELAS = (
     (50.0, "#fee08b", "Sebagian besar (50-99%)"),
     (0.0, "#d73027", "Baru sedikit (di bawah 50%)"),
 )
-"""Verification progress classes: lowest share of the list verified, outline colour
-(ColorBrewer RdYlGn), legend label."""
+"""Verification progress classes: lowest share of the list verified, fill colour of the desa
+returned (ColorBrewer RdYlGn, drawn over the choropleth), legend label."""
 
 
 def lapisan_lokus(strategi: int | str) -> str:
@@ -744,7 +744,7 @@ def _cluster_overlays(data: MapData, codes: frozenset[str], popup: bool) -> list
 
 
 def _verification_layer(data: MapData, codes: frozenset[str], _popup: bool) -> list[Layer]:
-    """Outlines of the desa whose verification came back, coloured by the share verified."""
+    """Fill the desa whose verification came back by the share verified."""
     v = data.verifikasi
     if v is None or not len(v):
         return []
@@ -754,9 +754,10 @@ def _verification_layer(data: MapData, codes: frozenset[str], _popup: bool) -> l
     for kode, share in zip(shown["kode_desa"], shown["persen_diverifikasi"], strict=True):
         i = next(i for i, (low, _c, _l) in enumerate(VERIFIKASI_KELAS) if float(share) >= low)
         counts[i] += 1
-        styles[str(kode)] = {"fill": False, "color": VERIFIKASI_KELAS[i][1], "weight": 4.5}
+        styles[str(kode)] = {"fill": True, "fillColor": VERIFIKASI_KELAS[i][1],
+                             "fillOpacity": 0.9, "color": "#222222", "weight": 2.5}  # fmt: skip
     legend = tuple(
-        LegendEntry(colour, f"{label}: {counts[i]} desa", "solid", count=counts[i])
+        LegendEntry(colour, f"{label}: {counts[i]} desa", "fill", count=counts[i])
         for i, (_low, colour, label) in enumerate(VERIFIKASI_KELAS)
         if counts[i]
     )

@@ -293,6 +293,7 @@ def cakupan(
     *,
     tidak_layak: set[str] | frozenset[str] = frozenset(),
     desil_sasaran: int = 4,
+    desa: pd.DataFrame | None = None,
 ) -> Cakupan:
     """Coverage per family, families reached by nothing, inclusion and exclusion errors.
 
@@ -309,6 +310,9 @@ def cakupan(
         Family ids verified not eligible by the village meeting (not counted as eligible).
     desil_sasaran : int, default 4
         Highest desil of the target group for the inclusion error (P3KE: 1-4).
+    desa : pandas.DataFrame, optional
+        ``kode_desa``, ``desa``, ``kecamatan``: names added to ``belum_tersentuh`` and
+        ``belum_per_desa`` (sorted by the number not reached, most first).
 
     Returns
     -------
@@ -345,6 +349,12 @@ def cakupan(
     by_desa["persen_belum"] = [
         _pct(b, n) for b, n in zip(by_desa["belum_tersentuh"], by_desa["keluarga_layak"], strict=True)
     ]  # fmt: skip
+    if desa is not None:
+        names = pd.DataFrame(desa)[["kode_desa", "desa", "kecamatan"]]
+        belum = names.merge(belum, on="kode_desa", how="right")
+        by_desa = names.merge(by_desa, on="kode_desa", how="right")
+        by_desa = by_desa.sort_values(["belum_tersentuh", "kode_desa"], ascending=[False, True])
+        by_desa = by_desa.reset_index(drop=True)
     ketepatan = (
         _ketepatan(fam, layak, lokus, penerima, desil_sasaran)
         if penerima is not None

@@ -35,7 +35,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
 
 import pandas as pd
@@ -47,6 +47,7 @@ from geo.text import fold
 from targeting.export import neutralise
 
 if TYPE_CHECKING:
+    from targeting.mapspec import MapSpec
     from targeting.pipeline import Analysis
     from targeting.snapshot import Snapshot
 
@@ -65,6 +66,7 @@ __all__ = [
     "lampiran_xlsx",
     "lembar_verifikasi",
     "nama_lembar",
+    "peta_verifikasi",
     "progres_desa",
     "snapshot_terverifikasi",
     "terapkan_verifikasi",
@@ -1015,3 +1017,38 @@ def lampiran_xlsx(hasil: HasilVerifikasi) -> bytes:
         "ditolak": hasil.ditolak,
         "usulan_baru": hasil.usulan_tersamar(),
     })  # fmt: skip
+
+
+def peta_verifikasi(result: Analysis, hasil: HasilVerifikasi, **options: Any) -> MapSpec:
+    """Describe the verification-progress map: every desa, zoomed to the desa returned.
+
+    Parameters
+    ----------
+    result : Analysis
+        :func:`targeting.pipeline.analyse` (desa, indicators, display outlines).
+    hasil : HasilVerifikasi
+        :func:`baca_verifikasi`.
+    **options
+        Further :class:`targeting.mapspec.MapSettings` fields (height, asset_base ...).
+
+    Returns
+    -------
+    MapSpec
+        The desil-1 choropleth with only the layer
+        :data:`targeting.mapspec.LAPISAN_VERIFIKASI` (outline colour = share verified), its
+        bounds those of the desa returned (EPSG:4326).
+    """
+    from dataclasses import replace
+
+    from geo.crs import to_display
+    from targeting.mapspec import LAPISAN_VERIFIKASI, MapData, MapSettings, map_spec
+
+    progres = progres_desa(hasil)
+    data = replace(MapData.from_result(result), klaster=None, lokus=None, verifikasi=progres)
+    spec = map_spec(data, MapSettings(lapisan=[LAPISAN_VERIFIKASI], **options))
+    shown = result.indikator[result.indikator["kode_desa"].isin(set(progres["kode_desa"]))]
+    if not len(shown):
+        return spec
+    minx, miny, maxx, maxy = (float(x) for x in to_display(shown).total_bounds)
+    pad_x, pad_y = max((maxx - minx) * 0.3, 0.02), max((maxy - miny) * 0.3, 0.02)
+    return replace(spec, bounds=(minx - pad_x, miny - pad_y, maxx + pad_x, maxy + pad_y))

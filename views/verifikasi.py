@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -12,14 +10,13 @@ from targeting.export import to_csv_bytes
 from targeting.format import KOSONG, angka, persen, tabel_tampilan
 from targeting.interventions import lokus_long
 from targeting.maps import legend_html, render
-from targeting.mapspec import LAPISAN_VERIFIKASI, MapData, MapSettings, map_spec
 from targeting.penerima import SUMBER_DAFTAR, baca_penerima, cakupan
 from targeting.verifikasi import (
     BerkasKembali,
     baca_verifikasi,
     kunci_verifikasi,
     lampiran_xlsx,
-    progres_desa,
+    peta_verifikasi,
     tidak_layak,
 )
 from views.common import asset_base, md_escape, start_page
@@ -47,11 +44,13 @@ if uploads:
         st.error(md_escape(err))
 if hasil is not None:
     led = hasil.ledger
-    cols = st.columns(4)
+    belum = int((hasil.ditolak["kode"] == "belum_diverifikasi").sum())
+    cols = st.columns(5)
     cols[0].metric("Baris dibaca", angka(led.rows_in))
     cols[1].metric("Diterapkan", angka(len(hasil.diterapkan)))
-    cols[2].metric("Ditolak", angka(led.rows_rejected))
-    cols[3].metric("Usulan baru", angka(len(hasil.usulan)))
+    cols[2].metric("Status kosong", angka(belum), help="belum diverifikasi")
+    cols[3].metric("Ditolak", angka(led.rows_rejected - belum), help="alasan di tabel di bawah")
+    cols[4].metric("Usulan baru", angka(len(hasil.usulan)))
     for note in hasil.catatan:
         st.info(md_escape(note))
     st.subheader("Ringkasan per desa (lampiran berita acara)")
@@ -67,12 +66,8 @@ if hasil is not None:
         on_click="ignore",
         type="primary",
     )
-    data = replace(MapData.from_result(r), klaster=None, lokus=None, verifikasi=progres_desa(hasil))
-    spec = map_spec(
-        data,
-        MapSettings(lapisan=[LAPISAN_VERIFIKASI], height=440, popup=False,
-                    asset_base=asset_base(), kontrol_lapisan=False, legenda=False),
-    )  # fmt: skip
+    spec = peta_verifikasi(r, hasil, height=440, popup=False, asset_base=asset_base(),
+                           kontrol_lapisan=False, legenda=False)  # fmt: skip
     st_folium(render(spec), key="peta_verifikasi", height=440, use_container_width=True,
               returned_objects=[])  # fmt: skip
     legend(legend_html(spec.legend))
@@ -103,7 +98,7 @@ if daftar_file is not None:
     except LokusError as err:
         st.error(md_escape(err))
 out = tidak_layak(hasil) if hasil is not None else frozenset()
-got = cakupan(r.placement.keluarga, lokus, daftar, tidak_layak=out)
+got = cakupan(r.placement.keluarga, lokus, daftar, tidak_layak=out, desa=r.indikator)
 if got.sumber != SUMBER_DAFTAR:
     st.info(f"Tanpa daftar penerima, cakupan dihitung dari {md_escape(got.sumber)}.")
 else:
