@@ -169,13 +169,11 @@ class RunExtras:
 
     def apply(self, package: TargetPackage | None) -> TargetPackage | None:
         """Drop families verified not eligible from the target list; mark the unverified."""
-        from targeting.verifikasi import terapkan_verifikasi
+        from targeting.verifikasi import terapkan_ke_daftar
 
         if package is None or self.hasil is None:
             return package
-        tetap, keluar = terapkan_verifikasi(package.sasaran.keluarga, self.hasil)
-        package.sasaran.keluarga = tetap
-        self.keluar = keluar
+        package.sasaran, self.keluar = terapkan_ke_daftar(package.sasaran, self.hasil)
         return package
 
     def write(self, result: Analysis, out: Path, sep: str) -> list[Path]:

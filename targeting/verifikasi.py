@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from targeting.mapspec import MapSpec
     from targeting.pipeline import Analysis
     from targeting.snapshot import Snapshot
+    from targeting.targets import TargetList
 
 __all__ = [
     "ALASAN",
@@ -69,6 +70,7 @@ __all__ = [
     "peta_verifikasi",
     "progres_desa",
     "snapshot_terverifikasi",
+    "terapkan_ke_daftar",
     "terapkan_verifikasi",
     "tidak_layak",
     "zip_per_desa",
@@ -1052,3 +1054,35 @@ def peta_verifikasi(result: Analysis, hasil: HasilVerifikasi, **options: Any) ->
     minx, miny, maxx, maxy = (float(x) for x in to_display(shown).total_bounds)
     pad_x, pad_y = max((maxx - minx) * 0.3, 0.02), max((maxy - miny) * 0.3, 0.02)
     return replace(spec, bounds=(minx - pad_x, miny - pad_y, maxx + pad_x, maxy + pad_y))
+
+
+def terapkan_ke_daftar(
+    sasaran: TargetList, hasil: HasilVerifikasi
+) -> tuple[TargetList, pd.DataFrame]:
+    """Apply verified statuses to a whole target list (families, counts per strategy).
+
+    Parameters
+    ----------
+    sasaran : TargetList
+        :func:`targeting.targets.target_families`.
+    hasil : HasilVerifikasi
+        :func:`baca_verifikasi`.
+
+    Returns
+    -------
+    tetap : TargetList
+        A new list: :func:`terapkan_verifikasi`'s kept families, ``per_strategi`` recounted
+        from them, ``parameter["verifikasi_musdes"]`` naming the files applied.
+    keluar : pandas.DataFrame
+        Families verified not eligible, with their status and reason.
+    """
+    from dataclasses import replace
+
+    tetap, keluar = terapkan_verifikasi(sasaran.keluarga, hasil)
+    per_s = {
+        s: int(tetap["strategi_usulan"].astype(str).str.split("; ").map(lambda x, s=s: str(s) in x).sum())
+        for s in sasaran.per_strategi
+    } if "strategi_usulan" in tetap.columns else dict(sasaran.per_strategi)  # fmt: skip
+    files = sorted(set(hasil.desa.loc[hasil.desa["dipakai"], "berkas"]))
+    parameter = {**sasaran.parameter, "verifikasi_musdes": files}
+    return replace(sasaran, keluarga=tetap, per_strategi=per_s, parameter=parameter), keluar

@@ -119,5 +119,9 @@ def test_verification_round_trip_in_the_app(server, browser, tmp_path) -> None:
     page.set_viewport_size({"width": 1024, "height": 768})
     time.sleep(1.5)
     page.screenshot(path=str(ARTIFACTS / "verifikasi_1024.png"), full_page=True)
+    # the priority page now lists the families with their verified status
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.get_by_role("link", name="Desa prioritas dan sasaran").click()
+    page.wait_for_selector("text=Hasil verifikasi musdes diterapkan: 1 keluarga", timeout=60_000)
     assert not errors, errors
     context.close()

@@ -314,3 +314,16 @@ def test_map_layer_of_progress(hasil, embedded) -> None:
     html = render(spec).get_root().render()
     assert LAPISAN_VERIFIKASI in html
     assert map_spec(MapData.from_result(embedded)).available.get(LAPISAN_VERIFIKASI) is None
+
+
+def test_apply_to_a_whole_target_list(hasil) -> None:
+    from targeting.verifikasi import terapkan_ke_daftar
+
+    rows = _keluarga().assign(jenis_lantai=["Tanah"] * 3 + ["Keramik"] * 7)  # A1-A3: strategy 3
+    sasaran = target_families(rows, DESA, [A, B])
+    assert sasaran.per_strategi[3] == 3
+    tetap, keluar = terapkan_ke_daftar(sasaran, hasil)
+    assert tetap.per_strategi[3] == 2  # A2 verified 'tidak layak - sudah mampu'
+    assert len(tetap.keluarga) == len(sasaran.keluarga) - len(keluar)
+    assert tetap.parameter["verifikasi_musdes"] == ["desa_B_ulang.xlsx", "musdes_semua.xlsx"]
+    assert sasaran.per_strategi[3] == 3  # the input list is not changed

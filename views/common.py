@@ -28,6 +28,7 @@ UPLOAD_KEY = "_berkas_p3ke"  # (name, bytes) of the household file of this sessi
 DENOM_KEY = "_berkas_keluarga_desa"  # (name, bytes) of the family table of this session
 REGISTER_KEY = "_berkas_register"  # (name, bytes) of the sub-activity register of this session
 PRIORITAS_KEY = "_desa_prioritas"  # codes of the chosen priority desa (kept across pages)
+HASIL_VERIFIKASI_KEY = "_hasil_verifikasi"  # (dataset key, HasilVerifikasi) uploaded (issue 17)
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:@])")
 
 

@@ -33,8 +33,22 @@ from targeting.priority import (
 )
 from targeting.register import STRATEGI
 from targeting.strategies import INPRES_NOMOR
-from targeting.verifikasi import kepala_dari, kunci_verifikasi, lembar_verifikasi, zip_per_desa
-from views.common import PRIORITAS_KEY, asset_base, keep, md_escape, setting_widget, start_page
+from targeting.verifikasi import (
+    kepala_dari,
+    kunci_verifikasi,
+    lembar_verifikasi,
+    terapkan_ke_daftar,
+    zip_per_desa,
+)
+from views.common import (
+    HASIL_VERIFIKASI_KEY,
+    PRIORITAS_KEY,
+    asset_base,
+    keep,
+    md_escape,
+    setting_widget,
+    start_page,
+)
 from views.ui import MAP_ROW_KEY, layer_pills, legend, on_map_change
 
 d = start_page("Desa prioritas dan daftar sasaran")
@@ -344,6 +358,13 @@ package = build_package(
         cara_pilih=how,
     ),
 )
+verified = st.session_state.get(HASIL_VERIFIKASI_KEY)
+if verified is not None and verified[0] == d.key:  # results uploaded on 'Hasil verifikasi'
+    package.sasaran, keluar = terapkan_ke_daftar(package.sasaran, verified[1])
+    st.info(
+        f"Hasil verifikasi musdes diterapkan: {angka(len(keluar))} keluarga tidak layak "
+        "dikeluarkan dari daftar; keluarga lain bertanda layak atau belum diverifikasi."
+    )
 fam = package.sasaran.keluarga
 cols = st.columns(4)
 cols[0].metric("Keluarga sasaran", angka(len(fam)))

@@ -19,7 +19,7 @@ from targeting.verifikasi import (
     peta_verifikasi,
     tidak_layak,
 )
-from views.common import asset_base, md_escape, start_page
+from views.common import HASIL_VERIFIKASI_KEY, asset_base, md_escape, start_page
 from views.ui import legend
 
 d = start_page("Hasil verifikasi musdes")
@@ -40,6 +40,7 @@ if uploads:
     files = [BerkasKembali(u.name, u.getvalue()) for u in uploads]
     try:
         hasil = baca_verifikasi(files, r.placement.keluarga, kunci_verifikasi())
+        st.session_state[HASIL_VERIFIKASI_KEY] = (d.key, hasil)  # the priority page applies it
     except LokusError as err:
         st.error(md_escape(err))
 if hasil is not None:
