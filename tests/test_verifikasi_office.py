@@ -65,13 +65,40 @@ def converted(tmp_path_factory) -> Path:
     data = zip_per_desa(sasaran, KepalaLembar("Kayong Utara", "2026-01-01", True), KUNCI)
     zipfile.ZipFile(io.BytesIO(data)).extractall(root / "xlsx")
     files = sorted(str(p) for p in (root / "xlsx").glob("*.xlsx"))
+    filled = _fill_first_rows(next(p for p in files if A in p), root / "terisi" / "terisi_A.xlsx")
     profile = f"-env:UserInstallation=file://{root / 'profile'}"
-    for fmt, out in (("pdf", "pdf"), ("xlsx:Calc MS Excel 2007 XML", "lo")):
+    for fmt, out, paths in (
+        ("pdf", "pdf", files),
+        ("xlsx:Calc MS Excel 2007 XML", "lo", [*files, str(filled)]),
+    ):
         subprocess.run(
-            [exe, profile, "--headless", "--convert-to", fmt, "--outdir", str(root / out), *files],
+            [exe, profile, "--headless", "--convert-to", fmt, "--outdir", str(root / out), *paths],
             check=True, capture_output=True, timeout=180,
         )  # fmt: skip
     return root
+
+
+def _fill_first_rows(path: str, out: Path) -> Path:
+    """Statuses on the first three families, then saved; LibreOffice saves it again."""
+    wb = load_workbook(path)
+    ws = wb.worksheets[0]
+    header = next(c.row for row in ws.iter_rows() for c in row if c.value == "status_verifikasi")
+    status = next(c.column for c in ws[header] if c.value == "status_verifikasi")
+    for r, value in enumerate(("layak", "pindah", "Tidak Layak - Sudah Mampu"), start=1):
+        ws.cell(header + r, status, value)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out
+
+
+def test_filled_then_saved_by_libreoffice_reads_back(converted: Path) -> None:
+    saved = converted / "lo" / "terisi_A.xlsx"
+    got = baca_verifikasi([BerkasKembali(saved.name, saved.read_bytes())], _keluarga(), KUNCI)
+    assert list(got.diterapkan["status_verifikasi"]) == [
+        "layak", "pindah", "tidak layak - sudah mampu"
+    ]  # fmt: skip
+    assert got.ledger.rows_in == PER_DESA[A]
+    assert set(got.ditolak["kode"]) == {"belum_diverifikasi"}
 
 
 def test_pages_per_desa(converted: Path) -> None:
