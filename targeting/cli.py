@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         result = analyse(snapshot, _analysis_settings(args), register=args.register)
         if args.perintah != "run":  # verifikasi-keluar, verifikasi-masuk (issue 17)
             return cli_verifikasi.perintah(args, result)
-        result, extras = cli_verifikasi.sebelum_run(args, snapshot, result)
+        result, extras = cli_verifikasi.sebelum_run(args, result)
         ranking, package = _plan_targets(result, args)
         package = extras.apply(package)
         writing = True

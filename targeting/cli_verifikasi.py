@@ -208,33 +208,29 @@ class RunExtras:
         return paths
 
 
-def sebelum_run(args: argparse.Namespace, snapshot, result: Analysis) -> tuple[Analysis, RunExtras]:
+def sebelum_run(args: argparse.Namespace, result: Analysis) -> tuple[Analysis, RunExtras]:
     """Read ``--verifikasi`` and ``--penerima`` before ``run`` ranks and writes.
 
     Parameters
     ----------
     args : argparse.Namespace
         ``run``'s options.
-    snapshot : Snapshot
-        The import.
     result : Analysis
-        Its analysis.
+        The run's analysis.
 
     Returns
     -------
     tuple of (Analysis, RunExtras)
-        With ``--verifikasi``: the analysis of :func:`targeting.verifikasi.snapshot_terverifikasi`
-        (the ranking counts only families not verified out); else ``result`` unchanged.
+        With ``--verifikasi``: :func:`targeting.verifikasi.analisis_terverifikasi` (the ranking
+        counts only families not verified out); else ``result`` unchanged.
     """
     from targeting.penerima import baca_penerima
-    from targeting.pipeline import analyse
-    from targeting.verifikasi import snapshot_terverifikasi
+    from targeting.verifikasi import analisis_terverifikasi
 
     extras = RunExtras()
     if getattr(args, "verifikasi", None):
         extras.hasil = _read_returns(args.verifikasi, result)
-        result = analyse(snapshot_terverifikasi(snapshot, extras.hasil), result.settings,
-                         register=args.register)  # fmt: skip
+        result = analisis_terverifikasi(result, extras.hasil)
     if getattr(args, "penerima", None):
         reg = result.register.register if result.register is not None else None
         codes = set(reg["kode_sub_kegiatan"].astype(str)) if reg is not None else None

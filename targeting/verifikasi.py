@@ -60,6 +60,7 @@ __all__ = [
     "HasilVerifikasi",
     "KepalaLembar",
     "VerifikasiError",
+    "analisis_terverifikasi",
     "baca_verifikasi",
     "kepala_dari",
     "kode_cek",
@@ -1086,3 +1087,26 @@ def terapkan_ke_daftar(
     files = sorted(set(hasil.desa.loc[hasil.desa["dipakai"], "berkas"]))
     parameter = {**sasaran.parameter, "verifikasi_musdes": files}
     return replace(sasaran, keluarga=tetap, per_strategi=per_s, parameter=parameter), keluar
+
+
+def analisis_terverifikasi(result: Analysis, hasil: HasilVerifikasi) -> Analysis:
+    """Return the analysis whose priority ranking uses the verified statuses.
+
+    Parameters
+    ----------
+    result : Analysis
+        :func:`targeting.pipeline.analyse`.
+    hasil : HasilVerifikasi
+        :func:`baca_verifikasi`.
+
+    Returns
+    -------
+    Analysis
+        The same analysis on :func:`snapshot_terverifikasi` (desa indicators recounted without
+        the families verified out), so :meth:`Analysis.peringkat` ranks on them. The poverty
+        pockets and the register's match analysis are kept as computed on the import: the
+        meeting verifies the list, not the household clusters.
+    """
+    from dataclasses import replace
+
+    return replace(result, snapshot=snapshot_terverifikasi(result.snapshot, hasil))

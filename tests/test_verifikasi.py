@@ -327,3 +327,25 @@ def test_apply_to_a_whole_target_list(hasil) -> None:
     assert len(tetap.keluarga) == len(sasaran.keluarga) - len(keluar)
     assert tetap.parameter["verifikasi_musdes"] == ["desa_B_ulang.xlsx", "musdes_semua.xlsx"]
     assert sasaran.per_strategi[3] == 3  # the input list is not changed
+
+
+def test_ranking_counts_only_families_not_verified_out(embedded) -> None:
+    from geo.ledger import Ledger
+    from targeting.verifikasi import HasilVerifikasi, analisis_terverifikasi
+
+    fam = embedded.placement.keluarga
+    desa = embedded.prioritas.tabel.sort_values("peringkat")["kode_desa"].iloc[0]
+    out = fam[(fam["kode_desa"] == desa) & (fam["desil"] == 1)]["id_keluarga_p3ke"].head(3)
+    applied = pd.DataFrame({
+        "id_keluarga_p3ke": list(out), "kode_desa": desa,
+        "status_verifikasi": ["tidak layak - sudah mampu", "meninggal", "layak"],
+    })  # fmt: skip
+    hasil = HasilVerifikasi(applied, pd.DataFrame(), pd.DataFrame(), Ledger("x", 3, 3),
+                            pd.DataFrame())  # fmt: skip
+    verified = analisis_terverifikasi(embedded, hasil)
+    before = embedded.indikator.set_index("kode_desa").loc[desa, "keluarga_desil_1"]
+    after = verified.indikator.set_index("kode_desa").loc[desa, "keluarga_desil_1"]
+    assert after == before - 2  # the 'layak' family stays
+    ranked = verified.peringkat().tabel.set_index("kode_desa")
+    assert ranked.loc[desa, "nilai_keluarga_desil_1"] == before - 2
+    assert verified.placement is embedded.placement  # every row still read and placed

@@ -34,6 +34,7 @@ from targeting.priority import (
 from targeting.register import STRATEGI
 from targeting.strategies import INPRES_NOMOR
 from targeting.verifikasi import (
+    analisis_terverifikasi,
     kepala_dari,
     kunci_verifikasi,
     lembar_verifikasi,
@@ -53,6 +54,11 @@ from views.ui import MAP_ROW_KEY, layer_pills, legend, on_map_change
 
 d = start_page("Desa prioritas dan daftar sasaran")
 r = d.result
+verified = st.session_state.get(HASIL_VERIFIKASI_KEY)
+if verified is not None and verified[0] == d.key:  # results uploaded on 'Hasil verifikasi'
+    r = analisis_terverifikasi(r, verified[1])  # the ranking counts verified families only
+else:
+    verified = None
 ind = r.indikator
 
 with st.sidebar.expander("Bobot skor prioritas", expanded=False):
@@ -358,12 +364,12 @@ package = build_package(
         cara_pilih=how,
     ),
 )
-verified = st.session_state.get(HASIL_VERIFIKASI_KEY)
-if verified is not None and verified[0] == d.key:  # results uploaded on 'Hasil verifikasi'
+if verified is not None:
     package.sasaran, keluar = terapkan_ke_daftar(package.sasaran, verified[1])
     st.info(
         f"Hasil verifikasi musdes diterapkan: {angka(len(keluar))} keluarga tidak layak "
-        "dikeluarkan dari daftar; keluarga lain bertanda layak atau belum diverifikasi."
+        "dikeluarkan dari daftar dan dari hitungan skor prioritas; keluarga lain bertanda layak "
+        "atau belum diverifikasi."
     )
 fam = package.sasaran.keluarga
 cols = st.columns(4)
