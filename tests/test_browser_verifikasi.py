@@ -123,5 +123,8 @@ def test_verification_round_trip_in_the_app(server, browser, tmp_path) -> None:
     page.set_viewport_size({"width": 1366, "height": 768})
     page.get_by_role("link", name="Desa prioritas dan sasaran").click()
     page.wait_for_selector("text=Hasil verifikasi musdes diterapkan: 1 keluarga", timeout=60_000)
+    page.get_by_text("Hasil verifikasi musdes diterapkan").scroll_into_view_if_needed()
+    time.sleep(1.0)
+    page.screenshot(path=str(ARTIFACTS / "verifikasi_prioritas_1366.png"))
     assert not errors, errors
     context.close()
