@@ -201,7 +201,7 @@ def nama_lembar(desa: str, kode_desa: str, dipakai: Iterable[str] = ()) -> str:
     Examples
     --------
     >>> nama_lembar("Pulau Maya Karimata Selatan Jaya", "61.11.04.2001")
-    'Pulau Maya Karimat 61.11.04.2001'
+    'Pulau Maya Karima 61.11.04.2001'
     """
     room = 31 - len(kode_desa) - 1
     base = f"{_FORBIDDEN.sub('-', str(desa)).strip()[:room].strip()} {kode_desa}".strip()
