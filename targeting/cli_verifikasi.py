@@ -44,10 +44,10 @@ def add_parsers(sub: argparse._SubParsersAction, run: argparse.ArgumentParser) -
         The ``run`` parser: both new commands take its inputs and filters.
     """
     helps = {
-        "verifikasi-keluar": "write the village-meeting verification workbook "
-        "(verifikasi_musdes.xlsx, one sheet per desa, and a zip with one file per desa)",
-        "verifikasi-masuk": "read returned verification workbooks (every row applied or "
-        "rejected with its reason; proposals apart)",
+        "verifikasi-keluar": "tulis lembar verifikasi musdes (verifikasi_musdes.xlsx, satu "
+        "lembar per desa, dan zip satu berkas per desa)",
+        "verifikasi-masuk": "baca lembar verifikasi yang sudah diisi (setiap baris diterapkan "
+        "atau ditolak dengan alasannya; usulan baru terpisah)",
     }
     for name, text in helps.items():
         p = sub.add_parser(name, help=text, conflict_handler="resolve")
@@ -55,14 +55,14 @@ def add_parsers(sub: argparse._SubParsersAction, run: argparse.ArgumentParser) -
         p._add_container_actions(run)
         if name == "verifikasi-masuk":
             p.add_argument("--berkas", nargs="+", required=True, type=Path,
-                           help="returned verification workbooks (.xlsx)")  # fmt: skip
-    g = run.add_argument_group("village-meeting verification and recipients")
+                           help="lembar verifikasi yang sudah diisi (.xlsx)")  # fmt: skip
+    g = run.add_argument_group("verifikasi musdes dan penerima per keluarga")
     g.add_argument("--verifikasi", nargs="+", type=Path, metavar="F",
-                   help="returned verification workbooks: the target list and the ranking "
-                        "use the verified statuses")  # fmt: skip
+                   help="lembar verifikasi yang sudah diisi: daftar sasaran dan peringkat "
+                        "memakai status hasil verifikasi")  # fmt: skip
     g.add_argument("--penerima", type=Path, metavar="F",
-                   help="recipient list (id_keluarga_p3ke or no_kk/nik x kode_sub_kegiatan, "
-                        "optional tahun, volume): belum_tersentuh.csv, ketepatan_sasaran.csv")  # fmt: skip
+                   help="daftar penerima (id_keluarga_p3ke atau no_kk/nik x kode_sub_kegiatan, "
+                        "tahun dan volume opsional): belum_tersentuh.csv, ketepatan_sasaran.csv")  # fmt: skip
 
 
 def _read_returns(paths: list[Path], result: Analysis) -> HasilVerifikasi:
