@@ -252,13 +252,18 @@ def write_markdown(rows: list[dict], times: dict, replicas: int, mc: int, out: P
         "",
     ]
     planted = df[df["skenario"].str.startswith(("1", "3", "5"))]
-    cols = [(w, s) for w, s in planted[["wilayah", "skenario"]].drop_duplicates().itertuples(index=False)]
+    cols = [
+        (w, s)
+        for w, s in planted[["wilayah", "skenario"]].drop_duplicates().itertuples(index=False)
+    ]
     lines.append("| metode | " + " | ".join(f"{w}: {s}" for w, s in cols) + " |")
     lines.append("|---|" + "---|" * len(cols))
     for m in METHODS:
         cells = []
         for w, s in cols:
-            r = planted[(planted["metode"] == m) & (planted["wilayah"] == w) & (planted["skenario"] == s)].iloc[0]
+            r = planted[
+                (planted["metode"] == m) & (planted["wilayah"] == w) & (planted["skenario"] == s)
+            ].iloc[0]
             cells.append(f"{r['ditemukan']:.2f} / {r['ketat']:.2f}")
         lines.append(f"| {NAMES[m]} | " + " | ".join(cells) + " |")
     lines += ["", "## Mean recall / precision over the planted scenarios", ""]
@@ -273,7 +278,9 @@ def write_markdown(rows: list[dict], times: dict, replicas: int, mc: int, out: P
     lines.append("|---|" + "---|" * null["wilayah"].nunique())
     for m in METHODS:
         sub = null[null["metode"] == m]
-        lines.append(f"| {NAMES[m]} | " + " | ".join(f"{v:.2f}" for v in sub["positif_palsu"]) + " |")
+        lines.append(
+            f"| {NAMES[m]} | " + " | ".join(f"{v:.2f}" for v in sub["positif_palsu"]) + " |"
+        )
     total = sum(times.values())
     lines += ["", "## Time (same run)", "", "| metode | s | share |", "|---|---|---|"]
     for m in METHODS:

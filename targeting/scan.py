@@ -68,9 +68,7 @@ __all__ = [
 ]
 
 
-def binomial_llr(
-    c: np.ndarray, n: np.ndarray, total_cases: float, total_pop: float
-) -> np.ndarray:
+def binomial_llr(c: np.ndarray, n: np.ndarray, total_cases: float, total_pop: float) -> np.ndarray:
     """Log likelihood ratio of Kulldorff's binomial model for windows with more cases.
 
     Parameters
@@ -126,7 +124,7 @@ class CircularWindows:
         return int(self.kmax.sum())
 
     def sums(self, x: np.ndarray) -> np.ndarray:
-        """Sums of ``x`` (shape desa x R) over every window: shape (windows, R)."""
+        """Sum ``x`` (shape desa x R) over every window: shape (windows, R)."""
         parts = []
         for i, k in enumerate(self.kmax):
             parts.append(np.cumsum(x[self.order[i, :k]], axis=0))
@@ -158,7 +156,7 @@ class FlexibleWindows:
         return int(self.matrix.shape[0])
 
     def sums(self, x: np.ndarray) -> np.ndarray:
-        """Sums of ``x`` (shape desa x R) over every window: shape (windows, R)."""
+        """Sum ``x`` (shape desa x R) over every window: shape (windows, R)."""
         return np.asarray(self.matrix @ x)
 
     def members(self, j: int) -> np.ndarray:
@@ -200,7 +198,7 @@ def flexible_windows(
     maks_desa: int = 8,
     maks_persen: float = 50.0,
 ) -> FlexibleWindows:
-    """Connected sets of desa (Tango & Takahashi 2005), enumerated once per region.
+    """Enumerate connected sets of desa (Tango & Takahashi 2005), once per region.
 
     Parameters
     ----------
@@ -315,7 +313,7 @@ def _null_draws(
     return cases[perms].T.astype(float), pop[perms].T.astype(float)
 
 
-def _max_llr_replicas(  # noqa: PLR0913 - the scan's inputs, all keyword-free arrays
+def _max_llr_replicas(
     windows: CircularWindows | FlexibleWindows,
     cases: np.ndarray,
     pop: np.ndarray,
@@ -338,7 +336,7 @@ def _max_llr_replicas(  # noqa: PLR0913 - the scan's inputs, all keyword-free ar
     return np.concatenate(out)
 
 
-def scan(  # noqa: PLR0913 - keyword-only settings of one statistic
+def scan(
     cases: np.ndarray,
     pop: np.ndarray,
     windows: CircularWindows | FlexibleWindows,
@@ -410,9 +408,9 @@ def scan(  # noqa: PLR0913 - keyword-only settings of one statistic
         clusters.append(
             ScanCluster(
                 desa=tuple(int(m) for m in members),
-                kasus=int(round(c)),
+                kasus=round(c),
                 harapan=total_c * n / total_n,
-                keluarga=int(round(n)),
+                keluarga=round(n),
                 risiko_relatif=(c / n) / ((total_c - c) / (total_n - n)) if total_c > c else np.inf,
                 llr=float(llr[j]),
                 p=float((1 + exceed) / (1 + replikasi)),
