@@ -74,6 +74,7 @@ __all__ = [
     "desa_hotspots",
     "find_pockets",
     "household_clusters",
+    "nama_metode",
     "scan_hotspots",
     "why_none_assessed",
 ]
@@ -514,7 +515,7 @@ def scan_hotspots(
     -------
     geopandas.GeoDataFrame
         Columns of :func:`desa_hotspots` (``nilai`` the desil-1 share per 100 families,
-        ``gi_p`` and ``gi_q`` the Monte Carlo p of the desa's cluster, ``gi_z``,
+        ``gi_p`` the Monte Carlo p of the desa's cluster, ``gi_z``, ``gi_q`` (no FDR step),
         ``kuadran`` and ``nilai_tetangga`` empty, ``tetangga`` the other desa of its cluster)
         plus ``klaster_pindai`` (``S1`` most likely, ``S2`` … secondary), ``pindai_llr`` and
         ``pindai_rr`` (relative risk). A desa of a cluster with p <= alpha is ``panas``.
@@ -606,7 +607,7 @@ def _scan_label(
         others = [codes[d] for d in cl.desa if codes[d] != kode]
         signif = cl.p <= settings.alpha
         rec.update({
-            "kantong": "panas" if signif else "tidak signifikan", "gi_p": cl.p, "gi_q": cl.p,
+            "kantong": "panas" if signif else "tidak signifikan", "gi_p": cl.p,
             "tetangga": ";".join(others), "jumlah_tetangga": len(others),
             "klaster_pindai": f"S{k + 1}", "pindai_llr": cl.llr, "pindai_rr": cl.risiko_relatif,
         })  # fmt: skip
@@ -795,6 +796,46 @@ def _label(
     out["jumlah_tetangga"] = out["jumlah_tetangga"].astype(int)
     geo_out = gpd.GeoDataFrame(out, geometry=ind.geometry.values, crs=ind.crs)
     return geo_out.to_crs(DISPLAY_CRS) if geo_out.crs is not None else geo_out
+
+
+_ATURAN_PINDAI = (
+    "statistik pindai Kulldorff (model binomial: keluarga desil 1 di antara semua keluarga): "
+    "setiap kelompok desa (jendela) diuji apakah keluarga desil 1 lebih banyak di dalamnya "
+    "daripada di luarnya; klaster paling mungkin dan klaster sekunder yang tidak bertumpang "
+    "tindih dinilai dengan p Monte Carlo terhadap LLR terbesar tiap replikasi. Desa dalam "
+    "klaster dengan p <= alpha = panas (kantong); desa lain yang dinilai = tidak signifikan; "
+    "tanpa data = tidak dinilai. Pilihan analitis, bukan definisi peraturan."
+)
+
+
+def nama_metode(parameter: dict[str, object]) -> str:
+    """Name the desa-level method of a run in Indonesian, for captions.
+
+    Parameters
+    ----------
+    parameter : dict
+        ``PocketResult.parameter`` (``statistik``, ``nol_pindai``, ``pindai_maks_persen``,
+        ``pindai_maks_desa``), or the settings as a dict.
+
+    Returns
+    -------
+    str
+        E.g. ``"Gi*"`` or ``"pindai Kulldorff, jendela desa bersinggungan (paling banyak 8 desa
+        dan 50 % keluarga), model nol permutasi desa"`` (read after the word "statistik").
+    """
+    stat = parameter["statistik"]
+    if stat not in PINDAI:
+        return "Gi*" if stat == "gi_star" else "Moran lokal"
+    persen = f"{float(parameter['pindai_maks_persen']):g}".replace(".", ",")
+    if stat == "scan_lingkaran":
+        window = f"jendela lingkaran (paling banyak {persen} % keluarga)"
+    else:
+        window = (
+            f"jendela desa bersinggungan (paling banyak {parameter['pindai_maks_desa']} desa dan "
+            f"{persen} % keluarga)"
+        )
+    nol = "permutasi desa" if parameter["nol_pindai"] == "permutasi" else "binomial"
+    return f"pindai Kulldorff, {window}, model nol {nol}"
 
 
 TANPA_BARIS = "tidak dinilai: tidak ada baris P3KE untuk desa ini"
@@ -993,7 +1034,9 @@ def find_pockets(
     parameter: dict[str, object] = {
         **asdict(settings),
         "crs_metrik": metric_crs.to_string(),
-        "aturan_desa": (
+        "aturan_desa": _ATURAN_PINDAI
+        if settings.statistik in PINDAI
+        else (
             "desa signifikan (q FDR Benjamini-Hochberg <= alpha) diberi nama menurut kuadrannya, "
             "seperti kuadran Moran lokal: nilai desa sendiri dan rata-rata tetangganya, masing-"
             "masing di atas atau tidak di atas rata-rata desa yang diuji. panas (kantong) = "
