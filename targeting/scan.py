@@ -56,6 +56,8 @@ import numpy as np
 from scipy import sparse
 from scipy.special import xlogy
 
+from geo.errors import AnalysisError
+
 __all__ = [
     "CircularWindows",
     "FlexibleWindows",
@@ -372,7 +374,7 @@ def scan(
 
     Raises
     ------
-    ValueError
+    geo.errors.AnalysisError
         If the counts are negative, ``cases > pop``, a desa has no family, or all or no
         families are cases (the model is undefined).
     """
@@ -380,14 +382,14 @@ def scan(
     pop = np.asarray(pop, dtype=np.int64)
     if (cases < 0).any() or (pop <= 0).any() or (cases > pop).any():
         msg = "jumlah tidak sah: keluarga per desa harus > 0 dan desil 1 di antara 0 dan jumlah itu"
-        raise ValueError(msg)
+        raise AnalysisError(msg, en="invalid counts: families per desa > 0, 0 <= desil 1 <= them")
     total_c, total_n = float(cases.sum()), float(pop.sum())
     if not 0 < total_c < total_n:
         msg = "model binomial tidak terdefinisi: tidak ada, atau semua, keluarga desil 1"
-        raise ValueError(msg)
+        raise AnalysisError(msg, en="binomial model undefined: no or every family in desil 1")
     if nol not in ("binomial", "permutasi"):
         msg = f"model nol {nol!r} (pilihan: binomial, permutasi)"
-        raise ValueError(msg)
+        raise AnalysisError(msg, en=f"null model {nol!r} (choices: binomial, permutasi)")
     wc = windows.sums(cases.astype(float)[:, None])[:, 0]
     wn = windows.sums(pop.astype(float)[:, None])[:, 0]
     llr = binomial_llr(wc, wn, total_c, total_n)

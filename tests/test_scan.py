@@ -17,6 +17,7 @@ import pandas as pd
 import pyproj
 import pytest
 
+from geo.errors import AnalysisError
 from geo.region import default_region
 from targeting.cli import _parser
 from targeting.pockets import PocketSettings, desa_hotspots
@@ -122,9 +123,9 @@ def test_same_seed_same_result_and_the_seed_matters():
 
 def test_undefined_counts_are_refused():
     w = circular_windows(np.array([[0.0, 0], [1, 0]]), np.array([5, 5]), 50)
-    with pytest.raises(ValueError, match="jumlah tidak sah"):
+    with pytest.raises(AnalysisError, match="jumlah tidak sah"):
         scan(np.array([6, 0]), np.array([5, 5]), w, replikasi=9)
-    with pytest.raises(ValueError, match="tidak terdefinisi"):
+    with pytest.raises(AnalysisError, match="tidak terdefinisi"):
         scan(np.array([0, 0]), np.array([5, 5]), w, replikasi=9)
 
 
