@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -238,3 +239,22 @@ def test_cli_option_and_widget_offer_the_scan():
         assert fields[name]["key"], f"{name} has no sidebar widget"
     with pytest.raises(ValueError, match="statistik"):
         PocketSettings(statistik="scan_bulat")
+
+
+def test_the_app_runs_the_scan_from_the_sidebar_widget():
+    from streamlit.testing.v1 import AppTest
+
+    from targeting.format import angka
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    at.run()
+    at.selectbox(key="k_statistik").set_value("scan_tetangga").run()
+    assert not at.exception, at.exception
+    caption = next(c.value for c in at.caption if c.value.startswith("Aturan"))
+    assert "pindai Kulldorff, jendela desa bersinggungan" in caption
+    assert "replikasi Monte Carlo" in caption
+    table = next(d.value for d in at.dataframe if "Klaster pindai" in d.value.columns)
+    assert (table["Label"] == "panas").any()
+    assert table["p"].max() <= 0.05
+    shown = next(m.value for m in at.metric if m.label == "Desa kantong (panas)")
+    assert shown == angka(int((table["Label"] == "panas").sum()))
