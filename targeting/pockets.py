@@ -156,8 +156,8 @@ class PocketSettings:
         flag="--statistik", key="k_statistik",
         choices={
             "gi_star": "Getis-Ord Gi*", "moran": "Moran lokal (HH/LL)",
-            "scan_lingkaran": "Statistik pindai Kulldorff, jendela lingkaran",
-            "scan_tetangga": "Statistik pindai Kulldorff, jendela desa bertetangga",
+            "scan_lingkaran": "Pindai Kulldorff (lingkaran)",
+            "scan_tetangga": "Pindai Kulldorff (bersinggungan)",
         },
     )  # fmt: skip
     variabel: Literal["persen_desil_1", "keluarga_desil_1"] = setting(
