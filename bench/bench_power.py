@@ -1,6 +1,7 @@
 """Power and false-positive rate of the pocket methods on planted pockets (run by hand).
 
-``.venv/bin/python bench/bench_power.py [--replikasi 20] [--out bench/POWER.md]``
+``.venv/bin/python bench/bench_power.py [--replikasi 40] [--mc 99] [--out bench/POWER.md]`` (about 22 min on
+the shared 2-core machine; `--replikasi 10` gives a rough table in about 6 min)
 
 Regions: real desa polygons of data/kalbar (Kayong Utara 61.11 with the Pulau Maya islands,
 Ketapang 61.04, Kota Pontianak 61.71, Kapuas Hulu 61.06). Families per desa and desil-1
@@ -297,8 +298,8 @@ def write_markdown(rows: list[dict], times: dict, replicas: int, mc: int, out: P
 def main() -> None:
     """Run the bench and write the table."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--replikasi", type=int, default=20, help="data sets per scenario")
-    ap.add_argument("--mc", type=int, default=199, help="Monte Carlo replicas of the scan")
+    ap.add_argument("--replikasi", type=int, default=40, help="data sets per scenario")
+    ap.add_argument("--mc", type=int, default=99, help="Monte Carlo replicas of the scan")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "POWER.md")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
