@@ -11,6 +11,12 @@ Desa level
     direction observed) and the Benjamini-Hochberg false-discovery-rate
     correction (scipy ``false_discovery_control``).
 
+Scan statistic
+    Alternatively (``statistik="scan_lingkaran"`` or ``"scan_tetangga"``), Kulldorff's
+    spatial scan statistic on desil-1 families among all families (:mod:`targeting.scan`,
+    :func:`scan_hotspots`): desa of a cluster with Monte Carlo p <= alpha are ``panas``, the
+    others ``tidak signifikan``; no FDR step and no quadrants.
+
 Labels
     A desa whose q <= alpha is named by its quadrant, as local Moran quadrants are (Anselin
     1995; esda ``Moran_Local.q``): its own value, and the mean of its neighbours' values (the
@@ -110,7 +116,10 @@ class PocketSettings:
     ----------
     statistik : {"gi_star", "moran", "scan_lingkaran", "scan_tetangga"}
         Local Getis-Ord Gi* (default), local Moran's I, or Kulldorff's spatial scan statistic
-        with circular or neighbour-based windows (:mod:`targeting.scan`; bench/POWER.md).
+        with circular or neighbour-based windows (:mod:`targeting.scan`). bench/POWER.md
+        measures them: the neighbour-based scan with the permutation null finds small groups
+        (3 desa, island groups) that Gi* + FDR misses; why Gi* stays the default is in the
+        README ("Spatial scan statistic").
     nol_pindai : {"permutasi", "binomial"}
         Null model of the scan's Monte Carlo replicas (``permutasi``: desa shuffled over the
         locations; ``binomial``: Kulldorff's, cases spread at random over all families).
