@@ -258,3 +258,21 @@ def test_the_app_runs_the_scan_from_the_sidebar_widget():
     assert table["p"].max() <= 0.05
     shown = next(m.value for m in at.metric if m.label == "Desa kantong (panas)")
     assert shown == angka(int((table["Label"] == "panas").sum()))
+
+
+def test_on_the_embedded_sample_the_scan_adds_only_desa_raised_by_household_clusters(embedded):
+    """The README's reason to keep Gi* as default: the scan finds the planted Sukadana pocket
+    and takes in only desa that hold a planted household cluster (raised desil-1 share)."""
+    import json
+
+    truth = json.loads(
+        (Path(__file__).resolve().parents[1] / "data" / "kayong_utara" / "kantong_SINTETIS.json")
+        .read_text(encoding="utf-8")
+    )  # fmt: skip
+    planted = {c for k in truth["kantong_desa"] for c in k["kode_desa"]}
+    with_cluster = {k["kode_desa"] for k in truth["klaster_keluarga"]}
+    found = _panas(embedded.indikator, statistik="scan_tetangga")
+    assert planted <= found
+    assert found - planted <= with_cluster
+    gi = _panas(embedded.indikator, statistik="gi_star")
+    assert gi == planted
