@@ -165,8 +165,8 @@ class PocketSettings:
         flag="--statistik", key="k_statistik",
         choices={
             "gi_star": "Getis-Ord Gi*", "moran": "Moran lokal (HH/LL)",
-            "scan_lingkaran": "Pindai Kulldorff (lingkaran)",
-            "scan_tetangga": "Pindai Kulldorff (bersinggungan)",
+            "scan_lingkaran": "Pindai (lingkaran)",
+            "scan_tetangga": "Pindai (bersinggungan)",
         },
     )  # fmt: skip
     variabel: Literal["persen_desil_1", "keluarga_desil_1"] = setting(
