@@ -42,9 +42,11 @@ Inference
     already reported, judged against the same maximum distribution (conservative, as in
     SaTScan).
 
-No maintained Python package does this: PySAL/esda has no scan statistic, and the
-packages named "scan statistics" on PyPI are unmaintained or cover time series only; the
-computation is short and is tested against a hand-computed case (tests/test_scan.py).
+Why written here: the maintained implementations are R packages (SpatialEpi, smerc,
+scanstatistics) and SaTScan; PySAL/esda has no scan statistic, and the Python
+``pyscan``/``pyscan-stats`` (a C++ extension) scan shapes over point sets, not counts per
+area with Monte Carlo inference. The computation is short and is tested against a
+hand-computed case (tests/test_scan.py).
 """
 
 from __future__ import annotations
