@@ -93,18 +93,21 @@ def binomial_llr(c: np.ndarray, n: np.ndarray, total_cases: float, total_pop: fl
     -----
     Kulldorff (1997), eq. for the Bernoulli model; ``0 ln 0`` is 0 (``scipy.special.xlogy``).
     """
-    c = np.asarray(c, dtype=float)
-    n = np.asarray(n, dtype=float)
+    c, n = np.broadcast_arrays(np.asarray(c, dtype=float), np.asarray(n, dtype=float))
     co, no = total_cases - c, total_pop - n
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inside = xlogy(c, c / n) + xlogy(n - c, 1 - c / n)
-        outside = xlogy(co, co / no) + xlogy(no - co, 1 - co / no)
-        higher = c * no > co * n
+    # Only windows with a higher rate inside than outside carry an LLR: the logarithms
+    # (most of the cost of the Monte Carlo replicas) are taken for those alone.
+    higher = (c * no > co * n) & (n > 0) & (no > 0)
+    cs, ns, cos, nos = c[higher], n[higher], co[higher], no[higher]
     null = xlogy(total_cases, total_cases / total_pop) + xlogy(
         total_pop - total_cases, 1 - total_cases / total_pop
     )
-    llr = inside + outside - null
-    return np.where(higher & np.isfinite(llr), np.maximum(llr, 0.0), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inside = xlogy(cs, cs / ns) + xlogy(ns - cs, 1 - cs / ns)
+        outside = xlogy(cos, cos / nos) + xlogy(nos - cos, 1 - cos / nos)
+    llr = np.zeros(c.shape)
+    llr[higher] = np.maximum(inside + outside - null, 0.0)
+    return llr
 
 
 @dataclass(frozen=True)
@@ -328,6 +331,9 @@ def _max_llr_replicas(
 ) -> np.ndarray:
     total_c, total_n = float(cases.sum()), float(pop.sum())
     win_pop = windows.sums(pop.astype(float)[:, None])
+    # Replicas per batch: at most about 20 million window sums at once (160 MB per array),
+    # so a province of 2,000 desa with its millions of circular windows stays in memory.
+    batch = int(max(1, min(batch, 20_000_000 // max(windows.count, 1))))
     out = []
     done = 0
     while done < replikasi:
@@ -347,7 +353,7 @@ def scan(
     *,
     replikasi: int = 999,
     seed: int = 20240601,
-    nol: Literal["binomial", "permutasi"] = "binomial",
+    nol: Literal["binomial", "permutasi"] = "permutasi",
     maks_klaster: int = 10,
 ) -> ScanResult:
     """Run the scan: the most likely cluster, secondary clusters and Monte Carlo p-values.
@@ -364,8 +370,10 @@ def scan(
         Monte Carlo replicas (999 by default, as SaTScan).
     seed : int
         Seed of :func:`numpy.random.default_rng`; same input and seed, same result.
-    nol : {"binomial", "permutasi"}
-        Null model of the replicas (see the module notes).
+    nol : {"permutasi", "binomial"}
+        Null model of the replicas (see the module notes); ``permutasi`` by default, as
+        :class:`targeting.pockets.PocketSettings` (bench/POWER.md: the binomial null flags
+        something in every null data set whose shares vary more than binomial chance).
     maks_klaster : int
         Most clusters reported (the most likely and non-overlapping secondary ones).
 
