@@ -599,6 +599,9 @@ def write_outputs(result: Result, out_dir: str | os.PathLike[str]) -> list[Path]
         for col in ("kantong", "gi_z", "gi_p", "gi_q", "kuadran", "nilai_tetangga", "rata_rata",
                     "alasan"):  # fmt: skip
             desa[col] = desa["kode_desa"].map(hot[col])
+        for col in ("klaster_pindai", "pindai_llr", "pindai_rr"):  # only when the scan ran
+            if col in hot.columns:
+                desa[col] = desa["kode_desa"].map(hot[col])
     rest = [c for c in desa.columns if c not in DESA_COLUMNS and c != "geometry"]
     desa = desa[[*DESA_COLUMNS, *rest, "geometry"]]
     geojson = out / "desa.geojson"

@@ -11,6 +11,12 @@ Desa level
     direction observed) and the Benjamini-Hochberg false-discovery-rate
     correction (scipy ``false_discovery_control``).
 
+Scan statistic
+    Alternatively (``statistik="scan_lingkaran"`` or ``"scan_tetangga"``), Kulldorff's
+    spatial scan statistic on desil-1 families among all families (:mod:`targeting.scan`,
+    :func:`scan_hotspots`): desa of a cluster with Monte Carlo p <= alpha are ``panas``, the
+    others ``tidak signifikan``; no FDR step and no quadrants.
+
 Labels
     A desa whose q <= alpha is named by its quadrant, as local Moran quadrants are (Anselin
     1995; esda ``Moran_Local.q``): its own value, and the mean of its neighbours' values (the
@@ -43,7 +49,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
 import esda
@@ -59,12 +65,14 @@ from sklearn.cluster import DBSCAN
 from geo.crs import DISPLAY_CRS
 from geo.errors import AnalysisError
 from geo.text import fold, fold_series
+from targeting import scan as scan_mod
 from targeting.indicators import DEPRIVASI
 from targeting.settings import setting
 
 __all__ = [
     "KUADRAN",
     "LABELS",
+    "PINDAI",
     "AnalysisError",
     "PocketResult",
     "PocketSettings",
@@ -72,6 +80,8 @@ __all__ = [
     "desa_hotspots",
     "find_pockets",
     "household_clusters",
+    "nama_metode",
+    "scan_hotspots",
     "why_none_assessed",
 ]
 
@@ -91,6 +101,9 @@ TIDAK_DINILAI = LABELS[-1]
 """Label of a desa the local statistic could not assess: not a pocket, nor known not to be one."""
 
 
+PINDAI = ("scan_lingkaran", "scan_tetangga")
+"""Values of :attr:`PocketSettings.statistik` that run the scan statistic (targeting/scan.py)."""
+
 _MAKS_TITIK_SAMA = 3
 """Default of :attr:`PocketSettings.maks_titik_sama` (the widget's floor of ``min_keluarga``)."""
 
@@ -101,8 +114,19 @@ class PocketSettings:
 
     Attributes
     ----------
-    statistik : {"gi_star", "moran"}
-        Local Getis-Ord Gi* (default) or local Moran's I.
+    statistik : {"gi_star", "moran", "scan_lingkaran", "scan_tetangga"}
+        Local Getis-Ord Gi* (default), local Moran's I, or Kulldorff's spatial scan statistic
+        with circular or neighbour-based windows (:mod:`targeting.scan`). bench/POWER.md
+        measures them: the neighbour-based scan with the permutation null finds small groups
+        (3 desa, island groups) that Gi* + FDR misses; why Gi* stays the default is in the
+        README ("Spatial scan statistic").
+    nol_pindai : {"permutasi", "binomial"}
+        Null model of the scan's Monte Carlo replicas (``permutasi``: desa shuffled over the
+        locations; ``binomial``: Kulldorff's, cases spread at random over all families).
+    pindai_maks_persen : float
+        Largest share of all families in one scan window, per 100 (SaTScan default 50).
+    pindai_maks_desa : int
+        Largest neighbour-based scan window, in desa (default 8).
     variabel : {"persen_desil_1", "keluarga_desil_1"}
         Desil-1 share (per 100 families, EB-smoothed when ``smoothing``) or count.
     smoothing : bool
@@ -136,9 +160,14 @@ class PocketSettings:
         Buffer in metres around a cluster's concave hull (default 50).
     """
 
-    statistik: Literal["gi_star", "moran"] = setting(
-        "gi_star", label="Statistik", help="local statistic", flag="--statistik", key="k_statistik",
-        choices={"gi_star": "Getis-Ord Gi*", "moran": "Moran lokal (HH/LL)"},
+    statistik: Literal["gi_star", "moran", "scan_lingkaran", "scan_tetangga"] = setting(
+        "gi_star", label="Statistik", help="pocket method: local statistic or scan statistic",
+        flag="--statistik", key="k_statistik",
+        choices={
+            "gi_star": "Getis-Ord Gi*", "moran": "Moran lokal (HH/LL)",
+            "scan_lingkaran": "Pindai (lingkaran)",
+            "scan_tetangga": "Pindai (bersinggungan)",
+        },
     )  # fmt: skip
     variabel: Literal["persen_desil_1", "keluarga_desil_1"] = setting(
         "persen_desil_1", label="Nilai yang diuji", help="value tested", flag="--variabel",
@@ -180,6 +209,21 @@ class PocketSettings:
         0.05, label="Alpha (FDR)", help="false-discovery rate", flag="--alpha", key="k_alpha",
         options=(0.001, 0.005, 0.01, 0.05, 0.1, 0.2),
     )  # fmt: skip
+    nol_pindai: Literal["permutasi", "binomial"] = setting(
+        "permutasi", label="Model nol statistik pindai", help="null model of the scan's replicas",
+        flag="--nol-pindai", key="k_nol_pindai",
+        choices={"permutasi": "Permutasi desa (susunan ruang)", "binomial": "Binomial (Kulldorff)"},
+    )  # fmt: skip
+    pindai_maks_persen: float = setting(
+        50.0, label="Jendela pindai: keluarga maksimal (%)",
+        help="largest share of all families in one scan window", unit="%",
+        flag="--pindai-maks-persen", key="k_pindai_persen", min=1, max=50,
+    )  # fmt: skip
+    pindai_maks_desa: int = setting(
+        8, label="Jendela pindai bertetangga: desa maksimal",
+        help="largest neighbour-based scan window, in desa", flag="--pindai-maks-desa",
+        key="k_pindai_desa", min=1, max=12,
+    )  # fmt: skip
     radius_m: float = setting(
         100.0, label="Radius klaster keluarga (m)", help="DBSCAN radius of family clusters",
         unit="m", flag="--radius-m", key="k_radius", min=10, max=2000,
@@ -198,8 +242,15 @@ class PocketSettings:
 
     def __post_init__(self) -> None:
         problems = []
-        if self.statistik not in ("gi_star", "moran"):
-            problems.append(f"statistik {self.statistik!r} (pilihan: gi_star, moran)")
+        if self.statistik not in ("gi_star", "moran", *PINDAI):
+            problems.append(
+                f"statistik {self.statistik!r} (pilihan: gi_star, moran, scan_lingkaran, "
+                "scan_tetangga)"
+            )
+        if self.nol_pindai not in ("permutasi", "binomial"):
+            problems.append(f"nol_pindai {self.nol_pindai!r} (pilihan: permutasi, binomial)")
+        if not 0 < self.pindai_maks_persen <= 50 or not 1 <= self.pindai_maks_desa <= 12:
+            problems.append("jendela pindai: keluarga maksimal 0-50 %, desa maksimal 1-12")
         if self.variabel not in ("persen_desil_1", "keluarga_desil_1"):
             problems.append(f"variabel {self.variabel!r}")
         if self.tetangga not in ("knn", "kontiguitas", "kontiguitas_knn", "jarak"):
@@ -410,6 +461,8 @@ def desa_hotspots(
     weights and labelled ``tidak dinilai``, as is any desa the neighbour rule leaves without
     a neighbour. The weights are checked against the row order before the statistic.
     """
+    if settings.statistik in PINDAI:
+        return scan_hotspots(indikator, metric_crs=metric_crs, settings=settings)
     ind = indikator.reset_index(drop=True)
     col = "keluarga_desil_1" if settings.variabel == "keluarga_desil_1" else "persen_desil_1"
     usable = ind["ada_data"].astype(bool) & ind[col].notna()
@@ -448,6 +501,166 @@ def desa_hotspots(
         q[finite] = false_discovery_control(p[finite], method="bh")
     # The quadrant's reference is the mean of the tested values, as in esda's Moran_Local.
     return _label(ind, sub, y, w, has_nb, z, p, q, float(np.mean(y_sub)), settings)
+
+
+def scan_hotspots(
+    indikator: gpd.GeoDataFrame, *, metric_crs: pyproj.CRS, settings: PocketSettings
+) -> gpd.GeoDataFrame:
+    """Label each desa by Kulldorff's spatial scan statistic (binomial model).
+
+    Parameters
+    ----------
+    indikator : geopandas.GeoDataFrame
+        As for :func:`desa_hotspots`: ``kode_desa``, ``desa``, ``ada_data``,
+        ``keluarga_desil_1`` (cases), ``keluarga_total`` (all families) and polygons.
+    metric_crs : pyproj.CRS
+        Metric CRS of the windows (distances between representative points, contiguity).
+    settings : PocketSettings
+        ``statistik`` (``scan_lingkaran`` or ``scan_tetangga``), ``nol_pindai``,
+        ``pindai_maks_persen``, ``pindai_maks_desa``, ``toleransi_m`` (contiguity of the
+        neighbour-based windows), ``permutasi`` (Monte Carlo replicas), ``seed``, ``alpha``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns of :func:`desa_hotspots` (``nilai`` the desil-1 share per 100 families,
+        ``gi_p`` the Monte Carlo p of the desa's cluster, ``gi_z``, ``gi_q`` (no FDR step),
+        ``kuadran`` and ``nilai_tetangga`` empty, ``tetangga`` the other desa of its cluster)
+        plus ``klaster_pindai`` (``S1`` most likely, ``S2`` … secondary), ``pindai_llr`` and
+        ``pindai_rr`` (relative risk). A desa of a cluster with p <= alpha is ``panas``.
+
+    Raises
+    ------
+    AnalysisError
+        If fewer than 3 desa have a usable count, or no or every family is in desil 1.
+
+    Notes
+    -----
+    The p-value of the most likely cluster is already corrected for the many windows tried
+    (it is judged against the largest LLR of each replica), so no FDR step follows;
+    secondary clusters are judged against the same distribution (conservative, SaTScan).
+    """
+    ind = indikator.reset_index(drop=True)
+    cases = pd.to_numeric(ind["keluarga_desil_1"], errors="coerce").astype("float64")
+    pop = pd.to_numeric(ind["keluarga_total"], errors="coerce").astype("float64")
+    usable = (ind["ada_data"].astype(bool) & cases.notna() & pop.gt(0) & cases.le(pop)).to_numpy()
+    sub = ind[usable].reset_index(drop=True)
+    c, n = cases[usable].to_numpy().astype(int), pop[usable].to_numpy().astype(int)
+    if len(c) < 3 or c.sum() == 0:
+        # The counts' own checks (fewer than 3 desa, no desil-1 family); equal counts on
+        # unequal families are a valid scan input, unlike for the local statistics.
+        _check_values(c.astype(float), int(ind["ada_data"].sum()))
+    if c.sum() >= n.sum():
+        msg = "semua keluarga berdesil 1: statistik pindai tidak terdefinisi"
+        raise AnalysisError(msg, en="every family is in desil 1: the scan is undefined")
+    m = sub.to_crs(metric_crs)
+    pts = m.representative_point()
+    xy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
+    if settings.statistik == "scan_lingkaran":
+        win = scan_mod.circular_windows(xy, n.astype(float), settings.pindai_maks_persen)
+    else:
+        w = build_weights(
+            sub, metric_crs=metric_crs, settings=replace(settings, tetangga="kontiguitas")
+        )
+        pos = {k: i for i, k in enumerate(w.id_order)}
+        nbs = [[pos[j] for j in w.neighbors[k]] for k in w.id_order]
+        win = scan_mod.flexible_windows(
+            nbs, xy, n.astype(float), maks_desa=settings.pindai_maks_desa,
+            maks_persen=settings.pindai_maks_persen,
+        )  # fmt: skip
+    res = scan_mod.scan(
+        c, n, win, replikasi=settings.permutasi, seed=settings.seed, nol=settings.nol_pindai
+    )
+    return _scan_label(ind, sub, c, n, res, settings)
+
+
+def _scan_label(
+    ind: pd.DataFrame,
+    sub: pd.DataFrame,
+    c: np.ndarray,
+    n: np.ndarray,
+    res: scan_mod.ScanResult,
+    settings: PocketSettings,
+) -> gpd.GeoDataFrame:
+    """One row per desa with label and reason from the scan's clusters."""
+    codes = sub["kode_desa"].tolist()
+    names = dict(zip(ind["kode_desa"], ind["desa"], strict=True))
+    with_data = set(ind.loc[ind["ada_data"].astype(bool), "kode_desa"])
+    rate = float(c.sum() / n.sum() * 100)
+    of = {codes[d]: (i, cl) for i, cl in enumerate(res.klaster) for d in cl.desa}
+    row_of = {k: i for i, k in enumerate(codes)}
+    records = []
+    for kode in ind["kode_desa"]:
+        rec: dict[str, object] = {
+            "kode_desa": kode, "kantong": "tidak dinilai", "nilai": np.nan, "gi_z": np.nan,
+            "gi_p": np.nan, "gi_q": np.nan, "kuadran": np.nan, "nilai_tetangga": np.nan,
+            "rata_rata": np.nan, "tetangga": "", "jumlah_tetangga": 0, "alasan": "",
+            "klaster_pindai": "", "pindai_llr": np.nan, "pindai_rr": np.nan,
+        }  # fmt: skip
+        records.append(rec)
+        if kode not in row_of:
+            rec["alasan"] = (
+                "tidak dinilai: jumlah keluarga desa ini tidak dapat dipakai (penyebut kosong, "
+                "atau lebih kecil daripada jumlah keluarga desil 1)"
+                if kode in with_data
+                else TANPA_BARIS
+            )
+            continue
+        i = row_of[kode]
+        own = f"desa ini {_id_int(c[i])} dari {_id_int(n[i])} keluarga ({_id(c[i] / n[i] * 100, 2)} %)"
+        rec.update({"nilai": c[i] / n[i] * 100, "rata_rata": rate, "kantong": "tidak signifikan"})
+        if kode not in of:
+            rec["alasan"] = (
+                "Bukan kantong: desa ini tidak termasuk klaster statistik pindai mana pun yang "
+                f"dilaporkan. Rincian: {own}; seluruh desa yang dinilai {_id(rate, 2)} %."
+            )
+            continue
+        k, cl = of[kode]
+        others = [codes[d] for d in cl.desa if codes[d] != kode]
+        signif = cl.p <= settings.alpha
+        rec.update({
+            "kantong": "panas" if signif else "tidak signifikan", "gi_p": cl.p,
+            "tetangga": ";".join(others), "jumlah_tetangga": len(others),
+            "klaster_pindai": f"S{k + 1}", "pindai_llr": cl.llr, "pindai_rr": cl.risiko_relatif,
+        })  # fmt: skip
+        rec["alasan"] = _scan_reason(k, cl, [names[codes[d]] for d in cl.desa], own, settings)
+    out = pd.DataFrame(records)
+    out["jumlah_tetangga"] = out["jumlah_tetangga"].astype(int)
+    geo_out = gpd.GeoDataFrame(out, geometry=ind.geometry.values, crs=ind.crs)
+    return geo_out.to_crs(DISPLAY_CRS) if geo_out.crs is not None else geo_out
+
+
+def _scan_reason(
+    k: int, cl: scan_mod.ScanCluster, names: list[str], own: str, settings: PocketSettings
+) -> str:
+    """Write the plain sentence and the numbers of a desa inside a reported scan cluster."""
+    rank = "paling mungkin" if k == 0 else "sekunder"
+    if cl.p <= settings.alpha:
+        head = (
+            "KANTONG KEMISKINAN: keluarga desil 1 lebih banyak di kelompok desa ini daripada di "
+            f"luarnya (klaster pindai {rank} S{k + 1}, p <= alpha)"
+        )
+    else:
+        head = (
+            f"Bukan kantong: klaster pindai {rank} S{k + 1} tidak signifikan (p > alpha): "
+            "kelebihan keluarga desil 1 sebesar ini masih bisa terjadi secara kebetulan"
+        )
+    shown = "; ".join(names[:8]) + ("; …" if len(names) > 8 else "")
+    window = "lingkaran" if settings.statistik == "scan_lingkaran" else "desa bertetangga"
+    nol = "permutasi desa" if settings.nol_pindai == "permutasi" else "binomial"
+    return (
+        f"{head}. Rincian: klaster S{k + 1} ({len(names)} desa: {shown}): "
+        f"{_id_int(cl.kasus)} keluarga desil 1 dari {_id_int(cl.keluarga)} keluarga "
+        f"({_id(cl.kasus / cl.keluarga * 100, 2)} %), harapan bila merata {_id(cl.harapan, 1)}; "
+        f"risiko relatif {_id(cl.risiko_relatif, 2)}, LLR {_id(cl.llr, 2)}, p = {_id(cl.p, 3)} "
+        f"({settings.permutasi} replikasi Monte Carlo, model nol {nol}, jendela {window}), "
+        f"alpha {_id(settings.alpha, 3)}; {own}."
+    )
+
+
+def _id_int(value: float) -> str:
+    """Format a whole number with Indonesian thousands separators (``12.345``)."""
+    return f"{round(float(value)):,}".replace(",", ".")
 
 
 def _local_statistic(
@@ -595,6 +808,46 @@ def _label(
     out["jumlah_tetangga"] = out["jumlah_tetangga"].astype(int)
     geo_out = gpd.GeoDataFrame(out, geometry=ind.geometry.values, crs=ind.crs)
     return geo_out.to_crs(DISPLAY_CRS) if geo_out.crs is not None else geo_out
+
+
+_ATURAN_PINDAI = (
+    "statistik pindai Kulldorff (model binomial: keluarga desil 1 di antara semua keluarga): "
+    "setiap kelompok desa (jendela) diuji apakah keluarga desil 1 lebih banyak di dalamnya "
+    "daripada di luarnya; klaster paling mungkin dan klaster sekunder yang tidak bertumpang "
+    "tindih dinilai dengan p Monte Carlo terhadap LLR terbesar tiap replikasi. Desa dalam "
+    "klaster dengan p <= alpha = panas (kantong); desa lain yang dinilai = tidak signifikan; "
+    "tanpa data = tidak dinilai. Pilihan analitis, bukan definisi peraturan."
+)
+
+
+def nama_metode(parameter: dict[str, object]) -> str:
+    """Name the desa-level method of a run in Indonesian, for captions.
+
+    Parameters
+    ----------
+    parameter : dict
+        ``PocketResult.parameter`` (``statistik``, ``nol_pindai``, ``pindai_maks_persen``,
+        ``pindai_maks_desa``), or the settings as a dict.
+
+    Returns
+    -------
+    str
+        E.g. ``"Gi*"`` or ``"pindai Kulldorff, jendela desa bersinggungan (paling banyak 8 desa
+        dan 50 % keluarga), model nol permutasi desa"`` (read after the word "statistik").
+    """
+    stat = parameter["statistik"]
+    if stat not in PINDAI:
+        return "Gi*" if stat == "gi_star" else "Moran lokal"
+    persen = f"{float(parameter['pindai_maks_persen']):g}".replace(".", ",")
+    if stat == "scan_lingkaran":
+        window = f"jendela lingkaran (paling banyak {persen} % keluarga)"
+    else:
+        window = (
+            f"jendela desa bersinggungan (paling banyak {parameter['pindai_maks_desa']} desa dan "
+            f"{persen} % keluarga)"
+        )
+    nol = "permutasi desa" if parameter["nol_pindai"] == "permutasi" else "binomial"
+    return f"pindai Kulldorff, {window}, model nol {nol}"
 
 
 TANPA_BARIS = "tidak dinilai: tidak ada baris P3KE untuk desa ini"
@@ -793,7 +1046,9 @@ def find_pockets(
     parameter: dict[str, object] = {
         **asdict(settings),
         "crs_metrik": metric_crs.to_string(),
-        "aturan_desa": (
+        "aturan_desa": _ATURAN_PINDAI
+        if settings.statistik in PINDAI
+        else (
             "desa signifikan (q FDR Benjamini-Hochberg <= alpha) diberi nama menurut kuadrannya, "
             "seperti kuadran Moran lokal: nilai desa sendiri dan rata-rata tetangganya, masing-"
             "masing di atas atau tidak di atas rata-rata desa yang diuji. panas (kantong) = "

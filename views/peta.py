@@ -19,7 +19,7 @@ from targeting.mapspec import (
     selected_layer,
     sub_kegiatan_text,
 )
-from targeting.pockets import LABELS, why_none_assessed
+from targeting.pockets import LABELS, PINDAI, nama_metode, why_none_assessed
 from views.common import PRIORITAS_KEY, asset_base, keep, md_escape, start_page
 from views.ui import MAP_ROW_KEY, layer_pills, legend, on_map_change
 
@@ -199,6 +199,9 @@ else:
     tested = {"persen_desil_1": "persentase desil 1", "keluarga_desil_1": "jumlah desil 1"}[
         str(params["variabel"])
     ]
+    pindai = params["statistik"] in PINDAI
+    if pindai:
+        tested = "keluarga desil 1 di antara semua keluarga"
     n_assessed = int((r.kantong.desa["kantong"] != "tidak dinilai").sum())
     if n_assessed == 0:
         # No desa assessed: say why beside the number, not only in the table below.
@@ -206,11 +209,17 @@ else:
         st.warning(f"**0 desa dinilai**: {md_escape(why)}", icon=":material/warning:")
     st.caption(
         f"Aturan (pilihan analitis): {md_escape(params['aturan_desa'])} Diuji: {tested}"
-        f"{' (dihaluskan Empirical Bayes)' if params['smoothing'] and params['variabel'] == 'persen_desil_1' else ''}; "
-        f"statistik {'Gi*' if params['statistik'] == 'gi_star' else 'Moran lokal'}; tetangga: {rule}; "
-        f"{params['permutasi']} permutasi, seed {params['seed']}, alpha {angka(params['alpha'], 3)}. "
-        f"{n_assessed} desa dinilai{' (alasannya di atas)' if n_assessed == 0 else ''}. Dengan sedikit desa, hanya kelompok desa yang hampir semua "
-        "tetangganya juga tinggi dapat signifikan: bacalah juga peta persentase."
+        f"{' (dihaluskan Empirical Bayes)' if params['smoothing'] and params['variabel'] == 'persen_desil_1' and not pindai else ''}; "
+        f"statistik {nama_metode(params)}; "
+        f"{'' if pindai else f'tetangga: {rule}; '}"
+        f"{params['permutasi']} {'replikasi Monte Carlo' if pindai else 'permutasi'}, seed {params['seed']}, alpha {angka(params['alpha'], 3)}. "
+        f"{n_assessed} desa dinilai{' (alasannya di atas)' if n_assessed == 0 else ''}. "
+        + (
+            "Bacalah juga peta persentase."
+            if pindai
+            else "Dengan sedikit desa, hanya kelompok desa yang hampir semua "
+            "tetangganya juga tinggi dapat signifikan: bacalah juga peta persentase."
+        )
     )
     if r.kantong_galat:
         st.info(f"Analisis tingkat desa tidak dijalankan: {md_escape(r.kantong_galat)}")
@@ -241,12 +250,12 @@ else:
     if len(panas):
         st.dataframe(
             tabel_tampilan(
-                panas[["kode_desa", "desa", "kecamatan", "kantong", "keluarga_desil_1", "nilai", "gi_z",
-                       "gi_q", "alasan"]]
+                panas[["kode_desa", "desa", "kecamatan", "kantong", "keluarga_desil_1", "nilai",
+                       *(["klaster_pindai", "gi_p"] if pindai else ["gi_z", "gi_q"]), "alasan"]]
                 .rename(columns={"kode_desa": "Kode desa", "desa": "Desa", "kecamatan": "Kecamatan",
-                                 "kantong": "Label",
+                                 "kantong": "Label", "klaster_pindai": "Klaster pindai",
                                  "keluarga_desil_1": "Keluarga desil 1", "nilai": "Nilai diuji",
-                                 "gi_z": "z", "gi_q": "q (FDR)", "alasan": "Alasan"}),
+                                 "gi_z": "z", "gi_q": "q (FDR)", "gi_p": "p", "alasan": "Alasan"}),
                 decimals,
             ),
             hide_index=True, placeholder=KOSONG, width="stretch",
