@@ -27,6 +27,7 @@ Run ``python -m targeting sintetis`` to rebuild; the same seed gives byte-identi
 from __future__ import annotations
 
 import json
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,10 +39,10 @@ import shapely
 from geo.crs import choose_metric_crs
 from geo.io import read_boundaries
 
-__all__ = ["SampleSettings", "generate_sample", "write_sample"]
+__all__ = ["SampleSettings", "generate_sample", "plan_sample", "sample_settings", "write_sample"]
 
-PROVINSI = "Kalimantan Barat"
-KABUPATEN = "Kabupaten Kayong Utara"
+SETTINGS_FILE = "sampel_SINTETIS.toml"
+"""Hand-chosen generator settings kept beside a region's boundaries (the embedded sample)."""
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,8 @@ class SampleSettings:
     ----------
     seed : int
         Seed of ``numpy.random.default_rng``.
-    jiwa_total : int
-        District population (people): 126,898, Kepmendagri 2025 (cahyadsn/wilayah).
+    jiwa_total : int or None
+        Region population (people); None: ``jiwa_per_desa`` people per desa.
     jiwa_per_keluarga : float
         Assumed people per family (synthetic assumption).
     persen_p3ke : float
@@ -69,25 +70,37 @@ class SampleSettings:
         Planted household clusters: (desa code, families, radius in metres).
     kecamatan_berkoordinat : tuple of str
         Kecamatan whose families carry coordinates (field verification).
+    kecamatan_pulau : tuple of str
+        Island kecamatan (worse power and water supply).
+    kabupaten, provinsi : str
+        Names written in every family row; empty: the kabupaten/kota of each desa's code and
+        the province of the code list (:func:`geo.wilayah.nama_wilayah`).
+    jiwa_per_desa : int
+        People per desa when ``jiwa_total`` is None (a synthetic demo size, not a census).
+    sumber_penyebut : str
+        The ``sumber`` column of the family table (how the denominators were made).
+
+    Notes
+    -----
+    Nothing here is about one district: :func:`plan_sample` chooses the pockets, clusters and
+    coordinates from any region's own geometry. The embedded Kayong Utara sample keeps its
+    hand-chosen settings in ``data/kayong_utara/sampel_SINTETIS.toml`` (read by
+    :func:`sample_settings`), so its files stay byte-identical.
     """
 
     seed: int = 20240601
-    jiwa_total: int = 126_898
+    jiwa_total: int | None = None
     jiwa_per_keluarga: float = 3.85
     persen_p3ke: float = 40.0
     persen_desil_1: float = 1.0
-    kantong: tuple[tuple[str, tuple[str, ...]], ...] = (
-        (
-            "kantong_sukadana",
-            ("61.11.01.2001", "61.11.01.2002", "61.11.01.2005", "61.11.01.2006", "61.11.01.2009"),
-        ),
-    )
-    klaster: tuple[tuple[str, int, float], ...] = (
-        ("61.11.04.2003", 34, 150.0),
-        ("61.11.02.2009", 28, 150.0),
-        ("61.11.01.2008", 24, 150.0),
-    )
-    kecamatan_berkoordinat: tuple[str, ...] = ("61.11.01", "61.11.02", "61.11.04")
+    kantong: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    klaster: tuple[tuple[str, int, float], ...] = ()
+    kecamatan_berkoordinat: tuple[str, ...] = ()
+    kecamatan_pulau: tuple[str, ...] = ()
+    kabupaten: str = ""
+    provinsi: str = ""
+    jiwa_per_desa: int = 1000
+    sumber_penyebut: str = ""
 
 
 _NAMA_DEPAN_L = (
@@ -157,6 +170,154 @@ _NAMA_BELAKANG = (
 _DUSUN = ("Sepakat", "Makmur", "Bahagia", "Sejahtera", "Harapan", "Karya", "Bakti", "Mulia")
 
 
+def _names(codes: np.ndarray, settings: SampleSettings) -> list[dict[str, str]]:
+    """Province and kabupaten/kota name of each desa (the settings', else the code list's)."""
+    from geo.wilayah import daftar_wilayah
+
+    known = daftar_wilayah().set_index("kode")["nama"].to_dict()
+    prov = settings.provinsi
+    out = []
+    for code in codes:
+        kab = settings.kabupaten or known.get(code[:5], "")
+        p = prov or str(known.get(code[:2], "")).removeprefix("Provinsi ")
+        out.append({"provinsi": p, "kabupaten_kota": kab})
+    return out
+
+
+def sample_settings(batas_desa: Path, desa_m: gpd.GeoDataFrame) -> SampleSettings:
+    """Settings of a region's sample: the file beside its boundaries, else a plan.
+
+    Parameters
+    ----------
+    batas_desa : pathlib.Path
+        The region's boundary file; a ``sampel_SINTETIS.toml`` in its folder (the embedded
+        Kayong Utara sample keeps its hand-chosen pockets there) gives the settings.
+    desa_m : geopandas.GeoDataFrame
+        The desa (``kode_desa``, ``kode_kecamatan``, geometry) in a metric CRS.
+
+    Returns
+    -------
+    SampleSettings
+        Settings read from the TOML ``[sampel]`` table, else :func:`plan_sample`.
+    """
+    path = Path(batas_desa).parent / SETTINGS_FILE
+    if not path.is_file():
+        return plan_sample(desa_m)
+    table = tomllib.loads(path.read_text(encoding="utf-8"))["sampel"]
+    return SampleSettings(
+        seed=int(table["seed"]),
+        jiwa_total=table.get("jiwa_total"),
+        kantong=tuple((k["nama"], tuple(k["kode_desa"])) for k in table.get("kantong", [])),
+        klaster=tuple((c[0], int(c[1]), float(c[2])) for c in table.get("klaster", [])),
+        kecamatan_berkoordinat=tuple(table.get("kecamatan_berkoordinat", [])),
+        kecamatan_pulau=tuple(table.get("kecamatan_pulau", [])),
+        kabupaten=table.get("kabupaten", ""),
+        provinsi=table.get("provinsi", ""),
+        sumber_penyebut=table.get("sumber_penyebut", ""),
+    )
+
+
+def _tight_group(pts: np.ndarray, size: int, rng: np.random.Generator, taken: set[int]) -> list[int]:
+    """A seed desa and its ``size - 1`` nearest, chosen so members see each other.
+
+    Every desa is tried as a seed; a group scores the members' nearest ``size`` neighbours
+    that fall inside the group (a pocket that the default k-nearest-neighbour Gi* can see).
+    Among the best groups one is drawn. Desa in ``taken`` are not used.
+    """
+    from scipy.spatial import cKDTree
+
+    k = min(size + 1, len(pts))
+    _, near = cKDTree(pts).query(pts, k=k)
+    best: list[tuple[int, list[int]]] = []
+    for i in range(len(pts)):
+        group = [int(j) for j in near[i][:size]]
+        if taken & set(group) or len(group) < size:
+            continue
+        score = sum(len(set(near[m][1:]) & set(group)) for m in group)
+        best.append((score, group))
+    if not best:
+        return []
+    top = max(b[0] for b in best)
+    choices = [g for sc, g in best if sc == top]
+    return sorted(choices[int(rng.integers(len(choices)))])
+
+
+def plan_sample(desa_m: gpd.GeoDataFrame, *, seed: int = 20240601) -> SampleSettings:
+    """Choose a region's planted pockets, clusters and coordinates from its own geometry.
+
+    Parameters
+    ----------
+    desa_m : geopandas.GeoDataFrame
+        The region's desa (``kode_desa``, ``kode_kecamatan``, geometry) in a metric CRS
+        (metres).
+    seed : int
+        Seed of the plan and of the sample.
+
+    Returns
+    -------
+    SampleSettings
+        One pocket of five desa per 60 desa (at least one; a tight group, see
+        :func:`_tight_group`), on an island group when the region has one of at least five
+        desa, two household clusters in desa of at least 5 km² outside the pockets, and
+        coordinates for the families of the pockets' and clusters' kecamatan. Kecamatan whose
+        desa all lie off the largest land mass are island kecamatan.
+    """
+    rng = np.random.default_rng(seed)
+    codes = desa_m["kode_desa"].to_numpy()
+    pts = shapely.get_coordinates(desa_m.geometry.representative_point().values)
+    parts = _land_groups(desa_m)
+    main = np.bincount(parts).argmax()
+    taken: set[int] = set()
+    pockets: list[tuple[str, tuple[str, ...]]] = []
+    island_groups = [g for g in np.unique(parts) if g != main and (parts == g).sum() >= 5]
+    if island_groups:
+        members = np.flatnonzero(parts == island_groups[0])
+        group = _tight_group(pts[members], 5, rng, set())
+        group = [int(members[j]) for j in group]
+        taken |= set(group)
+        pockets.append(("kantong_pulau", tuple(codes[group])))
+    for n in range(max(1, len(codes) // 60) - len(pockets)):
+        group = _tight_group(pts, 5, rng, taken)
+        if not group:
+            break
+        # Keep pockets apart: the group and its neighbours are off limits for the next.
+        taken |= set(group) | _neighbours(pts, group)
+        pockets.append((f"kantong_{n + 1}", tuple(codes[group])))
+    pocket_codes = {c for _, cs in pockets for c in cs}
+    big = [i for i in np.flatnonzero(desa_m.area.to_numpy() >= 5e6) if codes[i] not in pocket_codes]
+    chosen = sorted(rng.choice(np.asarray(big), size=min(2, len(big)), replace=False)) if big else []
+    klaster = tuple((str(codes[i]), 30, 150.0) for i in chosen)
+    kec = desa_m["kode_kecamatan"].to_numpy()
+    berkoordinat = sorted({c[:8] for c in pocket_codes} | {kec[i] for i in chosen})
+    island_kec = sorted(set(kec[parts != main]) - set(kec[parts == main]))
+    return SampleSettings(
+        seed=seed,
+        kantong=tuple(pockets),
+        klaster=klaster,
+        kecamatan_berkoordinat=tuple(berkoordinat),
+        kecamatan_pulau=tuple(island_kec),
+    )
+
+
+def _neighbours(pts: np.ndarray, group: list[int]) -> set[int]:
+    from scipy.spatial import cKDTree
+
+    _, near = cKDTree(pts).query(pts[group], k=min(6, len(pts)))
+    return {int(j) for row in near for j in row}
+
+
+def _land_groups(desa_m: gpd.GeoDataFrame) -> np.ndarray:
+    """Connected groups of desa that touch (within 50 m): the land masses, by desa."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    geoms = desa_m.geometry.values
+    left, right = geoms.sindex.query(geoms.buffer(50), predicate="intersects")
+    n = len(geoms)
+    graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
 def _allocate(total: int, weights: np.ndarray) -> np.ndarray:
     """Split an integer total by weights, largest remainder first (sum is exact)."""
     raw = weights / weights.sum() * total
@@ -220,7 +381,7 @@ def _points_near(
 
 
 def generate_sample(
-    batas_desa: Path, settings: SampleSettings = SampleSettings()
+    batas_desa: Path, settings: SampleSettings | None = None
 ) -> dict[str, object]:
     """Build the synthetic sample in memory.
 
@@ -229,7 +390,8 @@ def generate_sample(
     batas_desa : pathlib.Path
         The region's desa boundary file (Kayong Utara's real polygons).
     settings : SampleSettings, optional
-        Generator settings; the defaults built the committed files.
+        Generator settings; default :func:`sample_settings` (the file beside the boundaries,
+        else a plan from the region's geometry).
 
     Returns
     -------
@@ -243,16 +405,19 @@ def generate_sample(
     The helpers draw from one generator in a fixed order: reordering their calls changes
     every family of the committed sample.
     """
-    rng = np.random.default_rng(settings.seed)
     desa = read_boundaries(batas_desa).desa
     metric = choose_metric_crs(desa)
     desa_m = desa.to_crs(metric)
+    if settings is None:
+        settings = sample_settings(batas_desa, desa_m)
+    rng = np.random.default_rng(settings.seed)
     codes = desa["kode_desa"].to_numpy()
     pocket_of = {c: name for name, cs in settings.kantong for c in cs}
     in_pocket = np.array([c in pocket_of for c in codes])
     keluarga_total, per_desil = _desa_counts(rng, settings, desa_m.area.to_numpy() / 1e6, in_pocket)
     place = _Placer(rng, metric, desa_m, settings)
-    island = np.isin(desa["kode_kecamatan"].to_numpy(), ["61.11.04", "61.11.06"])
+    island = np.isin(desa["kode_kecamatan"].to_numpy(), list(settings.kecamatan_pulau))
+    names = _names(codes, settings)
     rows: list[dict[str, object]] = []
     truth_clusters: list[dict[str, object]] = []
     for i, code in enumerate(codes):
@@ -265,7 +430,7 @@ def generate_sample(
         }
         order = columns.pop("_order")
         columns.update(_programmes_and_work(rng, desil))
-        where = {"kecamatan": desa["kecamatan"].iloc[i], "desa": desa["desa"].iloc[i]}
+        where = {"kecamatan": desa["kecamatan"].iloc[i], "desa": desa["desa"].iloc[i], **names[i]}
         fam_ids = _family_rows(rng, rows, code, where, order, desil, columns, lon, lat)
         if centre is not None:
             c = gpd.GeoSeries([centre], crs=metric).to_crs(4326).iloc[0]
@@ -285,8 +450,10 @@ def generate_sample(
             "desa": desa["desa"],
             "kecamatan": desa["kecamatan"],
             "keluarga_total": keluarga_total,
-            "sumber": "SINTETIS: 126.898 jiwa (Kepmendagri 2025) / 3,85 jiwa per keluarga, "
-            "dibagi per desa menurut luas^0,3 x derau lognormal",
+            "sumber": settings.sumber_penyebut
+            or f"SINTETIS: {len(codes)} desa x {settings.jiwa_per_desa} jiwa / "
+            f"{settings.jiwa_per_keluarga:g} jiwa per keluarga, dibagi per desa menurut "
+            "luas^0,3 x derau lognormal".replace(".", ","),
         }
     )
     kantong = {
@@ -311,7 +478,8 @@ def _desa_counts(
     """All families per desa and the P3KE families per desil 1-4 (array 4 x desa)."""
     n_desa = len(area_km2)
     # 1. All families per desa (synthetic denominators).
-    total_families = round(settings.jiwa_total / settings.jiwa_per_keluarga)
+    jiwa = settings.jiwa_total or settings.jiwa_per_desa * n_desa
+    total_families = round(jiwa / settings.jiwa_per_keluarga)
     weights = area_km2**0.3 * rng.lognormal(0.0, 0.45, size=n_desa)
     keluarga_total = _allocate(total_families, weights)
     # 2. Desil rates per desa: strong variation, pockets raised.
@@ -344,9 +512,11 @@ class _Placer:
         self.rng, self.metric, self.desa_m, self.settings = rng, metric, desa_m, settings
         # Household clusters: extra desil-1 families with tight coordinates.
         self.cluster_n = {c: (n, r) for c, n, r in settings.klaster}
-        coast = shapely.union_all(desa_m.geometry.values).boundary
-        self.anchors = _anchors(desa_m, coast)
         self.kec = desa_m["kode_kecamatan"].to_numpy()
+        # Anchors only where families get coordinates (they draw nothing from rng).
+        placed = desa_m[np.isin(self.kec, list(settings.kecamatan_berkoordinat))]
+        coast = shapely.union_all(desa_m.geometry.values).boundary
+        self.anchors = _anchors(placed, coast) if len(placed) else {}
 
     def __call__(
         self, i: int, code: str, n_plain: int
@@ -516,7 +686,7 @@ def _family_rows(
     lat: np.ndarray,
 ) -> list[tuple[str, int]]:
     """Append one desa's families (every cell text) to ``rows``; return (family id, index)."""
-    kec2 = code[6:8]  # the kecamatan digits of the dotted code, in the synthetic NIK
+    kab2, kec2 = code[3:5], code[6:8]  # kabupaten and kecamatan digits, in the synthetic NIK
     female = columns["_female"]
     year, month, day = columns["_year"], columns["_month"], columns["_day"]
     fam_ids = []
@@ -529,8 +699,8 @@ def _family_rows(
         rows.append(
             {
                 "id_keluarga_p3ke": fam_id,
-                "provinsi": PROVINSI,
-                "kabupaten_kota": KABUPATEN,
+                "provinsi": where["provinsi"],
+                "kabupaten_kota": where["kabupaten_kota"],
                 "kecamatan": where["kecamatan"],
                 "desa_kelurahan": where["desa"],
                 "kode_kemdagri": code.replace(".", ""),
@@ -538,8 +708,8 @@ def _family_rows(
                 "alamat": f"Dusun {_DUSUN[serial % len(_DUSUN)]} RT {1 + serial % 9:03d} "
                 f"RW {1 + serial % 4:03d}",
                 "kepala_keluarga": f"{columns['_depan'][j]} {columns['_belakang'][j]}".strip(),
-                "nik": f"9911{kec2}{dob}{serial % 10000:04d}",
-                "no_kk": f"9911{kec2}{rng.integers(1, 29):02d}{rng.integers(1, 13):02d}"
+                "nik": f"99{kab2}{kec2}{dob}{serial % 10000:04d}",
+                "no_kk": f"99{kab2}{kec2}{rng.integers(1, 29):02d}{rng.integers(1, 13):02d}"
                 f"{rng.integers(10, 23):02d}{(serial * 7) % 10000:04d}",
                 "padan_dukcapil": "Ya" if rng.random() < 0.95 else "Tidak",
                 "jenis_kelamin": "Perempuan" if female[j] else "Laki-laki",
@@ -776,7 +946,7 @@ def _register(rng: np.random.Generator, codes: np.ndarray, pockets: list[str]) -
 
 
 def write_sample(
-    out_dir: Path, batas_desa: Path, settings: SampleSettings = SampleSettings()
+    out_dir: Path, batas_desa: Path, settings: SampleSettings | None = None
 ) -> list[Path]:
     """Generate the sample and write its four files.
 
@@ -787,7 +957,7 @@ def write_sample(
     batas_desa : pathlib.Path
         The region's desa boundary file.
     settings : SampleSettings, optional
-        Generator settings.
+        Generator settings (default: :func:`sample_settings`).
 
     Returns
     -------
