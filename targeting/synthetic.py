@@ -79,6 +79,8 @@ class SampleSettings:
         People per desa when ``jiwa_total`` is None (a synthetic demo size, not a census).
     sumber_penyebut : str
         The ``sumber`` column of the family table (how the denominators were made).
+    desil_1_kantong : (float, float)
+        Range of the desil-1 share (0-1) drawn for a planted pocket's desa.
 
     Notes
     -----
@@ -101,6 +103,7 @@ class SampleSettings:
     provinsi: str = ""
     jiwa_per_desa: int = 1000
     sumber_penyebut: str = ""
+    desil_1_kantong: tuple[float, float] = (0.05, 0.075)
 
 
 _NAMA_DEPAN_L = (
@@ -217,29 +220,62 @@ def sample_settings(batas_desa: Path, desa_m: gpd.GeoDataFrame) -> SampleSetting
     )
 
 
-def _tight_group(pts: np.ndarray, size: int, rng: np.random.Generator, taken: set[int]) -> list[int]:
-    """A seed desa and its ``size - 1`` nearest, chosen so members see each other.
+_K_POCKETS = 5
+"""Neighbours of the default pocket test (``PocketSettings.k``) the planted groups are made for."""
+_POCKET_MIN = 5
+"""Fewest desa in a planted pocket."""
 
-    Every desa is tried as a seed; a group scores the members' nearest ``size`` neighbours
-    that fall inside the group (a pocket that the default k-nearest-neighbour Gi* can see).
-    Among the best groups one is drawn. Desa in ``taken`` are not used.
-    """
+
+def _knn_sets(pts: np.ndarray, k: int) -> list[set[int]]:
+    """Symmetrised k-nearest-neighbour sets of points (as the pocket test builds them)."""
     from scipy.spatial import cKDTree
 
-    k = min(size + 1, len(pts))
-    _, near = cKDTree(pts).query(pts, k=k)
-    best: list[tuple[int, list[int]]] = []
-    for i in range(len(pts)):
-        group = [int(j) for j in near[i][:size]]
-        if taken & set(group) or len(group) < size:
+    _, near = cKDTree(pts).query(pts, k=min(k + 1, len(pts)))
+    sets: list[set[int]] = [set() for _ in range(len(pts))]
+    for i, row in enumerate(near):
+        for j in row[1:]:
+            sets[i].add(int(j))
+            sets[int(j)].add(i)
+    return sets
+
+
+def _tight_group(
+    pts: np.ndarray, rng: np.random.Generator, taken: set[int], limit: int
+) -> list[int]:
+    """A group of neighbouring desa, each with most of its own neighbours inside the group.
+
+    From every seed desa a group grows by the outside neighbour with most links into it
+    (neighbours: symmetrised five nearest, as the default pocket test) until every member
+    has at least 3/4 of its neighbours inside, or the group reaches ``limit``. The groups
+    whose worst member has the largest share inside win; among them one is drawn (smaller
+    first). A pocket whose edge desa see mostly outside desa cannot be found by a local
+    statistic, however poor; this plants what a local test is made to find. Desa in
+    ``taken`` are not used.
+    """
+    nb = _knn_sets(pts, _K_POCKETS)
+    best: list[tuple[tuple[float, int], list[int]]] = []
+    for seed in range(len(pts)):
+        if seed in taken:
             continue
-        score = sum(len(set(near[m][1:]) & set(group)) for m in group)
-        best.append((score, group))
+        group = {seed}
+        while len(group) < limit:
+            cand = {j for m in group for j in nb[m]} - group - taken
+            if not cand:
+                break
+            d = ((pts[list(cand)] - pts[seed]) ** 2).sum(axis=1)
+            order = sorted(zip(cand, d, strict=True), key=lambda c: (-len(nb[c[0]] & group), c[1]))
+            group.add(int(order[0][0]))
+            if len(group) >= _POCKET_MIN and all(len(nb[m] & group) >= 0.75 * len(nb[m]) for m in group):
+                break
+        if len(group) < _POCKET_MIN:
+            continue
+        worst = min(len(nb[m] & group) / len(nb[m]) for m in group)
+        best.append(((round(worst, 2), -len(group)), sorted(group)))
     if not best:
         return []
     top = max(b[0] for b in best)
     choices = [g for sc, g in best if sc == top]
-    return sorted(choices[int(rng.integers(len(choices)))])
+    return choices[int(rng.integers(len(choices)))]
 
 
 def plan_sample(desa_m: gpd.GeoDataFrame, *, seed: int = 20240601) -> SampleSettings:
@@ -256,9 +292,10 @@ def plan_sample(desa_m: gpd.GeoDataFrame, *, seed: int = 20240601) -> SampleSett
     Returns
     -------
     SampleSettings
-        One pocket of five desa per 60 desa (at least one; a tight group, see
-        :func:`_tight_group`), on an island group when the region has one of at least five
-        desa, two household clusters in desa of at least 5 km² outside the pockets, and
+        One pocket of six desa per 60 desa (at least one; a tight group, see
+        :func:`_tight_group`), on an island group when the region has one of at least six
+        desa, a household cluster of 12 families (DBSCAN needs 10) in the largest desa of
+        each of the first two pockets, and
         coordinates for the families of the pockets' and clusters' kecamatan. Kecamatan whose
         desa all lie off the largest land mass are island kecamatan.
     """
@@ -269,24 +306,30 @@ def plan_sample(desa_m: gpd.GeoDataFrame, *, seed: int = 20240601) -> SampleSett
     main = np.bincount(parts).argmax()
     taken: set[int] = set()
     pockets: list[tuple[str, tuple[str, ...]]] = []
-    island_groups = [g for g in np.unique(parts) if g != main and (parts == g).sum() >= 5]
+    island_groups = [g for g in np.unique(parts) if g != main and (parts == g).sum() >= _POCKET_MIN]
     if island_groups:
-        members = np.flatnonzero(parts == island_groups[0])
-        group = _tight_group(pts[members], 5, rng, set())
-        group = [int(members[j]) for j in group]
-        taken |= set(group)
+        outside = set(np.flatnonzero(parts != island_groups[0]).tolist())
+        group = _tight_group(pts, rng, outside, _POCKET_MIN + 1)
+        taken |= set(group) | _neighbours(pts, group)
         pockets.append(("kantong_pulau", tuple(codes[group])))
     for n in range(max(1, len(codes) // 60) - len(pockets)):
-        group = _tight_group(pts, 5, rng, taken)
+        group = _tight_group(pts, rng, taken, max(_POCKET_MIN, min(10, len(codes) // 5)))
         if not group:
             break
         # Keep pockets apart: the group and its neighbours are off limits for the next.
         taken |= set(group) | _neighbours(pts, group)
         pockets.append((f"kantong_{n + 1}", tuple(codes[group])))
     pocket_codes = {c for _, cs in pockets for c in cs}
-    big = [i for i in np.flatnonzero(desa_m.area.to_numpy() >= 5e6) if codes[i] not in pocket_codes]
-    chosen = sorted(rng.choice(np.asarray(big), size=min(2, len(big)), replace=False)) if big else []
-    klaster = tuple((str(codes[i]), 30, 150.0) for i in chosen)
+    # Clusters in the largest desa of the first two pockets: extra desil-1 families outside a
+    # pocket would make a small region's desa an outlier of their own.
+    inner = desa_m.geometry.buffer(-400).area.to_numpy()
+    at = {c: i for i, c in enumerate(codes)}
+    chosen = []
+    for _, group in pockets[:2]:
+        best = max((at[c] for c in group), key=lambda i: inner[i])
+        if inner[best] > 0:
+            chosen.append(best)
+    klaster = tuple((str(codes[i]), 12, 150.0) for i in chosen)
     kec = desa_m["kode_kecamatan"].to_numpy()
     berkoordinat = sorted({c[:8] for c in pocket_codes} | {kec[i] for i in chosen})
     island_kec = sorted(set(kec[parts != main]) - set(kec[parts == main]))
@@ -296,6 +339,7 @@ def plan_sample(desa_m: gpd.GeoDataFrame, *, seed: int = 20240601) -> SampleSett
         klaster=klaster,
         kecamatan_berkoordinat=tuple(berkoordinat),
         kecamatan_pulau=tuple(island_kec),
+        desil_1_kantong=(0.08, 0.1),
     )
 
 
@@ -451,9 +495,8 @@ def generate_sample(
             "kecamatan": desa["kecamatan"],
             "keluarga_total": keluarga_total,
             "sumber": settings.sumber_penyebut
-            or f"SINTETIS: {len(codes)} desa x {settings.jiwa_per_desa} jiwa / "
-            f"{settings.jiwa_per_keluarga:g} jiwa per keluarga, dibagi per desa menurut "
-            "luas^0,3 x derau lognormal".replace(".", ","),
+            or f"SINTETIS (ukuran demo, bukan sensus): {settings.jiwa_per_desa} jiwa per desa / "
+            f"{settings.jiwa_per_keluarga:g} jiwa per keluarga x derau lognormal".replace(".", ","),
         }
     )
     kantong = {
@@ -478,13 +521,18 @@ def _desa_counts(
     """All families per desa and the P3KE families per desil 1-4 (array 4 x desa)."""
     n_desa = len(area_km2)
     # 1. All families per desa (synthetic denominators).
-    jiwa = settings.jiwa_total or settings.jiwa_per_desa * n_desa
-    total_families = round(jiwa / settings.jiwa_per_keluarga)
-    weights = area_km2**0.3 * rng.lognormal(0.0, 0.45, size=n_desa)
-    keluarga_total = _allocate(total_families, weights)
+    if settings.jiwa_total is not None:
+        total_families = round(settings.jiwa_total / settings.jiwa_per_keluarga)
+        weights = area_km2**0.3 * rng.lognormal(0.0, 0.45, size=n_desa)
+        keluarga_total = _allocate(total_families, weights)
+    else:  # a demo size per desa: no desa so small that one family swings its share
+        mean = settings.jiwa_per_desa / settings.jiwa_per_keluarga
+        keluarga_total = np.round(
+            np.clip(mean * rng.lognormal(0.0, 0.3, size=n_desa), 0.5 * mean, 3 * mean)
+        ).astype(int)
     # 2. Desil rates per desa: strong variation, pockets raised.
     r1 = np.clip(settings.persen_desil_1 / 100 * rng.lognormal(0, 0.55, n_desa), 0.003, 0.05)
-    r1[in_pocket] = rng.uniform(0.05, 0.075, in_pocket.sum())
+    r1[in_pocket] = rng.uniform(*settings.desil_1_kantong, in_pocket.sum())
     r2 = np.clip(0.06 * rng.lognormal(0, 0.25, n_desa) + 0.5 * r1, 0.02, 0.16)
     r3 = np.clip(0.13 * rng.lognormal(0, 0.2, n_desa), 0.06, 0.2)
     p3ke_share = np.clip(
