@@ -36,6 +36,8 @@ __all__ = [
     "is_region_code",
     "kode_wilayah",
     "nama_wilayah",
+    "read_kode_wilayah",
+    "with_unmapped",
     "write_region_folder",
 ]
 
@@ -237,3 +239,53 @@ def _name(kode: str, nama: str | None, code_lists: tuple[Path, Path] | None) -> 
         return nama.replace('"', "'")
     found = nama_wilayah(kode, code_lists[0]) if code_lists is not None else None
     return found or f"Wilayah {kode}"
+
+
+def read_kode_wilayah(path: Path | None) -> KodeWilayah | None:
+    """Read a region's ``kode_wilayah.csv`` (None without one).
+
+    Parameters
+    ----------
+    path : pathlib.Path or None
+        The file written by :func:`write_region_folder` (``Region.kode_wilayah``).
+
+    Returns
+    -------
+    KodeWilayah or None
+    """
+    if path is None:
+        return None
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table["berpoligon"] = table["berpoligon"].str.lower().eq("true")
+    return KodeWilayah(table)
+
+
+def with_unmapped(desa: gpd.GeoDataFrame, kode: KodeWilayah | None) -> gpd.GeoDataFrame:
+    """The desa layer plus one row without geometry per listed desa that has no polygon.
+
+    Parameters
+    ----------
+    desa : geopandas.GeoDataFrame
+        ``kode_desa``, ``desa``, ``kecamatan``, ``kode_kecamatan``, geometry (any CRS).
+    kode : KodeWilayah or None
+        The region's code table.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``desa`` with the pemekaran desa appended (geometry None, same CRS), sorted by
+        ``kode_desa``: every per-desa table counts them under their code ("tanpa batas desa
+        (pemekaran)"); maps and the pocket statistics leave them out.
+    """
+    if kode is None:
+        return desa
+    extra = kode.tabel[~kode.tabel["kode_desa"].isin(set(desa["kode_desa"]))]
+    if extra.empty:
+        return desa
+    rows = gpd.GeoDataFrame(
+        extra[["kode_desa", "desa", "kecamatan", "kode_kecamatan"]],
+        geometry=[None] * len(extra),
+        crs=desa.crs,
+    )
+    out = pd.concat([desa, rows], ignore_index=True).sort_values("kode_desa")
+    return gpd.GeoDataFrame(out.reset_index(drop=True), geometry="geometry", crs=desa.crs)
