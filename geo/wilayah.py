@@ -75,7 +75,7 @@ def _code_list(path: Path) -> pd.DataFrame:
 
 
 def daftar_wilayah(path: Path = KODE_2025) -> pd.DataFrame:
-    """The regions that can be built from the bundled layer: the province and its kabupaten.
+    """List the regions the bundled layer can build: the province and its kabupaten.
 
     Parameters
     ----------
@@ -226,7 +226,9 @@ def write_region_folder(
         f'sumber = "Batas desa: {batas.name} ({len(desa)} desa)."',
     ]
     if code_lists is not None:
-        table = kode_wilayah(kode, desa["kode_desa"], list_2025=code_lists[0], list_2022=code_lists[1])
+        table = kode_wilayah(
+            kode, desa["kode_desa"], list_2025=code_lists[0], list_2022=code_lists[1]
+        )
         table.tabel.to_csv(out / KODE_NAME, index=False, lineterminator="\n")
         lines.append(f'kode_wilayah = "{KODE_NAME}"')
     path = out / "region.toml"
@@ -261,7 +263,7 @@ def read_kode_wilayah(path: Path | None) -> KodeWilayah | None:
 
 
 def with_unmapped(desa: gpd.GeoDataFrame, kode: KodeWilayah | None) -> gpd.GeoDataFrame:
-    """The desa layer plus one row without geometry per listed desa that has no polygon.
+    """Add one row without geometry per listed desa that has no polygon to the desa layer.
 
     Parameters
     ----------

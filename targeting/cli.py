@@ -12,12 +12,12 @@ from geo.errors import LokusError
 from geo.masking import mask_ids
 from geo.region import DEFAULT_REGION_FILE, load_region
 from geo.sheets import sheet_notes
+from targeting import wilayah
 from targeting.engine_dask import ENGINES, PARTISI
 from targeting.interventions import MatchSettings
 from targeting.pockets import PocketSettings
 from targeting.priority import PrioritySettings
 from targeting.settings import add_options, from_args
-from targeting import wilayah
 from targeting.targets import TargetFilters
 
 if TYPE_CHECKING:

@@ -292,7 +292,6 @@ def place_and_count(
     npartitions: int | None = None,
     out_dir: str | os.PathLike[str] | None = None,
     partisi: str = "kecamatan",
-    kode_wilayah: KodeWilayah | None = None,
 ) -> DaskRun:
     """Place families in desa and count them per desa on a Dask cluster.
 
@@ -305,6 +304,9 @@ def place_and_count(
         file: write one file per province or kecamatan block to keep partitions spatial).
     desa : geopandas.GeoDataFrame
         Desa polygons (``kode_desa``, ``desa``, ``kecamatan``), with a CRS.
+        The region's code table (:class:`geo.wilayah.KodeWilayah`: pemekaran desa and old
+        spellings, as in :func:`geo.join.place_households`) travels with the polygons, in
+        ``desa.attrs["kode_wilayah"]``.
     source : str
         File name written in every rejection.
     metric_crs : pyproj.CRS
@@ -325,8 +327,6 @@ def place_and_count(
     partisi : {"kecamatan", "hilbert"}, default "kecamatan"
         How an in-memory table is sorted before it is cut into partitions
         (:func:`partition_key`). A GeoParquet dataset keeps its files' partitions.
-    kode_wilayah : geo.wilayah.KodeWilayah, optional
-        As in :func:`geo.join.place_households` (pemekaran desa and old spellings).
 
     Returns
     -------
@@ -363,8 +363,16 @@ def place_and_count(
     task = dask.delayed(_place_part, pure=True)
     with dask.config.set({"dataframe.convert-string": False}):
         parts = [
-            task(p, desa_f, source, metric_crs.to_wkt(), jarak_pantai_m, desil_max, write_to,
-                 kode_wilayah)  # fmt: skip
+            task(
+                p,
+                desa_f,
+                source,
+                metric_crs.to_wkt(),
+                jarak_pantai_m,
+                desil_max,
+                write_to,
+                desa.attrs.get("kode_wilayah"),
+            )
             for p in ddf.to_delayed()
         ]
     results = client.gather(client.compute(parts))
@@ -372,13 +380,15 @@ def place_and_count(
 
 
 def _summed(parts: list[pd.DataFrame | None], keys: list[str]) -> pd.DataFrame:
-    """The partitions' per-desa lists added up (``keluarga`` summed over ``keys``)."""
+    """Add up the partitions' per-desa lists (``keluarga`` summed over ``keys``)."""
     found = [p for p in parts if p is not None and len(p)]
     if not found:
         return pd.DataFrame(columns=["kode_desa", "desa", "kecamatan", "keluarga"])
     both = pd.concat(found, ignore_index=True)
     rest = [c for c in both.columns if c not in (*keys, "keluarga")]
-    out = both.groupby(keys, as_index=False).agg({**dict.fromkeys(rest, "first"), "keluarga": "sum"})
+    out = both.groupby(keys, as_index=False).agg(
+        {**dict.fromkeys(rest, "first"), "keluarga": "sum"}
+    )
     return out[both.columns.tolist()]
 
 

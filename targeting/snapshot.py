@@ -304,11 +304,12 @@ def _place(
     if engine == "dask":
         from targeting.engine_dask import dask_client, place_and_count
 
+        desa = batas.desa.copy()
+        desa.attrs["kode_wilayah"] = kode  # the code table travels with the polygons
         with dask_client(scheduler) as client:
             run = place_and_count(
-                check.keluarga, batas.desa, source=source, metric_crs=metric, client=client,
+                check.keluarga, desa, source=source, metric_crs=metric, client=client,
                 jarak_pantai_m=jarak_pantai_m, desil_max=desil_max, partisi=partisi,
-                kode_wilayah=kode,
             )  # fmt: skip
         assert run.ledger is not None
         return run.placement, run.counts, run.ledger

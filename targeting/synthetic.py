@@ -188,7 +188,7 @@ def _names(codes: np.ndarray, settings: SampleSettings) -> list[dict[str, str]]:
 
 
 def sample_settings(batas_desa: Path, desa_m: gpd.GeoDataFrame) -> SampleSettings:
-    """Settings of a region's sample: the file beside its boundaries, else a plan.
+    """Read a region's sample settings from the file beside its boundaries, else plan them.
 
     Parameters
     ----------
@@ -242,7 +242,7 @@ def _knn_sets(pts: np.ndarray, k: int) -> list[set[int]]:
 def _tight_group(
     pts: np.ndarray, rng: np.random.Generator, taken: set[int], limit: int
 ) -> list[int]:
-    """A group of neighbouring desa, each with most of its own neighbours inside the group.
+    """Grow a group of neighbouring desa, each with most of its own neighbours inside it.
 
     From every seed desa a group grows by the outside neighbour with most links into it
     (neighbours: symmetrised five nearest, as the default pocket test) until every member
@@ -265,7 +265,9 @@ def _tight_group(
             d = ((pts[list(cand)] - pts[seed]) ** 2).sum(axis=1)
             order = sorted(zip(cand, d, strict=True), key=lambda c: (-len(nb[c[0]] & group), c[1]))
             group.add(int(order[0][0]))
-            if len(group) >= _POCKET_MIN and all(len(nb[m] & group) >= 0.75 * len(nb[m]) for m in group):
+            if len(group) >= _POCKET_MIN and all(
+                len(nb[m] & group) >= 0.75 * len(nb[m]) for m in group
+            ):
                 break
         if len(group) < _POCKET_MIN:
             continue
@@ -351,7 +353,7 @@ def _neighbours(pts: np.ndarray, group: list[int]) -> set[int]:
 
 
 def _land_groups(desa_m: gpd.GeoDataFrame) -> np.ndarray:
-    """Connected groups of desa that touch (within 50 m): the land masses, by desa."""
+    """Find the connected groups of desa that touch (within 50 m): the land masses."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -424,9 +426,7 @@ def _points_near(
     return out[:n]
 
 
-def generate_sample(
-    batas_desa: Path, settings: SampleSettings | None = None
-) -> dict[str, object]:
+def generate_sample(batas_desa: Path, settings: SampleSettings | None = None) -> dict[str, object]:
     """Build the synthetic sample in memory.
 
     Parameters

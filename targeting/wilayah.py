@@ -11,6 +11,7 @@ and the generator version; Kayong Utara (``61.11``) is the embedded folder.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import shutil
@@ -59,7 +60,7 @@ def _key() -> str:
 
 
 def region_file(kode: str, *, cache: Path | None = None) -> Path:
-    """The ``region.toml`` of a Kalimantan Barat code, built on first use.
+    """Return the ``region.toml`` of a Kalimantan Barat code, built on first use.
 
     Parameters
     ----------
@@ -104,10 +105,8 @@ def region_file(kode: str, *, cache: Path | None = None) -> Path:
     work = Path(tempfile.mkdtemp(prefix=f".{kode}-", dir=base))
     try:
         _build(kode, work)
-        try:
+        with contextlib.suppress(OSError):  # built meanwhile by another process: keep theirs
             work.rename(target)
-        except OSError:  # built meanwhile by another process: keep theirs
-            pass
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
@@ -137,7 +136,7 @@ def _build(
 
 
 def resolve_region(spec: str | os.PathLike[str] | None, *, cache: Path | None = None) -> Region:
-    """The region ``--region`` names: a Kalimantan Barat code or a ``region.toml`` path.
+    """Load the region ``--region`` names: a Kalimantan Barat code or a ``region.toml`` path.
 
     Parameters
     ----------
