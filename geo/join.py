@@ -464,11 +464,8 @@ def place_households(
     jarak_pantai_m : float, default :data:`DEFAULT_COAST_M`
         Metres within which a point in the sea counts as "just off the coast".
     kode_wilayah : geo.wilayah.KodeWilayah, optional
-        The region's code list of 2022 and 2025 (``data/kalbar/SOURCES.md``). A family
-        coded with a desa of the list that has no polygon (pemekaran since 2022) is used
-        under its code and flagged ``flag_desa_tanpa_batas`` ("tanpa batas desa
-        (pemekaran)"), never rejected as unknown; a family writing its desa's 2022 spelling
-        is flagged ``flag_ejaan_lama`` ("ejaan lama") instead of ``flag_nama_desa_beda``.
+        The region's code lists of 2022 and 2025: a desa without polygon (pemekaran) is used
+        under its code, a 2022 spelling flagged "ejaan lama" (:func:`_across_years`).
 
     Returns
     -------
@@ -496,26 +493,20 @@ def place_households(
     """
     require_crs(desa, source="batas desa")
     _require_flags(keluarga, source)
-    tanpa = (
-        frozenset(kode_wilayah.tabel["kode_desa"]) - set(desa["kode_desa"])
-        if kode_wilayah is not None
-        else frozenset()
-    )
     # The step works on numpy arrays and writes its columns once at the end: at district scale
     # (13,000 families, 43 desa) per-column pandas bookkeeping on the 50-column table would
     # cost more than the spatial test itself (bench/RESULTS.md).
     out = keluarga.reset_index(drop=True)  # copy-on-write: no deep copy of every column
     n = len(out)
+    tanpa = _without_polygon(kode_wilayah, desa)
     pos, failures, cocok, dari_nama, nama_beda, unknown_codes = _resolve_desa(out, desa, tanpa)
     ditolak = _rejections(out, failures, source)
     keep = np.ones(n, dtype=bool)
     keep[list(failures)] = False
-
     # Coordinates: extent, swapped pairs, then the point-in-own-desa test, all on arrays.
     pos = pos[keep]
-    no_polygon = pos < 0  # a desa of the code list without a polygon (pemekaran)
+    no_polygon = pos < 0  # a pemekaran desa: its points are kept, with no own desa to test
     lat, lon, swap, bad, geometry, with_pt = _checked_points(out, keep, desa, jarak_pantai_m)
-    # Their points are kept but not tested: there is no own desa to test them against.
     kode_titik, desa_lain, lepas_pantai, luar_wilayah = _point_tests(
         geometry, with_pt & ~no_polygon, pos, desa, metric_crs, jarak_pantai_m
     )
@@ -535,26 +526,45 @@ def place_households(
         "flag_titik_luar_wilayah": luar_wilayah,
         "flag_titik_desa_lain": desa_lain,
         "flag_titik_lepas_pantai": lepas_pantai,
-        "flag_desa_tanpa_batas": no_polygon,
-        "flag_ejaan_lama": np.zeros(len(pos), dtype=bool),
     }
     for flag in FLAG_COLUMNS:
-        if flag not in columns and used[flag].dtype != bool:
+        if flag not in columns and flag not in _ACROSS_YEARS and used[flag].dtype != bool:
             columns[flag] = used[flag].to_numpy(dtype=bool)
     res = gpd.GeoDataFrame(
         used.reset_index(drop=True).assign(**columns), geometry="geometry", crs=DISPLAY_CRS
     )
     res.attrs = {}
+    return _across_years(Placement(res, ditolak, cocok, unknown_codes), kode_wilayah, tanpa)
+
+
+def _without_polygon(kode_wilayah: KodeWilayah | None, desa: pd.DataFrame) -> frozenset[str]:
+    """Codes of the region's code list that no polygon carries (pemekaran)."""
+    if kode_wilayah is None:
+        return frozenset()
+    return frozenset(kode_wilayah.tabel["kode_desa"]) - set(desa["kode_desa"])
+
+
+_ACROSS_YEARS = ("flag_desa_tanpa_batas", "flag_ejaan_lama")
+"""Flags set by :func:`_across_years` (after the point tests)."""
+
+
+def _across_years(
+    placed: Placement, kode_wilayah: KodeWilayah | None, tanpa: frozenset[str]
+) -> Placement:
+    """Flag old spellings and list the pemekaran and respelled desa.
+
+    A family coded with a desa of the code list that has no polygon (pemekaran since 2022,
+    ``data/kalbar/SOURCES.md``) is used under its code and flagged ``flag_desa_tanpa_batas``
+    ("tanpa batas desa (pemekaran)"), never rejected as unknown; a family writing its desa's
+    2022 spelling is flagged ``flag_ejaan_lama`` ("ejaan lama"), not ``flag_nama_desa_beda``.
+    """
+    res = placed.keluarga
+    res["flag_desa_tanpa_batas"] = res["kode_desa"].isin(tanpa).to_numpy(dtype=bool)
     res["flag_ejaan_lama"] = _old_spelling(res, kode_wilayah)
     res["flag_nama_desa_beda"] &= ~res["flag_ejaan_lama"]
-    return Placement(
-        keluarga=res,
-        ditolak=ditolak,
-        cocok_nama=cocok,
-        kode_tidak_dikenal=unknown_codes,
-        tanpa_batas=_listed(res, "flag_desa_tanpa_batas", kode_wilayah, "desa"),
-        ejaan_lama=_listed(res, "flag_ejaan_lama", kode_wilayah, "desa_kelurahan"),
-    )
+    placed.tanpa_batas = _listed(res, "flag_desa_tanpa_batas", kode_wilayah, "desa")
+    placed.ejaan_lama = _listed(res, "flag_ejaan_lama", kode_wilayah, "desa_kelurahan")
+    return placed
 
 
 def _old_spelling(keluarga: pd.DataFrame, kode_wilayah: KodeWilayah | None) -> np.ndarray:

@@ -450,8 +450,11 @@ def _pockets(
     snapshot: Snapshot, settings: PocketSettings
 ) -> tuple[PocketResult | None, str | None]:
     """Find the pockets; say why when the desa-level analysis could not run."""
+    finder = find_pockets
+    if settings.cakupan == "kabupaten":
+        from targeting.wilayah import pockets_by_kabupaten as finder
     try:
-        pockets = find_pockets(
+        pockets = finder(
             snapshot.indikator,
             snapshot.placement.keluarga,
             snapshot.desa,

@@ -134,6 +134,9 @@ class PocketSettings:
         (a GPS placeholder such as the desa office must not create a pocket; default 3).
     buffer_m : float
         Buffer in metres around a cluster's concave hull (default 50).
+    cakupan : {"wilayah", "kabupaten"}
+        Test the desa of the whole region together (default) or each kabupaten/kota on its
+        own (its own neighbours, mean and FDR correction): a choice for a province.
     """
 
     statistik: Literal["gi_star", "moran"] = setting(
@@ -195,6 +198,12 @@ class PocketSettings:
     buffer_m: float = setting(
         50.0, label="Buffer klaster (m)", help="buffer around a cluster's concave hull", unit="m"
     )
+    cakupan: Literal["wilayah", "kabupaten"] = setting(
+        "wilayah", label="Cakupan uji kantong", help="test pockets over the whole region or "
+        "per kabupaten/kota (a province: targeting.wilayah.pockets_by_kabupaten)",
+        flag="--cakupan", key="k_cakupan",
+        choices={"wilayah": "Seluruh wilayah", "kabupaten": "Per kabupaten/kota"},
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
         problems = []

@@ -225,8 +225,7 @@ def load_snapshot(
     h_name, h_bytes, table, check = _read_households(
         households, names.get("keluarga_p3ke"), sheet, desil_scale
     )
-    desil_max = check.desil_max
-    kode = read_kode_wilayah(region.kode_wilayah)
+    desil_max, kode = check.desil_max, read_kode_wilayah(region.kode_wilayah)
     placement, counts, placed = _place(check, batas, h_name, metric, jarak_pantai_m,
                                        desil_max, engine, scheduler, partisi, kode)  # fmt: skip
     ledger = table.ledger.then(check.ledger).then(placed).in_sheet(sheet_name(table.sheet))

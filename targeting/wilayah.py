@@ -18,7 +18,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from geo.errors import RegionError
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+
+from geo.crs import DISPLAY_CRS
+from geo.errors import AnalysisError, RegionError
 from geo.region import DEFAULT_REGION_FILE, Region, default_region, load_region
 from geo.wilayah import (
     KODE_2022,
@@ -28,11 +34,19 @@ from geo.wilayah import (
     is_region_code,
     write_region_folder,
 )
+from targeting.pockets import (
+    TIDAK_DINILAI,
+    PocketResult,
+    PocketSettings,
+    desa_hotspots,
+    find_pockets,
+)
 
 __all__ = [
     "CACHE_ENV",
     "add_parser",
     "cache_dir",
+    "pockets_by_kabupaten",
     "region_file",
     "resolve_region",
     "run_wilayah",
@@ -191,3 +205,72 @@ def run_wilayah(args: argparse.Namespace) -> list[Path]:
     else:
         write_region_folder(args.batas, args.kode, args.out, nama=args.nama)
     return sorted(p for p in Path(args.out).iterdir() if p.is_file())
+
+
+def pockets_by_kabupaten(
+    indikator: gpd.GeoDataFrame,
+    keluarga: gpd.GeoDataFrame,
+    desa: gpd.GeoDataFrame,
+    *,
+    metric_crs: pyproj.CRS,
+    settings: PocketSettings | None = None,
+) -> PocketResult:
+    """Find pockets with each kabupaten/kota tested on its own (``cakupan = "kabupaten"``).
+
+    Parameters
+    ----------
+    indikator, keluarga, desa, metric_crs, settings
+        As :func:`targeting.pockets.find_pockets`.
+
+    Returns
+    -------
+    PocketResult
+        Desa labels from :func:`targeting.pockets.desa_hotspots` run per kabupaten/kota (the
+        first five characters of ``kode_desa``: its own neighbours, mean and FDR correction),
+        in ``indikator``'s row order; household clusters of the whole region (DBSCAN works
+        inside each desa anyway). A kabupaten whose test cannot run (too few desa, constant
+        values) has its desa "tidak dinilai" with the reason; ``parameter["galat_desa"]`` is
+        set only when no kabupaten could be tested.
+    """
+    settings = settings or PocketSettings()
+    kab = indikator["kode_desa"].str.slice(0, 5).to_numpy()
+    groups = list(dict.fromkeys(kab))
+    first = indikator[kab == groups[0]]
+    result = find_pockets(first, keluarga, desa, metric_crs=metric_crs, settings=settings)
+    parts, failed = [result.desa], int("galat_desa" in result.parameter)
+    for code in groups[1:]:
+        sub = indikator[kab == code]
+        try:
+            parts.append(desa_hotspots(sub, metric_crs=metric_crs, settings=settings))
+        except AnalysisError as err:
+            failed += 1
+            parts.append(
+                _not_assessed(sub, f"analisis kabupaten/kota {code} tidak dapat dijalankan ({err})")
+            )
+    hot = pd.concat(parts, ignore_index=True).set_index("kode_desa", drop=False)
+    hot = gpd.GeoDataFrame(hot.loc[indikator["kode_desa"]].reset_index(drop=True), crs=parts[0].crs)
+    parameter = dict(result.parameter)
+    if failed < len(groups):
+        parameter.pop("galat_desa", None)
+        parameter.pop("galat_desa_en", None)
+    parameter["aturan_desa"] = (
+        f"{parameter['aturan_desa']} Diuji per kabupaten/kota ({len(groups)}): tetangga, "
+        "rata-rata dan koreksi FDR masing-masing."
+    )
+    return PocketResult(
+        desa=hot, klaster=result.klaster, anggota=result.anggota, parameter=parameter
+    )
+
+
+def _not_assessed(sub: gpd.GeoDataFrame, why: str) -> gpd.GeoDataFrame:
+    """Pocket rows of desa whose kabupaten could not be tested (EPSG:4326)."""
+    return gpd.GeoDataFrame(
+        {
+            "kode_desa": sub["kode_desa"].to_numpy(), "kantong": TIDAK_DINILAI,
+            "nilai": np.nan, "gi_z": np.nan, "gi_p": np.nan, "gi_q": np.nan, "kuadran": np.nan,
+            "nilai_tetangga": np.nan, "rata_rata": np.nan, "tetangga": "", "jumlah_tetangga": 0,
+            "alasan": f"tidak dinilai: {why}",
+        },
+        geometry=sub.geometry.values,
+        crs=sub.crs,
+    ).to_crs(DISPLAY_CRS)  # fmt: skip

@@ -10,6 +10,7 @@ import json
 import warnings
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -243,3 +244,24 @@ def test_planted_pockets_are_found_in_four_kabupaten(tmp_path, kode):
     recall, precision = _found(folder)
     assert recall >= 0.9, (recall, precision)
     assert precision >= 0.8, (recall, precision)
+
+
+def test_pockets_per_kabupaten_test_each_kabupaten_on_its_own(embedded):
+    from targeting.wilayah import pockets_by_kabupaten
+
+    ind = embedded.indikator.copy()
+    # Two "kabupaten": the embedded desa of kecamatan 01-03 keep 61.11, the rest become 61.98.
+    other = ~ind["kode_kecamatan"].isin(["61.11.01", "61.11.02", "61.11.03"])
+    ind.loc[other, "kode_desa"] = "61.98" + ind.loc[other, "kode_desa"].str.slice(5)
+    settings = PocketSettings(cakupan="kabupaten")
+    got = pockets_by_kabupaten(
+        ind, embedded.placement.keluarga, embedded.snapshot.desa,
+        metric_crs=embedded.metric_crs, settings=settings,
+    )  # fmt: skip
+    assert got.desa["kode_desa"].tolist() == ind["kode_desa"].tolist()  # input order kept
+    alone = desa_hotspots(ind[~other], metric_crs=embedded.metric_crs, settings=settings)
+    part = got.desa.set_index("kode_desa").loc[alone["kode_desa"]]
+    assert part["gi_q"].round(9).tolist() == alone["gi_q"].round(9).tolist()
+    whole = desa_hotspots(ind, metric_crs=embedded.metric_crs, settings=settings)
+    assert not np.allclose(whole["gi_q"].to_numpy(), got.desa["gi_q"].to_numpy(), equal_nan=True)
+    assert "per kabupaten/kota (2)" in got.parameter["aturan_desa"]
