@@ -198,10 +198,15 @@ def _name_disagrees(
     pair_id, pairs = pd.factorize(pos[known] * (len(name_uniq) + 1) + name_id[known] + 1)
     width = len(name_uniq) + 1
     verdict = np.zeros(len(pairs), dtype=bool)
+    # Each written name and each desa name is normalised once (a province: 2,000 desa).
+    given_of = [""] + [normalise_name(x) for x in name_uniq]
+    coded_of: dict[int, str] = {}
     for k, pair in enumerate(pairs):
         at, nid = divmod(int(pair), width)
-        given = normalise_name(name_uniq[nid - 1]) if nid else ""
-        coded = normalise_name(desa_names[at])
+        given = given_of[nid]
+        coded = coded_of.get(at)
+        if coded is None:
+            coded = coded_of[at] = normalise_name(desa_names[at])
         # The same normalised name always agrees: only other pairs are scored.
         verdict[k] = (
             bool(given) and bool(coded) and given != coded
