@@ -37,6 +37,7 @@ __all__ = [
     "kode_wilayah",
     "nama_wilayah",
     "read_kode_wilayah",
+    "toleransi_tampilan",
     "with_unmapped",
     "write_region_folder",
 ]
@@ -291,3 +292,30 @@ def with_unmapped(desa: gpd.GeoDataFrame, kode: KodeWilayah | None) -> gpd.GeoDa
     )
     out = pd.concat([desa, rows], ignore_index=True).sort_values("kode_desa")
     return gpd.GeoDataFrame(out.reset_index(drop=True), geometry="geometry", crs=desa.crs)
+
+
+TOLERANSI_DASAR_M = 50.0
+"""Display simplification of a district (``targeting.mapspec.TAMPILAN_TOLERANSI_M``)."""
+DESA_PER_DASAR = 500
+"""Desa a map shows at the base tolerance; more desa (a province) are shown coarser."""
+
+
+def toleransi_tampilan(desa: pd.DataFrame) -> float:
+    """Choose the display simplification (metres) of a region's outlines by its size.
+
+    Parameters
+    ----------
+    desa : pandas.DataFrame
+        The region's desa (one row each).
+
+    Returns
+    -------
+    float
+        :data:`TOLERANSI_DASAR_M` (50 m) up to :data:`DESA_PER_DASAR` desa (every kabupaten
+        of Kalimantan Barat), growing with the desa count beyond it: the province's 2,130
+        desa get about 213 m. The whole province fills a laptop map at about 1 km per screen
+        pixel, so the outline looks the same; its GeoJSON shrinks from 2.7 MB to about
+        1.3 MB (bench/RESULTS.md). A choice of display only: the analysis keeps the full
+        geometry.
+    """
+    return TOLERANSI_DASAR_M * max(1.0, len(desa) / DESA_PER_DASAR)

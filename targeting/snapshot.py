@@ -31,7 +31,7 @@ from geo.join import (
 from geo.ledger import Ledger, rejections
 from geo.region import Region
 from geo.sheets import RawTable, read_sheet, sheet_name
-from geo.wilayah import KodeWilayah, read_kode_wilayah, with_unmapped
+from geo.wilayah import KodeWilayah, read_kode_wilayah, toleransi_tampilan, with_unmapped
 from targeting.engine_dask import ENGINES, PARTISI
 from targeting.indicators import desa_indicators, indicators_from_counts
 from targeting.maps import display_geometry
@@ -253,7 +253,7 @@ def load_snapshot(
         region=region, batas=batas, metric_crs=metric, sheet=table, check=check,
         placement=placement, indikator=indikator, ledger=ledger, provenance=provenance,
         tanggal=tanggal, ledgers=ledgers,
-        keluarga_desa=denom, tampilan=display_geometry(batas.desa, metric_crs=metric),
+        keluarga_desa=denom, tampilan=display_geometry(batas.desa, metric_crs=metric, toleransi_m=toleransi_tampilan(batas.desa)),
     )  # fmt: skip
 
 

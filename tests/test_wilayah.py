@@ -265,3 +265,13 @@ def test_pockets_per_kabupaten_test_each_kabupaten_on_its_own(embedded):
     whole = desa_hotspots(ind, metric_crs=embedded.metric_crs, settings=settings)
     assert not np.allclose(whole["gi_q"].to_numpy(), got.desa["gi_q"].to_numpy(), equal_nan=True)
     assert "per kabupaten/kota (2)" in got.parameter["aturan_desa"]
+
+
+def test_a_province_map_is_simplified_more_than_a_kabupaten(province):
+    from geo.wilayah import toleransi_tampilan
+
+    region, _ = province
+    desa = gpd.read_parquet(region.batas_desa)
+    assert toleransi_tampilan(desa[desa["kode_desa"].str.startswith("61.11.")]) == 50.0
+    assert toleransi_tampilan(desa[desa["kode_desa"].str.startswith("61.05.")]) == 50.0
+    assert toleransi_tampilan(desa) == pytest.approx(213.0)
