@@ -1,4 +1,11 @@
-"""Deterministic generator of the embedded SYNTHETIC sample data (no real person in it).
+"""Deterministic generator of SYNTHETIC sample data for any region (no real person in it).
+
+Nothing here names a district: :func:`plan_sample` chooses the planted pockets, household
+clusters and the kecamatan with coordinates from the region's own geometry
+(``targeting.wilayah`` uses it for every Kalimantan Barat code). The embedded Kayong Utara
+sample keeps its hand-chosen settings beside its polygons, in
+``data/kayong_utara/sampel_SINTETIS.toml`` (:func:`sample_settings`), so that its files stay
+byte-identical; the description below is of that sample.
 
 Writes, into a region folder (``data/kayong_utara/`` by default):
 
