@@ -15,6 +15,7 @@ either year's list are counted (see :class:`KodeWilayah`).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,11 +221,11 @@ def write_region_folder(
     lines = [
         "# Region settings for Lokus, written by geo.wilayah.write_region_folder.",
         "[region]",
-        f'nama = "{_name(kode, nama, code_lists)}"',
+        f"nama = {json.dumps(_name(kode, nama, code_lists), ensure_ascii=False)}",
         f'kode = "{kode}"',
         f'batas_desa = "{BATAS_NAME}"',
         f'metric_crs = "EPSG:{epsg}"' if epsg else "",
-        f'sumber = "Batas desa: {batas.name} ({len(desa)} desa)."',
+        f"sumber = {json.dumps(f'Batas desa: {batas.name} ({len(desa)} desa).', ensure_ascii=False)}",
     ]
     if code_lists is not None:
         table = kode_wilayah(
@@ -239,7 +240,7 @@ def write_region_folder(
 
 def _name(kode: str, nama: str | None, code_lists: tuple[Path, Path] | None) -> str:
     if nama:
-        return nama.replace('"', "'")
+        return nama
     found = nama_wilayah(kode, code_lists[0]) if code_lists is not None else None
     return found or f"Wilayah {kode}"
 
