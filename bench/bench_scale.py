@@ -56,13 +56,13 @@ def _district_families():
 
 
 def _province_families():
-    from bench.scale_data import PROVINCE, make_desa, make_households
+    """The REAL Kalimantan Barat polygons (2,130 desa) with 300,000 SYNTHETIC families."""
+    from bench.scale_data import PROVINCE, real_province_households
     from geo.households import validate_households
 
-    d = make_desa(PROVINCE)
-    raw = make_households(d, PROVINCE.n_keluarga)
+    desa, raw = real_province_households(PROVINCE.n_keluarga)
     check = validate_households(raw, source="p3ke_SINTETIS.csv", desil_scale="dtsen")
-    return d.gdf, check.keluarga
+    return desa, check.keluarga
 
 
 def step_place(scale: str) -> dict:
@@ -96,18 +96,18 @@ def step_place(scale: str) -> dict:
 
 def _province_result():
     """The whole pipeline on the province data, from GeoParquet working files."""
-    from bench.scale_data import PROVINCE, make_desa, make_households
+    from bench.scale_data import PROVINCE, real_province_households
     from geo.region import Region
     from targeting.pipeline import run
 
-    folder = CACHE / "province"
+    folder = CACHE / "province-real"
     folder.mkdir(parents=True, exist_ok=True)
-    b, h = folder / "desa_SINTETIS.parquet", folder / "p3ke_SINTETIS.parquet"
+    b, h = folder / "desa.parquet", folder / "p3ke_SINTETIS.parquet"
     if not (b.exists() and h.exists()):
-        d = make_desa(PROVINCE)
-        d.gdf.to_parquet(b)
-        make_households(d, PROVINCE.n_keluarga).drop(columns="_baris").to_parquet(h)
-    region = Region(nama="Provinsi SINTETIS", kode="61", batas_desa=b, keluarga_p3ke=h)
+        desa, raw = real_province_households(PROVINCE.n_keluarga)
+        desa.to_parquet(b)
+        raw.drop(columns="_baris").to_parquet(h)
+    region = Region(nama="Kalimantan Barat (batas asli)", kode="61", batas_desa=b, keluarga_p3ke=h)
     t = time.perf_counter()
     result = run(region, desil_scale="dtsen")
     return result, time.perf_counter() - t

@@ -209,6 +209,52 @@ def make_households(
     _, near = tree.query(xy)
     xy[near != own] = desa.seeds[own[near != own]]
     lon, lat = _displace(xy[:, 0], xy[:, 1], desa.cell, desa.seed)
+    return _with_faults(gdf, own, lon, lat, rng, start)
+
+
+def real_province_households(n: int, seed: int = 9) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """SYNTHETIC families on the REAL Kalimantan Barat desa polygons (data/kalbar).
+
+    Parameters
+    ----------
+    n : int
+        Families to draw.
+    seed : int, default 9
+        Random seed.
+
+    Returns
+    -------
+    (geopandas.GeoDataFrame, pandas.DataFrame)
+        The 2,130 real desa polygons (:func:`geo.io.read_boundaries`, EPSG:4326, about
+        246,000 vertices) and the families as in :func:`make_households`: each drawn
+        uniformly inside its own desa (``GeoSeries.sample_points``), then the same shares of
+        faulty rows.
+    """
+    from geo.io import read_boundaries
+    from geo.wilayah import LAPISAN_PROVINSI
+
+    gdf = read_boundaries(LAPISAN_PROVINSI).desa
+    rng = np.random.default_rng(seed)
+    w = rng.lognormal(0, 0.5, len(gdf))
+    own = np.sort(rng.choice(len(gdf), size=n, p=w / w.sum()))
+    per = np.bincount(own, minlength=len(gdf))
+    pts = gdf.geometry.sample_points(size=per, rng=rng).explode(index_parts=False)
+    pts = pts[pts.notna()]
+    lon, lat = pts.x.to_numpy(), pts.y.to_numpy()
+    own = np.repeat(np.arange(len(gdf)), per)[: len(lon)]
+    return gdf, _with_faults(gdf, own, lon, lat, rng, 0)
+
+
+def _with_faults(
+    gdf: gpd.GeoDataFrame,
+    own: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    rng: np.random.Generator,
+    start: int,
+) -> pd.DataFrame:
+    """The family text table of points in their desa, with :data:`FAULT_SHARE` faults."""
+    n = len(own)
     u = rng.uniform(size=n)
     edges = np.cumsum(list(FAULT_SHARE.values()))
     kind = np.searchsorted(edges, u, side="right")  # index into FAULT_SHARE, len = no fault

@@ -26,6 +26,7 @@ from geo.households import HOUSEHOLD_FLAGS, member_reason
 from geo.ledger import Ledger, rejections
 from geo.masking import LONG_DIGITS, hidden
 from geo.text import fold
+from geo.wilayah import KodeWilayah
 
 __all__ = [
     "DEFAULT_COAST_M",
@@ -46,6 +47,9 @@ FLAG_COLUMNS = {
     "flag_titik_lepas_pantai": "titik di laut, dalam jarak toleransi dari desanya",
     "flag_titik_luar_wilayah": "titik di luar semua poligon desa, lebih jauh dari toleransi pantai",
     "flag_titik_desa_lain": "titik jatuh di desa lain daripada kode desanya",
+    "flag_desa_tanpa_batas": "kode desa sah (Kemendagri 2025) tanpa batas desa (pemekaran): "
+    "keluarga dihitung di kodenya, tanpa peta",
+    "flag_ejaan_lama": "nama desa ditulis dengan ejaan lama (Kemendagri 2022); cocok menurut kodenya",
 }
 """Flags a used row can carry, with their meaning (Bahasa Indonesia, shown in reports)."""
 
@@ -111,14 +115,22 @@ class Placement:
         Every desa found by name instead of by code: ``baris``, ``nama_masukan``,
         ``kecamatan_masukan``, ``kode_desa``, ``desa``, ``skor`` (0-100), ``persis`` (bool).
     kode_tidak_dikenal : list of str
-        Distinct readable codes absent from the boundaries (the boundary set does not cover
-        them).
+        Distinct readable codes absent from the boundaries and from the region's code list
+        (the boundary set does not cover them).
+    tanpa_batas : pandas.DataFrame
+        Desa of the region's code list without a polygon (pemekaran) whose code families
+        carry: ``kode_desa``, ``desa``, ``kecamatan``, ``keluarga`` (families counted there).
+    ejaan_lama : pandas.DataFrame
+        Desa named with their 2022 spelling: ``kode_desa``, ``nama_masukan`` (as written),
+        ``desa`` (2025 name), ``kecamatan``, ``keluarga``.
     """
 
     keluarga: gpd.GeoDataFrame
     ditolak: pd.DataFrame
     cocok_nama: pd.DataFrame = field(default_factory=pd.DataFrame)
     kode_tidak_dikenal: list[str] = field(default_factory=list)
+    tanpa_batas: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ejaan_lama: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def ledger(self, families_in: pd.DataFrame, source: str) -> Ledger:
         """Row accounting of placement.
@@ -186,10 +198,15 @@ def _name_disagrees(
     pair_id, pairs = pd.factorize(pos[known] * (len(name_uniq) + 1) + name_id[known] + 1)
     width = len(name_uniq) + 1
     verdict = np.zeros(len(pairs), dtype=bool)
+    # Each written name and each desa name is normalised once (a province: 2,000 desa).
+    given_of = [""] + [normalise_name(x) for x in name_uniq]
+    coded_of: dict[int, str] = {}
     for k, pair in enumerate(pairs):
         at, nid = divmod(int(pair), width)
-        given = normalise_name(name_uniq[nid - 1]) if nid else ""
-        coded = normalise_name(desa_names[at])
+        given = given_of[nid]
+        coded = coded_of.get(at)
+        if coded is None:
+            coded = coded_of[at] = normalise_name(desa_names[at])
         # The same normalised name always agrees: only other pairs are scored.
         verdict[k] = (
             bool(given) and bool(coded) and given != coded
@@ -216,14 +233,16 @@ def _require_flags(keluarga: pd.DataFrame, source: str) -> None:
 
 
 def _resolve_desa(
-    out: pd.DataFrame, desa: gpd.GeoDataFrame
+    out: pd.DataFrame, desa: gpd.GeoDataFrame, tanpa_batas: frozenset[str] = frozenset()
 ) -> tuple[np.ndarray, dict[int, str], pd.DataFrame, np.ndarray, np.ndarray, list[str]]:
     """Find each family's desa: by code, else by name within its kecamatan.
 
     ``out["kode_desa"]`` is filled in place for families matched by name. Returns the desa
     position per family (-1 when none), the failures (row -> reason: unknown or foreign
     code, no or ambiguous name), the name matches, and the "from name" and "name differs
-    from code" flags, and the unknown codes.
+    from code" flags, and the unknown codes. Codes in ``tanpa_batas`` (a desa of the
+    region's code list without a polygon) are neither matched by name nor rejected: their
+    position stays -1.
     """
     n = len(out)
     desa_kode = desa["kode_desa"].to_numpy(dtype=object)
@@ -242,8 +261,9 @@ def _resolve_desa(
     pos = uniq_pos[code_id]
     known = pos >= 0
     foreign = uniq_foreign[code_id]
-    unknown_codes = sorted(code_uniq[uniq_pos[:-1] < 0].tolist())
-    needs_name = ~known & ~foreign
+    listed = np.array([c in tanpa_batas for c in code_uniq] + [False], dtype=bool)
+    unknown_codes = sorted(code_uniq[(uniq_pos[:-1] < 0) & ~listed[:-1]].tolist())
+    needs_name = ~known & ~foreign & ~listed[code_id]
     matches, failures = _match_names(out[needs_name], desa) if needs_name.any() else ({}, {})
     region = _prefix_list(prefixes)
     for i in np.flatnonzero(foreign):
@@ -427,6 +447,7 @@ def place_households(
     source: str,
     metric_crs: pyproj.CRS | None = None,
     jarak_pantai_m: float = DEFAULT_COAST_M,
+    kode_wilayah: KodeWilayah | None = None,
 ) -> Placement:
     """Place validated families in desa and check their points.
 
@@ -447,6 +468,9 @@ def place_households(
         Metric CRS for the distance to the coast; default: the UTM zone of the boundaries.
     jarak_pantai_m : float, default :data:`DEFAULT_COAST_M`
         Metres within which a point in the sea counts as "just off the coast".
+    kode_wilayah : geo.wilayah.KodeWilayah, optional
+        The region's code lists of 2022 and 2025: a desa without polygon (pemekaran) is used
+        under its code, a 2022 spelling flagged "ejaan lama" (:func:`_across_years`).
 
     Returns
     -------
@@ -479,16 +503,17 @@ def place_households(
     # cost more than the spatial test itself (bench/RESULTS.md).
     out = keluarga.reset_index(drop=True)  # copy-on-write: no deep copy of every column
     n = len(out)
-    pos, failures, cocok, dari_nama, nama_beda, unknown_codes = _resolve_desa(out, desa)
+    tanpa = _without_polygon(kode_wilayah, desa)
+    pos, failures, cocok, dari_nama, nama_beda, unknown_codes = _resolve_desa(out, desa, tanpa)
     ditolak = _rejections(out, failures, source)
     keep = np.ones(n, dtype=bool)
     keep[list(failures)] = False
-
     # Coordinates: extent, swapped pairs, then the point-in-own-desa test, all on arrays.
     pos = pos[keep]
+    no_polygon = pos < 0  # a pemekaran desa: its points are kept, with no own desa to test
     lat, lon, swap, bad, geometry, with_pt = _checked_points(out, keep, desa, jarak_pantai_m)
     kode_titik, desa_lain, lepas_pantai, luar_wilayah = _point_tests(
-        geometry, with_pt, pos, desa, metric_crs, jarak_pantai_m
+        geometry, with_pt & ~no_polygon, pos, desa, metric_crs, jarak_pantai_m
     )
 
     used = out.take(np.flatnonzero(keep)) if failures else out
@@ -508,18 +533,84 @@ def place_households(
         "flag_titik_lepas_pantai": lepas_pantai,
     }
     for flag in FLAG_COLUMNS:
-        if flag not in columns and used[flag].dtype != bool:
+        if flag not in columns and flag not in _ACROSS_YEARS and used[flag].dtype != bool:
             columns[flag] = used[flag].to_numpy(dtype=bool)
     res = gpd.GeoDataFrame(
         used.reset_index(drop=True).assign(**columns), geometry="geometry", crs=DISPLAY_CRS
     )
     res.attrs = {}
-    return Placement(
-        keluarga=res,
-        ditolak=ditolak,
-        cocok_nama=cocok,
-        kode_tidak_dikenal=unknown_codes,
-    )
+    return _across_years(Placement(res, ditolak, cocok, unknown_codes), kode_wilayah, tanpa)
+
+
+def _without_polygon(kode_wilayah: KodeWilayah | None, desa: pd.DataFrame) -> frozenset[str]:
+    """Codes of the region's code list that no polygon carries (pemekaran)."""
+    if kode_wilayah is None:
+        return frozenset()
+    return frozenset(kode_wilayah.tabel["kode_desa"]) - set(desa["kode_desa"])
+
+
+_ACROSS_YEARS = ("flag_desa_tanpa_batas", "flag_ejaan_lama")
+"""Flags set by :func:`_across_years` (after the point tests)."""
+
+
+def _across_years(
+    placed: Placement, kode_wilayah: KodeWilayah | None, tanpa: frozenset[str]
+) -> Placement:
+    """Flag old spellings and list the pemekaran and respelled desa.
+
+    A family coded with a desa of the code list that has no polygon (pemekaran since 2022,
+    ``data/kalbar/SOURCES.md``) is used under its code and flagged ``flag_desa_tanpa_batas``
+    ("tanpa batas desa (pemekaran)"), never rejected as unknown; a family writing its desa's
+    2022 spelling is flagged ``flag_ejaan_lama`` ("ejaan lama"), not ``flag_nama_desa_beda``.
+    """
+    res = placed.keluarga
+    res["flag_desa_tanpa_batas"] = res["kode_desa"].isin(tanpa).to_numpy(dtype=bool)
+    res["flag_ejaan_lama"] = _old_spelling(res, kode_wilayah)
+    res["flag_nama_desa_beda"] &= ~res["flag_ejaan_lama"]
+    placed.tanpa_batas = _listed(res, "flag_desa_tanpa_batas", kode_wilayah, "desa")
+    placed.ejaan_lama = _listed(res, "flag_ejaan_lama", kode_wilayah, "desa_kelurahan")
+    return placed
+
+
+def _old_spelling(keluarga: pd.DataFrame, kode_wilayah: KodeWilayah | None) -> np.ndarray:
+    """Families writing the 2022 spelling of their coded desa (not its 2025 one).
+
+    A name is the 2022 spelling when it equals it once normalised (:func:`normalise_name`)
+    and is not written as the 2025 name (compared after :func:`geo.text.fold`): "Singa Raya"
+    for Singaraya, "Teluk Kumbang" for Teluk Kembang.
+    """
+    flags = np.zeros(len(keluarga), dtype=bool)
+    if kode_wilayah is None or "desa_kelurahan" not in keluarga.columns or keluarga.empty:
+        return flags
+    table = kode_wilayah.ejaan_lama.set_index("kode_desa")
+    if table.empty:
+        return flags
+    codes = keluarga["kode_desa"].astype(object)
+    written = keluarga["desa_kelurahan"].astype(object)
+    old = codes.map(table["desa_2022"].map(normalise_name))
+    new = codes.map(table["desa"].map(fold))
+    is_old = old.notna() & (written.map(normalise_name) == old)
+    return (is_old & (written.map(fold, na_action="ignore") != new)).to_numpy(dtype=bool)
+
+
+def _listed(
+    keluarga: pd.DataFrame, flag: str, kode_wilayah: KodeWilayah | None, name_col: str
+) -> pd.DataFrame:
+    """Desa of the flagged families with their family count (and the name written/2025)."""
+    hit = keluarga[keluarga[flag]]
+    if hit.empty or kode_wilayah is None:
+        return pd.DataFrame(columns=["kode_desa", "desa", "kecamatan", "keluarga"])
+    table = kode_wilayah.tabel.set_index("kode_desa")
+    codes = hit["kode_desa"].astype(str)
+    if name_col == "desa":
+        n = codes.groupby(codes).size()
+        out = table.loc[n.index, ["desa", "kecamatan"]].assign(keluarga=n.to_numpy())
+    else:
+        n = pd.DataFrame({"kode_desa": codes, "nama_masukan": hit[name_col].astype(str)})
+        n = n.groupby(["kode_desa", "nama_masukan"]).size().reset_index(name="keluarga")
+        out = n.set_index("kode_desa").join(table[["desa", "kecamatan"]])
+    out.index.name = "kode_desa"
+    return out.reset_index()
 
 
 _PREFIXES_SHOWN = 4

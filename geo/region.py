@@ -57,6 +57,11 @@ class Region:
         ``"Asia/Pontianak"``, WIB, UTC+7, for Kalimantan Barat): every time stamp Lokus writes
         (``report.json``, the workbook's ``ringkasan``, the date in file names) is local time
         in this zone, with its offset.
+    kode_wilayah : pathlib.Path or None
+        The region's desa codes across the 2022 and 2025 Kemendagri lists
+        (:class:`geo.wilayah.KodeWilayah`, written by :func:`geo.wilayah.write_region_folder`):
+        a family coded with a desa that has no polygon (pemekaran) or with an old spelling is
+        counted, not rejected.
     """
 
     nama: str
@@ -69,6 +74,7 @@ class Region:
     sumber: str = ""
     sintetis: frozenset[str] = frozenset()
     zona_waktu: str = DEFAULT_ZONA_WAKTU
+    kode_wilayah: Path | None = None
 
 
 def _zona(value: object, source: Path) -> str:
@@ -166,6 +172,7 @@ def load_region(path: str | os.PathLike[str], *, check_files: bool = True) -> Re
         sumber=str(table.get("sumber", "")),
         sintetis=_synthetic_keys(table.get("sintetis", False), source),
         zona_waktu=_zona(table.get("zona_waktu"), source),
+        kode_wilayah=_path(base, table.get("kode_wilayah"), "kode_wilayah", source),
     )
 
 

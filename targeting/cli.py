@@ -12,6 +12,7 @@ from geo.errors import LokusError
 from geo.masking import mask_ids
 from geo.region import DEFAULT_REGION_FILE, load_region
 from geo.sheets import sheet_notes
+from targeting import wilayah
 from targeting.engine_dask import ENGINES, PARTISI
 from targeting.interventions import MatchSettings
 from targeting.pockets import PocketSettings
@@ -42,8 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="perintah", required=True)
     run = sub.add_parser("run", help="jalankan pipeline dan tulis desa.geojson, report.json")
     run.add_argument("--out", required=True, type=Path, help="folder keluaran")
-    run.add_argument("--region", type=Path, default=None,
-                     help=f"berkas wilayah TOML (bawaan: LOKUS_REGION atau {DEFAULT_REGION_FILE.name})")  # fmt: skip
+    run.add_argument("--region", default=None,
+                     help="kode wilayah Kalimantan Barat (61.04; 61 = provinsi) atau berkas "
+                          f"wilayah TOML (bawaan: LOKUS_REGION atau {DEFAULT_REGION_FILE.name})")  # fmt: skip
     run.add_argument(
         "--households", type=Path, help="berkas P3KE (CSV/XLSX); bawaan: sampel SINTETIS"
     )
@@ -95,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     from targeting import cli_verifikasi
 
     cli_verifikasi.add_parsers(sub, run)
+    wilayah.add_parser(sub)
     synth = sub.add_parser("sintetis", help="bangun ulang data sampel SINTETIS (deterministik)")
     synth.add_argument("--out", type=Path, default=DEFAULT_REGION_FILE.parent)
     synth.add_argument("--seed", type=int, default=None)
@@ -294,7 +297,11 @@ def main(argv: list[str] | None = None) -> int:
             for path in write_sample(args.out, region.batas_desa, settings):
                 print(path)
             return 0
-        from geo.region import default_region
+        if args.perintah == "wilayah":
+            writing = True
+            for path in wilayah.run_wilayah(args):
+                print(path)
+            return 0
         from targeting import cli_verifikasi
         from targeting.pipeline import analyse, write_outputs
         from targeting.snapshot import load_snapshot
@@ -303,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         if refused:
             _stderr(f"error: {refused}{_nothing_written(out, writing)}")
             return 2
-        region = load_region(args.region) if args.region else default_region()
+        region = wilayah.resolve_region(args.region)
         snapshot = load_snapshot(
             region,
             households=args.households,

@@ -35,6 +35,7 @@ from geo.codes import kode_kecamatan
 from geo.crs import DISPLAY_CRS
 from geo.join import DEFAULT_COAST_M, FLAG_COLUMNS, Placement, place_households
 from geo.ledger import Ledger, rejections
+from geo.wilayah import KodeWilayah
 from targeting.indicators import count_families
 
 __all__ = [
@@ -240,6 +241,7 @@ def _place_part(
     jarak_pantai_m: float,
     desil_max: int,
     write_to: str | None,
+    kode_wilayah: KodeWilayah | None = None,
 ) -> dict[str, Any]:
     """Place one partition (runs on a worker)."""
     if isinstance(part, gpd.GeoDataFrame):  # GeoParquet working file: the point is the truth
@@ -253,13 +255,15 @@ def _place_part(
     part = part.reset_index(drop=True)
     if part.empty:
         return {"n": 0, "counts": None, "keluarga": None, "ditolak": None, "cocok": None,
-                "unknown": [], "flags": {}, "ledger": None}  # fmt: skip
+                "unknown": [], "flags": {}, "ledger": None, "tanpa_batas": None,
+                "ejaan_lama": None}  # fmt: skip
     placed = place_households(
         part,
         desa,
         source=source,
         metric_crs=pyproj.CRS.from_wkt(metric_wkt),
         jarak_pantai_m=jarak_pantai_m,
+        kode_wilayah=kode_wilayah,
     )
     kel = placed.keluarga
     pos_of = dict(zip(part["_baris"].astype(int), part[_POS], strict=True))
@@ -272,7 +276,8 @@ def _place_part(
         kel = None
     return {"n": len(placed.keluarga), "counts": counts, "keluarga": kel,
             "ditolak": placed.ditolak, "cocok": cocok, "ledger": placed.ledger(part, source),
-            "unknown": placed.kode_tidak_dikenal, "flags": flags}  # fmt: skip
+            "unknown": placed.kode_tidak_dikenal, "flags": flags,
+            "tanpa_batas": placed.tanpa_batas, "ejaan_lama": placed.ejaan_lama}  # fmt: skip
 
 
 def place_and_count(
@@ -299,6 +304,9 @@ def place_and_count(
         file: write one file per province or kecamatan block to keep partitions spatial).
     desa : geopandas.GeoDataFrame
         Desa polygons (``kode_desa``, ``desa``, ``kecamatan``), with a CRS.
+        The region's code table (:class:`geo.wilayah.KodeWilayah`: pemekaran desa and old
+        spellings, as in :func:`geo.join.place_households`) travels with the polygons, in
+        ``desa.attrs["kode_wilayah"]``.
     source : str
         File name written in every rejection.
     metric_crs : pyproj.CRS
@@ -355,11 +363,33 @@ def place_and_count(
     task = dask.delayed(_place_part, pure=True)
     with dask.config.set({"dataframe.convert-string": False}):
         parts = [
-            task(p, desa_f, source, metric_crs.to_wkt(), jarak_pantai_m, desil_max, write_to)
+            task(
+                p,
+                desa_f,
+                source,
+                metric_crs.to_wkt(),
+                jarak_pantai_m,
+                desil_max,
+                write_to,
+                desa.attrs.get("kode_wilayah"),
+            )
             for p in ddf.to_delayed()
         ]
     results = client.gather(client.compute(parts))
     return _assemble(results, source, partitions=len(parts))
+
+
+def _summed(parts: list[pd.DataFrame | None], keys: list[str]) -> pd.DataFrame:
+    """Add up the partitions' per-desa lists (``keluarga`` summed over ``keys``)."""
+    found = [p for p in parts if p is not None and len(p)]
+    if not found:
+        return pd.DataFrame(columns=["kode_desa", "desa", "kecamatan", "keluarga"])
+    both = pd.concat(found, ignore_index=True)
+    rest = [c for c in both.columns if c not in (*keys, "keluarga")]
+    out = both.groupby(keys, as_index=False).agg(
+        {**dict.fromkeys(rest, "first"), "keluarga": "sum"}
+    )
+    return out[both.columns.tolist()]
 
 
 def _assemble(results: list[dict[str, Any]], source: str, *, partitions: int) -> DaskRun:
@@ -401,6 +431,8 @@ def _assemble(results: list[dict[str, Any]], source: str, *, partitions: int) ->
             ditolak=ditolak,
             cocok_nama=cocok,
             kode_tidak_dikenal=sorted({c for r in done for c in r["unknown"]}),
+            tanpa_batas=_summed([r.get("tanpa_batas") for r in done], ["kode_desa"]),
+            ejaan_lama=_summed([r.get("ejaan_lama") for r in done], ["kode_desa", "nama_masukan"]),
         ),
         counts=counts,
         partitions=partitions,

@@ -279,6 +279,9 @@ class Analysis:
                 ].to_dict(orient="records"),
             },
             "kode_tidak_ada_di_batas_desa": self.placement.kode_tidak_dikenal,
+            # Codes across years (geo.wilayah): counted under their code, listed here.
+            "desa_tanpa_batas_pemekaran": _records(self.placement.tanpa_batas),
+            "desa_ejaan_lama": _records(self.placement.ejaan_lama),
             "penyebut_kode_tidak_dikenal": (
                 list(denom.rincian["kode_tidak_dikenal"]) if denom is not None else []
             ),
@@ -447,8 +450,11 @@ def _pockets(
     snapshot: Snapshot, settings: PocketSettings
 ) -> tuple[PocketResult | None, str | None]:
     """Find the pockets; say why when the desa-level analysis could not run."""
+    finder = find_pockets
+    if settings.cakupan == "kabupaten":
+        from targeting.wilayah import pockets_by_kabupaten as finder
     try:
-        pockets = find_pockets(
+        pockets = finder(
             snapshot.indikator,
             snapshot.placement.keluarga,
             snapshot.desa,
@@ -460,6 +466,11 @@ def _pockets(
     if "galat_desa" in pockets.parameter:
         return pockets, str(pockets.parameter["galat_desa"])
     return pockets, None
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a small listing as JSON records (an empty list when there is none)."""
+    return [] if frame is None or frame.empty else frame.to_dict(orient="records")
 
 
 def _settings_dict(settings: Any) -> dict[str, Any]:

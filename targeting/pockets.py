@@ -158,6 +158,9 @@ class PocketSettings:
         (a GPS placeholder such as the desa office must not create a pocket; default 3).
     buffer_m : float
         Buffer in metres around a cluster's concave hull (default 50).
+    cakupan : {"wilayah", "kabupaten"}
+        Test the desa of the whole region together (default) or each kabupaten/kota on its
+        own (its own neighbours, mean and FDR correction): a choice for a province.
     """
 
     statistik: Literal["gi_star", "moran", "scan_lingkaran", "scan_tetangga"] = setting(
@@ -239,6 +242,12 @@ class PocketSettings:
     buffer_m: float = setting(
         50.0, label="Buffer klaster (m)", help="buffer around a cluster's concave hull", unit="m"
     )
+    cakupan: Literal["wilayah", "kabupaten"] = setting(
+        "wilayah", label="Cakupan uji kantong", help="test pockets over the whole region or "
+        "per kabupaten/kota (a province: targeting.wilayah.pockets_by_kabupaten)",
+        flag="--cakupan", key="k_cakupan",
+        choices={"wilayah": "Seluruh wilayah", "kabupaten": "Per kabupaten/kota"},
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
         problems = []
@@ -468,6 +477,7 @@ def desa_hotspots(
     usable = ind["ada_data"].astype(bool) & ind[col].notna()
     if settings.variabel == "persen_desil_1":
         usable &= ind["keluarga_total"].notna()
+    usable &= ind.geometry.notna().to_numpy()  # a pemekaran desa: counted, has no polygon
     sub = ind[usable].reset_index(drop=True)
     raw_col = "keluarga_desil_1" if settings.variabel == "keluarga_desil_1" else "persen_desil_1"
     _check_values(sub[raw_col].astype("float64").to_numpy(), int(ind["ada_data"].sum()))
@@ -748,6 +758,7 @@ def _label(
     values = dict(zip(sub["kode_desa"], y, strict=True))
     names = dict(zip(ind["kode_desa"], ind["desa"], strict=True))
     with_data = set(ind.loc[ind["ada_data"].astype(bool), "kode_desa"])
+    unmapped = set(ind.loc[ind.geometry.isna().to_numpy(), "kode_desa"])
     assessed = [k for k, ok in zip(w.id_order, has_nb, strict=True) if ok]
     stats = {k: (z[i], p[i], q[i]) for i, k in enumerate(assessed)}
     what = "persentase desil 1" + (" (dihaluskan EB)" if settings.smoothing else "")
@@ -763,7 +774,9 @@ def _label(
         }  # fmt: skip
         records.append(rec)
         if kode not in values:
-            if kode in with_data:
+            if kode in unmapped:
+                rec["alasan"] = "tidak dinilai: tanpa batas desa (pemekaran)"
+            elif kode in with_data:
                 rec["alasan"] = (
                     "tidak dinilai: persentase tidak dapat dihitung (penyebut kosong, atau lebih "
                     "kecil daripada jumlah keluarga P3KE desa ini)"

@@ -31,6 +31,7 @@ from geo.join import (
 from geo.ledger import Ledger, rejections
 from geo.region import Region
 from geo.sheets import RawTable, read_sheet, sheet_name
+from geo.wilayah import KodeWilayah, read_kode_wilayah, toleransi_tampilan, with_unmapped
 from targeting.engine_dask import ENGINES, PARTISI
 from targeting.indicators import desa_indicators, indicators_from_counts
 from targeting.maps import display_geometry
@@ -224,9 +225,9 @@ def load_snapshot(
     h_name, h_bytes, table, check = _read_households(
         households, names.get("keluarga_p3ke"), sheet, desil_scale
     )
-    desil_max = check.desil_max
+    desil_max, kode = check.desil_max, read_kode_wilayah(region.kode_wilayah)
     placement, counts, placed = _place(check, batas, h_name, metric, jarak_pantai_m,
-                                       desil_max, engine, scheduler, partisi)  # fmt: skip
+                                       desil_max, engine, scheduler, partisi, kode)  # fmt: skip
     ledger = table.ledger.then(check.ledger).then(placed).in_sheet(sheet_name(table.sheet))
     ledger = ledger.with_headers(user_headers(table.judul)).check()
     h_input = _household_input(region, households, h_name, h_bytes, table, ledger, default)
@@ -236,10 +237,11 @@ def load_snapshot(
             region, keluarga_desa, names.get("keluarga_desa"), batas, default
         )
         inputs.append(k_input)
+    tables = with_unmapped(batas.desa, kode)  # pemekaran desa: counted, not mapped
     indikator = (
-        indicators_from_counts(counts, batas.desa, denom, desil_max=desil_max)
+        indicators_from_counts(counts, tables, denom, desil_max=desil_max)
         if counts is not None  # the Dask engine counted in its partitions
-        else desa_indicators(placement.keluarga, batas.desa, denom, desil_max=desil_max)
+        else desa_indicators(placement.keluarga, tables, denom, desil_max=desil_max)
     )
     tanggal = tanggal or _data_date(table.frame) or h_input.tanggal
     provenance = Provenance(
@@ -251,7 +253,7 @@ def load_snapshot(
         region=region, batas=batas, metric_crs=metric, sheet=table, check=check,
         placement=placement, indikator=indikator, ledger=ledger, provenance=provenance,
         tanggal=tanggal, ledgers=ledgers,
-        keluarga_desa=denom, tampilan=display_geometry(batas.desa, metric_crs=metric),
+        keluarga_desa=denom, tampilan=display_geometry(batas.desa, metric_crs=metric, toleransi_m=toleransi_tampilan(batas.desa)),
     )  # fmt: skip
 
 
@@ -295,21 +297,25 @@ def _place(
     engine: str,
     scheduler: str | None,
     partisi: str,
+    kode: KodeWilayah | None = None,
 ) -> tuple[Placement, pd.DataFrame | None, Ledger]:
     """Place the validated families with one engine; the counts too with Dask."""
     if engine == "dask":
         from targeting.engine_dask import dask_client, place_and_count
 
+        desa = batas.desa.copy()
+        desa.attrs["kode_wilayah"] = kode  # the code table travels with the polygons
         with dask_client(scheduler) as client:
             run = place_and_count(
-                check.keluarga, batas.desa, source=source, metric_crs=metric, client=client,
+                check.keluarga, desa, source=source, metric_crs=metric, client=client,
                 jarak_pantai_m=jarak_pantai_m, desil_max=desil_max, partisi=partisi,
             )  # fmt: skip
         assert run.ledger is not None
         return run.placement, run.counts, run.ledger
     placement = place_households(
-        check.keluarga, batas.desa, source=source, metric_crs=metric, jarak_pantai_m=jarak_pantai_m
-    )
+        check.keluarga, batas.desa, source=source, metric_crs=metric,
+        jarak_pantai_m=jarak_pantai_m, kode_wilayah=kode,
+    )  # fmt: skip
     return placement, None, placement.ledger(check.keluarga, source)
 
 

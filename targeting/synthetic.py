@@ -1,4 +1,11 @@
-"""Deterministic generator of the embedded SYNTHETIC sample data (no real person in it).
+"""Deterministic generator of SYNTHETIC sample data for any region (no real person in it).
+
+Nothing here names a district: :func:`plan_sample` chooses the planted pockets, household
+clusters and the kecamatan with coordinates from the region's own geometry
+(``targeting.wilayah`` uses it for every Kalimantan Barat code). The embedded Kayong Utara
+sample keeps its hand-chosen settings beside its polygons, in
+``data/kayong_utara/sampel_SINTETIS.toml`` (:func:`sample_settings`), so that its files stay
+byte-identical; the description below is of that sample.
 
 Writes, into a region folder (``data/kayong_utara/`` by default):
 
@@ -27,6 +34,7 @@ Run ``python -m targeting sintetis`` to rebuild; the same seed gives byte-identi
 from __future__ import annotations
 
 import json
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,10 +46,10 @@ import shapely
 from geo.crs import choose_metric_crs
 from geo.io import read_boundaries
 
-__all__ = ["SampleSettings", "generate_sample", "write_sample"]
+__all__ = ["SampleSettings", "generate_sample", "plan_sample", "sample_settings", "write_sample"]
 
-PROVINSI = "Kalimantan Barat"
-KABUPATEN = "Kabupaten Kayong Utara"
+SETTINGS_FILE = "sampel_SINTETIS.toml"
+"""Hand-chosen generator settings kept beside a region's boundaries (the embedded sample)."""
 
 
 @dataclass(frozen=True)
@@ -52,8 +60,8 @@ class SampleSettings:
     ----------
     seed : int
         Seed of ``numpy.random.default_rng``.
-    jiwa_total : int
-        District population (people): 126,898, Kepmendagri 2025 (cahyadsn/wilayah).
+    jiwa_total : int or None
+        Region population (people); None: ``jiwa_per_desa`` people per desa.
     jiwa_per_keluarga : float
         Assumed people per family (synthetic assumption).
     persen_p3ke : float
@@ -69,25 +77,40 @@ class SampleSettings:
         Planted household clusters: (desa code, families, radius in metres).
     kecamatan_berkoordinat : tuple of str
         Kecamatan whose families carry coordinates (field verification).
+    kecamatan_pulau : tuple of str
+        Island kecamatan (worse power and water supply).
+    kabupaten, provinsi : str
+        Names written in every family row; empty: the kabupaten/kota of each desa's code and
+        the province of the code list (:func:`geo.wilayah.nama_wilayah`).
+    jiwa_per_desa : int
+        People per desa when ``jiwa_total`` is None (a synthetic demo size, not a census).
+    sumber_penyebut : str
+        The ``sumber`` column of the family table (how the denominators were made).
+    desil_1_kantong : (float, float)
+        Range of the desil-1 share (0-1) drawn for a planted pocket's desa.
+
+    Notes
+    -----
+    Nothing here is about one district: :func:`plan_sample` chooses the pockets, clusters and
+    coordinates from any region's own geometry. The embedded Kayong Utara sample keeps its
+    hand-chosen settings in ``data/kayong_utara/sampel_SINTETIS.toml`` (read by
+    :func:`sample_settings`), so its files stay byte-identical.
     """
 
     seed: int = 20240601
-    jiwa_total: int = 126_898
+    jiwa_total: int | None = None
     jiwa_per_keluarga: float = 3.85
     persen_p3ke: float = 40.0
     persen_desil_1: float = 1.0
-    kantong: tuple[tuple[str, tuple[str, ...]], ...] = (
-        (
-            "kantong_sukadana",
-            ("61.11.01.2001", "61.11.01.2002", "61.11.01.2005", "61.11.01.2006", "61.11.01.2009"),
-        ),
-    )
-    klaster: tuple[tuple[str, int, float], ...] = (
-        ("61.11.04.2003", 34, 150.0),
-        ("61.11.02.2009", 28, 150.0),
-        ("61.11.01.2008", 24, 150.0),
-    )
-    kecamatan_berkoordinat: tuple[str, ...] = ("61.11.01", "61.11.02", "61.11.04")
+    kantong: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    klaster: tuple[tuple[str, int, float], ...] = ()
+    kecamatan_berkoordinat: tuple[str, ...] = ()
+    kecamatan_pulau: tuple[str, ...] = ()
+    kabupaten: str = ""
+    provinsi: str = ""
+    jiwa_per_desa: int = 1000
+    sumber_penyebut: str = ""
+    desil_1_kantong: tuple[float, float] = (0.05, 0.075)
 
 
 _NAMA_DEPAN_L = (
@@ -157,6 +180,197 @@ _NAMA_BELAKANG = (
 _DUSUN = ("Sepakat", "Makmur", "Bahagia", "Sejahtera", "Harapan", "Karya", "Bakti", "Mulia")
 
 
+def _names(codes: np.ndarray, settings: SampleSettings) -> list[dict[str, str]]:
+    """Province and kabupaten/kota name of each desa (the settings', else the code list's)."""
+    from geo.wilayah import daftar_wilayah
+
+    known = daftar_wilayah().set_index("kode")["nama"].to_dict()
+    prov = settings.provinsi
+    out = []
+    for code in codes:
+        kab = settings.kabupaten or known.get(code[:5], "")
+        p = prov or str(known.get(code[:2], "")).removeprefix("Provinsi ")
+        out.append({"provinsi": p, "kabupaten_kota": kab})
+    return out
+
+
+def sample_settings(batas_desa: Path, desa_m: gpd.GeoDataFrame) -> SampleSettings:
+    """Read a region's sample settings from the file beside its boundaries, else plan them.
+
+    Parameters
+    ----------
+    batas_desa : pathlib.Path
+        The region's boundary file; a ``sampel_SINTETIS.toml`` in its folder (the embedded
+        Kayong Utara sample keeps its hand-chosen pockets there) gives the settings.
+    desa_m : geopandas.GeoDataFrame
+        The desa (``kode_desa``, ``kode_kecamatan``, geometry) in a metric CRS.
+
+    Returns
+    -------
+    SampleSettings
+        Settings read from the TOML ``[sampel]`` table, else :func:`plan_sample`.
+    """
+    path = Path(batas_desa).parent / SETTINGS_FILE
+    if not path.is_file():
+        return plan_sample(desa_m)
+    table = tomllib.loads(path.read_text(encoding="utf-8"))["sampel"]
+    return SampleSettings(
+        seed=int(table["seed"]),
+        jiwa_total=table.get("jiwa_total"),
+        kantong=tuple((k["nama"], tuple(k["kode_desa"])) for k in table.get("kantong", [])),
+        klaster=tuple((c[0], int(c[1]), float(c[2])) for c in table.get("klaster", [])),
+        kecamatan_berkoordinat=tuple(table.get("kecamatan_berkoordinat", [])),
+        kecamatan_pulau=tuple(table.get("kecamatan_pulau", [])),
+        kabupaten=table.get("kabupaten", ""),
+        provinsi=table.get("provinsi", ""),
+        sumber_penyebut=table.get("sumber_penyebut", ""),
+    )
+
+
+_K_POCKETS = 5
+"""Neighbours of the default pocket test (``PocketSettings.k``) the planted groups are made for."""
+_POCKET_MIN = 5
+"""Fewest desa in a planted pocket."""
+
+
+def _knn_sets(pts: np.ndarray, k: int) -> list[set[int]]:
+    """Symmetrised k-nearest-neighbour sets of points (as the pocket test builds them)."""
+    from scipy.spatial import cKDTree
+
+    _, near = cKDTree(pts).query(pts, k=min(k + 1, len(pts)))
+    sets: list[set[int]] = [set() for _ in range(len(pts))]
+    for i, row in enumerate(near):
+        for j in row[1:]:
+            sets[i].add(int(j))
+            sets[int(j)].add(i)
+    return sets
+
+
+def _tight_group(
+    pts: np.ndarray, rng: np.random.Generator, taken: set[int], limit: int
+) -> list[int]:
+    """Grow a group of neighbouring desa, each with most of its own neighbours inside it.
+
+    From every seed desa a group grows by the outside neighbour with most links into it
+    (neighbours: symmetrised five nearest, as the default pocket test) until every member
+    has at least 3/4 of its neighbours inside, or the group reaches ``limit``. The groups
+    whose worst member has the largest share inside win; among them one is drawn (smaller
+    first). A pocket whose edge desa see mostly outside desa cannot be found by a local
+    statistic, however poor; this plants what a local test is made to find. Desa in
+    ``taken`` are not used.
+    """
+    nb = _knn_sets(pts, _K_POCKETS)
+    best: list[tuple[tuple[float, int], list[int]]] = []
+    for seed in range(len(pts)):
+        if seed in taken:
+            continue
+        group = {seed}
+        while len(group) < limit:
+            cand = {j for m in group for j in nb[m]} - group - taken
+            if not cand:
+                break
+            d = ((pts[list(cand)] - pts[seed]) ** 2).sum(axis=1)
+            order = sorted(zip(cand, d, strict=True), key=lambda c: (-len(nb[c[0]] & group), c[1]))
+            group.add(int(order[0][0]))
+            if len(group) >= _POCKET_MIN and all(
+                len(nb[m] & group) >= 0.75 * len(nb[m]) for m in group
+            ):
+                break
+        if len(group) < _POCKET_MIN:
+            continue
+        worst = min(len(nb[m] & group) / len(nb[m]) for m in group)
+        best.append(((round(worst, 2), -len(group)), sorted(group)))
+    if not best:
+        return []
+    top = max(b[0] for b in best)
+    choices = [g for sc, g in best if sc == top]
+    return choices[int(rng.integers(len(choices)))]
+
+
+def plan_sample(desa_m: gpd.GeoDataFrame, *, seed: int = 20240601) -> SampleSettings:
+    """Choose a region's planted pockets, clusters and coordinates from its own geometry.
+
+    Parameters
+    ----------
+    desa_m : geopandas.GeoDataFrame
+        The region's desa (``kode_desa``, ``kode_kecamatan``, geometry) in a metric CRS
+        (metres).
+    seed : int
+        Seed of the plan and of the sample.
+
+    Returns
+    -------
+    SampleSettings
+        One pocket of six desa per 60 desa (at least one; a tight group, see
+        :func:`_tight_group`), on an island group when the region has one of at least six
+        desa, a household cluster of 12 families (DBSCAN needs 10) in the largest desa of
+        each of the first two pockets, and
+        coordinates for the families of the pockets' and clusters' kecamatan. Kecamatan whose
+        desa all lie off the largest land mass are island kecamatan.
+    """
+    rng = np.random.default_rng(seed)
+    codes = desa_m["kode_desa"].to_numpy()
+    pts = shapely.get_coordinates(desa_m.geometry.representative_point().values)
+    parts = _land_groups(desa_m)
+    main = np.bincount(parts).argmax()
+    taken: set[int] = set()
+    pockets: list[tuple[str, tuple[str, ...]]] = []
+    island_groups = [g for g in np.unique(parts) if g != main and (parts == g).sum() >= _POCKET_MIN]
+    if island_groups:
+        outside = set(np.flatnonzero(parts != island_groups[0]).tolist())
+        group = _tight_group(pts, rng, outside, _POCKET_MIN + 1)
+        taken |= set(group) | _neighbours(pts, group)
+        pockets.append(("kantong_pulau", tuple(codes[group])))
+    for n in range(max(1, len(codes) // 60) - len(pockets)):
+        group = _tight_group(pts, rng, taken, max(_POCKET_MIN, min(10, len(codes) // 5)))
+        if not group:
+            break
+        # Keep pockets apart: the group and its neighbours are off limits for the next.
+        taken |= set(group) | _neighbours(pts, group)
+        pockets.append((f"kantong_{n + 1}", tuple(codes[group])))
+    pocket_codes = {c for _, cs in pockets for c in cs}
+    # Clusters in the largest desa of the first two pockets: extra desil-1 families outside a
+    # pocket would make a small region's desa an outlier of their own.
+    inner = desa_m.geometry.buffer(-400).area.to_numpy()
+    at = {c: i for i, c in enumerate(codes)}
+    chosen = []
+    for _, group in pockets[:2]:
+        best = max((at[c] for c in group), key=lambda i: inner[i])
+        if inner[best] > 0:
+            chosen.append(best)
+    klaster = tuple((str(codes[i]), 12, 150.0) for i in chosen)
+    kec = desa_m["kode_kecamatan"].to_numpy()
+    berkoordinat = sorted({c[:8] for c in pocket_codes} | {kec[i] for i in chosen})
+    island_kec = sorted(set(kec[parts != main]) - set(kec[parts == main]))
+    return SampleSettings(
+        seed=seed,
+        kantong=tuple(pockets),
+        klaster=klaster,
+        kecamatan_berkoordinat=tuple(berkoordinat),
+        kecamatan_pulau=tuple(island_kec),
+        desil_1_kantong=(0.08, 0.1),
+    )
+
+
+def _neighbours(pts: np.ndarray, group: list[int]) -> set[int]:
+    from scipy.spatial import cKDTree
+
+    _, near = cKDTree(pts).query(pts[group], k=min(6, len(pts)))
+    return {int(j) for row in near for j in row}
+
+
+def _land_groups(desa_m: gpd.GeoDataFrame) -> np.ndarray:
+    """Find the connected groups of desa that touch (within 50 m): the land masses."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    geoms = desa_m.geometry.values
+    left, right = geoms.sindex.query(geoms.buffer(50), predicate="intersects")
+    n = len(geoms)
+    graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
 def _allocate(total: int, weights: np.ndarray) -> np.ndarray:
     """Split an integer total by weights, largest remainder first (sum is exact)."""
     raw = weights / weights.sum() * total
@@ -219,9 +433,7 @@ def _points_near(
     return out[:n]
 
 
-def generate_sample(
-    batas_desa: Path, settings: SampleSettings = SampleSettings()
-) -> dict[str, object]:
+def generate_sample(batas_desa: Path, settings: SampleSettings | None = None) -> dict[str, object]:
     """Build the synthetic sample in memory.
 
     Parameters
@@ -229,7 +441,8 @@ def generate_sample(
     batas_desa : pathlib.Path
         The region's desa boundary file (Kayong Utara's real polygons).
     settings : SampleSettings, optional
-        Generator settings; the defaults built the committed files.
+        Generator settings; default :func:`sample_settings` (the file beside the boundaries,
+        else a plan from the region's geometry).
 
     Returns
     -------
@@ -243,16 +456,19 @@ def generate_sample(
     The helpers draw from one generator in a fixed order: reordering their calls changes
     every family of the committed sample.
     """
-    rng = np.random.default_rng(settings.seed)
     desa = read_boundaries(batas_desa).desa
     metric = choose_metric_crs(desa)
     desa_m = desa.to_crs(metric)
+    if settings is None:
+        settings = sample_settings(batas_desa, desa_m)
+    rng = np.random.default_rng(settings.seed)
     codes = desa["kode_desa"].to_numpy()
     pocket_of = {c: name for name, cs in settings.kantong for c in cs}
     in_pocket = np.array([c in pocket_of for c in codes])
     keluarga_total, per_desil = _desa_counts(rng, settings, desa_m.area.to_numpy() / 1e6, in_pocket)
     place = _Placer(rng, metric, desa_m, settings)
-    island = np.isin(desa["kode_kecamatan"].to_numpy(), ["61.11.04", "61.11.06"])
+    island = np.isin(desa["kode_kecamatan"].to_numpy(), list(settings.kecamatan_pulau))
+    names = _names(codes, settings)
     rows: list[dict[str, object]] = []
     truth_clusters: list[dict[str, object]] = []
     for i, code in enumerate(codes):
@@ -265,7 +481,7 @@ def generate_sample(
         }
         order = columns.pop("_order")
         columns.update(_programmes_and_work(rng, desil))
-        where = {"kecamatan": desa["kecamatan"].iloc[i], "desa": desa["desa"].iloc[i]}
+        where = {"kecamatan": desa["kecamatan"].iloc[i], "desa": desa["desa"].iloc[i], **names[i]}
         fam_ids = _family_rows(rng, rows, code, where, order, desil, columns, lon, lat)
         if centre is not None:
             c = gpd.GeoSeries([centre], crs=metric).to_crs(4326).iloc[0]
@@ -285,8 +501,9 @@ def generate_sample(
             "desa": desa["desa"],
             "kecamatan": desa["kecamatan"],
             "keluarga_total": keluarga_total,
-            "sumber": "SINTETIS: 126.898 jiwa (Kepmendagri 2025) / 3,85 jiwa per keluarga, "
-            "dibagi per desa menurut luas^0,3 x derau lognormal",
+            "sumber": settings.sumber_penyebut
+            or f"SINTETIS (ukuran demo, bukan sensus): {settings.jiwa_per_desa} jiwa per desa / "
+            f"{settings.jiwa_per_keluarga:g} jiwa per keluarga x derau lognormal".replace(".", ","),
         }
     )
     kantong = {
@@ -311,12 +528,18 @@ def _desa_counts(
     """All families per desa and the P3KE families per desil 1-4 (array 4 x desa)."""
     n_desa = len(area_km2)
     # 1. All families per desa (synthetic denominators).
-    total_families = round(settings.jiwa_total / settings.jiwa_per_keluarga)
-    weights = area_km2**0.3 * rng.lognormal(0.0, 0.45, size=n_desa)
-    keluarga_total = _allocate(total_families, weights)
+    if settings.jiwa_total is not None:
+        total_families = round(settings.jiwa_total / settings.jiwa_per_keluarga)
+        weights = area_km2**0.3 * rng.lognormal(0.0, 0.45, size=n_desa)
+        keluarga_total = _allocate(total_families, weights)
+    else:  # a demo size per desa: no desa so small that one family swings its share
+        mean = settings.jiwa_per_desa / settings.jiwa_per_keluarga
+        keluarga_total = np.round(
+            np.clip(mean * rng.lognormal(0.0, 0.3, size=n_desa), 0.5 * mean, 3 * mean)
+        ).astype(int)
     # 2. Desil rates per desa: strong variation, pockets raised.
     r1 = np.clip(settings.persen_desil_1 / 100 * rng.lognormal(0, 0.55, n_desa), 0.003, 0.05)
-    r1[in_pocket] = rng.uniform(0.05, 0.075, in_pocket.sum())
+    r1[in_pocket] = rng.uniform(*settings.desil_1_kantong, in_pocket.sum())
     r2 = np.clip(0.06 * rng.lognormal(0, 0.25, n_desa) + 0.5 * r1, 0.02, 0.16)
     r3 = np.clip(0.13 * rng.lognormal(0, 0.2, n_desa), 0.06, 0.2)
     p3ke_share = np.clip(
@@ -344,9 +567,11 @@ class _Placer:
         self.rng, self.metric, self.desa_m, self.settings = rng, metric, desa_m, settings
         # Household clusters: extra desil-1 families with tight coordinates.
         self.cluster_n = {c: (n, r) for c, n, r in settings.klaster}
-        coast = shapely.union_all(desa_m.geometry.values).boundary
-        self.anchors = _anchors(desa_m, coast)
         self.kec = desa_m["kode_kecamatan"].to_numpy()
+        # Anchors only where families get coordinates (they draw nothing from rng).
+        placed = desa_m[np.isin(self.kec, list(settings.kecamatan_berkoordinat))]
+        coast = shapely.union_all(desa_m.geometry.values).boundary
+        self.anchors = _anchors(placed, coast) if len(placed) else {}
 
     def __call__(
         self, i: int, code: str, n_plain: int
@@ -516,7 +741,7 @@ def _family_rows(
     lat: np.ndarray,
 ) -> list[tuple[str, int]]:
     """Append one desa's families (every cell text) to ``rows``; return (family id, index)."""
-    kec2 = code[6:8]  # the kecamatan digits of the dotted code, in the synthetic NIK
+    kab2, kec2 = code[3:5], code[6:8]  # kabupaten and kecamatan digits, in the synthetic NIK
     female = columns["_female"]
     year, month, day = columns["_year"], columns["_month"], columns["_day"]
     fam_ids = []
@@ -529,8 +754,8 @@ def _family_rows(
         rows.append(
             {
                 "id_keluarga_p3ke": fam_id,
-                "provinsi": PROVINSI,
-                "kabupaten_kota": KABUPATEN,
+                "provinsi": where["provinsi"],
+                "kabupaten_kota": where["kabupaten_kota"],
                 "kecamatan": where["kecamatan"],
                 "desa_kelurahan": where["desa"],
                 "kode_kemdagri": code.replace(".", ""),
@@ -538,8 +763,8 @@ def _family_rows(
                 "alamat": f"Dusun {_DUSUN[serial % len(_DUSUN)]} RT {1 + serial % 9:03d} "
                 f"RW {1 + serial % 4:03d}",
                 "kepala_keluarga": f"{columns['_depan'][j]} {columns['_belakang'][j]}".strip(),
-                "nik": f"9911{kec2}{dob}{serial % 10000:04d}",
-                "no_kk": f"9911{kec2}{rng.integers(1, 29):02d}{rng.integers(1, 13):02d}"
+                "nik": f"99{kab2}{kec2}{dob}{serial % 10000:04d}",
+                "no_kk": f"99{kab2}{kec2}{rng.integers(1, 29):02d}{rng.integers(1, 13):02d}"
                 f"{rng.integers(10, 23):02d}{(serial * 7) % 10000:04d}",
                 "padan_dukcapil": "Ya" if rng.random() < 0.95 else "Tidak",
                 "jenis_kelamin": "Perempuan" if female[j] else "Laki-laki",
@@ -776,7 +1001,7 @@ def _register(rng: np.random.Generator, codes: np.ndarray, pockets: list[str]) -
 
 
 def write_sample(
-    out_dir: Path, batas_desa: Path, settings: SampleSettings = SampleSettings()
+    out_dir: Path, batas_desa: Path, settings: SampleSettings | None = None
 ) -> list[Path]:
     """Generate the sample and write its four files.
 
@@ -787,7 +1012,7 @@ def write_sample(
     batas_desa : pathlib.Path
         The region's desa boundary file.
     settings : SampleSettings, optional
-        Generator settings.
+        Generator settings (default: :func:`sample_settings`).
 
     Returns
     -------

@@ -21,8 +21,9 @@ SETTINGS = (PocketSettings, MatchSettings, PrioritySettings, TargetFilters)
 
 def _run_options() -> set[str]:
     sub = next(a for a in _parser()._actions if a.dest == "perintah")
-    run = sub.choices["run"]
-    return {s for a in run._actions for s in a.option_strings if s.startswith("--")} - {"--help"}
+    run, wilayah = sub.choices["run"], sub.choices["wilayah"]
+    actions = [*run._actions, *wilayah._actions]  # `wilayah`: any region's folder
+    return {s for a in actions for s in a.option_strings if s.startswith("--")} - {"--help"}
 
 
 def _all_options() -> set[str]:

@@ -15,13 +15,15 @@ from dataclasses import dataclass
 import streamlit as st
 
 from geo.errors import LokusError
-from geo.region import DEFAULT_REGION_FILE, Region, load_region
+from geo.region import Region, load_region
 from geo.sheets import grids_from_bytes, sheet_notes
+from geo.wilayah import daftar_wilayah
 from targeting.format import angka
 from targeting.pipeline import AnalysisSettings, Result, analyse
 from targeting.pockets import PocketSettings
 from targeting.settings import field_type, settings_fields
 from targeting.snapshot import load_snapshot
+from targeting.wilayah import region_file
 
 ASSET_DIR = "static/vendor/leaflet-1.9.3"
 UPLOAD_KEY = "_berkas_p3ke"  # (name, bytes) of the household file of this session
@@ -149,8 +151,49 @@ def _sheet_label(sheet: str | None, hidden: dict[str, bool]) -> str:
 
 
 def region_path() -> str:
-    """Path of the active region file (``LOKUS_REGION`` or the embedded Kayong Utara)."""
-    return str(os.environ.get("LOKUS_REGION") or DEFAULT_REGION_FILE)
+    """Path of the active region file.
+
+    ``LOKUS_REGION`` when set (a server fixed to one region, any province); else the region
+    picked in the sidebar's "Wilayah" box (a Kalimantan Barat code, built once by
+    :func:`targeting.wilayah.region_file`), Kayong Utara by default. The path is part of every
+    cache key, so two regions never share a result.
+    """
+    env = os.environ.get("LOKUS_REGION")
+    if env:
+        return str(env)
+    kode = st.session_state.get(f"_keep_{WILAYAH_KEY}") or DEFAULT_WILAYAH
+    return str(_region_file(str(kode)))
+
+
+WILAYAH_KEY = "wilayah"
+DEFAULT_WILAYAH = "61.11"
+"""Kayong Utara: the region shown first (its embedded SYNTHETIC sample)."""
+
+
+@st.cache_resource(show_spinner="Menyiapkan batas desa dan sampel SINTETIS wilayah…")
+def _region_file(kode: str) -> str:
+    return str(region_file(kode))
+
+
+@st.cache_data(show_spinner=False)
+def _wilayah_names() -> dict[str, str]:
+    return dict(zip(*daftar_wilayah().to_dict(orient="list").values(), strict=True))
+
+
+def region_select() -> None:
+    """The sidebar's "Wilayah" select box (hidden when ``LOKUS_REGION`` fixes the region)."""
+    if os.environ.get("LOKUS_REGION"):
+        return
+    names = _wilayah_names()
+    st.selectbox(
+        "Wilayah",
+        list(names),
+        format_func=lambda k: f"{names[k]} ({k})",
+        placeholder="Pilih wilayah",
+        help="Kabupaten/kota Kalimantan Barat, atau seluruh provinsi (61), dengan batas desa "
+        "asli. Tanpa berkas P3KE, Lokus memakai sampel SINTETIS wilayah itu.",
+        **keep(WILAYAH_KEY, DEFAULT_WILAYAH),
+    )
 
 
 def asset_base() -> str:
@@ -230,6 +273,7 @@ def sidebar_data() -> Data | None:
     max_mb = st.get_option("server.maxUploadSize")
     with st.sidebar:
         st.header("Data")
+        region_select()
         st.file_uploader(
             f"Berkas P3KE (CSV atau XLSX, paling besar {max_mb} MB)",
             # .xls too, so an old or password-protected workbook gets Lokus's own message

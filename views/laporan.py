@@ -98,6 +98,19 @@ if len(r.placement.cocok_nama):
         placeholder=KOSONG,
         width="stretch",
     )
+if len(r.placement.tanpa_batas):
+    st.subheader("Desa tanpa batas desa (pemekaran)")
+    st.caption(
+        "Kode desa sah menurut Kemendagri 2025, tetapi belum ada poligonnya: keluarganya "
+        "dihitung di kode desanya dalam semua tabel dan ekspor, tanpa peta."
+    )
+    st.dataframe(tabel_tampilan(r.placement.tanpa_batas, {"keluarga": 0}, judul=True),
+                 hide_index=True, placeholder=KOSONG, width="stretch")  # fmt: skip
+if len(r.placement.ejaan_lama):
+    st.subheader("Nama desa dengan ejaan lama")
+    st.caption("Nama desa ditulis dengan ejaan Kemendagri 2022; desa dicocokkan menurut kodenya.")
+    st.dataframe(tabel_tampilan(r.placement.ejaan_lama, {"keluarga": 0}, judul=True),
+                 hide_index=True, placeholder=KOSONG, width="stretch")  # fmt: skip
 if r.placement.kode_tidak_dikenal:
     st.warning(
         "Kode desa di berkas yang tidak ada di batas desa wilayah: "
