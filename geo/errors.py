@@ -158,3 +158,10 @@ class LedgerError(LokusError, RuntimeError):
     Raised by :meth:`geo.ledger.Ledger.check`. It is a defect of Lokus, not of the input: every
     input row must be either used or listed as rejected with its reason.
     """
+
+
+# --- Perubahan antar data (issue 16: targeting/banding.py) ---------------------------------
+
+
+class PerbandinganError(LokusError, ValueError):
+    """Snapshots that cannot be compared (fewer than two, another region or desa layer)."""

@@ -136,7 +136,7 @@ def _pick(rng: np.random.Generator, pool: np.ndarray, share: float) -> np.ndarra
     return np.sort(rng.choice(pool, size=k, replace=False)) if k else pool[:0]
 
 
-def _step(  # noqa: PLR0913
+def _step(
     rng: np.random.Generator,
     rows: pd.DataFrame,
     uid: np.ndarray,
@@ -229,7 +229,7 @@ def generate_snapshots(
     base3 = rows2.drop(columns=["id_keluarga_p3ke", "tanggal_data"])
     rows3, uid3, putus3 = _step(
         rng, base3, uid2, nums, first, naik={2: 0.35, 3: 0.25, 4: 0.15, 5: 0.15, 6: 0.1},
-        skala_max=10, baru=(700, {1: 0.06, 2: 0.14, 5: 0.2, 6: 0.2, 7: 0.15, 8: 0.1, 9: 0.1, 10: 0.05}),
+        skala_max=10, baru=(1500, {1: 0.03, 2: 0.05, 3: 0.04, 4: 0.03, 5: 0.2, 6: 0.2, 7: 0.15, 8: 0.12, 9: 0.1, 10: 0.08}),
         kunci_putus=0.01,
     )  # fmt: skip
     rows3.insert(len(rows3.columns) - 1, "tanggal_data", settings.tanggal[1])
@@ -327,7 +327,7 @@ def perubahan_desa_kebenaran(sa: pd.DataFrame, sb: pd.DataFrame, linked: pd.Inde
     table = pd.DataFrame(
         {k: v.value_counts().reindex(codes, fill_value=0) for k, v in parts.items()}
     )
-    return table.rename_axis("kode_desa").reset_index().astype({k: "int64" for k in KOLOM_DESA})
+    return table.rename_axis("kode_desa").reset_index().astype(dict.fromkeys(KOLOM_DESA, "int64"))
 
 
 def write_snapshots(out_dir: Path, settings: WaktuSettings = WaktuSettings()) -> list[Path]:
