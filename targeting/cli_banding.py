@@ -76,7 +76,9 @@ def demo_files(region: Region) -> list[tuple[Path, str | None, str]]:
     """
     from targeting.synthetic_waktu import BERKAS_KEBENARAN, TANGGAL_AWAL
 
-    folder = region.batas_desa.parent if region.batas_desa is not None else DEFAULT_REGION_FILE.parent
+    folder = (
+        region.batas_desa.parent if region.batas_desa is not None else DEFAULT_REGION_FILE.parent
+    )
     truth = folder / BERKAS_KEBENARAN
     if not truth.exists():
         return []
@@ -130,7 +132,10 @@ def run(args: argparse.Namespace) -> int:
             reg = read_register(register, snaps[0].desa)
             strategi = uraian_strategi(perbandingan.keseluruhan.desa, reg.register)
     except LokusError as err:
-        print(mask_ids(f"error: {err.en.rstrip('.')}; nothing was written to {args.out}"), file=sys.stderr)
+        print(
+            mask_ids(f"error: {err.en.rstrip('.')}; nothing was written to {args.out}"),
+            file=sys.stderr,
+        )
         return 2
     except (ValueError, OSError) as err:
         print(mask_ids(f"error: {err}; nothing was written to {args.out}"), file=sys.stderr)
