@@ -39,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,7 +65,10 @@ __all__ = [
     "Langkah",
     "Pencocokan",
     "Perbandingan",
+    "DataMasuk",
     "bandingkan",
+    "berkas_banding",
+    "muat_banding",
     "cocokkan",
     "kunci_keluarga",
     "uraian_strategi",
@@ -795,29 +799,24 @@ def transisi_table(perbandingan: Perbandingan) -> pd.DataFrame:
     return perbandingan.keseluruhan.transisi.reset_index()
 
 
-def write_banding(
-    perbandingan: Perbandingan, out: Path, strategi: pd.DataFrame | None = None
-) -> list[Path]:
-    """Write the comparison's files (CSV: UTF-8 with BOM, formula cells neutralised).
+def berkas_banding(perbandingan: Perbandingan, strategi: pd.DataFrame | None = None) -> dict[str, bytes]:
+    """The comparison's files as bytes (CSV: UTF-8 with BOM, formula cells neutralised).
 
     Parameters
     ----------
     perbandingan : Perbandingan
-    out : pathlib.Path
-        Output folder (created if missing).
     strategi : pandas.DataFrame, optional
         :func:`uraian_strategi` (written as ``uraian_strategi.csv``, caveat on every row).
 
     Returns
     -------
-    list of pathlib.Path
+    dict of str to bytes
         ``perubahan_desa.csv`` (first vs last snapshot, one row per desa, :data:`KOLOM_DESA`
-        after ``kode_desa``), ``perubahan_kecamatan.csv``, ``perubahan_desa.geojson``
-        (EPSG:4326), ``transisi_desil.csv``, ``pencocokan_ditolak.csv``, ``deret_desil_1.csv``,
-        ``perubahan_langkah.csv`` (every comparison), ``uraian_strategi.csv`` (with a register)
-        and ``report.json``. The same inputs give the same bytes.
+        after ``kode_desa``), ``perubahan_kecamatan.csv``, ``transisi_desil.csv``,
+        ``pencocokan_ditolak.csv``, ``deret_desil_1.csv``, ``perubahan_langkah.csv`` (every
+        comparison), ``uraian_strategi.csv`` (with a register), ``perubahan_desa.geojson``
+        (EPSG:4326) and ``report.json``. The same inputs give the same bytes.
     """
-    out.mkdir(parents=True, exist_ok=True)
     desa = perbandingan.keseluruhan.desa
     first = ["kode_desa", *KOLOM_DESA]
     tables = {
@@ -830,17 +829,103 @@ def write_banding(
     }
     if strategi is not None:
         tables["uraian_strategi.csv"] = strategi
+    out = {name: to_csv_bytes(table) for name, table in tables.items()}
+    with tempfile.TemporaryDirectory() as tmp:  # a file path: the layer name is its stem
+        path = Path(tmp) / "perubahan_desa.geojson"
+        peta_perubahan(perbandingan).to_file(path, driver="GeoJSON", engine="pyogrio")
+        out[path.name] = path.read_bytes()
+    text = json.dumps(report(perbandingan, strategi), indent=2, ensure_ascii=False, default=str)
+    out["report.json"] = (text + "\n").encode("utf-8")
+    return out
+
+
+def write_banding(perbandingan: Perbandingan, out: Path, strategi: pd.DataFrame | None = None) -> list[Path]:
+    """Write :func:`berkas_banding` into a folder (created if missing).
+
+    Parameters
+    ----------
+    perbandingan : Perbandingan
+    out : pathlib.Path
+        Output folder.
+    strategi : pandas.DataFrame, optional
+        :func:`uraian_strategi`.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, table in tables.items():
-        (out / name).write_bytes(to_csv_bytes(table))
+    for name, data in berkas_banding(perbandingan, strategi).items():
+        (out / name).write_bytes(data)
         paths.append(out / name)
-    geojson = out / "perubahan_desa.geojson"
-    geojson.unlink(missing_ok=True)
-    peta_perubahan(perbandingan).to_file(geojson, driver="GeoJSON", engine="pyogrio")
-    rep = out / "report.json"
-    rep.write_text(
-        json.dumps(report(perbandingan, strategi), indent=2, ensure_ascii=False, default=str)
-        + "\n",
-        encoding="utf-8",
-    )
-    return [*paths, geojson, rep]
+    return paths
+
+
+@dataclass(frozen=True)
+class DataMasuk:
+    """One household file to compare, as given.
+
+    Attributes
+    ----------
+    sumber : path, bytes or binary file
+        The P3KE/DTSEN file (CSV/XLSX).
+    nama : str or None
+        File name (uploads).
+    tanggal : str or None
+        Date (ISO); default: a ``tanggal_data`` column, else the file's date.
+    skala : {"auto", "p3ke", "dtsen"}
+        Desil scale.
+    """
+
+    sumber: Any
+    nama: str | None = None
+    tanggal: str | None = None
+    skala: str = "auto"
+
+
+def muat_banding(
+    region: Any,
+    data: Sequence[DataMasuk],
+    *,
+    boundaries: Any = None,
+    keluarga_desa: Any = None,
+    register: Any = None,
+) -> tuple[Perbandingan, pd.DataFrame | None]:
+    """Load each file as a snapshot, compare them, describe by strategy (CLI and app).
+
+    Parameters
+    ----------
+    region : geo.region.Region
+        Region settings (desa layer, denominators and register by default).
+    data : sequence of DataMasuk
+        Two or more files, oldest first.
+    boundaries, keluarga_desa, register : path, bytes or binary file, optional
+        Desa layer, all families per desa, sub-activity register; default: the region's.
+
+    Returns
+    -------
+    Perbandingan
+    pandas.DataFrame or None
+        :func:`uraian_strategi`, None without a register.
+
+    Raises
+    ------
+    PerbandinganError, InputSchemaError, RegionError
+        As :func:`bandingkan` and :func:`targeting.snapshot.load_snapshot`.
+    """
+    from targeting.register import read_register
+    from targeting.snapshot import load_snapshot
+
+    snaps = [
+        load_snapshot(region, households=d.sumber, boundaries=boundaries, keluarga_desa=keluarga_desa,
+                      names={"keluarga_p3ke": d.nama}, desil_scale=d.skala, tanggal=d.tanggal)
+        for d in data
+    ]  # fmt: skip
+    perbandingan = bandingkan(snaps)
+    register = register if register is not None else region.register
+    if register is None:
+        return perbandingan, None
+    reg = read_register(register, snaps[0].desa)
+    return perbandingan, uraian_strategi(perbandingan.keseluruhan.desa, reg.register)

@@ -113,24 +113,16 @@ def run(args: argparse.Namespace) -> int:
     int
         0 on success; 2 on an input error (message on stderr; nothing written to ``--out``).
     """
-    from targeting.banding import bandingkan, uraian_strategi, write_banding
-    from targeting.register import read_register
-    from targeting.snapshot import load_snapshot
+    from targeting.banding import DataMasuk, muat_banding, write_banding
 
     try:
         region = load_region(args.region) if args.region else default_region()
         files = _files(args, region)
-        snaps = [
-            load_snapshot(region, households=f, boundaries=args.boundaries,
-                          keluarga_desa=args.keluarga_desa, desil_scale=scale, tanggal=date)
-            for f, date, scale in files
-        ]  # fmt: skip
-        perbandingan = bandingkan(snaps)
-        register = args.register or region.register
-        strategi = None
-        if register is not None:
-            reg = read_register(register, snaps[0].desa)
-            strategi = uraian_strategi(perbandingan.keseluruhan.desa, reg.register)
+        perbandingan, strategi = muat_banding(
+            region,
+            [DataMasuk(f, tanggal=date, skala=scale) for f, date, scale in files],
+            boundaries=args.boundaries, keluarga_desa=args.keluarga_desa, register=args.register,
+        )  # fmt: skip
     except LokusError as err:
         print(
             mask_ids(f"error: {err.en.rstrip('.')}; nothing was written to {args.out}"),
