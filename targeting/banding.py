@@ -677,7 +677,7 @@ def uraian_strategi(desa: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
                          "desil_1_sebelum": before, "desil_1_sesudah": after,
                          "keluar_desil_1": int(part["keluar_desil_1"].sum()),
                          "perubahan_desil_1": after - before,
-                         "persen_perubahan": round(100 * (after - before) / before, 1) if before else None,
+                         "persen_perubahan": round(100 * (after - before) / before, 1) if before else np.nan,
                          "catatan": CATATAN_STRATEGI})  # fmt: skip
     return pd.DataFrame(rows)
 

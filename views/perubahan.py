@@ -51,6 +51,16 @@ def _tabel(frame: pd.DataFrame):
     return tabel_tampilan(frame, digits, judul=True)
 
 
+def _transisi(matrix: pd.DataFrame) -> pd.DataFrame:
+    """The transition matrix with Indonesian row and column labels."""
+    def label(v: str) -> str:
+        return {"baru": "Baru di daftar", "tidak_lagi": "Tidak lagi di daftar"}.get(v, f"Desil {v}")
+
+    out = matrix.rename(index=label, columns=label)
+    out.columns = [str(c) for c in out.columns]
+    return out.rename_axis("dari \\ ke").reset_index()
+
+
 def _inputs() -> tuple[tuple[str, bytes | str, str | None, str], ...] | None:
     """The files chosen: the embedded synthetic snapshots, or one upload per snapshot."""
     demo = st.toggle("Pakai tiga data SINTETIS bawaan (2023, 2024, 2025)", value=True, key="banding_demo")
@@ -122,7 +132,7 @@ def _chart(b: Perbandingan) -> None:
     data = pd.DataFrame({"Tanggal": labels, "Keluarga desil 1": [int(deret[x].sum()) for x in labels]})
     base = alt.Chart(data).encode(
         x=alt.X("Tanggal:N", sort=labels, title="Tanggal data"),
-        y=alt.Y("Keluarga desil 1:Q", scale=alt.Scale(domainMin=0), title="Keluarga desil 1 (kabupaten)"),
+        y=alt.Y("Keluarga desil 1:Q", scale=alt.Scale(domainMin=0), title="Keluarga desil 1"),
         tooltip=["Tanggal", alt.Tooltip("Keluarga desil 1:Q", format=",d")],
     )
     chart = base.mark_line(point=True) if len(labels) >= 3 else base.mark_bar()
@@ -154,7 +164,7 @@ def _tables(b: Perbandingan, strategi: pd.DataFrame | None) -> None:
     st.dataframe(_tabel(kec), hide_index=True, width="stretch")
     st.subheader("Perpindahan antar desil (kabupaten)")
     st.caption("Baris: desil pada data pertama (atau baru di daftar); kolom: desil pada data terakhir.")
-    st.dataframe(b.keseluruhan.transisi, width="stretch")
+    st.dataframe(_tabel(_transisi(b.keseluruhan.transisi)), hide_index=True, width="stretch")
     if strategi is not None and len(strategi):
         st.subheader("Desa dengan dan tanpa sub kegiatan per strategi")
         st.warning(CATATAN_STRATEGI)
