@@ -230,3 +230,20 @@ def test_split_household_is_followed_through_its_members(tmp_path: Path) -> None
     desa = bandingkan(snaps).langkah[0].desa.set_index("kode_desa")
     assert desa.loc["61.11.01.2001", "keluar_desil_1"] == 1
     assert desa.loc["61.11.01.2004", "baru_di_daftar"] == 1
+
+
+def test_dask_engine_gives_the_pandas_counts(snapshots: list) -> None:
+    import dask.dataframe as dd
+
+    from targeting.banding_dask import perubahan_desa_dask
+
+    b = bandingkan(snapshots[1:])
+    step = b.langkah[0]
+    a, c = (k.drop(columns="anggota").assign(i=range(len(k))) for k in b.kunci)
+    table, info = perubahan_desa_dask(
+        dd.from_pandas(a, npartitions=3), dd.from_pandas(c, npartitions=2), scheduler="sync"
+    )
+    want = step.desa.set_index("kode_desa")[list(KOLOM_DESA)]
+    pd.testing.assert_frame_equal(table.set_index("kode_desa").reindex(want.index, fill_value=0), want)
+    assert info["no_kk"] == step.pencocokan.per_kunci()["no_kk"]
+    assert info["tidak_sesudah"] == len(step.pencocokan.tidak_sesudah)
