@@ -63,7 +63,7 @@ def hash_kunci(part: pd.DataFrame, salt: bytes, kolom: tuple[str, ...] = ("no_kk
 
 def _unique_on(frame: dd.DataFrame, key: str) -> dd.DataFrame:
     """Rows whose ``key`` is set and held by no other row (a semi-join on the value counts)."""
-    have = frame[frame[key].notnull()]
+    have = frame[frame[key].notnull()].astype({key: "Int64"})
     counts = have[key].value_counts().rename("n").to_frame().reset_index()
     once = counts[counts["n"] == 1][[key]].astype({key: "Int64"})
     return have.merge(once, on=key, how="inner")
