@@ -61,23 +61,43 @@ def hash_kunci(part: pd.DataFrame, salt: bytes, kolom: tuple[str, ...] = ("no_kk
     return out
 
 
-def _unique_on(frame: dd.DataFrame, key: str) -> dd.DataFrame:
-    """Rows whose ``key`` is set and held by no other row (a semi-join on the value counts)."""
-    have = frame[frame[key].notnull()].astype({key: "Int64"})
-    counts = have[key].value_counts().rename("n").to_frame().reset_index()
-    once = counts[counts["n"] == 1][[key]].astype({key: "Int64"})
-    return have.merge(once, on=key, how="inner")
+def _pair_local(part: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Pair the rows of one shuffled partition (every row of a key value is here).
+
+    ``part`` holds both snapshots (``sisi`` 0 before, 1 after). A key value held by exactly
+    one family on each side pairs them; returns the pairs (``i_sebelum``, ``kode_desa``,
+    ``desil``, ``i_sesudah``, ``kode_desa_b``, ``desil_b``, ``kunci``).
+    """
+    counts = part.groupby([key, "sisi"]).size().unstack(fill_value=0)
+    counts = counts.reindex(columns=[0, 1], fill_value=0)
+    ok = counts.index[(counts[0] == 1) & (counts[1] == 1)]
+    rows = part[part[key].isin(ok)]
+    a = rows[rows["sisi"] == 0][["i", "kode_desa", "desil", key]].rename(columns={"i": "i_sebelum"})
+    b = rows[rows["sisi"] == 1][["i", "kode_desa", "desil", key]].rename(
+        columns={"i": "i_sesudah", "kode_desa": "kode_desa_b", "desil": "desil_b"}
+    )
+    pairs = a.merge(b, on=key).drop(columns=key).assign(kunci=key)
+    return pairs[list(_PAIR_META)].astype(_PAIR_META)
 
 
-def _anti(frame: dd.DataFrame, paired: dd.DataFrame, col: str) -> dd.DataFrame:
-    """Rows of ``frame`` whose ``i`` is not in ``paired[col]`` (left merge with indicator)."""
-    marks = paired[[col]].rename(columns={col: "i"})
-    merged = frame.merge(marks, on="i", how="left", indicator=True)
-    return merged[merged["_merge"] == "left_only"].drop(columns="_merge")
+def _rest_local(part: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    """The rows of one partition left unpaired by ``pairs`` (the same partition's)."""
+    done_a = part["i"].isin(pairs["i_sebelum"]) & (part["sisi"] == 0)
+    done_b = part["i"].isin(pairs["i_sesudah"]) & (part["sisi"] == 1)
+    return part[~(done_a | done_b)]
+
+
+_PAIR_META = {"i_sebelum": "int64", "kode_desa": "object", "desil": "int64", "i_sesudah": "int64",
+              "kode_desa_b": "object", "desil_b": "int64", "kunci": "object"}  # fmt: skip
 
 
 def pasangkan_dask(a: dd.DataFrame, b: dd.DataFrame) -> dict[str, dd.DataFrame]:
-    """Pair the families of two snapshots by hashed keys, key after key (lazy).
+    """Pair the families of two snapshots by hashed keys, key after key (one shuffle per key).
+
+    Both snapshots are put in one frame (``sisi`` 0/1) and shuffled on the key, so that every
+    row of a key value lands in one partition; there each value held by exactly one family per
+    side pairs them (:func:`_pair_local`), and the rest goes on to the next key. Rows without
+    the key skip the shuffle.
 
     Parameters
     ----------
@@ -90,24 +110,25 @@ def pasangkan_dask(a: dd.DataFrame, b: dd.DataFrame) -> dict[str, dd.DataFrame]:
     -------
     dict
         ``pasangan`` (``i_sebelum``, ``kode_desa``, ``desil``, ``i_sesudah``,
-        ``kode_desa_b``, ``desil_b``, ``kunci``), ``sisa_sebelum`` and ``sisa_sesudah`` (the
-        unpaired families of each side, their columns): lazy Dask frames.
+        ``kode_desa_b``, ``desil_b``, ``kunci``), ``sisa_sebelum`` and ``sisa_sesudah``
+        (``i``, ``kode_desa``, ``desil`` of the unpaired families): Dask frames, persisted.
     """
-    keep = ["i", "kode_desa", "desil"]
-    rest_a, rest_b, pairs = a, b, []
-    for key in KUNCI:
-        if key not in a.columns or key not in b.columns:
-            continue
-        ua = _unique_on(rest_a[[*keep, key]], key).rename(columns={"i": "i_sebelum"})
-        ub = _unique_on(rest_b[[*keep, key]], key).rename(
-            columns={"i": "i_sesudah", "kode_desa": "kode_desa_b", "desil": "desil_b"}
-        )
-        m = ua.merge(ub, on=key, how="inner").drop(columns=key).assign(kunci=key)
+    keys = [k for k in KUNCI if k in a.columns and k in b.columns]
+    cols = ["i", "kode_desa", "desil", *keys]
+    n = max(a.npartitions, b.npartitions)  # fewer, larger tasks than a plain concat's
+    rest = dd.concat([a[cols].assign(sisi=0), b[cols].assign(sisi=1)]).repartition(npartitions=n).persist()
+    pairs = []
+    for key in keys:
+        have = rest[rest[key].notnull()].shuffle(on=key, npartitions=n).persist()
+        meta = pd.DataFrame({c: pd.Series(dtype=t) for c, t in _PAIR_META.items()})
+        m = have.map_partitions(_pair_local, key, meta=meta).persist()
+        left = have.map_partitions(_rest_local, m, meta=have._meta, align_dataframes=False)
+        rest = dd.concat([rest[rest[key].isnull()], left]).repartition(npartitions=n).persist()
         pairs.append(m)
-        rest_a = _anti(rest_a, m, "i_sebelum")
-        rest_b = _anti(rest_b, m, "i_sesudah")
-    pasangan = dd.concat(pairs) if pairs else None
-    return {"pasangan": pasangan, "sisa_sebelum": rest_a[keep], "sisa_sesudah": rest_b[keep]}
+    pasangan = dd.concat(pairs) if pairs else dd.from_pandas(pd.DataFrame(_PAIR_META), npartitions=1)
+    keep = ["i", "kode_desa", "desil"]
+    return {"pasangan": pasangan, "sisa_sebelum": rest[rest["sisi"] == 0][keep],
+            "sisa_sesudah": rest[rest["sisi"] == 1][keep]}  # fmt: skip
 
 
 def perubahan_desa_dask(a: dd.DataFrame, b: dd.DataFrame, **compute: Any) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -131,27 +152,46 @@ def perubahan_desa_dask(a: dd.DataFrame, b: dd.DataFrame, **compute: Any) -> tup
     import dask
 
     r = pasangkan_dask(a, b)
-    p, ga, nb = r["pasangan"], r["sisa_sebelum"], r["sisa_sesudah"]
+    meta = pd.DataFrame({"kode_desa": pd.Series(dtype=object), "kolom": pd.Series(dtype=object),
+                         "n": pd.Series(dtype="int64")})  # fmt: skip
+    long = dd.concat([
+        a.map_partitions(_counts_snapshot, "desil_1_sebelum", meta=meta),
+        b.map_partitions(_counts_snapshot, "desil_1_sesudah", meta=meta),
+        r["sisa_sebelum"].map_partitions(_counts_snapshot, "tidak_lagi_di_daftar", meta=meta),
+        r["sisa_sesudah"].map_partitions(_counts_snapshot, "baru_di_daftar", meta=meta),
+        r["pasangan"].map_partitions(_counts_pairs, meta=meta),
+    ])  # fmt: skip
+    lazy = {"n": long.groupby(["kode_desa", "kolom"])["n"].sum(), "kunci": r["pasangan"]["kunci"].value_counts(),
+            "ga": r["sisa_sebelum"].shape[0], "nb": r["sisa_sesudah"].shape[0]}  # fmt: skip
+    (done,) = dask.compute(lazy, **compute)
+    wide = done["n"].unstack("kolom", fill_value=0).reindex(columns=list(KOLOM_DESA), fill_value=0)
+    table = wide.sort_index().rename_axis("kode_desa").reset_index().astype(dict.fromkeys(KOLOM_DESA, "int64"))
+    table.columns.name = None
+    info = {str(k): int(v) for k, v in done["kunci"].items()}
+    info.update(tidak_sebelum=int(done["ga"]), tidak_sesudah=int(done["nb"]))
+    return table, info
+
+
+def _long(codes: pd.Series, kolom: str) -> pd.DataFrame:
+    """Value counts of desa codes as long rows (``kode_desa``, ``kolom``, ``n``)."""
+    vc = codes.value_counts()
+    return pd.DataFrame({"kode_desa": vc.index.astype(object), "kolom": kolom, "n": vc.to_numpy().astype("int64")})
+
+
+def _counts_snapshot(part: pd.DataFrame, kolom: str) -> pd.DataFrame:
+    """Desil-1 families per desa of one partition of families."""
+    return _long(part.loc[part["desil"] == 1, "kode_desa"], kolom)
+
+
+def _counts_pairs(p: pd.DataFrame) -> pd.DataFrame:
+    """The paired counts of :data:`KOLOM_DESA` per desa of one partition of pairs."""
     d1a, d1b = p["desil"] == 1, p["desil_b"] == 1
     same = p["kode_desa"] == p["kode_desa_b"]
-    parts = {
-        "desil_1_sebelum": a[a["desil"] == 1]["kode_desa"],
-        "desil_1_sesudah": b[b["desil"] == 1]["kode_desa"],
-        "keluar_desil_1": p[d1a & ~d1b]["kode_desa"],
-        "masuk_desil_1": p[~d1a & d1b]["kode_desa_b"],
-        "tetap_desil_1": p[d1a & d1b & same]["kode_desa"],
-        "pindah_desa": p[d1a & d1b & ~same]["kode_desa"],
-        "tidak_lagi_di_daftar": ga[ga["desil"] == 1]["kode_desa"],
-        "baru_di_daftar": nb[nb["desil"] == 1]["kode_desa"],
-        "pindah_ke_desa_ini": p[d1a & d1b & ~same]["kode_desa_b"],
-    }
-    lazy = {k: v.value_counts() for k, v in parts.items()}
-    lazy["_kunci"] = p["kunci"].value_counts()
-    lazy["_ga"], lazy["_nb"] = ga.shape[0], nb.shape[0]
-    (done,) = dask.compute(lazy, **compute)
-    codes = sorted(set().union(*(set(done[k].index) for k in KOLOM_DESA)))
-    table = pd.DataFrame({k: done[k].reindex(codes, fill_value=0) for k in KOLOM_DESA})
-    table = table.rename_axis("kode_desa").reset_index().astype(dict.fromkeys(KOLOM_DESA, "int64"))
-    info = {str(k): int(v) for k, v in done["_kunci"].items()}
-    info.update(tidak_sebelum=int(done["_ga"]), tidak_sesudah=int(done["_nb"]))
-    return table, info
+    parts = [
+        _long(p.loc[d1a & ~d1b, "kode_desa"], "keluar_desil_1"),
+        _long(p.loc[~d1a & d1b, "kode_desa_b"], "masuk_desil_1"),
+        _long(p.loc[d1a & d1b & same, "kode_desa"], "tetap_desil_1"),
+        _long(p.loc[d1a & d1b & ~same, "kode_desa"], "pindah_desa"),
+        _long(p.loc[d1a & d1b & ~same, "kode_desa_b"], "pindah_ke_desa_ini"),
+    ]
+    return pd.concat(parts, ignore_index=True)
