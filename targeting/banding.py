@@ -535,6 +535,22 @@ class Perbandingan:
             out.append(text if text not in out else f"{text} ({n})")
         return out
 
+    def tanggal_tidak_urut(self) -> list[tuple[str, str]]:
+        """Consecutive snapshots whose dates run backwards (a file dated by its copy, say).
+
+        Returns
+        -------
+        list of tuple of str
+            ``(label_earlier, label_later)`` for each snapshot given after another but dated
+            before it (or on the same day); empty when the dates run forward or are unknown.
+        """
+        labels, out = self.label(), []
+        for i in range(len(self.snapshots) - 1):
+            a, b = self.snapshots[i].tanggal, self.snapshots[i + 1].tanggal
+            if a and b and b <= a:
+                out.append((labels[i], labels[i + 1]))
+        return out
+
     def kabupaten(self) -> dict[str, Any]:
         """District totals of the overall comparison (sums of :attr:`Langkah.desa`)."""
         d = self.keseluruhan.desa
@@ -753,6 +769,7 @@ def report(perbandingan: Perbandingan, strategi: pd.DataFrame | None = None) -> 
         "snapshot": snaps,
         "perbandingan": steps,
         "kabupaten": perbandingan.kabupaten(),
+        "tanggal_tidak_urut": [list(p) for p in perbandingan.tanggal_tidak_urut()],
         "deret_desil_1": {label: int(deret[label].sum()) for label in labels},
         "strategi": {"catatan": CATATAN_STRATEGI,
                      "uraian": [] if strategi is None else strategi.drop(columns="catatan").to_dict(orient="records")},

@@ -142,6 +142,10 @@ def run(args: argparse.Namespace) -> int:
         f"no longer listed {total['tidak_lagi_di_daftar']}",
         file=sys.stderr,
     )
+    for earlier, later in perbandingan.tanggal_tidak_urut():
+        print(f"note: the file given after the one dated {earlier} is dated {later}: files must be given "
+              "oldest first; a file without a tanggal_data column is dated by its file date, "
+              "give --tanggal once per file", file=sys.stderr)  # fmt: skip
     if any(step.skala_campur for step in perbandingan.langkah):
         print("note: P3KE (desil 1-4) and DTSEN (desil 1-10) are compared at desil 1 and desil 1-4 only",
               file=sys.stderr)  # fmt: skip

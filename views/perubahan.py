@@ -205,6 +205,11 @@ if any(s.provenance.input("keluarga_p3ke").sintetis for s in b.snapshots):
     st.info("Data SINTETIS: bukan keluarga sungguhan, untuk mencoba halaman ini.")
 if any(step.skala_campur for step in b.langkah):
     st.warning(CATATAN_SKALA)
+for earlier, later in b.tanggal_tidak_urut():
+    st.warning(
+        f"Urutan tanggal terbalik: data sesudah {earlier} bertanggal {later}. Unggah dari yang terlama, "
+        "atau isi tanggal data tiap berkas (berkas tanpa kolom tanggal_data diberi tanggal berkasnya)."
+    )
 _headline(b)
 left, right = st.columns([1, 1], gap="medium")
 with left:
