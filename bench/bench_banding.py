@@ -58,7 +58,10 @@ def district() -> None:
 
     region = default_region()
     t = time.perf_counter()
-    snaps = [load_snapshot(region, households=f, tanggal=d, desil_scale=s) for f, d, s in demo_files(region)[:2]]
+    snaps = [
+        load_snapshot(region, households=f, tanggal=d, desil_scale=s)
+        for f, d, s in demo_files(region)[:2]
+    ]
     load_s = time.perf_counter() - t
     ka, kb = (s.placement.keluarga for s in snaps)
 
@@ -88,10 +91,14 @@ def _codes(p: int) -> np.ndarray:
     """Desa codes of province ``p`` (84,000 over 38 provinces)."""
     n = N_DESA // N_PROV + (1 if p < N_DESA % N_PROV else 0)
     i = np.arange(n)
-    return np.array([f"{11 + p:02d}.{1 + k // 400:02d}.{1 + (k // 20) % 20:02d}.{2001 + k % 20}" for k in i])
+    return np.array(
+        [f"{11 + p:02d}.{1 + k // 400:02d}.{1 + (k // 20) % 20:02d}.{2001 + k % 20}" for k in i]
+    )
 
 
-def _snapshot_pair(p: int, n: int, salt: bytes, seed: int = 16) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _snapshot_pair(
+    p: int, n: int, salt: bytes, seed: int = 16
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One province's families at two dates, keys hashed (runs on a worker)."""
     from targeting.banding_dask import hash_kunci
 

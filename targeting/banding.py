@@ -62,15 +62,15 @@ __all__ = [
     "CATATAN_STRATEGI",
     "KOLOM_DESA",
     "KUNCI",
+    "DataMasuk",
     "Langkah",
     "Pencocokan",
     "Perbandingan",
-    "DataMasuk",
     "bandingkan",
     "berkas_banding",
-    "muat_banding",
     "cocokkan",
     "kunci_keluarga",
+    "muat_banding",
     "uraian_strategi",
     "write_banding",
 ]
@@ -119,7 +119,7 @@ ALASAN = {
 
 
 def _alias(frame: pd.DataFrame, canonical: str) -> str | None:
-    """The column of ``frame`` that holds ``canonical`` (its name or an alias), if any."""
+    """Find the column of ``frame`` that holds ``canonical`` (its name or an alias), if any."""
     for name in (canonical, *ALIASES.get(canonical, ())):
         if name in frame.columns:
             return name
@@ -127,7 +127,7 @@ def _alias(frame: pd.DataFrame, canonical: str) -> str | None:
 
 
 def _digits(values: pd.Series) -> pd.Series:
-    """Identifiers as compared: digits only for NIK / No KK, blank -> <NA>."""
+    """Keep the digits of NIK / No KK as compared; blank -> <NA>."""
     text = values.astype("string").str.replace(r"\D", "", regex=True)
     return text.mask(text.str.len() == 0)
 
@@ -154,7 +154,7 @@ def _hash(values: pd.Series, salt: bytes) -> pd.Series:
 
 
 def kunci_keluarga(snapshot: Snapshot, salt: bytes) -> pd.DataFrame:
-    """The families of a snapshot with their keys hashed, nothing personal kept.
+    """List the families of a snapshot with their keys hashed, nothing personal kept.
 
     Parameters
     ----------
@@ -514,7 +514,7 @@ class Perbandingan:
         -------
         pandas.DataFrame
             ``kode_desa``, ``desa``, ``kecamatan``, then one int64 column per snapshot named by
-            its date (``tanggal`` or ``data_<n>`` without one), one row per desa.
+            its date (``tanggal`` or ``data ke-<n>`` without one), one row per desa.
         """
         desa = pd.DataFrame(self.snapshots[0].desa[["kode_desa", "desa", "kecamatan"]])
         desa = desa.sort_values("kode_desa", kind="stable").reset_index(drop=True)
@@ -528,10 +528,10 @@ class Perbandingan:
         return desa
 
     def label(self) -> list[str]:
-        """A label per snapshot: its date, numbered if two share one or it has none."""
+        """Label each snapshot: its date, numbered if two share one or it has none."""
         out = []
         for n, s in enumerate(self.snapshots, start=1):
-            text = s.tanggal or f"data_{n}"
+            text = s.tanggal or f"data ke-{n}"
             out.append(text if text not in out else f"{text} ({n})")
         return out
 
@@ -618,19 +618,21 @@ def _berkas(s: Snapshot) -> str:
 def _check_same_region(snaps: tuple[Snapshot, ...]) -> None:
     """Raise unless there are two or more snapshots of one region and desa layer."""
     if len(snaps) < 2:
-        raise PerbandinganError(
-            "perbandingan perlu sedikitnya dua data (sebelum dan sesudah); unggah atau berikan berkas kedua",
-            en="a comparison needs at least two snapshots (before and after); pass a second file",
-        )
+        msg = "perbandingan perlu sedikitnya dua data (sebelum dan sesudah); unggah atau berikan berkas kedua"
+        en = "a comparison needs at least two snapshots (before and after); pass a second file"
+        raise PerbandinganError(msg, en=en)
     first = set(snaps[0].desa["kode_desa"])
     for s in snaps[1:]:
         if s.region.kode != snaps[0].region.kode or set(s.desa["kode_desa"]) != first:
-            raise PerbandinganError(
+            msg = (
                 f"{_berkas(s)}: wilayah atau batas desanya berbeda dari {_berkas(snaps[0])}; "
-                "bandingkan data satu wilayah dengan batas desa yang sama",
-                en=f"{_berkas(s)}: its region or desa layer differs from {_berkas(snaps[0])}; "
-                "compare snapshots of one region with the same desa boundaries",
+                "bandingkan data satu wilayah dengan batas desa yang sama"
             )
+            en = (
+                f"{_berkas(s)}: its region or desa layer differs from {_berkas(snaps[0])}; "
+                "compare snapshots of one region with the same desa boundaries"
+            )
+            raise PerbandinganError(msg, en=en)
 
 
 def per_kecamatan(desa: pd.DataFrame) -> pd.DataFrame:
@@ -729,7 +731,7 @@ def ditolak_table(perbandingan: Perbandingan) -> pd.DataFrame:
 
 
 def report(perbandingan: Perbandingan, strategi: pd.DataFrame | None = None) -> dict[str, Any]:
-    """The ``report.json`` of a comparison: each snapshot's ledger and provenance, pairings.
+    """Build the ``report.json`` of a comparison: ledgers, provenance, pairings.
 
     Parameters
     ----------
@@ -812,12 +814,14 @@ def langkah_table(perbandingan: Perbandingan) -> pd.DataFrame:
 
 
 def transisi_table(perbandingan: Perbandingan) -> pd.DataFrame:
-    """The overall transition matrix as a flat table (``dari`` then one column per ``ke``)."""
+    """Flatten the overall transition matrix (``dari`` then one column per ``ke``)."""
     return perbandingan.keseluruhan.transisi.reset_index()
 
 
-def berkas_banding(perbandingan: Perbandingan, strategi: pd.DataFrame | None = None) -> dict[str, bytes]:
-    """The comparison's files as bytes (CSV: UTF-8 with BOM, formula cells neutralised).
+def berkas_banding(
+    perbandingan: Perbandingan, strategi: pd.DataFrame | None = None
+) -> dict[str, bytes]:
+    """Render the comparison's files as bytes (CSV: UTF-8 with BOM, formulas neutralised).
 
     Parameters
     ----------
@@ -856,7 +860,9 @@ def berkas_banding(perbandingan: Perbandingan, strategi: pd.DataFrame | None = N
     return out
 
 
-def write_banding(perbandingan: Perbandingan, out: Path, strategi: pd.DataFrame | None = None) -> list[Path]:
+def write_banding(
+    perbandingan: Perbandingan, out: Path, strategi: pd.DataFrame | None = None
+) -> list[Path]:
     """Write :func:`berkas_banding` into a folder (created if missing).
 
     Parameters

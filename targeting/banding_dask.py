@@ -26,7 +26,9 @@ from targeting.banding import KOLOM_DESA, KUNCI
 __all__ = ["hash_kunci", "pasangkan_dask", "perubahan_desa_dask"]
 
 
-def hash_kunci(part: pd.DataFrame, salt: bytes, kolom: tuple[str, ...] = ("no_kk", "nik")) -> pd.DataFrame:
+def hash_kunci(
+    part: pd.DataFrame, salt: bytes, kolom: tuple[str, ...] = ("no_kk", "nik")
+) -> pd.DataFrame:
     """Replace identifier columns of one partition by keyed BLAKE2b hashes (int64).
 
     Parameters
@@ -52,7 +54,9 @@ def hash_kunci(part: pd.DataFrame, salt: bytes, kolom: tuple[str, ...] = ("no_kk
         ok = (values.str.len() > 0).fillna(False).to_numpy()
         hashed = np.zeros(len(part), dtype="int64")
         hashed[ok] = [
-            int.from_bytes(hashlib.blake2b(v.encode(), digest_size=8, key=salt).digest(), "big", signed=True)
+            int.from_bytes(
+                hashlib.blake2b(v.encode(), digest_size=8, key=salt).digest(), "big", signed=True
+            )
             for v in values[ok]
         ]
         name = "nik_kepala" if col == "nik" else col
@@ -81,7 +85,7 @@ def _pair_local(part: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def _rest_local(part: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
-    """The rows of one partition left unpaired by ``pairs`` (the same partition's)."""
+    """Keep the rows of one partition left unpaired by ``pairs`` (the same partition's)."""
     done_a = part["i"].isin(pairs["i_sebelum"]) & (part["sisi"] == 0)
     done_b = part["i"].isin(pairs["i_sesudah"]) & (part["sisi"] == 1)
     return part[~(done_a | done_b)]
@@ -116,7 +120,11 @@ def pasangkan_dask(a: dd.DataFrame, b: dd.DataFrame) -> dict[str, dd.DataFrame]:
     keys = [k for k in KUNCI if k in a.columns and k in b.columns]
     cols = ["i", "kode_desa", "desil", *keys]
     n = max(a.npartitions, b.npartitions)  # fewer, larger tasks than a plain concat's
-    rest = dd.concat([a[cols].assign(sisi=0), b[cols].assign(sisi=1)]).repartition(npartitions=n).persist()
+    rest = (
+        dd.concat([a[cols].assign(sisi=0), b[cols].assign(sisi=1)])
+        .repartition(npartitions=n)
+        .persist()
+    )
     pairs = []
     for key in keys:
         have = rest[rest[key].notnull()].shuffle(on=key, npartitions=n).persist()
@@ -125,13 +133,17 @@ def pasangkan_dask(a: dd.DataFrame, b: dd.DataFrame) -> dict[str, dd.DataFrame]:
         left = have.map_partitions(_rest_local, m, meta=have._meta, align_dataframes=False)
         rest = dd.concat([rest[rest[key].isnull()], left]).repartition(npartitions=n).persist()
         pairs.append(m)
-    pasangan = dd.concat(pairs) if pairs else dd.from_pandas(pd.DataFrame(_PAIR_META), npartitions=1)
+    pasangan = (
+        dd.concat(pairs) if pairs else dd.from_pandas(pd.DataFrame(_PAIR_META), npartitions=1)
+    )
     keep = ["i", "kode_desa", "desil"]
     return {"pasangan": pasangan, "sisa_sebelum": rest[rest["sisi"] == 0][keep],
             "sisa_sesudah": rest[rest["sisi"] == 1][keep]}  # fmt: skip
 
 
-def perubahan_desa_dask(a: dd.DataFrame, b: dd.DataFrame, **compute: Any) -> tuple[pd.DataFrame, dict[str, int]]:
+def perubahan_desa_dask(
+    a: dd.DataFrame, b: dd.DataFrame, **compute: Any
+) -> tuple[pd.DataFrame, dict[str, int]]:
     """Per-desa desil-1 changes between two snapshots on Dask (:data:`KOLOM_DESA`).
 
     Parameters
@@ -165,7 +177,12 @@ def perubahan_desa_dask(a: dd.DataFrame, b: dd.DataFrame, **compute: Any) -> tup
             "ga": r["sisa_sebelum"].shape[0], "nb": r["sisa_sesudah"].shape[0]}  # fmt: skip
     (done,) = dask.compute(lazy, **compute)
     wide = done["n"].unstack("kolom", fill_value=0).reindex(columns=list(KOLOM_DESA), fill_value=0)
-    table = wide.sort_index().rename_axis("kode_desa").reset_index().astype(dict.fromkeys(KOLOM_DESA, "int64"))
+    table = (
+        wide.sort_index()
+        .rename_axis("kode_desa")
+        .reset_index()
+        .astype(dict.fromkeys(KOLOM_DESA, "int64"))
+    )
     table.columns.name = None
     info = {str(k): int(v) for k, v in done["kunci"].items()}
     info.update(tidak_sebelum=int(done["ga"]), tidak_sesudah=int(done["nb"]))
@@ -175,7 +192,9 @@ def perubahan_desa_dask(a: dd.DataFrame, b: dd.DataFrame, **compute: Any) -> tup
 def _long(codes: pd.Series, kolom: str) -> pd.DataFrame:
     """Value counts of desa codes as long rows (``kode_desa``, ``kolom``, ``n``)."""
     vc = codes.value_counts()
-    return pd.DataFrame({"kode_desa": vc.index.astype(object), "kolom": kolom, "n": vc.to_numpy().astype("int64")})
+    return pd.DataFrame(
+        {"kode_desa": vc.index.astype(object), "kolom": kolom, "n": vc.to_numpy().astype("int64")}
+    )
 
 
 def _counts_snapshot(part: pd.DataFrame, kolom: str) -> pd.DataFrame:
@@ -184,7 +203,7 @@ def _counts_snapshot(part: pd.DataFrame, kolom: str) -> pd.DataFrame:
 
 
 def _counts_pairs(p: pd.DataFrame) -> pd.DataFrame:
-    """The paired counts of :data:`KOLOM_DESA` per desa of one partition of pairs."""
+    """Count the paired columns of :data:`KOLOM_DESA` per desa in one partition of pairs."""
     d1a, d1b = p["desil"] == 1, p["desil_b"] == 1
     same = p["kode_desa"] == p["kode_desa_b"]
     parts = [

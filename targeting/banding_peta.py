@@ -54,7 +54,7 @@ def kelas_divergen(perubahan: pd.Series) -> Kelas:
 
 
 def _texts(desa: pd.DataFrame) -> pd.DataFrame:
-    """Formatted, escaped tooltip texts of each desa."""
+    """Format and escape the tooltip texts of each desa."""
     ubah = desa["perubahan_desil_1"]
     return pd.DataFrame(
         {
@@ -96,7 +96,13 @@ def peta_spec(perbandingan: Perbandingan, settings: MapSettings | None = None) -
     data = gpd.GeoDataFrame(
         pd.concat([layer[["kode_desa"]], _texts(layer)], axis=1), geometry=layer.geometry, crs=4326
     )
-    colours = dict(zip(layer["kode_desa"], map(kelas.colour, layer["perubahan_desil_1"].astype(float)), strict=True))
+    colours = dict(
+        zip(
+            layer["kode_desa"],
+            map(kelas.colour, layer["perubahan_desil_1"].astype(float)),
+            strict=True,
+        )
+    )
     tip = Tooltip(tuple(f for f, _ in _FIELDS), tuple(a for _, a in _FIELDS))
     labels = perbandingan.label()
     legend = Legend(f"Perubahan keluarga desil 1, {labels[0]} → {labels[-1]}", kelas, integer=True)

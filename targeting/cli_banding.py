@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from geo.errors import LokusError
+from geo.errors import LokusError, PerbandinganError
 from geo.masking import mask_ids
 from geo.region import DEFAULT_REGION_FILE, Region, default_region, load_region
 
@@ -62,7 +62,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def demo_files(region: Region) -> list[tuple[Path, str | None, str]]:
-    """The embedded SYNTHETIC snapshots: (file, date, desil scale), oldest first.
+    """List the embedded SYNTHETIC snapshots: (file, date, desil scale), oldest first.
 
     Parameters
     ----------
@@ -87,14 +87,15 @@ def demo_files(region: Region) -> list[tuple[Path, str | None, str]]:
 
 
 def _files(args: argparse.Namespace, region: Region) -> list[tuple[Path, str | None, str]]:
-    """The files to compare with their date and scale (the demo when none is given)."""
+    """List the files to compare with date and scale (the demo when none is given)."""
     given = ([args.sebelum] if args.sebelum else []) + list(args.sesudah)
     if not given:
         return demo_files(region)
     for what, values in (("--tanggal", args.tanggal), ("--desil-scale", args.desil_scale)):
         if values and len(values) != len(given):
-            msg = f"{what} given {len(values)} times for {len(given)} files; give it once per file, in file order"
-            raise ValueError(msg)
+            msg = f"{what} diberikan {len(values)} kali untuk {len(given)} berkas; berikan sekali per berkas, urut berkasnya"
+            en = f"{what} given {len(values)} times for {len(given)} files; give it once per file, in file order"
+            raise PerbandinganError(msg, en=en)
     dates = args.tanggal or [None] * len(given)
     scales = args.desil_scale or ["auto"] * len(given)
     return list(zip(given, dates, scales, strict=True))

@@ -132,7 +132,7 @@ class _Numbers:
 
 def _pick(rng: np.random.Generator, pool: np.ndarray, share: float) -> np.ndarray:
     """Draw ``share`` of ``pool`` without replacement, sorted."""
-    k = int(round(len(pool) * share))
+    k = round(len(pool) * share)
     return np.sort(rng.choice(pool, size=k, replace=False)) if k else pool[:0]
 
 

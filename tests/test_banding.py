@@ -60,7 +60,8 @@ def test_generator_rebuilds_the_committed_files(tmp_path: Path) -> None:
     for s in snaps[1:]:
         on_disk = pd.read_csv(DATA / s.berkas, dtype=str, keep_default_na=False)
         pd.testing.assert_frame_equal(on_disk, s.baris.reset_index(drop=True))
-    assert snaps[2].skala == "dtsen" and "id_keluarga_p3ke" not in snaps[2].baris
+    assert snaps[2].skala == "dtsen"
+    assert "id_keluarga_p3ke" not in snaps[2].baris
 
 
 def test_ground_truth_per_desa_in_memory(snapshots: list, truth: dict) -> None:
@@ -156,7 +157,8 @@ def test_mixed_scales_are_compared_in_classes(snapshots: list) -> None:
         + len(step.pencocokan.tidak_sesudah)
     )
     same = bandingkan(snapshots[:2]).langkah[0]
-    assert not same.skala_campur and list(same.transisi.columns) == [
+    assert not same.skala_campur
+    assert list(same.transisi.columns) == [
         "1",
         "2",
         "3",
@@ -244,6 +246,8 @@ def test_dask_engine_gives_the_pandas_counts(snapshots: list) -> None:
         dd.from_pandas(a, npartitions=3), dd.from_pandas(c, npartitions=2), scheduler="sync"
     )
     want = step.desa.set_index("kode_desa")[list(KOLOM_DESA)]
-    pd.testing.assert_frame_equal(table.set_index("kode_desa").reindex(want.index, fill_value=0), want)
+    pd.testing.assert_frame_equal(
+        table.set_index("kode_desa").reindex(want.index, fill_value=0), want
+    )
     assert info["no_kk"] == step.pencocokan.per_kunci()["no_kk"]
     assert info["tidak_sesudah"] == len(step.pencocokan.tidak_sesudah)

@@ -67,13 +67,17 @@ def test_page_shows_the_district_change_of_the_ground_truth(server, browser):
     ).content_frame()
     frame.wait_for_selector("path.lokus-desa", timeout=60_000)
     assert frame.locator("path.lokus-desa").count() == 43
-    fills = set(frame.eval_on_selector_all("path.lokus-desa", "els => els.map(e => e.getAttribute('fill'))"))
+    fills = set(
+        frame.eval_on_selector_all("path.lokus-desa", "els => els.map(e => e.getAttribute('fill'))")
+    )
     assert "#1a9641" in fills  # some desa lost many desil-1 families
     page.screenshot(path=str(ARTIFACTS / "perubahan_1366.png"))
     page.locator("iframe[title='streamlit_folium.st_folium']").scroll_into_view_if_needed()
     time.sleep(1.5)
     page.screenshot(path=str(ARTIFACTS / "perubahan_1366_peta.png"))
-    for i, heading in enumerate(("Desa yang memburuk", "Per kecamatan", "Desa dengan dan tanpa sub")):
+    for i, heading in enumerate(
+        ("Desa yang memburuk", "Per kecamatan", "Desa dengan dan tanpa sub")
+    ):
         page.locator(f"text={heading}").first.scroll_into_view_if_needed()
         time.sleep(0.5)
         page.screenshot(path=str(ARTIFACTS / f"perubahan_1366_tabel_{i}.png"))

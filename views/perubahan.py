@@ -29,8 +29,8 @@ from targeting.banding import (
 from targeting.banding_peta import peta_spec
 from targeting.cli_banding import demo_files
 from targeting.format import KOSONG, angka, persen, tabel_tampilan
-from targeting.mapspec import MapSettings
 from targeting.maps import legend_html, render
+from targeting.mapspec import MapSettings
 from views.common import asset_base, md_escape, region_path
 from views.ui import chart_id, legend
 
@@ -53,6 +53,7 @@ def _tabel(frame: pd.DataFrame):
 
 def _transisi(matrix: pd.DataFrame) -> pd.DataFrame:
     """The transition matrix with Indonesian row and column labels."""
+
     def label(v: str) -> str:
         return {"baru": "Baru di daftar", "tidak_lagi": "Tidak lagi di daftar"}.get(v, f"Desil {v}")
 
@@ -63,11 +64,15 @@ def _transisi(matrix: pd.DataFrame) -> pd.DataFrame:
 
 def _inputs() -> tuple[tuple[str, bytes | str, str | None, str], ...] | None:
     """The files chosen: the embedded synthetic snapshots, or one upload per snapshot."""
-    demo = st.toggle("Pakai tiga data SINTETIS bawaan (2023, 2024, 2025)", value=True, key="banding_demo")
+    demo = st.toggle(
+        "Pakai tiga data SINTETIS bawaan (2023, 2024, 2025)", value=True, key="banding_demo"
+    )
     if demo:
         files = demo_files(load_region(region_path()))
         return tuple((f.name, str(f), tgl, sk) for f, tgl, sk in files) or None
-    n = int(st.number_input("Jumlah data", min_value=2, max_value=6, value=2, step=1, key="banding_n"))
+    n = int(
+        st.number_input("Jumlah data", min_value=2, max_value=6, value=2, step=1, key="banding_n")
+    )
     items = []
     cols = st.columns(min(n, 3))
     for i in range(n):
@@ -76,7 +81,9 @@ def _inputs() -> tuple[tuple[str, bytes | str, str | None, str], ...] | None:
                                  type=["csv", "xlsx", "gz"], key=f"banding_berkas_{i}")  # fmt: skip
             tgl = st.date_input("Tanggal data", value=None, key=f"banding_tanggal_{i}", format="DD/MM/YYYY",
                                 help="Kosong: kolom tanggal_data, lalu tanggal berkas")  # fmt: skip
-            sk = st.selectbox("Skala desil", list(SKALA), format_func=SKALA.get, key=f"banding_skala_{i}")
+            sk = st.selectbox(
+                "Skala desil", list(SKALA), format_func=SKALA.get, key=f"banding_skala_{i}"
+            )
             if f is not None:
                 items.append((f.name, f.getvalue(), tgl.isoformat() if tgl else None, sk))
     if len(items) < n:
@@ -102,7 +109,9 @@ def _ledgers(b: Perbandingan) -> None:
                           "NIK_kepala": k["nik_kepala"], "anggota": k["anggota"],
                           "tidak_dipasangkan_sebelum": len(p.tidak_sebelum),
                           "tidak_dipasangkan_sesudah": len(p.tidak_sesudah)})  # fmt: skip
-    st.caption("Keluarga dipasangkan per kunci (urutan: id keluarga P3KE, No KK, NIK kepala keluarga, anggota)")
+    st.caption(
+        "Keluarga dipasangkan per kunci (urutan: id keluarga P3KE, No KK, NIK kepala keluarga, anggota)"
+    )
     st.dataframe(_tabel(pd.DataFrame(pair_rows)), hide_index=True, width="stretch")
 
 
@@ -129,7 +138,9 @@ def _chart(b: Perbandingan) -> None:
     """District desil-1 families per snapshot toward zero: a line for 3+, bars for 2."""
     deret = b.deret()
     labels = b.label()
-    data = pd.DataFrame({"Tanggal": labels, "Keluarga desil 1": [int(deret[x].sum()) for x in labels]})
+    data = pd.DataFrame(
+        {"Tanggal": labels, "Keluarga desil 1": [int(deret[x].sum()) for x in labels]}
+    )
     base = alt.Chart(data).encode(
         x=alt.X("Tanggal:N", sort=labels, title="Tanggal data"),
         y=alt.Y("Keluarga desil 1:Q", scale=alt.Scale(domainMin=0), title="Keluarga desil 1"),
@@ -140,14 +151,29 @@ def _chart(b: Perbandingan) -> None:
 
 
 def _map(b: Perbandingan) -> None:
-    spec = peta_spec(b, MapSettings(popup=True, asset_base=asset_base(), kontrol_lapisan=False, legenda=False))
-    st_folium(render(spec), key="peta_perubahan", height=480, use_container_width=True, returned_objects=[])
+    spec = peta_spec(
+        b, MapSettings(popup=True, asset_base=asset_base(), kontrol_lapisan=False, legenda=False)
+    )
+    st_folium(
+        render(spec),
+        key="peta_perubahan",
+        height=480,
+        use_container_width=True,
+        returned_objects=[],
+    )
     legend(legend_html(spec.legend))
 
 
 def _tables(b: Perbandingan, strategi: pd.DataFrame | None) -> None:
     desa = b.keseluruhan.desa
-    cols = ["desa", "kecamatan", *KOLOM_DESA, "persen_desil_1_sebelum", "persen_desil_1_sesudah", "perubahan_desil_1"]
+    cols = [
+        "desa",
+        "kecamatan",
+        *KOLOM_DESA,
+        "persen_desil_1_sebelum",
+        "persen_desil_1_sesudah",
+        "perubahan_desil_1",
+    ]
     worse = desa[desa["perubahan_desil_1"] > 0].sort_values("perubahan_desil_1", ascending=False)
     st.subheader(f"Desa yang memburuk: {angka(len(worse))}")
     if worse.empty:
@@ -163,7 +189,9 @@ def _tables(b: Perbandingan, strategi: pd.DataFrame | None) -> None:
     kec = per_kecamatan(desa).drop(columns=["kode_kecamatan"])
     st.dataframe(_tabel(kec), hide_index=True, width="stretch")
     st.subheader("Perpindahan antar desil (kabupaten)")
-    st.caption("Baris: desil pada data pertama (atau baru di daftar); kolom: desil pada data terakhir.")
+    st.caption(
+        "Baris: desil pada data pertama (atau baru di daftar); kolom: desil pada data terakhir."
+    )
     st.dataframe(_tabel(_transisi(b.keseluruhan.transisi)), hide_index=True, width="stretch")
     if strategi is not None and len(strategi):
         st.subheader("Desa dengan dan tanpa sub kegiatan per strategi")
@@ -205,6 +233,12 @@ if any(s.provenance.input("keluarga_p3ke").sintetis for s in b.snapshots):
     st.info("Data SINTETIS: bukan keluarga sungguhan, untuk mencoba halaman ini.")
 if any(step.skala_campur for step in b.langkah):
     st.warning(CATATAN_SKALA)
+undated = [label for label, s in zip(b.label(), b.snapshots, strict=True) if not s.tanggal]
+if undated:
+    st.info(
+        f"Tanpa tanggal: {', '.join(undated)}. Isi 'Tanggal data' di atas agar grafik dan unduhan "
+        "memakai tanggalnya (berkas tanpa kolom tanggal_data)."
+    )
 for earlier, later in b.tanggal_tidak_urut():
     st.warning(
         f"Urutan tanggal terbalik: data sesudah {earlier} bertanggal {later}. Unggah dari yang terlama, "
