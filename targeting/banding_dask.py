@@ -69,26 +69,45 @@ def _pair_local(part: pd.DataFrame, key: str) -> pd.DataFrame:
     """Pair the rows of one shuffled partition (every row of a key value is here).
 
     ``part`` holds both snapshots (``sisi`` 0 before, 1 after). A key value held by exactly
-    one family on each side pairs them; returns the pairs (``i_sebelum``, ``kode_desa``,
-    ``desil``, ``i_sesudah``, ``kode_desa_b``, ``desil_b``, ``kunci``).
+    one family on each side pairs them. Returns ``part`` with ``i_pasangan`` (the partner's
+    ``i``, -1 when unpaired) and, on the earlier side, the partner's ``kode_desa_b`` and
+    ``desil_b``.
     """
     counts = part.groupby([key, "sisi"]).size().unstack(fill_value=0)
     counts = counts.reindex(columns=[0, 1], fill_value=0)
     ok = counts.index[(counts[0] == 1) & (counts[1] == 1)]
     rows = part[part[key].isin(ok)]
-    a = rows[rows["sisi"] == 0][["i", "kode_desa", "desil", key]].rename(columns={"i": "i_sebelum"})
-    b = rows[rows["sisi"] == 1][["i", "kode_desa", "desil", key]].rename(
-        columns={"i": "i_sesudah", "kode_desa": "kode_desa_b", "desil": "desil_b"}
-    )
-    pairs = a.merge(b, on=key).drop(columns=key).assign(kunci=key)
-    return pairs[list(_PAIR_META)].astype(_PAIR_META)
+    a = rows[rows["sisi"] == 0][["i", key]]
+    b = rows[rows["sisi"] == 1][["i", "kode_desa", "desil", key]]
+    pairs = a.merge(b, on=key, suffixes=("", "_b"))
+    out = part.assign(i_pasangan=np.int64(-1), kode_desa_b=None, desil_b=np.int64(0))
+    side_a = (out["sisi"] == 0).to_numpy()
+    partner = pd.Series(pairs["i_b"].to_numpy(), index=pairs["i"].to_numpy())
+    back = pd.Series(pairs["i"].to_numpy(), index=pairs["i_b"].to_numpy())
+    pa = out["i"].map(partner).where(side_a)
+    pb = out["i"].map(back).where(~side_a)
+    out["i_pasangan"] = pa.fillna(pb).fillna(-1).astype("int64")
+    desa_b = pd.Series(pairs["kode_desa_b"].to_numpy() if "kode_desa_b" in pairs else pairs["kode_desa"].to_numpy(),
+                       index=pairs["i"].to_numpy())  # fmt: skip
+    desil_b = pd.Series(pairs["desil_b"].to_numpy() if "desil_b" in pairs else pairs["desil"].to_numpy(),
+                        index=pairs["i"].to_numpy())  # fmt: skip
+    out["kode_desa_b"] = out["i"].map(desa_b).where(side_a).astype(object)
+    out["desil_b"] = out["i"].map(desil_b).where(side_a).fillna(0).astype("int64")
+    return out
 
 
-def _rest_local(part: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
-    """Keep the rows of one partition left unpaired by ``pairs`` (the same partition's)."""
-    done_a = part["i"].isin(pairs["i_sebelum"]) & (part["sisi"] == 0)
-    done_b = part["i"].isin(pairs["i_sesudah"]) & (part["sisi"] == 1)
-    return part[~(done_a | done_b)]
+def _pairs_of(marked: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Take the pairs out of a :func:`_pair_local` partition (one row per pair)."""
+    p = marked[(marked["sisi"] == 0) & (marked["i_pasangan"] >= 0)]
+    out = pd.DataFrame({"i_sebelum": p["i"], "kode_desa": p["kode_desa"], "desil": p["desil"],
+                        "i_sesudah": p["i_pasangan"], "kode_desa_b": p["kode_desa_b"],
+                        "desil_b": p["desil_b"], "kunci": key})  # fmt: skip
+    return out.astype(_PAIR_META)
+
+
+def _rest_of(marked: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Keep the unpaired rows of a :func:`_pair_local` partition, in the input's columns."""
+    return marked.loc[marked["i_pasangan"] < 0, columns]
 
 
 _PAIR_META = {"i_sebelum": "int64", "kode_desa": "object", "desil": "int64", "i_sesudah": "int64",
@@ -129,8 +148,10 @@ def pasangkan_dask(a: dd.DataFrame, b: dd.DataFrame) -> dict[str, dd.DataFrame]:
     for key in keys:
         have = rest[rest[key].notnull()].shuffle(on=key, npartitions=n).persist()
         meta = pd.DataFrame({c: pd.Series(dtype=t) for c, t in _PAIR_META.items()})
-        m = have.map_partitions(_pair_local, key, meta=meta).persist()
-        left = have.map_partitions(_rest_local, m, meta=have._meta, align_dataframes=False)
+        marked_meta = _pair_local(have._meta, key)
+        marked = have.map_partitions(_pair_local, key, meta=marked_meta).persist()
+        m = marked.map_partitions(_pairs_of, key, meta=meta)
+        left = marked.map_partitions(_rest_of, list(have.columns), meta=have._meta)
         rest = dd.concat([rest[rest[key].isnull()], left]).repartition(npartitions=n).persist()
         pairs.append(m)
     pasangan = (
