@@ -900,12 +900,16 @@ class DataMasuk:
         Date (ISO); default: a ``tanggal_data`` column, else the file's date.
     skala : {"auto", "p3ke", "dtsen"}
         Desil scale.
+    keluarga_desa : path, bytes or binary file, optional
+        All families per desa at this date (the denominator of its shares); default: the one
+        given to :func:`muat_banding`, else the region's.
     """
 
     sumber: Any
     nama: str | None = None
     tanggal: str | None = None
     skala: str = "auto"
+    keluarga_desa: Any = None
 
 
 def muat_banding(
@@ -942,7 +946,8 @@ def muat_banding(
     from targeting.snapshot import load_snapshot
 
     snaps = [
-        load_snapshot(region, households=d.sumber, boundaries=boundaries, keluarga_desa=keluarga_desa,
+        load_snapshot(region, households=d.sumber, boundaries=boundaries,
+                      keluarga_desa=d.keluarga_desa if d.keluarga_desa is not None else keluarga_desa,
                       names={"keluarga_p3ke": d.nama}, desil_scale=d.skala, tanggal=d.tanggal)
         for d in data
     ]  # fmt: skip

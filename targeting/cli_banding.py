@@ -55,7 +55,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--region", type=Path, default=None,
                    help=f"berkas wilayah TOML (bawaan: LOKUS_REGION atau {DEFAULT_REGION_FILE.name})")  # fmt: skip
     p.add_argument("--boundaries", type=Path, help="batas desa (GeoJSON/GPKG/SHP.zip, ber-CRS)")
-    p.add_argument("--keluarga-desa", type=Path, help="tabel seluruh keluarga per desa (penyebut)")
+    p.add_argument("--keluarga-desa", type=Path, action="append", default=[],
+                   help="tabel seluruh keluarga per desa (penyebut): sekali untuk semua berkas, "
+                        "atau sekali per berkas, urut seperti berkasnya")  # fmt: skip
     p.add_argument("--register", type=Path,
                    help="register sub kegiatan untuk uraian per strategi (bawaan: register wilayah)")  # fmt: skip
     return p
@@ -91,7 +93,11 @@ def _files(args: argparse.Namespace, region: Region) -> list[tuple[Path, str | N
     given = ([args.sebelum] if args.sebelum else []) + list(args.sesudah)
     if not given:
         return demo_files(region)
-    for what, values in (("--tanggal", args.tanggal), ("--desil-scale", args.desil_scale)):
+    for what, values in (
+        ("--tanggal", args.tanggal),
+        ("--desil-scale", args.desil_scale),
+        ("--keluarga-desa", args.keluarga_desa if len(args.keluarga_desa) > 1 else []),
+    ):
         if values and len(values) != len(given):
             msg = f"{what} diberikan {len(values)} kali untuk {len(given)} berkas; berikan sekali per berkas, urut berkasnya"
             en = f"{what} given {len(values)} times for {len(given)} files; give it once per file, in file order"
@@ -99,6 +105,12 @@ def _files(args: argparse.Namespace, region: Region) -> list[tuple[Path, str | N
     dates = args.tanggal or [None] * len(given)
     scales = args.desil_scale or ["auto"] * len(given)
     return list(zip(given, dates, scales, strict=True))
+
+
+def _denominators(args: argparse.Namespace, n: int) -> list[Path | None]:
+    """One family table per file: each given, one for all, or none (the region's)."""
+    given = list(args.keluarga_desa)
+    return given if len(given) == n else [given[0] if given else None] * n
 
 
 def run(args: argparse.Namespace) -> int:
@@ -121,8 +133,9 @@ def run(args: argparse.Namespace) -> int:
         files = _files(args, region)
         perbandingan, strategi = muat_banding(
             region,
-            [DataMasuk(f, tanggal=date, skala=scale) for f, date, scale in files],
-            boundaries=args.boundaries, keluarga_desa=args.keluarga_desa, register=args.register,
+            [DataMasuk(f, tanggal=date, skala=scale, keluarga_desa=denom)
+             for (f, date, scale), denom in zip(files, _denominators(args, len(files)), strict=True)],
+            boundaries=args.boundaries, register=args.register,
         )  # fmt: skip
     except LokusError as err:
         print(

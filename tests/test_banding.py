@@ -251,3 +251,23 @@ def test_dask_engine_gives_the_pandas_counts(snapshots: list) -> None:
     )
     assert info["no_kk"] == step.pencocokan.per_kunci()["no_kk"]
     assert info["tidak_sesudah"] == len(step.pencocokan.tidak_sesudah)
+
+
+def test_each_date_has_its_own_denominator(tmp_path: Path) -> None:
+    from targeting.banding import DataMasuk, muat_banding
+
+    region = default_region()
+    table = pd.read_csv(DATA / "keluarga_desa_SINTETIS.csv", dtype={"kode_desa": str})
+    later = table.assign(keluarga_total=table["keluarga_total"] * 2)
+    later.to_csv(tmp_path / "keluarga_2024.csv", index=False)
+    files = demo_files(region)[:2]
+    b, _ = muat_banding(region, [
+        DataMasuk(files[0][0], tanggal=files[0][1]),
+        DataMasuk(files[1][0], keluarga_desa=tmp_path / "keluarga_2024.csv"),
+    ], register=None)  # fmt: skip
+    desa = b.keseluruhan.desa.set_index("kode_desa")
+    total = table.set_index("kode_desa")["keluarga_total"].astype("float64")
+    pd.testing.assert_series_equal(desa["keluarga_sebelum"], total, check_names=False)
+    pd.testing.assert_series_equal(desa["keluarga_sesudah"], 2 * total, check_names=False)
+    share = (100 * desa["desil_1_sesudah"] / desa["keluarga_sesudah"]).round(2)
+    pd.testing.assert_series_equal(desa["persen_desil_1_sesudah"], share, check_names=False)
