@@ -81,5 +81,13 @@ def test_page_shows_the_district_change_of_the_ground_truth(server, browser):
         page.locator(f"text={heading}").first.scroll_into_view_if_needed()
         time.sleep(0.5)
         page.screenshot(path=str(ARTIFACTS / f"perubahan_1366_tabel_{i}.png"))
+    # A narrower office laptop: the figures stay readable, nothing runs off the page.
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.locator("text=Keluar dari desil 1").first.scroll_into_view_if_needed()
+    time.sleep(1.0)
+    assert page.locator("[data-testid='stMetric']").first.is_visible()
+    width = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollWidth")
+    assert width <= 1024
+    page.screenshot(path=str(ARTIFACTS / "perubahan_1024.png"))
     assert not errors
     context.close()

@@ -116,22 +116,22 @@ def _ledgers(b: Perbandingan) -> None:
 
 
 def _headline(b: Perbandingan) -> None:
-    """District figures, first snapshot to last."""
+    """District figures, first snapshot to last (two rows of three: readable at 1024 px)."""
     t, labels = b.kabupaten(), b.label()
-    cols = st.columns(5)
-    cols[0].metric(f"Desil 1 ({labels[0]})", angka(t["desil_1_sebelum"]),
-                   help=f"{persen(t['persen_desil_1_sebelum'])} dari {angka(t['keluarga_sebelum'])} keluarga")  # fmt: skip
-    cols[1].metric(f"Desil 1 ({labels[-1]})", angka(t["desil_1_sesudah"]),
-                   delta=angka(t["desil_1_sesudah"] - t["desil_1_sebelum"]), delta_color="inverse",
-                   help=f"{persen(t['persen_desil_1_sesudah'])} dari {angka(t['keluarga_sesudah'])} keluarga")  # fmt: skip
-    cols[2].metric("Keluar dari desil 1", angka(t["keluar_desil_1"]))
-    cols[3].metric("Masuk desil 1", angka(t["masuk_desil_1"] + t["baru_di_daftar"]),
-                   help=f"{angka(t['masuk_desil_1'])} dari desil lain, {angka(t['baru_di_daftar'])} baru di daftar")  # fmt: skip
-    cols[4].metric("Tidak lagi di daftar", angka(t["tidak_lagi_di_daftar"]))
-    st.caption(
-        f"Desil 1 per 100 keluarga: {persen(t['persen_desil_1_sebelum'])} ({labels[0]}) → "
-        f"{persen(t['persen_desil_1_sesudah'])} ({labels[-1]}); penyebut tiap tanggal dari tabel keluarga per desa."
-    )
+    top, bottom = st.columns(3), st.columns(3)
+    top[0].metric(f"Desil 1 ({labels[0]})", angka(t["desil_1_sebelum"]),
+                  help=f"dari {angka(t['keluarga_sebelum'])} keluarga")  # fmt: skip
+    top[1].metric(f"Desil 1 ({labels[-1]})", angka(t["desil_1_sesudah"]),
+                  delta=angka(t["desil_1_sesudah"] - t["desil_1_sebelum"]), delta_color="inverse",
+                  help=f"dari {angka(t['keluarga_sesudah'])} keluarga")  # fmt: skip
+    before, after = t["persen_desil_1_sebelum"], t["persen_desil_1_sesudah"]
+    change = None if before is None or after is None else f"{angka(after - before, 2)} poin"
+    top[2].metric("Desil 1 per 100 keluarga", persen(after), delta=change, delta_color="inverse",
+                  help=f"{persen(before)} pada {labels[0]}; penyebut tiap tanggal dari tabel keluarga per desa")  # fmt: skip
+    bottom[0].metric("Keluar dari desil 1", angka(t["keluar_desil_1"]))
+    bottom[1].metric("Masuk desil 1", angka(t["masuk_desil_1"] + t["baru_di_daftar"]),
+                     help=f"{angka(t['masuk_desil_1'])} dari desil lain, {angka(t['baru_di_daftar'])} baru di daftar")  # fmt: skip
+    bottom[2].metric("Tidak lagi di daftar", angka(t["tidak_lagi_di_daftar"]))
 
 
 def _chart(b: Perbandingan) -> None:
