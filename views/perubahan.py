@@ -71,7 +71,9 @@ def _inputs() -> tuple[tuple[str, bytes | str, str | None, str], ...] | None:
         files = demo_files(load_region(region_path()))
         return tuple((f.name, str(f), tgl, sk) for f, tgl, sk in files) or None
     n = int(
-        st.number_input("Jumlah data", min_value=2, max_value=6, value=2, step=1, key="banding_n")
+        st.number_input(
+            "Jumlah data", min_value=2, max_value=6, value=2, step=1, format="%d", key="banding_n"
+        )
     )
     items = []
     cols = st.columns(min(n, 3))
@@ -82,7 +84,11 @@ def _inputs() -> tuple[tuple[str, bytes | str, str | None, str], ...] | None:
             tgl = st.date_input("Tanggal data", value=None, key=f"banding_tanggal_{i}", format="DD/MM/YYYY",
                                 help="Kosong: kolom tanggal_data, lalu tanggal berkas")  # fmt: skip
             sk = st.selectbox(
-                "Skala desil", list(SKALA), format_func=SKALA.get, key=f"banding_skala_{i}"
+                "Skala desil",
+                list(SKALA),
+                format_func=SKALA.get,
+                key=f"banding_skala_{i}",
+                placeholder="Pilih skala desil",
             )
             if f is not None:
                 items.append((f.name, f.getvalue(), tgl.isoformat() if tgl else None, sk))
@@ -99,7 +105,7 @@ def _ledgers(b: Perbandingan) -> None:
              "baris_dipakai": s.rows_used, "baris_ditolak": s.rows_rejected,
              "keluarga_dipakai": s.families_used, "keluarga_desil_1": int((s.placement.keluarga["desil"] == 1).sum())}
             for label, s in zip(b.label(), b.snapshots, strict=True)]  # fmt: skip
-    st.dataframe(_tabel(pd.DataFrame(rows)), hide_index=True, width="stretch")
+    st.dataframe(_tabel(pd.DataFrame(rows)), hide_index=True, width="stretch", placeholder=KOSONG)
     labels, pair_rows = b.label(), []
     for step in b.langkah:
         p = step.pencocokan
@@ -112,7 +118,9 @@ def _ledgers(b: Perbandingan) -> None:
     st.caption(
         "Keluarga dipasangkan per kunci (urutan: id keluarga P3KE, No KK, NIK kepala keluarga, anggota)"
     )
-    st.dataframe(_tabel(pd.DataFrame(pair_rows)), hide_index=True, width="stretch")
+    st.dataframe(
+        _tabel(pd.DataFrame(pair_rows)), hide_index=True, width="stretch", placeholder=KOSONG
+    )
 
 
 def _headline(b: Perbandingan) -> None:
@@ -179,25 +187,29 @@ def _tables(b: Perbandingan, strategi: pd.DataFrame | None) -> None:
     if worse.empty:
         st.success("Tidak ada desa dengan keluarga desil 1 bertambah.")
     else:
-        st.dataframe(_tabel(worse[cols]), hide_index=True, width="stretch")
+        st.dataframe(_tabel(worse[cols]), hide_index=True, width="stretch", placeholder=KOSONG)
     st.subheader("Per desa")
-    st.dataframe(_tabel(desa[cols]), hide_index=True, width="stretch",
-                 placeholder=KOSONG)  # fmt: skip
+    st.dataframe(_tabel(desa[cols]), hide_index=True, width="stretch", placeholder=KOSONG)  # fmt: skip
     st.subheader("Sisa keluarga desil 1 per desa di tiap tanggal")
-    st.dataframe(_tabel(b.deret()), hide_index=True, width="stretch")
+    st.dataframe(_tabel(b.deret()), hide_index=True, width="stretch", placeholder=KOSONG)
     st.subheader("Per kecamatan")
     kec = per_kecamatan(desa).drop(columns=["kode_kecamatan"])
-    st.dataframe(_tabel(kec), hide_index=True, width="stretch")
+    st.dataframe(_tabel(kec), hide_index=True, width="stretch", placeholder=KOSONG)
     st.subheader("Perpindahan antar desil (kabupaten)")
     st.caption(
         "Baris: desil pada data pertama (atau baru di daftar); kolom: desil pada data terakhir."
     )
-    st.dataframe(_tabel(_transisi(b.keseluruhan.transisi)), hide_index=True, width="stretch")
+    st.dataframe(
+        _tabel(_transisi(b.keseluruhan.transisi)),
+        hide_index=True,
+        width="stretch",
+        placeholder=KOSONG,
+    )
     if strategi is not None and len(strategi):
         st.subheader("Desa dengan dan tanpa sub kegiatan per strategi")
         st.warning(CATATAN_STRATEGI)
         st.dataframe(_tabel(strategi.drop(columns="catatan")),
-                     hide_index=True, width="stretch")  # fmt: skip
+                     hide_index=True, width="stretch", placeholder=KOSONG)  # fmt: skip
 
 
 def _downloads(b: Perbandingan, strategi: pd.DataFrame | None) -> None:
