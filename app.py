@@ -27,6 +27,7 @@ pages = [
     st.Page("views/prioritas.py", title="Desa prioritas dan sasaran", icon=":material/checklist:"),
     st.Page("views/verifikasi.py", title="Hasil verifikasi", icon=":material/how_to_reg:"),
     st.Page("views/laporan.py", title="Laporan impor", icon=":material/fact_check:"),
+    st.Page("views/perubahan.py", title="Perubahan antar data", icon=":material/trending_down:"),
     st.Page("views/panduan.py", title="Panduan", icon=":material/menu_book:"),
 ]
 st.navigation(pages).run()

@@ -27,6 +27,7 @@ __all__ = [
     "RegionError",
     "RowLimitError",
     "TargetError",
+    "PerbandinganError",
     "VerifikasiError",
 ]
 
@@ -164,3 +165,10 @@ class LedgerError(LokusError, RuntimeError):
 # Issue 17: village-meeting verification and recipient lists.
 class VerifikasiError(LokusError, ValueError):
     """A returned verification workbook or a recipient list that cannot be read as one."""
+
+
+# --- Perubahan antar data (issue 16: targeting/banding.py) ---------------------------------
+
+
+class PerbandinganError(LokusError, ValueError):
+    """Snapshots that cannot be compared (fewer than two, another region or desa layer)."""

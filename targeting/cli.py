@@ -12,7 +12,7 @@ from geo.errors import LokusError
 from geo.masking import mask_ids
 from geo.region import DEFAULT_REGION_FILE, load_region
 from geo.sheets import sheet_notes
-from targeting import wilayah
+from targeting import cli_banding, wilayah
 from targeting.engine_dask import ENGINES, PARTISI
 from targeting.interventions import MatchSettings
 from targeting.pockets import PocketSettings
@@ -101,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     synth = sub.add_parser("sintetis", help="bangun ulang data sampel SINTETIS (deterministik)")
     synth.add_argument("--out", type=Path, default=DEFAULT_REGION_FILE.parent)
     synth.add_argument("--seed", type=int, default=None)
+    cli_banding.add_parser(sub)
     return parser
 
 
@@ -287,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("ignore")
     out = Path(args.out)
     writing = False  # once True, a failure may leave a partly written folder
+    if args.perintah == "banding":
+        return cli_banding.run(args)
     try:
         if args.perintah == "sintetis":
             from targeting.synthetic import SampleSettings, write_sample

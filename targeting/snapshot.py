@@ -437,7 +437,12 @@ def _data_date(frame: pd.DataFrame) -> str | None:
     """One date written in a :data:`TANGGAL_COLUMNS` column for every row (ISO), else None."""
     for col in TANGGAL_COLUMNS:
         if col in frame.columns:
-            dates = pd.to_datetime(frame[col], errors="coerce", dayfirst=True).dropna()
+            text = frame[col].astype("string").str.strip()
+            # ISO dates (2024-06-30) are read as such; others day first (30/06/2024).
+            iso = bool(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).all())
+            dates = pd.to_datetime(
+                text, errors="coerce", dayfirst=not iso, format="ISO8601" if iso else None
+            ).dropna()
             if len(dates) and dates.dt.normalize().nunique() == 1:
                 return dates.iloc[0].date().isoformat()
     return None
