@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "AccessError",
     "AnalysisError",
     "CRSError",
     "InputSchemaError",
@@ -27,6 +28,8 @@ __all__ = [
     "RegionError",
     "RowLimitError",
     "TargetError",
+    "VersionConflictError",
+    "WorkspaceError",
 ]
 
 
@@ -158,3 +161,18 @@ class LedgerError(LokusError, RuntimeError):
     Raised by :meth:`geo.ledger.Ledger.check`. It is a defect of Lokus, not of the input: every
     input row must be either used or listed as rejected with its reason.
     """
+
+
+# --- Workspace (ruang kerja): targeting/ruang_kerja -------------------------------------------
+
+
+class WorkspaceError(LokusError, ValueError):
+    """The workspace cannot do what was asked: unknown snapshot or user, wrong key, bad backup."""
+
+
+class AccessError(WorkspaceError, PermissionError):
+    """The user's role or desa scope does not allow the action (never a hidden widget only)."""
+
+
+class VersionConflictError(WorkspaceError):
+    """Another operator saved the same verification first; reload and enter the change again."""
