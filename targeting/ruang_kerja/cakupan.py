@@ -96,7 +96,7 @@ class Cakupan:
         return self.peran in ("admin", "kabupaten")
 
     def covers(self, kode_desa: str | None) -> bool:
-        """True when the desa (dotted code) is in scope; a missing code only for every desa."""
+        """Tell whether the desa (dotted code) is in scope; a missing code only for every desa."""
         if self.semua_desa:
             return True
         if not kode_desa:
@@ -104,7 +104,7 @@ class Cakupan:
         return any(kode_desa == w or kode_desa.startswith(w + ".") for w in self.wilayah)
 
     def setting(self) -> str:
-        """The scope as the PostgreSQL setting ``app.lokus_cakupan`` reads it (``*`` = all)."""
+        """Give the scope as the PostgreSQL setting ``app.lokus_cakupan`` reads it (``*`` = all)."""
         return "*" if self.semua_desa else ",".join(self.wilayah)
 
     def require(self, *peran: str) -> None:

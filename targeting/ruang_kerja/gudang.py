@@ -41,13 +41,13 @@ _CHUNK = 2000
 
 
 def default_folder() -> Path:
-    """The workspace folder: ``LOKUS_WORKSPACE``, else ``ruang_kerja/`` beside the project."""
+    """Give the workspace folder: ``LOKUS_WORKSPACE``, else ``ruang_kerja/`` beside the project."""
     given = os.environ.get(ENV_FOLDER)
     return Path(given) if given else Path(__file__).resolve().parents[2] / "ruang_kerja"
 
 
 def workspace_url(folder: Path | None = None) -> str:
-    """The database URL: ``LOKUS_DATABASE_URL``, else the SQLite file in the folder."""
+    """Give the database URL: ``LOKUS_DATABASE_URL``, else the SQLite file in the folder."""
     return os.environ.get(ENV_DB) or f"sqlite:///{(folder or default_folder()) / DB_FILE}"
 
 
@@ -166,7 +166,9 @@ class RuangKerja:
                 set_scope(conn, cakupan.setting())
             yield conn
 
-    def catat(self, conn: Connection, cakupan: Cakupan, aksi: str, objek: str, rincian: str = "") -> None:
+    def catat(
+        self, conn: Connection, cakupan: Cakupan, aksi: str, objek: str, rincian: str = ""
+    ) -> None:
         """Write one audit row (identifiers masked) in the given transaction."""
         conn.execute(
             insert(t.audit).values(
@@ -207,7 +209,11 @@ class RuangKerja:
         with self.transaksi(cakupan) as conn:
             sid = conn.execute(
                 insert(t.snapshot).values(
-                    nama=label, wilayah=snapshot.region.nama, tanggal=snapshot.tanggal,
+                    nama=label,
+                    wilayah=snapshot.provenance.wilayah,
+                    kode_wilayah=snapshot.provenance.kode_wilayah,
+                    skala_desil=snapshot.check.desil_scale,
+                    tanggal=snapshot.tanggal,
                     dibuat=_now(), oleh=cakupan.pengguna,
                     provenance=json.dumps(prov, ensure_ascii=False, default=str),
                     kolom=json.dumps(kolom), rows_in=snapshot.rows_in,
@@ -301,7 +307,7 @@ class RuangKerja:
         return dict(row)
 
     def keluarga(self, cakupan: Cakupan, sid: int) -> gpd.GeoDataFrame:
-        """The placed families of a snapshot in the user's scope (decrypted).
+        """Read the placed families of a snapshot in the user's scope (decrypted).
 
         Returns
         -------
@@ -444,7 +450,7 @@ class RuangKerja:
         return versi + 1
 
     def verifikasi(self, cakupan: Cakupan, sid: int) -> pd.DataFrame:
-        """The verification results of a snapshot in scope.
+        """Read the verification results of a snapshot in scope.
 
         Returns
         -------
@@ -479,10 +485,8 @@ class RuangKerja:
             The desa is not in the user's scope.
         """
         if not cakupan.covers(kode_desa):
-            raise AccessError(
-                f"Desa {kode_desa} di luar wilayah pengguna ini.",
-                en=f"Desa {kode_desa} is outside this user's area.",
-            )
+            msg = f"Desa {kode_desa} di luar wilayah pengguna ini."
+            raise AccessError(msg, en=f"Desa {kode_desa} is outside this user's area.")
         with self.transaksi(cakupan) as conn:
             self._info(conn, sid)
             pid = conn.execute(
@@ -532,7 +536,7 @@ class RuangKerja:
             ).scalar_one()  # fmt: skip
 
     def skenario(self, cakupan: Cakupan) -> pd.DataFrame:
-        """Saved scenarios: ``id``, ``snapshot_id``, ``nama``, ``oleh``, ``isi`` (dict)."""
+        """List saved scenarios: ``id``, ``snapshot_id``, ``nama``, ``oleh``, ``isi`` (dict)."""
         s = t.skenario.c
         with self.transaksi(cakupan) as conn:
             rows = conn.execute(
@@ -547,7 +551,7 @@ class RuangKerja:
             self.catat(conn, cakupan, "ekspor", f"snapshot {sid}", f"{berkas}: {n} keluarga")
 
     def log_audit(self, cakupan: Cakupan) -> pd.DataFrame:
-        """The audit log, newest first (admin and kabupaten only).
+        """Read the audit log, newest first (admin and kabupaten only).
 
         Returns
         -------

@@ -99,9 +99,7 @@ def family_rows(keluarga: gpd.GeoDataFrame, sandi: Sandi) -> Iterator[tuple]:
         yield k, baris[i], desil[i], atribut, pribadi
 
 
-def frame_from_rows(
-    rows: Sequence[tuple], kolom: dict[str, str], sandi: Sandi
-) -> gpd.GeoDataFrame:
+def frame_from_rows(rows: Sequence[tuple], kolom: dict[str, str], sandi: Sandi) -> gpd.GeoDataFrame:
     """Rebuild the placed-family table from workspace rows.
 
     Parameters

@@ -32,7 +32,7 @@ NONCE = 12
 
 
 def _jsonable(value: object) -> object:
-    """numpy scalars as Python numbers, anything else as its text (for :func:`json.dumps`)."""
+    """Numpy scalars as Python numbers, anything else as its text (for :func:`json.dumps`)."""
     item = getattr(value, "item", None)
     return item() if callable(item) else str(value)
 

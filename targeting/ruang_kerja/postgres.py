@@ -50,9 +50,7 @@ def install_policies(conn: Connection) -> None:
                 "WITH CHECK (lokus_dalam_cakupan(kode_desa))"
             )
         )
-    has_postgis = conn.execute(
-        text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")
-    ).first()
+    has_postgis = conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")).first()
     if has_postgis:  # a view for QGIS and spatial SQL; the table keeps plain WKB
         conn.execute(
             text(
@@ -69,6 +67,10 @@ def set_scope(conn: Connection, setting: str) -> None:
 
 def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterable) -> int:
     """Write rows with ``COPY ... FROM STDIN`` in the connection's transaction.
+
+    PostgreSQL refuses COPY into a table under row-level security, so the rows are copied
+    into a temporary table (dropped at commit) and moved with one ``INSERT ... SELECT``,
+    which the policies check.
 
     Parameters
     ----------
@@ -87,9 +89,16 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterab
         Rows written.
     """
     n = 0
+    cols = ", ".join(columns)
+    stage = f"_masuk_{table}"
+    conn.execute(
+        text(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA")
+    )
     cursor = conn.connection.driver_connection.cursor()
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+    with cursor.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
             n += 1
+    conn.execute(text(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage}"))
+    conn.execute(text(f"DROP TABLE {stage}"))
     return n

@@ -64,6 +64,8 @@ snapshot = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("nama", String(200), nullable=False),
     Column("wilayah", String(200), nullable=False),
+    Column("kode_wilayah", String(20), nullable=False),
+    Column("skala_desil", String(10), nullable=False),  # p3ke or dtsen, as read
     Column("tanggal", String(10)),
     Column("dibuat", DateTime(timezone=True), nullable=False),
     Column("oleh", String(100), nullable=False),

@@ -28,12 +28,12 @@ def _config(conn=None) -> Config:
 
 
 def head() -> str:
-    """The newest schema version."""
+    """Give the newest schema version."""
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 
 def current(engine: Engine) -> str | None:
-    """The database's schema version, None for an empty database."""
+    """Give the database's schema version, None for an empty database."""
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
