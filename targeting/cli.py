@@ -92,6 +92,10 @@ def _parser() -> argparse.ArgumentParser:
         "--csv-sep", choices=[",", ";"], default=",",
         help="pemisah CSV (';' dengan koma desimal untuk Excel Indonesia)",
     )  # fmt: skip
+    from targeting import cli_ruang_kerja  # workspace: `ruang-kerja ...`, `run --snapshot ID`
+
+    cli_ruang_kerja.add_run_option(run)
+    cli_ruang_kerja.add_parser(sub)
     synth = sub.add_parser("sintetis", help="bangun ulang data sampel SINTETIS (deterministik)")
     synth.add_argument("--out", type=Path, default=DEFAULT_REGION_FILE.parent)
     synth.add_argument("--seed", type=int, default=None)
@@ -279,6 +283,10 @@ def main(argv: list[str] | None = None) -> int:
     # Library notes (esda, libpysal, pyogrio) are not for the planner's terminal; Lokus
     # reports what matters itself.
     warnings.simplefilter("ignore")
+    if args.perintah == "ruang-kerja":
+        from targeting import cli_ruang_kerja
+
+        return cli_ruang_kerja.main(args)
     out = Path(args.out)
     writing = False  # once True, a failure may leave a partly written folder
     try:
@@ -292,15 +300,17 @@ def main(argv: list[str] | None = None) -> int:
                 print(path)
             return 0
         from geo.region import default_region
+        from targeting import cli_ruang_kerja
         from targeting.pipeline import analyse, write_outputs
         from targeting.snapshot import load_snapshot
 
-        refused = _refused_options(args)
+        refused = _refused_options(args) or cli_ruang_kerja.run_conflicts(args)
         if refused:
             _stderr(f"error: {refused}{_nothing_written(out, writing)}")
             return 2
         region = load_region(args.region) if args.region else default_region()
-        snapshot = load_snapshot(
+        snapshot = cli_ruang_kerja.snapshot_for_run(args, region) if args.snapshot else None
+        snapshot = snapshot or load_snapshot(
             region,
             households=args.households,
             boundaries=args.boundaries,

@@ -3,7 +3,8 @@
 A backup is one ZIP file (mode 0600): ``manifest.json`` (schema version, time, rows per
 table) and one ``<table>.jsonl`` per table. Sealed columns stay sealed: a backup, like the
 database, reveals no person without the key, and restoring it needs the same key (back the
-key up apart). Restoring replaces everything in the workspace, in one transaction.
+key up apart). Restoring replaces everything in the workspace but the audit log (which
+only grows: the restore itself is written in it), in one transaction.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ __all__ = ["cadangkan", "pulihkan"]
 ORDER = ("pengguna", "audit", "snapshot", "skenario", "desa", "keluarga", "tolak",
          "register", "hasil_verifikasi", "daftar_penerima")  # fmt: skip
 """Tables in the order they can be inserted (parents first)."""
+
+RESTORED = tuple(n for n in ORDER if n != "audit")
+"""What a restore replaces: everything but the audit log, which only grows (the backup keeps
+a copy of the log as it was)."""
 
 
 def _encode(table, row) -> str:
@@ -128,9 +133,9 @@ def pulihkan(rk: RuangKerja, cakupan: Cakupan, sumber: Path) -> dict:
             if manifest.get("versi") != head():
                 raise _bad(sumber, f"versi skema {manifest.get('versi')}, bukan {head()}")
             with rk.transaksi(cakupan) as conn:
-                for name in reversed(ORDER):
+                for name in reversed(RESTORED):
                     conn.execute(delete(t.metadata.tables[name]))
-                for name in ORDER:
+                for name in RESTORED:
                     _restore_table(conn, zf, name)
                 if rk.postgres:
                     _reset_sequences(conn)

@@ -10,6 +10,7 @@ scope is also set for the row-level security policies of the transaction.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Iterator
@@ -62,8 +63,10 @@ class Terbuka:
     Attributes
     ----------
     info : dict
-        The snapshot row: ``id``, ``nama``, ``wilayah``, ``tanggal``, ``dibuat``, ``oleh``,
-        ``rows_in``, ``rows_used``, ``rows_rejected``, ``n_keluarga``, ``sintetis``.
+        The snapshot row: ``id``, ``nama``, ``wilayah``, ``kode_wilayah``, ``skala_desil``,
+        ``tanggal``, ``dibuat``, ``oleh``, ``rows_in``, ``rows_used``, ``rows_rejected``,
+        ``n_keluarga``, ``sintetis``; ``cocok_nama`` (desa found by name, in scope, a
+        DataFrame) and ``kode_tidak_dikenal`` (codes absent from the boundaries; kabupaten).
     provenance : dict
         :meth:`targeting.provenance.Provenance.to_report` of the import.
     desa : geopandas.GeoDataFrame
@@ -217,6 +220,9 @@ class RuangKerja:
                     dibuat=_now(), oleh=cakupan.pengguna,
                     provenance=json.dumps(prov, ensure_ascii=False, default=str),
                     kolom=json.dumps(kolom), rows_in=snapshot.rows_in,
+                    cocok_nama=snapshot.placement.cocok_nama.to_json(orient="split"),
+                    kode_tidak_dikenal=json.dumps(list(snapshot.placement.kode_tidak_dikenal)),
+                    ledger_lain=_ledgers_json(snapshot.ledgers),
                     rows_used=snapshot.rows_used, rows_rejected=snapshot.rows_rejected,
                     n_keluarga=len(k),
                     sintetis=any(f.sintetis for f in snapshot.provenance.masukan),
@@ -361,6 +367,13 @@ class RuangKerja:
         )
         prov = json.loads(info.pop("provenance"))
         info.pop("kolom")
+        cocok = pd.read_json(io.StringIO(info.pop("cocok_nama")), orient="split", dtype=False)
+        if "kode_desa" in cocok and not cakupan.semua_desa:
+            cocok = cocok[[cakupan.covers(k) for k in cocok["kode_desa"]]].reset_index(drop=True)
+        info["cocok_nama"] = cocok
+        info["kode_tidak_dikenal"] = (
+            json.loads(info["kode_tidak_dikenal"]) if cakupan.semua_desa else []
+        )
         return Terbuka(info, prov, desa, keluarga, ditolak)
 
     def hapus(self, cakupan: Cakupan, sid: int) -> None:
@@ -565,6 +578,17 @@ class RuangKerja:
                 select(a.waktu, a.pengguna, a.aksi, a.objek, a.rincian).order_by(a.id.desc())
             ).all()
         return pd.DataFrame(rows, columns=["waktu", "pengguna", "aksi", "objek", "rincian"])
+
+
+def _ledgers_json(ledgers) -> str:
+    """Write the ledgers of the boundary and family tables (desa codes, no person) as JSON."""
+    return json.dumps(
+        {
+            peran: {"berkas": lg.berkas, "rows_in": lg.rows_in, "used": lg.used,
+                    "ditolak": lg.ditolak.to_json(orient="split")}
+            for peran, lg in ledgers.items()
+        }
+    )  # fmt: skip
 
 
 def _conflict(keluarga_id: int) -> VersionConflictError:

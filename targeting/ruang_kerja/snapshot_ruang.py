@@ -10,6 +10,9 @@ rows those naming a desa in scope, so ``rows_in == rows_used + rows_rejected`` h
 
 from __future__ import annotations
 
+import io
+import json
+
 import pandas as pd
 import pyproj
 
@@ -48,6 +51,14 @@ def _provenance(info: dict, prov: dict) -> Provenance:
         seed=prov.get("seed"), aturan=prov.get("aturan", {}), versi=prov.get("versi", {}),
         tanggal_data=prov.get("tanggal_data"),
     )  # fmt: skip
+
+
+def _ledgers(text: str) -> dict[str, Ledger]:
+    out = {}
+    for peran, d in json.loads(text).items():
+        ditolak = pd.read_json(io.StringIO(d["ditolak"]), orient="split", dtype=False)
+        out[peran] = Ledger(d["berkas"], d["rows_in"], d["used"], ditolak).check()
+    return out
 
 
 def _raw_table(prov: dict, berkas: str) -> RawTable:
@@ -106,11 +117,17 @@ def to_snapshot(terbuka: Terbuka, region: Region) -> Snapshot:
         metric_crs=metric,
         sheet=_raw_table(prov, berkas),
         check=check,
-        placement=Placement(keluarga=keluarga, ditolak=rejections(berkas=berkas)),
+        placement=Placement(
+            keluarga=keluarga,
+            ditolak=rejections(berkas=berkas),
+            cocok_nama=info["cocok_nama"],
+            kode_tidak_dikenal=list(info["kode_tidak_dikenal"]),
+        ),
         indikator=indikator,
         ledger=ledger,
         provenance=_provenance(info, prov),
         tanggal=info.get("tanggal"),
         keluarga_desa=denom,
+        ledgers=_ledgers(info["ledger_lain"]),
         tampilan=display_geometry(desa, metric_crs=metric),
     )
