@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test lint sample cli clean browser-deps bench bench-browser loadtest
+.PHONY: run test lint sample cli clean browser-deps db-deps bench bench-browser loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,16 @@ browser-deps:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "WARNING: chromium could not be installed; browser tests will fail"; }
 
+## Debian's PostgreSQL + PostGIS for the workspace tests on the team back end (each test run
+## starts a throwaway cluster of its own with initdb; nothing is configured system-wide)
+db-deps:
+	@{ ls /usr/lib/postgresql/*/bin/initdb && ls /usr/share/postgresql/*/extension/postgis.control; } >/dev/null 2>&1 || { \
+	  echo "Installing Debian postgresql and postgresql-postgis (PostGIS) for the workspace tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-postgis >/dev/null) \
+	  || echo "WARNING: postgresql/postgis could not be installed; workspace tests on PostgreSQL will fail"; }
+
 ## Run the whole suite (unit, app, CLI and headless-browser tests)
-test: $(VENV)/.dev-stamp browser-deps
+test: $(VENV)/.dev-stamp browser-deps db-deps
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.dev-stamp

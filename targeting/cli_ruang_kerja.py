@@ -16,7 +16,7 @@ import os
 import sys
 from pathlib import Path
 
-from geo.errors import LokusError
+from geo.errors import LokusError, WorkspaceError
 from geo.masking import mask_ids
 from geo.region import DEFAULT_REGION_FILE
 
@@ -228,8 +228,8 @@ def _new_password() -> str:
         return given
     first = getpass.getpass("Kata sandi baru: ")
     if first != getpass.getpass("Ulangi kata sandi: "):
-        msg = "the two passwords differ"
-        raise ValueError(msg)
+        msg = "Kedua kata sandi berbeda; ulangi."
+        raise WorkspaceError(msg, en="The two passwords differ; try again.")
     return first
 
 

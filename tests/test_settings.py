@@ -25,6 +25,18 @@ def _run_options() -> set[str]:
     return {s for a in run._actions for s in a.option_strings if s.startswith("--")} - {"--help"}
 
 
+def _ruang_kerja_options() -> set[str]:
+    """Options of `ruang-kerja` and its actions (the workspace CLI, issue 18)."""
+    sub = next(a for a in _parser()._actions if a.dest == "perintah")
+    out, todo = set(), [sub.choices["ruang-kerja"]]
+    while todo:
+        p = todo.pop()
+        for a in p._actions:
+            out |= {s for s in a.option_strings if s.startswith("--")}
+            todo += list((getattr(a, "choices", None) or {}).values()) if a.nargs == "A..." else []
+    return out - {"--help"}
+
+
 def _readme_flags() -> set[str]:
     return set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", README.read_text(encoding="utf-8")))
 
@@ -34,8 +46,10 @@ def test_every_cli_option_is_in_the_readme_and_every_readme_flag_exists():
     readme = _readme_flags()
     # Flags of other programs quoted in the README (pip, dask worker), and `sintetis`.
     foreign = {"--no-compile", "--nthreads", "--memory-limit"}
-    assert readme - foreign - options == set(), "README names flags the CLI does not have"
+    ruang = _ruang_kerja_options()
+    assert readme - foreign - options - ruang == set(), "README names flags the CLI does not have"
     assert options - readme == set(), "CLI options the README does not document"
+    assert ruang - readme == set(), "ruang-kerja options the README does not document"
 
 
 def test_readme_pocket_settings_line_lists_the_generated_flags_in_order():
