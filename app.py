@@ -26,6 +26,7 @@ pages = [
     st.Page("views/intervensi.py", title="Sub kegiatan dan lokus", icon=":material/target:"),
     st.Page("views/prioritas.py", title="Desa prioritas dan sasaran", icon=":material/checklist:"),
     st.Page("views/laporan.py", title="Laporan impor", icon=":material/fact_check:"),
+    st.Page("views/ruang_kerja.py", title="Ruang kerja", icon=":material/database:"),
     st.Page("views/panduan.py", title="Panduan", icon=":material/menu_book:"),
 ]
 st.navigation(pages).run()
