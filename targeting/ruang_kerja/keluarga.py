@@ -124,18 +124,21 @@ def frame_from_rows(rows: Sequence[tuple], kolom: dict[str, str], sandi: Sandi) 
     """
     clear, sealed = split_columns([c for c in kolom if c != "geometry"])
     ids = [r[0] for r in rows]
-    clear_vals = [json.loads(r[2]) for r in rows]
-    sealed_vals = [sandi.open(r[3], "keluarga", r[1]) for r in rows]
-    data: dict[str, list] = {"_id_ruang": ids}
-    for j, c in enumerate(clear):
-        data[c] = [v[j] for v in clear_vals]
-    for j, c in enumerate(sealed):
-        data[c] = [v[j] for v in sealed_vals]
-    wkb = [v[len(sealed)] for v in sealed_vals]
-    frame = pd.DataFrame(data, columns=["_id_ruang", *clear, *sealed])
-    for c in [*clear, *sealed]:
-        frame[c] = _typed(frame[c], kolom[c])
-    geometry = shapely.from_wkb(np.array(wkb, dtype=object))
+    # One JSON parse for all rows (a list of lists) instead of one per row, then a transpose
+    # in C (zip): opening 300,000 families is bound by this, not by the decryption.
+    clear_rows = json.loads("[" + ",".join(r[2] for r in rows) + "]")
+    raw = b",".join(sandi.open_raw(r[3], "keluarga", r[1]) for r in rows)
+    sealed_rows = json.loads(b"[" + raw + b"]")
+    n_clear, n_sealed = len(clear), len(sealed) + 1
+    clear_cols = list(zip(*clear_rows, strict=True)) if rows else [()] * n_clear
+    sealed_cols = list(zip(*sealed_rows, strict=True)) if rows else [()] * n_sealed
+    data: dict[str, object] = {"_id_ruang": ids}
+    for c, values in zip(clear, clear_cols, strict=True):
+        data[c] = _typed(pd.Series(values, dtype=object), kolom[c])
+    for c, values in zip(sealed, sealed_cols[: len(sealed)], strict=True):
+        data[c] = _typed(pd.Series(values, dtype=object), kolom[c])
+    geometry = shapely.from_wkb(np.array(sealed_cols[len(sealed)], dtype=object))
+    frame = pd.DataFrame(data)
     order = ["_id_ruang", *(c for c in kolom if c != "geometry")]
     return gpd.GeoDataFrame(frame[order], geometry=geometry, crs="EPSG:4326")
 

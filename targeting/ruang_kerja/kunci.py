@@ -110,8 +110,8 @@ class Sandi:
         ).encode("utf-8")
         return nonce + self._aes.encrypt(nonce, data, f"{tabel}|{kode_desa}".encode())
 
-    def open(self, blob: bytes, tabel: str, kode_desa: str | None) -> object:
-        """Decrypt what :meth:`seal` made for the same table and desa.
+    def open_raw(self, blob: bytes, tabel: str, kode_desa: str | None) -> bytes:
+        """Decrypt what :meth:`seal` made for the same table and desa, to its JSON bytes.
 
         Raises
         ------
@@ -120,7 +120,7 @@ class Sandi:
             to another desa or table.
         """
         try:
-            data = self._aes.decrypt(
+            return self._aes.decrypt(
                 bytes(blob[:NONCE]), bytes(blob[NONCE:]), f"{tabel}|{kode_desa}".encode()
             )
         except InvalidTag:
@@ -133,4 +133,13 @@ class Sandi:
                 "one used at import (check LOKUS_WORKSPACE_KEY or the key file)."
             )
             raise WorkspaceError(msg, en=en) from None
-        return json.loads(data.decode("utf-8"))
+
+    def open(self, blob: bytes, tabel: str, kode_desa: str | None) -> object:
+        """Decrypt what :meth:`seal` made for the same table and desa (a JSON value).
+
+        Raises
+        ------
+        WorkspaceError
+            As :meth:`open_raw`.
+        """
+        return json.loads(self.open_raw(blob, tabel, kode_desa).decode("utf-8"))
