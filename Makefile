@@ -71,6 +71,8 @@ bench: $(VENV)/.req-stamp
 bench-browser: $(VENV)/.dev-stamp browser-deps
 	$(BIN)/python bench/bench_browser.py $(if $(MAKE_RUN),--make-run)
 
-## Load test: 10 concurrent headless-Chromium sessions on one server -> bench/LOADTEST.md
-loadtest: $(VENV)/.dev-stamp browser-deps
+## Load test: 10 concurrent headless-Chromium sessions on one server, then 20 desa operators of
+## 20 desa on the PostgreSQL workspace (throwaway cluster) -> bench/LOADTEST.md
+loadtest: $(VENV)/.dev-stamp browser-deps db-deps
 	$(BIN)/python bench/loadtest.py --sessions 10
+	$(BIN)/python bench/loadtest_ruang_kerja.py --sessions 20

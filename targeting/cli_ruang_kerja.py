@@ -119,7 +119,9 @@ def snapshot_for_run(args: argparse.Namespace, region):
 
     rk, c = _workspace()
     try:
-        return to_snapshot(rk.buka(c, args.snapshot), region)
+        snapshot = to_snapshot(rk.buka(c, args.snapshot), region)
+        rk.catat_ekspor(c, args.snapshot, f"run --out {args.out}", snapshot.families_used)
+        return snapshot
     finally:
         rk.close()
 

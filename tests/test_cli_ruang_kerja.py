@@ -50,6 +50,9 @@ def test_impor_then_run_snapshot_writes_what_run_on_the_file_writes(
     assert "SINTETIS" in listed
     assert main(["run", "--snapshot", "1", "--out", str(tmp_path / "a")]) == 0
     assert main(["run", "--households", str(households), "--out", str(tmp_path / "b")]) == 0
+    exported = RuangKerja().log_audit(Cakupan.semua())
+    assert exported["aksi"].iloc[0] == "ekspor"
+    assert str(tmp_path / "a") in exported["rincian"].iloc[0]
     for name in ("priority.csv", "desa.geojson", "rejected.csv", "pockets.geojson"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     capsys.readouterr()

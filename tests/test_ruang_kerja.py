@@ -19,7 +19,7 @@ from geo.region import default_region
 from targeting.ruang_kerja import Cakupan, RuangKerja
 from targeting.ruang_kerja import gudang as gudang_mod
 from targeting.ruang_kerja.cadangan import cadangkan, pulihkan
-from targeting.ruang_kerja.pengguna import ada_pengguna, masuk, tambah_pengguna
+from targeting.ruang_kerja.pengguna import ada_pengguna, masuk, pengguna_sso, tambah_pengguna
 from targeting.snapshot import load_snapshot
 from tests import pg_cluster
 
@@ -292,6 +292,8 @@ def test_users_log_in_with_argon2_and_the_audit_log_masks_identifiers(rk):
     assert masuk(rk, "op", "sandi-operator-1") == Cakupan("op", "desa", (DESA_A,))
     assert masuk(rk, "op", "salah-sandi-nya") is None
     assert masuk(rk, "tidak_ada", "sandi-operator-1") is None
+    assert pengguna_sso(rk, "op") == Cakupan("op", "desa", (DESA_A,))  # named by the proxy
+    assert pengguna_sso(rk, "tidak_ada") is None
     with rk.engine.connect() as conn:
         hashes = [r[0] for r in conn.execute(sa.text("SELECT hash FROM pengguna"))]
     assert all(h.startswith("$argon2id$") and "sandi" not in h for h in hashes)
