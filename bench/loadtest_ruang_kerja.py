@@ -59,6 +59,7 @@ class User:
     errors: list[str] = field(default_factory=list)
     foreign: int = 0
     families: int = 0
+    redownloads: list[str] = field(default_factory=list)
 
 
 async def _session(browser, url: str, user: User, tmp: Path, delay: float) -> None:
@@ -92,10 +93,18 @@ async def _session(browser, url: str, user: User, tmp: Path, delay: float) -> No
         await page.wait_for_selector("text=Unduhan akan memuat")
         user.steps["daftar sasaran"] = time.perf_counter() - t
         t = time.perf_counter()
-        async with page.expect_download() as info:
-            await page.get_by_role("button", name="Unduh keluarga sasaran (CSV)").click()
         path = tmp / f"{user.name}.csv"
-        await (await info.value).save_as(path)
+        for attempt in range(3):  # as bench/loadtest.py: a download canceled under load is retried
+            try:
+                async with page.expect_download() as info:
+                    await page.get_by_role("button", name="Unduh keluarga sasaran (CSV)").click()
+                await (await info.value).save_as(path)
+                break
+            except Exception as err:
+                if attempt == 2:
+                    raise
+                user.redownloads.append(str(err).splitlines()[0][:100])
+                await asyncio.sleep(1.0)
         user.steps["unduh"] = time.perf_counter() - t
         got = pd.read_csv(path, dtype=str, keep_default_na=False)
         user.families = len(got)
@@ -165,6 +174,12 @@ def _report(users: list[User], wall: float, load: str, stagger: float) -> str:
         f"Errors: {len(errors)}. Sessions that saw another desa's family: {foreign}. "
         f"Families downloaded per session: {min((u.families for u in users), default=0)}-"
         f"{max((u.families for u in users), default=0)} (each its own desa only).",
+        f"Downloads repeated after a failed first try: {sum(len(u.redownloads) for u in users)}"
+        + (
+            f" ({'; '.join(sorted({d for u in users for d in u.redownloads}))})."
+            if any(u.redownloads for u in users)
+            else "."
+        ),
         *(f"- {e}" for e in errors),
         END,
     ]
