@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test lint sample cli clean browser-deps office-deps bench bench-browser loadtest
+.PHONY: run test lint sample cli clean browser-deps office-deps db-deps bench bench-browser loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,16 @@ office-deps:
 	   --no-install-recommends libreoffice-calc-nogui poppler-utils >/dev/null) \
 	  || echo "WARNING: LibreOffice could not be installed; tests/test_verifikasi_office.py will fail"; }
 
+## Debian's PostgreSQL + PostGIS for the workspace tests on the team back end (each test run
+## starts a throwaway cluster of its own with initdb; nothing is configured system-wide)
+db-deps:
+	@{ ls /usr/lib/postgresql/*/bin/initdb && ls /usr/share/postgresql/*/extension/postgis.control; } >/dev/null 2>&1 || { \
+	  echo "Installing Debian postgresql and postgresql-postgis (PostGIS) for the workspace tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-postgis >/dev/null) \
+	  || echo "WARNING: postgresql/postgis could not be installed; workspace tests on PostgreSQL will fail"; }
+
 ## Run the whole suite (unit, app, CLI and headless-browser tests)
-test: $(VENV)/.dev-stamp browser-deps office-deps
+test: $(VENV)/.dev-stamp browser-deps office-deps db-deps
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.dev-stamp
@@ -71,6 +79,8 @@ bench: $(VENV)/.req-stamp
 bench-browser: $(VENV)/.dev-stamp browser-deps
 	$(BIN)/python bench/bench_browser.py $(if $(MAKE_RUN),--make-run)
 
-## Load test: 10 concurrent headless-Chromium sessions on one server -> bench/LOADTEST.md
-loadtest: $(VENV)/.dev-stamp browser-deps
+## Load test: 10 concurrent headless-Chromium sessions on one server, then 20 desa operators of
+## 20 desa on the PostgreSQL workspace (throwaway cluster) -> bench/LOADTEST.md
+loadtest: $(VENV)/.dev-stamp browser-deps db-deps
 	$(BIN)/python bench/loadtest.py --sessions 10
+	$(BIN)/python bench/loadtest_ruang_kerja.py --sessions 20

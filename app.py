@@ -28,6 +28,7 @@ pages = [
     st.Page("views/verifikasi.py", title="Hasil verifikasi", icon=":material/how_to_reg:"),
     st.Page("views/laporan.py", title="Laporan impor", icon=":material/fact_check:"),
     st.Page("views/perubahan.py", title="Perubahan antar data", icon=":material/trending_down:"),
+    st.Page("views/ruang_kerja.py", title="Ruang kerja", icon=":material/database:"),
     st.Page("views/panduan.py", title="Panduan", icon=":material/menu_book:"),
 ]
 st.navigation(pages).run()

@@ -17,18 +17,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "AccessError",
     "AnalysisError",
     "CRSError",
     "InputSchemaError",
     "LedgerError",
     "LokusError",
     "MissingColumnsError",
+    "PerbandinganError",
     "PriorityError",
     "RegionError",
     "RowLimitError",
     "TargetError",
-    "PerbandinganError",
     "VerifikasiError",
+    "VersionConflictError",
+    "WorkspaceError",
 ]
 
 
@@ -172,3 +175,18 @@ class VerifikasiError(LokusError, ValueError):
 
 class PerbandinganError(LokusError, ValueError):
     """Snapshots that cannot be compared (fewer than two, another region or desa layer)."""
+
+
+# --- Workspace (ruang kerja): targeting/ruang_kerja -------------------------------------------
+
+
+class WorkspaceError(LokusError, ValueError):
+    """The workspace cannot do what was asked: unknown snapshot or user, wrong key, bad backup."""
+
+
+class AccessError(WorkspaceError, PermissionError):
+    """The user's role or desa scope does not allow the action (never a hidden widget only)."""
+
+
+class VersionConflictError(WorkspaceError):
+    """Another operator saved the same verification first; reload and enter the change again."""

@@ -94,8 +94,13 @@ def _parser() -> argparse.ArgumentParser:
         "--csv-sep", choices=[",", ";"], default=",",
         help="pemisah CSV (';' dengan koma desimal untuk Excel Indonesia)",
     )  # fmt: skip
-    from targeting import cli_verifikasi
+    from targeting import (
+        cli_ruang_kerja,  # workspace: `ruang-kerja ...`, `run --snapshot ID`
+        cli_verifikasi,
+    )
 
+    cli_ruang_kerja.add_run_option(run)  # before the verifikasi parsers copy run's options
+    cli_ruang_kerja.add_parser(sub)
     cli_verifikasi.add_parsers(sub, run)
     wilayah.add_parser(sub)
     synth = sub.add_parser("sintetis", help="bangun ulang data sampel SINTETIS (deterministik)")
@@ -286,6 +291,10 @@ def main(argv: list[str] | None = None) -> int:
     # Library notes (esda, libpysal, pyogrio) are not for the planner's terminal; Lokus
     # reports what matters itself.
     warnings.simplefilter("ignore")
+    if args.perintah == "ruang-kerja":
+        from targeting import cli_ruang_kerja
+
+        return cli_ruang_kerja.main(args)
     out = Path(args.out)
     writing = False  # once True, a failure may leave a partly written folder
     if args.perintah == "banding":
@@ -305,16 +314,17 @@ def main(argv: list[str] | None = None) -> int:
             for path in wilayah.run_wilayah(args):
                 print(path)
             return 0
-        from targeting import cli_verifikasi
+        from targeting import cli_ruang_kerja, cli_verifikasi
         from targeting.pipeline import analyse, write_outputs
         from targeting.snapshot import load_snapshot
 
-        refused = _refused_options(args)
+        refused = _refused_options(args) or cli_ruang_kerja.run_conflicts(args)
         if refused:
             _stderr(f"error: {refused}{_nothing_written(out, writing)}")
             return 2
         region = wilayah.resolve_region(args.region)
-        snapshot = load_snapshot(
+        snapshot = cli_ruang_kerja.snapshot_for_run(args, region) if args.snapshot else None
+        snapshot = snapshot or load_snapshot(
             region,
             households=args.households,
             boundaries=args.boundaries,

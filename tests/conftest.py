@@ -26,6 +26,17 @@ def _no_team_password() -> object:
         os.environ["LOKUS_PASSWORD"] = saved
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_workspace(tmp_path_factory) -> object:
+    """Keep the suite's workspace (issue 18) in a temporary folder, never ./ruang_kerja, and
+    on SQLite even if the shell sets LOKUS_DATABASE_URL."""
+    saved = {k: os.environ.pop(k, None) for k in ("LOKUS_WORKSPACE", "LOKUS_DATABASE_URL")}
+    os.environ["LOKUS_WORKSPACE"] = str(tmp_path_factory.mktemp("ruang_kerja"))
+    yield
+    os.environ.pop("LOKUS_WORKSPACE", None)
+    os.environ.update({k: v for k, v in saved.items() if v is not None})
+
+
 # near Sukadana; 0.01 degree is about 1.1 km
 
 

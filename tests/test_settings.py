@@ -27,9 +27,27 @@ def _run_options() -> set[str]:
 
 
 def _all_options() -> set[str]:
-    """Options of every subcommand (the README also shows verifikasi-masuk's --berkas)."""
+    """Options of every subcommand and sub-subcommand (e.g. verifikasi-masuk's --berkas,
+    ruang-kerja pengguna's --peran)."""
+    out, todo = set(), [_parser()]
+    while todo:
+        p = todo.pop()
+        for a in p._actions:
+            out |= set(a.option_strings)
+            todo += list((getattr(a, "choices", None) or {}).values()) if a.nargs == "A..." else []
+    return out
+
+
+def _ruang_kerja_options() -> set[str]:
+    """Options of `ruang-kerja` and its actions (the workspace CLI, issue 18)."""
     sub = next(a for a in _parser()._actions if a.dest == "perintah")
-    return {s for p in sub.choices.values() for a in p._actions for s in a.option_strings}
+    out, todo = set(), [sub.choices["ruang-kerja"]]
+    while todo:
+        p = todo.pop()
+        for a in p._actions:
+            out |= {s for s in a.option_strings if s.startswith("--")}
+            todo += list((getattr(a, "choices", None) or {}).values()) if a.nargs == "A..." else []
+    return out - {"--help"}
 
 
 def _readme_flags() -> set[str]:
@@ -43,6 +61,9 @@ def test_every_cli_option_is_in_the_readme_and_every_readme_flag_exists():
     foreign = {"--no-compile", "--nthreads", "--memory-limit"}
     assert readme - foreign - _all_options() == set(), "README names flags the CLI does not have"
     assert options - readme == set(), "CLI options the README does not document"
+    assert _ruang_kerja_options() - readme == set(), (
+        "ruang-kerja options the README does not document"
+    )
 
 
 def test_readme_pocket_settings_line_lists_the_generated_flags_in_order():

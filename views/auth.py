@@ -17,6 +17,8 @@ import time
 
 import streamlit as st
 
+from views import ruang_sesi
+
 ENV_VAR = "LOKUS_PASSWORD"
 OK_KEY = "_akses_ok"
 LOCAL_NOTICE = (
@@ -46,8 +48,11 @@ def _matches(given: str, expected: str) -> bool:
 def require_access() -> None:
     """Stop the page behind a password form when a password is configured.
 
-    Without a password the sidebar states that the app runs in single-user local mode.
+    Without a password the sidebar states that the app runs in single-user local mode. When
+    the workspace has users, their login (:mod:`views.ruang_sesi`) replaces the password.
     """
+    if ruang_sesi.require_login():
+        return
     expected = configured_password()
     if expected is None:
         st.sidebar.caption(LOCAL_NOTICE)

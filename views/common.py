@@ -24,6 +24,7 @@ from targeting.pockets import PocketSettings
 from targeting.settings import field_type, settings_fields
 from targeting.snapshot import load_snapshot
 from targeting.wilayah import region_file
+from views import ruang_data, ruang_sesi
 
 ASSET_DIR = "static/vendor/leaflet-1.9.3"
 UPLOAD_KEY = "_berkas_p3ke"  # (name, bytes) of the household file of this session
@@ -270,6 +271,10 @@ def sidebar_data() -> Data | None:
     Data or None
         None when the chosen file could not be used (the error is shown).
     """
+    if ruang_sesi.opened_snapshot() is not None or ruang_sesi.workspace_only():
+        return ruang_data.sidebar_data_ruang(
+            _pocket_settings, st.session_state.get(REGISTER_KEY), Data
+        )  # a workspace snapshot, read for this user's desa only
     max_mb = st.get_option("server.maxUploadSize")
     with st.sidebar:
         st.header("Data")
