@@ -42,6 +42,7 @@ import pandas as pd
 
 from geo.errors import VerifikasiError
 from geo.ledger import Ledger, rejections
+from geo.masking import mask_ids
 from geo.sheets import Grid, grids_from_bytes
 from geo.text import fold
 from targeting.export import neutralise
@@ -584,6 +585,15 @@ class _Lembar:
     keluarga: list[dict[str, object]]
     usulan: list[dict[str, object]]
 
+    @property
+    def terisi(self) -> bool:
+        """Whether the meeting wrote anything: a status, reason or note, or a proposal."""
+        return bool(self.usulan) or any(
+            str(row.get(c) or "").strip()
+            for row in self.keluarga
+            for c in ("status_verifikasi", "alasan", "catatan")
+        )
+
 
 def baca_verifikasi(
     berkas: Sequence[BerkasKembali], referensi: pd.DataFrame, kunci: bytes
@@ -765,15 +775,18 @@ def _periksa_id(
 
 
 def _pemenang(sheets: list[_Lembar], catatan: list[str]) -> dict[str, _Lembar]:
-    """Per desa the sheet that counts: the latest saved date, then the last file given."""
+    """Per desa the sheet that counts: a filled sheet before an untouched one (the combined
+    workbook returned by another desa holds this desa's sheet as exported), then the latest
+    saved date, then the last file given."""
     winners: dict[str, _Lembar] = {}
-    for s in sorted(sheets, key=lambda s: (s.disimpan, s.urutan)):
+    for s in sorted(sheets, key=lambda s: (s.terisi, s.disimpan, s.urutan)):
         if s.kode_desa in winners:
             old = winners[s.kode_desa]
+            kosong = " (lembarnya belum diisi)" if not old.terisi and s.terisi else ""
             catatan.append(
                 f"desa {s.kode_desa} dikembalikan dua kali: {s.berkas} (disimpan "
-                f"{s.disimpan or '?'}) dipakai, {old.berkas} (disimpan {old.disimpan or '?'}) "
-                "diganti; barisnya tercantum di daftar ditolak"
+                f"{s.disimpan or '?'}) dipakai, {old.berkas} (disimpan {old.disimpan or '?'})"
+                f"{kosong} diganti; barisnya tercantum di daftar ditolak"
             )
         winners[s.kode_desa] = s
     return winners
@@ -850,12 +863,17 @@ def _baris_tabel(
             break
         values = {n: (row[c] or "").strip() if c < len(row) and row[c] else ""
                   for c, n in enumerate(names) if n}  # fmt: skip
+        for n in _BEBAS.intersection(values):
+            values[n] = mask_ids(str(values[n]))  # a NIK typed in a remark (UU 27/2022)
         if any(v for n, v in values.items() if n not in skip and n in _FILLED):
             values["_baris"] = r + 1
             found.append(values)
         r += 1
     return found, r
 
+
+_BEBAS = frozenset({"alasan", "catatan", "alamat", "dusun_rt_rw", "alasan_usulan"})
+"""Free-text columns of a returned sheet: long digit runs (a NIK, a No KK) are masked on reading."""
 
 _FILLED = frozenset({"id_keluarga_p3ke", "status_verifikasi", "alasan", "catatan", "kode_cek",
                      "nama_kepala_keluarga", "alamat", "dusun_rt_rw", "alasan_usulan"})  # fmt: skip

@@ -1,0 +1,77 @@
+"""Fresh-user findings on the verification round trip (issue 17, second pass).
+
+Every person is invented (``Warga A 1``, NIK ``61110...``).
+"""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+
+from targeting.verifikasi import BerkasKembali, baca_verifikasi
+from tests.test_verifikasi import KUNCI, A, B, _col, _find, _keluarga, _saved
+from tests.test_verifikasi import sasaran, workbook  # noqa: F401  (fixtures)
+
+NIK = "6111015505500001"
+
+
+def _filled(workbook: bytes, desa_index: int, status: str, alasan: str = "") -> bytes:
+    """The whole workbook with only one desa's sheet filled (the others left untouched)."""
+    wb = load_workbook(io.BytesIO(workbook))
+    ws = wb.worksheets[desa_index]
+    header = _find(ws, "status_verifikasi")
+    st, al = _col(ws, header, "status_verifikasi"), _col(ws, header, "alasan")
+    r = header + 1
+    while ws.cell(r, _col(ws, header, "id_keluarga_p3ke")).value:
+        ws.cell(r, st, status)
+        if alasan:
+            ws.cell(r, al, alasan)
+        r += 1
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_untouched_sheet_of_a_later_file_does_not_wipe_a_filled_one(workbook: bytes) -> None:
+    """Both desa get the combined workbook; each fills its own sheet and returns the whole file.
+
+    The later file's sheet of the *other* desa is untouched (no status, no proposal): it must not
+    replace that desa's filled sheet of the earlier file.
+    """
+    from_a = _saved(_filled(workbook, 0, "layak"), "2026-03-10T09:00:00Z")
+    from_b = _saved(_filled(workbook, 1, "pindah"), "2026-03-11T09:00:00Z")
+    got = baca_verifikasi(
+        [BerkasKembali("dari_A.xlsx", from_a), BerkasKembali("dari_B.xlsx", from_b)],
+        _keluarga(), KUNCI,
+    )  # fmt: skip
+    per = got.diterapkan.groupby("kode_desa")["berkas"].agg(set).to_dict()
+    assert per == {A: {"dari_A.xlsx"}, B: {"dari_B.xlsx"}}
+    assert len(got.diterapkan) == 10
+    led = got.ledger
+    assert led.rows_in == led.rows_used + led.rows_rejected
+    # a filled sheet returned again later still replaces the earlier one
+    again = _saved(_filled(workbook, 0, "meninggal"), "2026-03-12T09:00:00Z")
+    got = baca_verifikasi(
+        [BerkasKembali("dari_A.xlsx", from_a), BerkasKembali("A_ulang.xlsx", again)],
+        _keluarga(), KUNCI,
+    )  # fmt: skip
+    a_rows = got.diterapkan[got.diterapkan["kode_desa"] == A]
+    assert set(a_rows["status_verifikasi"]) == {"meninggal"}
+
+
+def test_nik_typed_in_free_text_is_masked(workbook: bytes) -> None:
+    """A NIK typed in alasan / catatan / a proposal's reason never leaves Lokus unmasked."""
+    wb = load_workbook(io.BytesIO(_filled(workbook, 0, "tidak layak - sudah mampu",
+                                          f"sudah mampu, NIK {NIK}")))  # fmt: skip
+    ws = wb.worksheets[0]
+    usul = _find(ws, "nama_kepala_keluarga *")
+    for c, v in enumerate(["1", "Siti SINTETIS", "RT 02", f"KK {NIK}", f"janda, NIK {NIK}",
+                           f"catatan {NIK}"], start=1):  # fmt: skip
+        ws.cell(usul + 1, c, v)
+    out = io.BytesIO()
+    wb.save(out)
+    got = baca_verifikasi([BerkasKembali("a.xlsx", out.getvalue())], _keluarga(), KUNCI)
+    text = got.diterapkan.to_csv() + got.usulan_tersamar().to_csv() + got.ledger.ditolak.to_csv()
+    assert NIK not in text
+    assert "6111********0001" in text
