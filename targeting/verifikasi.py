@@ -775,9 +775,11 @@ def _periksa_id(
 
 
 def _pemenang(sheets: list[_Lembar], catatan: list[str]) -> dict[str, _Lembar]:
-    """Per desa the sheet that counts: a filled sheet before an untouched one (the combined
-    workbook returned by another desa holds this desa's sheet as exported), then the latest
-    saved date, then the last file given."""
+    """Per desa the sheet that counts.
+
+    A filled sheet before an untouched one (the combined workbook returned by another desa
+    holds this desa's sheet as exported), then the latest saved date, then the last file given.
+    """
     winners: dict[str, _Lembar] = {}
     for s in sorted(sheets, key=lambda s: (s.terisi, s.disimpan, s.urutan)):
         if s.kode_desa in winners:

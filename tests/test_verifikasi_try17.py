@@ -10,15 +10,14 @@ import io
 from openpyxl import load_workbook
 
 from targeting.verifikasi import BerkasKembali, baca_verifikasi
-from tests.test_verifikasi import KUNCI, A, B, _col, _find, _keluarga, _saved
-from tests.test_verifikasi import sasaran, workbook  # noqa: F401  (fixtures)
+from tests.test_verifikasi import KUNCI, A, B, _col, _find, _keluarga, _saved, sasaran, workbook  # noqa: F401  (fixtures)
 
 NIK = "6111015505500001"
 
 
-def _filled(workbook: bytes, desa_index: int, status: str, alasan: str = "") -> bytes:
+def _filled(data: bytes, desa_index: int, status: str, alasan: str = "") -> bytes:
     """The whole workbook with only one desa's sheet filled (the others left untouched)."""
-    wb = load_workbook(io.BytesIO(workbook))
+    wb = load_workbook(io.BytesIO(data))
     ws = wb.worksheets[desa_index]
     header = _find(ws, "status_verifikasi")
     st, al = _col(ws, header, "status_verifikasi"), _col(ws, header, "alasan")
@@ -33,7 +32,7 @@ def _filled(workbook: bytes, desa_index: int, status: str, alasan: str = "") -> 
     return out.getvalue()
 
 
-def test_untouched_sheet_of_a_later_file_does_not_wipe_a_filled_one(workbook: bytes) -> None:
+def test_untouched_sheet_of_a_later_file_does_not_wipe_a_filled_one(workbook: bytes) -> None:  # noqa: F811
     """Both desa get the combined workbook; each fills its own sheet and returns the whole file.
 
     The later file's sheet of the *other* desa is untouched (no status, no proposal): it must not
@@ -60,7 +59,7 @@ def test_untouched_sheet_of_a_later_file_does_not_wipe_a_filled_one(workbook: by
     assert set(a_rows["status_verifikasi"]) == {"meninggal"}
 
 
-def test_nik_typed_in_free_text_is_masked(workbook: bytes) -> None:
+def test_nik_typed_in_free_text_is_masked(workbook: bytes) -> None:  # noqa: F811
     """A NIK typed in alasan / catatan / a proposal's reason never leaves Lokus unmasked."""
     wb = load_workbook(io.BytesIO(_filled(workbook, 0, "tidak layak - sudah mampu",
                                           f"sudah mampu, NIK {NIK}")))  # fmt: skip
@@ -75,3 +74,25 @@ def test_nik_typed_in_free_text_is_masked(workbook: bytes) -> None:
     text = got.diterapkan.to_csv() + got.usulan_tersamar().to_csv() + got.ledger.ditolak.to_csv()
     assert NIK not in text
     assert "6111********0001" in text
+
+
+def test_verifikasi_keluar_accounts_for_every_household_row(tmp_path, monkeypatch, capsys) -> None:
+    """Rows of the household file that cannot be used are listed, as ``run`` lists them."""
+    import pandas as pd
+
+    from targeting.cli import main
+
+    monkeypatch.setenv("LOKUS_KUNCI_VERIFIKASI", "kunci-uji-cli")
+    src = pd.read_csv("data/kayong_utara/p3ke_keluarga_SINTETIS.csv.gz", dtype=str)
+    rows = src[src["kode_kemdagri"] == "6111012001"].head(30).copy()
+    rows.iloc[0, rows.columns.get_loc("desil_kesejahteraan")] = "satu"
+    rows.iloc[1, rows.columns.get_loc("desil_kesejahteraan")] = "11"
+    path = tmp_path / "p3ke.csv"
+    rows.to_csv(path, sep=";", index=False)
+    out = tmp_path / "k"
+    assert main(["verifikasi-keluar", "--households", str(path), "--desa", A,
+                 "--out", str(out)]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    assert "30 rows read: 28 used, 2 rejected" in printed
+    rejected = pd.read_csv(out / "rejected.csv", dtype=str)
+    assert sorted(rejected["baris"].astype(int)) == [2, 3]
