@@ -96,3 +96,19 @@ def test_verifikasi_keluar_accounts_for_every_household_row(tmp_path, monkeypatc
     assert "30 rows read: 28 used, 2 rejected" in printed
     rejected = pd.read_csv(out / "rejected.csv", dtype=str)
     assert sorted(rejected["baris"].astype(int)) == [2, 3]
+
+
+def test_progress_colours_stand_apart_from_the_choropleth() -> None:
+    """The progress fill is drawn over the desil-1 choropleth: its colours must not be read as
+    choropleth classes (the first version used yellow and red, beside YlOrRd's yellow and red)."""
+    from targeting.mapspec import NO_DATA_COLOUR, PALETTE, VERIFIKASI_KELAS
+
+    def rgb(h: str) -> tuple[int, ...]:
+        return tuple(int(h[i : i + 2], 16) for i in (1, 3, 5))
+
+    def dist(a: str, b: str) -> float:
+        return sum((x - y) ** 2 for x, y in zip(rgb(a), rgb(b), strict=True)) ** 0.5
+
+    for _low, colour, label in VERIFIKASI_KELAS:
+        for base in (*PALETTE, NO_DATA_COLOUR):
+            assert dist(colour, base) > 75, (label, colour, base)
