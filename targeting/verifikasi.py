@@ -535,6 +535,32 @@ class HasilVerifikasi:
         out["nama_kepala_keluarga"] = out["nama_kepala_keluarga"].map(initials)
         return out
 
+    def judul_tidak_diterapkan(self) -> str:
+        """Title of the page's list of rows not applied, split as the metrics above it are.
+
+        Returns
+        -------
+        str
+            E.g. ``"Baris tidak diterapkan: 47 (0 ditolak, 47 status kosong = belum
+            diverifikasi)"``: blank statuses are not errors, so they are not called rejected.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from geo.ledger import Ledger
+        >>> tolak = pd.DataFrame({"kode": ["belum_diverifikasi", "id_diubah"]})
+        >>> h = HasilVerifikasi(pd.DataFrame(), tolak, pd.DataFrame(),
+        ...                     Ledger("a.xlsx", 3, 1, tolak), pd.DataFrame())
+        >>> h.judul_tidak_diterapkan()
+        'Baris tidak diterapkan: 2 (1 ditolak, 1 status kosong = belum diverifikasi)'
+        """
+        from targeting.format import angka
+
+        belum = int((self.ditolak["kode"] == "belum_diverifikasi").sum())
+        total = int(self.ledger.rows_rejected)
+        return (f"Baris tidak diterapkan: {angka(total)} ({angka(total - belum)} ditolak, "
+                f"{angka(belum)} status kosong = belum diverifikasi)")  # fmt: skip
+
     def ringkasan(self) -> pd.DataFrame:
         """Per-desa summary for the meeting record (berita acara).
 

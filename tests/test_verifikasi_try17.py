@@ -112,3 +112,13 @@ def test_progress_colours_stand_apart_from_the_choropleth() -> None:
     for _low, colour, label in VERIFIKASI_KELAS:
         for base in (*PALETTE, NO_DATA_COLOUR):
             assert dist(colour, base) > 75, (label, colour, base)
+
+
+def test_blank_statuses_are_not_called_rejected(workbook: bytes) -> None:  # noqa: F811
+    """The page showed 'Ditolak 0' and, under it, 'Baris ditolak: 47' (the blank statuses)."""
+    got = baca_verifikasi([BerkasKembali("a.xlsx", _filled(workbook, 0, "layak"))],
+                          _keluarga(), KUNCI)  # fmt: skip
+    # desa B's 4 rows came back blank: not yet verified, not rejected
+    assert got.judul_tidak_diterapkan() == (
+        "Baris tidak diterapkan: 4 (0 ditolak, 4 status kosong = belum diverifikasi)"
+    )

@@ -72,7 +72,7 @@ if hasil is not None:
     st_folium(render(spec), key="peta_verifikasi", height=440, use_container_width=True,
               returned_objects=[])  # fmt: skip
     legend(legend_html(spec.legend))
-    with st.expander(f"Baris ditolak: {angka(led.rows_rejected)} (berkas, lembar, baris, alasan)"):
+    with st.expander(hasil.judul_tidak_diterapkan()):
         st.dataframe(tabel_tampilan(hasil.ditolak, judul=True), hide_index=True,
                      placeholder=KOSONG, width="stretch")  # fmt: skip
     with st.expander(f"Usulan keluarga baru: {angka(len(hasil.usulan))}"):
