@@ -122,3 +122,24 @@ def test_blank_statuses_are_not_called_rejected(workbook: bytes) -> None:  # noq
     assert got.judul_tidak_diterapkan() == (
         "Baris tidak diterapkan: 4 (0 ditolak, 4 status kosong = belum diverifikasi)"
     )
+
+
+def test_recipient_keyed_by_a_no_kk_of_two_families_is_not_guessed() -> None:
+    """P3KE data hold No KK and NIK shared by two families (flag_no_kk_ganda, flag_nik_ganda):
+    a recipient named by such a number is rejected as ambiguous, not given to one of them."""
+    import pandas as pd
+
+    from targeting.penerima import baca_penerima
+
+    keluarga = pd.DataFrame({
+        "id_keluarga_p3ke": ["F1", "F2", "F3"], "kode_desa": [A, B, A],
+        "desil": pd.array([1, 1, 1], dtype="Int64"),
+        "no_kk": ["6111000000000009", "6111000000000009", "6111000000000003"],
+    })  # fmt: skip
+    csv = "no_kk,kode_sub_kegiatan\n6111000000000009,1.01\n6111000000000003,1.01\n"
+    got = baca_penerima(csv.encode(), "p.csv", keluarga, {"1.01"})
+    assert list(got.penerima["id_keluarga_p3ke"]) == ["F3"]
+    rej = got.ledger.ditolak
+    assert list(rej["kode"]) == ["kunci_ganda"]
+    assert "6111000000000009" not in rej.to_csv()
+    assert got.ledger.rows_in == 2
