@@ -101,7 +101,7 @@ if daftar_file is not None:
 out = tidak_layak(hasil) if hasil is not None else frozenset()
 got = cakupan(r.placement.keluarga, lokus, daftar, tidak_layak=out, desa=r.indikator)
 if got.sumber != SUMBER_DAFTAR:
-    st.info(f"Tanpa daftar penerima, cakupan dihitung dari {md_escape(got.sumber)}.")
+    st.info(f"Cakupan dihitung dari {md_escape(got.sumber)}.")
 else:
     led = daftar.ledger
     st.caption(
