@@ -69,7 +69,8 @@ def _read_returns(paths: list[Path], result: Analysis) -> HasilVerifikasi:
     from targeting.verifikasi import BerkasKembali, baca_verifikasi, kunci_verifikasi
 
     files = [BerkasKembali(p.name, p.read_bytes()) for p in paths]
-    return baca_verifikasi(files, result.placement.keluarga, kunci_verifikasi())
+    return baca_verifikasi(files, result.placement.keluarga, kunci_verifikasi(),
+                           result.region.zona_waktu)  # fmt: skip
 
 
 def _write(out: Path, name: str, data: bytes) -> Path:

@@ -143,3 +143,19 @@ def test_recipient_keyed_by_a_no_kk_of_two_families_is_not_guessed() -> None:
     assert list(rej["kode"]) == ["kunci_ganda"]
     assert "6111000000000009" not in rej.to_csv()
     assert got.ledger.rows_in == 2
+
+
+def test_saved_dates_are_local_time_never_utc(workbook: bytes) -> None:  # noqa: F811
+    """House rule: time stamps in the district's local time with offset (WIB), never UTC."""
+    early = _saved(_filled(workbook, 0, "layak"), "2026-03-10T02:00:00Z")
+    late = _saved(_filled(workbook, 0, "pindah"), "2026-03-10T03:30:00Z")
+    got = baca_verifikasi(
+        [BerkasKembali("a.xlsx", late), BerkasKembali("b.xlsx", early)], _keluarga(), KUNCI,
+        zona="Asia/Pontianak",
+    )  # fmt: skip
+    assert set(got.desa["disimpan"]) == {"2026-03-10T09:00:00+07:00", "2026-03-10T10:30:00+07:00"}
+    note = next(c for c in got.catatan if "dua kali" in c)
+    assert "a.xlsx (disimpan 2026-03-10T10:30:00+07:00) dipakai" in note
+    assert "Z)" not in note
+    replaced = got.ledger.ditolak[got.ledger.ditolak["kode"] == "diganti"]
+    assert replaced["alasan"].str.contains("2026-03-10T10:30:00+07:00", regex=False).all()

@@ -39,7 +39,9 @@ hasil = None
 if uploads:
     files = [BerkasKembali(u.name, u.getvalue()) for u in uploads]
     try:
-        hasil = baca_verifikasi(files, r.placement.keluarga, kunci_verifikasi())
+        hasil = baca_verifikasi(
+            files, r.placement.keluarga, kunci_verifikasi(), r.region.zona_waktu
+        )
         st.session_state[HASIL_VERIFIKASI_KEY] = (d.key, hasil)  # the priority page applies it
     except LokusError as err:
         st.error(md_escape(err))
