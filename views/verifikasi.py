@@ -36,6 +36,7 @@ uploads = st.file_uploader(
     key="unggah_verifikasi",
 )
 hasil = None
+stored = st.session_state.get(HASIL_VERIFIKASI_KEY)
 if uploads:
     files = [BerkasKembali(u.name, u.getvalue()) for u in uploads]
     try:
@@ -45,6 +46,17 @@ if uploads:
         st.session_state[HASIL_VERIFIKASI_KEY] = (d.key, hasil)  # the priority page applies it
     except LokusError as err:
         st.error(md_escape(err))
+        st.session_state.pop(HASIL_VERIFIKASI_KEY, None)  # never apply what the page refused
+elif stored is not None and stored[0] == d.key:  # the uploader empties when the page is left
+    hasil = stored[1]
+    names = ", ".join(dict.fromkeys(hasil.desa["berkas"]))
+    st.info(
+        f"Hasil unggahan sebelumnya ({md_escape(names)}) masih diterapkan di halaman Desa "
+        "prioritas dan sasaran. Unggah lagi untuk menggantinya."
+    )
+    if st.button("Hapus hasil verifikasi", key="hapus_hasil_verifikasi"):
+        st.session_state.pop(HASIL_VERIFIKASI_KEY, None)
+        st.rerun()
 if hasil is not None:
     led = hasil.ledger
     belum = int((hasil.ditolak["kode"] == "belum_diverifikasi").sum())
