@@ -57,3 +57,8 @@ def test_button_labels_wrap_instead_of_ending_in_an_ellipsis():
     rule = f'[data-testid="stDownloadButton"] button:has(.{LABEL_CUT_CLASS}) *'
     assert rule in PAGE_CSS
     assert "white-space: normal !important" in PAGE_CSS.split(rule, 1)[1].split("}", 1)[0]
+    # metric labels too ("Status kos..." at 1024 px on 'Hasil verifikasi')
+    assert f'[data-testid="stMetricLabel"]:has(.{LABEL_CUT_CLASS}) *' in PAGE_CSS
+    assert "`stMetricLabel`" in _bundle("stMetricLabel") or '"stMetricLabel"' in _bundle(
+        "stMetricLabel"
+    )

@@ -56,12 +56,15 @@ PAGE_CSS = f"""
 /* The chosen file's chip writes its size with a decimal point ("0.5MB"): hidden, the name
    is what a planner checks (the element right after the name holds only the size). */
 [data-testid="{FILE_CHIP_NAME}"] + * {{ display: none; }}
-/* Button labels wrap instead of ending in "..." (at 1024 px the two verification downloads
-   both read "Unduh lembar verifikas..."): Streamlit cuts a label to one line. */
+/* Button and metric labels wrap instead of ending in "..." (at 1024 px the two verification
+   downloads both read "Unduh lembar verifikas...", a metric "Status kos..."): Streamlit cuts
+   a label to one line. */
 [data-testid="stDownloadButton"] button:has(.{LABEL_CUT_CLASS}),
 [data-testid="stDownloadButton"] button:has(.{LABEL_CUT_CLASS}) *,
 [data-testid="stButton"] button:has(.{LABEL_CUT_CLASS}),
-[data-testid="stButton"] button:has(.{LABEL_CUT_CLASS}) * {{
+[data-testid="stButton"] button:has(.{LABEL_CUT_CLASS}) *,
+[data-testid="stMetricLabel"]:has(.{LABEL_CUT_CLASS}),
+[data-testid="stMetricLabel"]:has(.{LABEL_CUT_CLASS}) * {{
   white-space: normal !important; text-overflow: clip !important; overflow: visible !important;
   min-width: 0; }}
 [data-testid="stDownloadButton"] button, [data-testid="stButton"] button {{ height: auto; }}
