@@ -69,7 +69,8 @@ def _read_returns(paths: list[Path], result: Analysis) -> HasilVerifikasi:
     from targeting.verifikasi import BerkasKembali, baca_verifikasi, kunci_verifikasi
 
     files = [BerkasKembali(p.name, p.read_bytes()) for p in paths]
-    return baca_verifikasi(files, result.placement.keluarga, kunci_verifikasi())
+    return baca_verifikasi(files, result.placement.keluarga, kunci_verifikasi(),
+                           result.region.zona_waktu)  # fmt: skip
 
 
 def _write(out: Path, name: str, data: bytes) -> Path:
@@ -124,7 +125,10 @@ def perintah(args: argparse.Namespace, result: Analysis) -> int:
         paths = [
             _write(out, "verifikasi_musdes.xlsx", lembar_verifikasi(keluarga, kepala, kunci)),
             _write(out, "verifikasi_musdes_per_desa.zip", zip_per_desa(keluarga, kepala, kunci)),
+            _write(out, "rejected.csv", to_csv_bytes(result.ditolak)),  # every row accounted
         ]
+        print(f"{result.rows_in} rows read: {result.rows_used} used, {result.rows_rejected} "
+              "rejected (reasons in rejected.csv)")  # fmt: skip
         print(f"verification workbook: {keluarga['kode_desa'].nunique()} desa, "
               f"{len(keluarga)} families")  # fmt: skip
     else:

@@ -181,12 +181,13 @@ LAPISAN_KLASTER = "Klaster keluarga desil 1"
 LAPISAN_PRIORITAS = "Desa prioritas terpilih"
 LAPISAN_VERIFIKASI = "Progres verifikasi musdes"
 VERIFIKASI_KELAS = (
-    (100.0, "#1a9850", "Selesai diverifikasi (100%)"),
-    (50.0, "#fee08b", "Sebagian besar (50-99%)"),
-    (0.0, "#d73027", "Baru sedikit (di bawah 50%)"),
+    (100.0, "#08519c", "Selesai diverifikasi (100%)"),
+    (50.0, "#4292c6", "Sebagian besar (50-99%)"),
+    (0.0, "#9ecae1", "Baru sedikit (di bawah 50%)"),
 )
 """Verification progress classes: lowest share of the list verified, fill colour of the desa
-returned (ColorBrewer RdYlGn, drawn over the choropleth), legend label."""
+returned (ColorBrewer Blues: a hue the YlOrRd choropleth under it never uses, darker = more
+verified), legend label."""
 
 
 def lapisan_lokus(strategi: int | str) -> str:

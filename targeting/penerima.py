@@ -69,6 +69,8 @@ ALASAN = {
     "penerima_ganda": "keluarga yang sama tercatat lagi untuk sub kegiatan dan tahun ini; "
     "dihitung sekali",
     "volume_tidak_sah": "volume bukan angka",
+    "kunci_ganda": "No KK / NIK ini milik lebih dari satu keluarga di data P3KE; tulis "
+    "id_keluarga_p3ke-nya",
 }
 """Reason code -> sentence of each rejected recipient row."""
 
@@ -208,18 +210,21 @@ def _float(text: str) -> float:
         return np.nan
 
 
-def _family_index(keluarga: pd.DataFrame) -> dict[str, dict[str, dict[str, object]]]:
-    """Per key kind, the key -> the family's id, desa and desil."""
+def _family_index(keluarga: pd.DataFrame) -> dict[str, dict[str, dict[str, object] | None]]:
+    """Per key kind, the key -> the family's id, desa and desil (None: shared by two)."""
     base = keluarga[["id_keluarga_p3ke", "kode_desa", "desil"]].copy()
     base["id_keluarga_p3ke"] = base["id_keluarga_p3ke"].astype(str).str.strip()
     records = base.to_dict("records")
-    index: dict[str, dict[str, dict[str, object]]] = {
+    index: dict[str, dict[str, dict[str, object] | None]] = {
         "id_keluarga_p3ke": {r["id_keluarga_p3ke"]: r for r in records}
     }
     for col in ("no_kk", "nik"):
         if col in keluarga.columns:
             keys = keluarga[col].map(_digits).tolist()
-            index[col] = {k: r for k, r in zip(keys, records, strict=True) if k}
+            index[col] = {}
+            for k, r in zip(keys, records, strict=True):
+                if k:  # a number of two families: None, rejected as ambiguous (kunci_ganda)
+                    index[col][k] = None if k in index[col] else r
     return index
 
 
@@ -231,11 +236,16 @@ def _judge(
     given = [k for k in _KUNCI if cells.get(k)]
     if not given:
         return "id_kosong", "; ".join(k for k in _KUNCI if k in cells), "", {}
+    ambiguous = ""
     for k in given:
         key = cells[k].strip() if k == "id_keluarga_p3ke" else _digits(cells[k])
         fam = index.get(k, {}).get(key)
         if fam is not None:
             break
+        if key in index.get(k, {}):
+            ambiguous = k
+    if fam is None and ambiguous:
+        return "kunci_ganda", ambiguous, cells[ambiguous], {}
     if fam is None:
         return "tidak_dikenal", given[0], cells[given[0]], {}
     sub = cells.get("kode_sub_kegiatan", "")

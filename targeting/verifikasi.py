@@ -42,9 +42,12 @@ import pandas as pd
 
 from geo.errors import VerifikasiError
 from geo.ledger import Ledger, rejections
+from geo.masking import mask_ids
+from geo.region import DEFAULT_ZONA_WAKTU
 from geo.sheets import Grid, grids_from_bytes
 from geo.text import fold
 from targeting.export import neutralise
+from targeting.waktu import stempel
 
 if TYPE_CHECKING:
     from targeting.mapspec import MapSpec
@@ -513,8 +516,8 @@ class HasilVerifikasi:
     desa : pandas.DataFrame
         One row per desa sheet read: ``kode_desa``, ``desa``, ``kecamatan``,
         ``jumlah_daftar`` (families on the exported list), ``berkas``, ``lembar``,
-        ``disimpan``, ``tanggal_musdes``, ``ketua``, ``jumlah_hadir``, ``dipakai`` (False
-        when a later file replaced it).
+        ``disimpan`` (the saved date, local time with offset), ``tanggal_musdes``,
+        ``ketua``, ``jumlah_hadir``, ``dipakai`` (False when a later file replaced it).
     catatan : list of str
         Notes in Bahasa Indonesia (sheets that are not verification sheets, replaced files).
     """
@@ -533,6 +536,32 @@ class HasilVerifikasi:
         out = self.usulan.drop(columns=["alamat"], errors="ignore").copy()
         out["nama_kepala_keluarga"] = out["nama_kepala_keluarga"].map(initials)
         return out
+
+    def judul_tidak_diterapkan(self) -> str:
+        """Title of the page's list of rows not applied, split as the metrics above it are.
+
+        Returns
+        -------
+        str
+            E.g. ``"Baris tidak diterapkan: 47 (0 ditolak, 47 status kosong = belum
+            diverifikasi)"``: blank statuses are not errors, so they are not called rejected.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from geo.ledger import Ledger
+        >>> tolak = pd.DataFrame({"kode": ["belum_diverifikasi", "id_diubah"]})
+        >>> h = HasilVerifikasi(pd.DataFrame(), tolak, pd.DataFrame(),
+        ...                     Ledger("a.xlsx", 3, 1, tolak), pd.DataFrame())
+        >>> h.judul_tidak_diterapkan()
+        'Baris tidak diterapkan: 2 (1 ditolak, 1 status kosong = belum diverifikasi)'
+        """
+        from targeting.format import angka
+
+        belum = int((self.ditolak["kode"] == "belum_diverifikasi").sum())
+        total = int(self.ledger.rows_rejected)
+        return (f"Baris tidak diterapkan: {angka(total)} ({angka(total - belum)} ditolak, "
+                f"{angka(belum)} status kosong = belum diverifikasi)")  # fmt: skip
 
     def ringkasan(self) -> pd.DataFrame:
         """Per-desa summary for the meeting record (berita acara).
@@ -583,11 +612,22 @@ class _Lembar:
     kepala: dict[str, str]
     keluarga: list[dict[str, object]]
     usulan: list[dict[str, object]]
+    disimpan_utc: str = ""
+
+    @property
+    def terisi(self) -> bool:
+        """Whether the meeting wrote anything: a status, reason or note, or a proposal."""
+        return bool(self.usulan) or any(
+            str(row.get(c) or "").strip()
+            for row in self.keluarga
+            for c in ("status_verifikasi", "alasan", "catatan")
+        )
 
 
 def baca_verifikasi(
-    berkas: Sequence[BerkasKembali], referensi: pd.DataFrame, kunci: bytes
-) -> HasilVerifikasi:
+    berkas: Sequence[BerkasKembali], referensi: pd.DataFrame, kunci: bytes,
+    zona: str = DEFAULT_ZONA_WAKTU,
+) -> HasilVerifikasi:  # fmt: skip
     """Read returned verification workbooks; every filled row to exactly one place.
 
     Parameters
@@ -599,6 +639,8 @@ def baca_verifikasi(
         ``Placement.keluarga``); an id not in it is ``id_tidak_dikenal``.
     kunci : bytes
         Key the workbooks were written with (:func:`kunci_verifikasi`).
+    zona : str, default "Asia/Pontianak"
+        The region's ``zona_waktu``: saved dates are written in it, with their offset.
 
     Returns
     -------
@@ -624,7 +666,7 @@ def baca_verifikasi(
     sheets: list[_Lembar] = []
     catatan: list[str] = []
     for urutan, b in enumerate(berkas):
-        found = _baca_berkas(b, urutan, catatan)
+        found = _baca_berkas(b, urutan, catatan, zona)
         if not found:
             msg = (
                 f"{b.nama}: tidak ada lembar verifikasi musdes Lokus (baris 'Kode desa' dan "
@@ -765,42 +807,47 @@ def _periksa_id(
 
 
 def _pemenang(sheets: list[_Lembar], catatan: list[str]) -> dict[str, _Lembar]:
-    """Per desa the sheet that counts: the latest saved date, then the last file given."""
+    """Per desa the sheet that counts.
+
+    A filled sheet before an untouched one (the combined workbook returned by another desa
+    holds this desa's sheet as exported), then the latest saved date, then the last file given.
+    """
     winners: dict[str, _Lembar] = {}
-    for s in sorted(sheets, key=lambda s: (s.disimpan, s.urutan)):
+    for s in sorted(sheets, key=lambda s: (s.terisi, s.disimpan_utc, s.urutan)):
         if s.kode_desa in winners:
             old = winners[s.kode_desa]
+            kosong = " (lembarnya belum diisi)" if not old.terisi and s.terisi else ""
             catatan.append(
                 f"desa {s.kode_desa} dikembalikan dua kali: {s.berkas} (disimpan "
-                f"{s.disimpan or '?'}) dipakai, {old.berkas} (disimpan {old.disimpan or '?'}) "
-                "diganti; barisnya tercantum di daftar ditolak"
+                f"{s.disimpan or '?'}) dipakai, {old.berkas} (disimpan {old.disimpan or '?'})"
+                f"{kosong} diganti; barisnya tercantum di daftar ditolak"
             )
         winners[s.kode_desa] = s
     return winners
 
 
-def _disimpan(data: bytes) -> str:
-    """Return the workbook's saved date (``dcterms:modified`` of ``docProps/core.xml``), ISO text."""
+def _disimpan(data: bytes, zona: str = DEFAULT_ZONA_WAKTU) -> tuple[str, str]:
+    """Return the workbook's saved date (``dcterms:modified``): (UTC sort key, local stamp)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             root = ET.fromstring(zf.read("docProps/core.xml"))
     except (KeyError, zipfile.BadZipFile, ET.ParseError):
-        return ""
+        return "", ""
     node = root.find("{http://purl.org/dc/terms/}modified")
     text = (node.text or "").strip() if node is not None else ""
     try:
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        return ""
+        return "", ""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), stempel(moment, zona)
 
 
-def _baca_berkas(b: BerkasKembali, urutan: int, catatan: list[str]) -> list[_Lembar]:
+def _baca_berkas(b: BerkasKembali, urutan: int, catatan: list[str], zona: str) -> list[_Lembar]:
     """Every desa sheet of one file (other sheets noted)."""
     grids = grids_from_bytes(b.data, label=b.nama)
-    saved = _disimpan(b.data)
+    saved = _disimpan(b.data, zona)
     found = []
     for name, grid in grids.items():
         sheet = _baca_lembar(grid, b.nama, name, urutan, saved)
@@ -811,7 +858,9 @@ def _baca_berkas(b: BerkasKembali, urutan: int, catatan: list[str]) -> list[_Lem
     return found
 
 
-def _baca_lembar(grid: Grid, berkas: str, lembar: str, urutan: int, saved: str) -> _Lembar | None:
+def _baca_lembar(
+    grid: Grid, berkas: str, lembar: str, urutan: int, saved: tuple[str, str]
+) -> _Lembar | None:
     """Heading, family rows and proposals of one sheet; None when it is not a desa sheet."""
     rows = grid.rows
     kepala: dict[str, str] = {}
@@ -834,7 +883,8 @@ def _baca_lembar(grid: Grid, berkas: str, lembar: str, urutan: int, saved: str) 
             unames = [fold(c).rstrip(" *") for c in rows[r]]
             usulan, _ = _baris_tabel(rows, r, unames, stop=fold(_PENANDA_SAH), skip=("no",))
             break
-    return _Lembar(berkas, lembar, urutan, saved, kepala["kode desa"], kepala, keluarga, usulan)
+    return _Lembar(berkas, lembar, urutan, saved[1], kepala["kode desa"], kepala, keluarga, usulan,
+                   saved[0])  # fmt: skip
 
 
 def _baris_tabel(
@@ -850,12 +900,17 @@ def _baris_tabel(
             break
         values = {n: (row[c] or "").strip() if c < len(row) and row[c] else ""
                   for c, n in enumerate(names) if n}  # fmt: skip
+        for n in _BEBAS.intersection(values):
+            values[n] = mask_ids(str(values[n]))  # a NIK typed in a remark (UU 27/2022)
         if any(v for n, v in values.items() if n not in skip and n in _FILLED):
             values["_baris"] = r + 1
             found.append(values)
         r += 1
     return found, r
 
+
+_BEBAS = frozenset({"alasan", "catatan", "alamat", "dusun_rt_rw", "alasan_usulan"})
+"""Free-text columns of a returned sheet: long digit runs (a NIK, a No KK) are masked on reading."""
 
 _FILLED = frozenset({"id_keluarga_p3ke", "status_verifikasi", "alasan", "catatan", "kode_cek",
                      "nama_kepala_keluarga", "alamat", "dusun_rt_rw", "alasan_usulan"})  # fmt: skip

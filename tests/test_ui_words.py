@@ -46,3 +46,19 @@ def test_the_file_chip_still_writes_the_size_right_after_the_name():
         r"`" + FILE_CHIP_NAME + r"`[^\]]{0,200}\}\)\s*,\s*\w+\(\w+,\{children:\$\(\w+\.size", js
     )
     assert f'[data-testid="{FILE_CHIP_NAME}"] + *' in PAGE_CSS
+
+
+def test_button_labels_wrap_instead_of_ending_in_an_ellipsis():
+    """At 1024 px the download buttons of the priority page read "Unduh lembar verifikas..."
+    twice (XLSX and ZIP could not be told apart): the style sheet lets labels wrap."""
+    from views.ui import LABEL_CUT_CLASS
+
+    assert LABEL_CUT_CLASS in _bundle(LABEL_CUT_CLASS)
+    rule = f'[data-testid="stDownloadButton"] button:has(.{LABEL_CUT_CLASS}) *'
+    assert rule in PAGE_CSS
+    assert "white-space: normal !important" in PAGE_CSS.split(rule, 1)[1].split("}", 1)[0]
+    # metric labels too ("Status kos..." at 1024 px on 'Hasil verifikasi')
+    assert f'[data-testid="stMetricLabel"]:has(.{LABEL_CUT_CLASS}) *' in PAGE_CSS
+    assert "`stMetricLabel`" in _bundle("stMetricLabel") or '"stMetricLabel"' in _bundle(
+        "stMetricLabel"
+    )

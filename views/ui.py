@@ -41,6 +41,9 @@ UPLOADER_TESTIDS = (
 FILE_CHIP_NAME = "stFileChipName"
 """``data-testid`` of the chosen file's name; its next sibling is the size (``0.5MB``)."""
 
+LABEL_CUT_CLASS = "stMarkdownEllipsis"
+"""Class of the element in which Streamlit cuts a button label to one line with an ellipsis."""
+
 PAGE_CSS = f"""
 <style>
 /* File uploader: Streamlit writes "Upload" and "200MB per file • CSV, XLSX" in English.
@@ -53,6 +56,18 @@ PAGE_CSS = f"""
 /* The chosen file's chip writes its size with a decimal point ("0.5MB"): hidden, the name
    is what a planner checks (the element right after the name holds only the size). */
 [data-testid="{FILE_CHIP_NAME}"] + * {{ display: none; }}
+/* Button and metric labels wrap instead of ending in "..." (at 1024 px the two verification
+   downloads both read "Unduh lembar verifikas...", a metric "Status kos..."): Streamlit cuts
+   a label to one line. */
+[data-testid="stDownloadButton"] button:has(.{LABEL_CUT_CLASS}),
+[data-testid="stDownloadButton"] button:has(.{LABEL_CUT_CLASS}) *,
+[data-testid="stButton"] button:has(.{LABEL_CUT_CLASS}),
+[data-testid="stButton"] button:has(.{LABEL_CUT_CLASS}) *,
+[data-testid="stMetricLabel"]:has(.{LABEL_CUT_CLASS}),
+[data-testid="stMetricLabel"]:has(.{LABEL_CUT_CLASS}) * {{
+  white-space: normal !important; text-overflow: clip !important; overflow: visible !important;
+  min-width: 0; }}
+[data-testid="stDownloadButton"] button, [data-testid="stButton"] button {{ height: auto; }}
 /* Less empty space above the title: the map starts higher on a 768 px tall screen. */
 [data-testid="stMainBlockContainer"] {{ padding-top: 2.5rem; }}
 /* Map and side panel: side by side when both fit (map at least 560 px), else the panel goes

@@ -36,13 +36,27 @@ uploads = st.file_uploader(
     key="unggah_verifikasi",
 )
 hasil = None
+stored = st.session_state.get(HASIL_VERIFIKASI_KEY)
 if uploads:
     files = [BerkasKembali(u.name, u.getvalue()) for u in uploads]
     try:
-        hasil = baca_verifikasi(files, r.placement.keluarga, kunci_verifikasi())
+        hasil = baca_verifikasi(
+            files, r.placement.keluarga, kunci_verifikasi(), r.region.zona_waktu
+        )
         st.session_state[HASIL_VERIFIKASI_KEY] = (d.key, hasil)  # the priority page applies it
     except LokusError as err:
         st.error(md_escape(err))
+        st.session_state.pop(HASIL_VERIFIKASI_KEY, None)  # never apply what the page refused
+elif stored is not None and stored[0] == d.key:  # the uploader empties when the page is left
+    hasil = stored[1]
+    names = ", ".join(dict.fromkeys(hasil.desa["berkas"]))
+    st.info(
+        f"Hasil unggahan sebelumnya ({md_escape(names)}) masih diterapkan di halaman Desa "
+        "prioritas dan sasaran. Unggah lagi untuk menggantinya."
+    )
+    if st.button("Hapus hasil verifikasi", key="hapus_hasil_verifikasi"):
+        st.session_state.pop(HASIL_VERIFIKASI_KEY, None)
+        st.rerun()
 if hasil is not None:
     led = hasil.ledger
     belum = int((hasil.ditolak["kode"] == "belum_diverifikasi").sum())
@@ -72,7 +86,7 @@ if hasil is not None:
     st_folium(render(spec), key="peta_verifikasi", height=440, use_container_width=True,
               returned_objects=[])  # fmt: skip
     legend(legend_html(spec.legend))
-    with st.expander(f"Baris ditolak: {angka(led.rows_rejected)} (berkas, lembar, baris, alasan)"):
+    with st.expander(hasil.judul_tidak_diterapkan()):
         st.dataframe(tabel_tampilan(hasil.ditolak, judul=True), hide_index=True,
                      placeholder=KOSONG, width="stretch")  # fmt: skip
     with st.expander(f"Usulan keluarga baru: {angka(len(hasil.usulan))}"):
@@ -101,7 +115,7 @@ if daftar_file is not None:
 out = tidak_layak(hasil) if hasil is not None else frozenset()
 got = cakupan(r.placement.keluarga, lokus, daftar, tidak_layak=out, desa=r.indikator)
 if got.sumber != SUMBER_DAFTAR:
-    st.info(f"Tanpa daftar penerima, cakupan dihitung dari {md_escape(got.sumber)}.")
+    st.info(f"Cakupan dihitung dari {md_escape(got.sumber)}.")
 else:
     led = daftar.ledger
     st.caption(
