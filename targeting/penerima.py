@@ -37,6 +37,7 @@ from geo.sheets import grids_from_bytes
 from geo.text import fold
 
 __all__ = [
+    "SUMBER_CAMPURAN",
     "SUMBER_DAFTAR",
     "SUMBER_LOKUS",
     "Cakupan",
@@ -49,6 +50,10 @@ SUMBER_DAFTAR = "daftar penerima"
 SUMBER_LOKUS = (
     "lokus register (tanpa daftar penerima): keluarga dihitung terjangkau bila desanya menjadi "
     "lokus sub kegiatan; batas atas, bukan penerima nyata"
+)
+SUMBER_CAMPURAN = (
+    "daftar penerima untuk sub kegiatan yang ada di daftar; lokus register (batas atas, bukan "
+    "penerima nyata) untuk sub kegiatan register yang tidak ada di daftar"
 )
 
 _ALIAS = {
@@ -273,7 +278,9 @@ class Cakupan:
         ``id_keluarga_p3ke``, ``kode_desa``, ``strategi_1``..``strategi_3`` (bool: reached by
         a sub-activity of that Inpres strategy), ``jumlah_sub_kegiatan``, ``tersentuh``.
     per_strategi : pandas.DataFrame
-        ``strategi``, ``keluarga_layak``, ``terjangkau``, ``persen`` (0-100).
+        ``strategi``, ``keluarga_layak``, ``terjangkau``, ``persen`` (0-100), ``sumber``
+        (``daftar``: the recipient list; ``lokus``: the register's loci, an upper bound, for
+        sub-activities the list does not name; ``campuran``: both).
     belum_tersentuh : pandas.DataFrame
         Eligible families reached by nothing: ``kode_desa``, ``id_keluarga_p3ke``.
     belum_per_desa : pandas.DataFrame
@@ -284,7 +291,8 @@ class Cakupan:
         desil 1-4), ``persen_inklusi``, ``keluarga_layak`` (in its area), ``galat_eksklusi``
         (eligible not reached), ``persen_eksklusi``, ``sumber``. Empty without a list.
     sumber : str
-        :data:`SUMBER_DAFTAR` or :data:`SUMBER_LOKUS`.
+        :data:`SUMBER_DAFTAR`, :data:`SUMBER_LOKUS` (no list) or :data:`SUMBER_CAMPURAN` (a
+        list naming only some of the register's sub-activities: the others by their loci).
     """
 
     per_keluarga: pd.DataFrame
@@ -338,19 +346,14 @@ def cakupan(
     layak = fam[(fam["desil"] == 1).fillna(False) & ~fam["id_keluarga_p3ke"].isin(tidak_layak)]
     lokus = register if register is not None else pd.DataFrame(
         columns=["kode_sub_kegiatan", "nama_sub_kegiatan", "strategi", "kode_desa"])  # fmt: skip
-    if penerima is not None:
-        reach = penerima.penerima[["id_keluarga_p3ke", "kode_sub_kegiatan"]].drop_duplicates()
-        sumber = SUMBER_DAFTAR
-    else:
-        pairs = lokus[["kode_desa", "kode_sub_kegiatan"]].drop_duplicates()
-        reach = layak.merge(pairs, on="kode_desa")[["id_keluarga_p3ke", "kode_sub_kegiatan"]]
-        sumber = SUMBER_LOKUS
+    reach, dari_lokus, sumber = _reach(layak, lokus, penerima)
     strat = lokus.drop_duplicates("kode_sub_kegiatan").set_index("kode_sub_kegiatan")["strategi"]
     reach = reach.assign(strategi=reach["kode_sub_kegiatan"].map(strat))
     per = _per_family(layak, reach)
     per_s = pd.DataFrame(
         [{"strategi": s, "keluarga_layak": len(per), "terjangkau": int(per[f"strategi_{s}"].sum()),
-          "persen": _pct(per[f"strategi_{s}"].sum(), len(per))} for s in (1, 2, 3)]
+          "persen": _pct(per[f"strategi_{s}"].sum(), len(per)),
+          "sumber": _sumber_strategi(s, strat, dari_lokus, penerima is not None)} for s in (1, 2, 3)]
     )  # fmt: skip
     belum = per.loc[~per["tersentuh"], ["kode_desa", "id_keluarga_p3ke"]].reset_index(drop=True)
     by_desa = per.groupby("kode_desa").agg(
@@ -371,6 +374,42 @@ def cakupan(
         else pd.DataFrame()
     )
     return Cakupan(per, per_s, belum, by_desa, ketepatan, sumber)
+
+
+def _reach(
+    layak: pd.DataFrame, lokus: pd.DataFrame, penerima: DaftarPenerima | None
+) -> tuple[pd.DataFrame, set[str], str]:
+    """Who each sub-activity reached: its recipient list, else its loci (an upper bound).
+
+    A list that names only some of the register's sub-activities is used for those; the
+    others fall back to their loci, so a strategy without recipients on the list is not
+    reported as reaching nobody. Returns (``id_keluarga_p3ke``, ``kode_sub_kegiatan`` pairs;
+    the sub-activities counted from their loci; the :data:`SUMBER_*` text).
+    """
+    listed = pd.DataFrame(columns=["id_keluarga_p3ke", "kode_sub_kegiatan"])
+    if penerima is not None:
+        listed = penerima.penerima[["id_keluarga_p3ke", "kode_sub_kegiatan"]].drop_duplicates()
+    pairs = lokus.loc[
+        ~lokus["kode_sub_kegiatan"].isin(set(listed["kode_sub_kegiatan"])),
+        ["kode_desa", "kode_sub_kegiatan"],
+    ].drop_duplicates()
+    fallback = layak.merge(pairs, on="kode_desa")[["id_keluarga_p3ke", "kode_sub_kegiatan"]]
+    dari_lokus = set(pairs["kode_sub_kegiatan"].dropna())
+    sumber = SUMBER_CAMPURAN if dari_lokus else SUMBER_DAFTAR
+    sumber = SUMBER_LOKUS if penerima is None else sumber
+    reach = pd.concat([listed, fallback], ignore_index=True) if len(fallback) else listed
+    return reach, dari_lokus, sumber
+
+
+def _sumber_strategi(s: int, strat: pd.Series, dari_lokus: set[str], ada_daftar: bool) -> str:
+    """Where strategy ``s``'s coverage comes from: ``daftar``, ``lokus`` or ``campuran``."""
+    subs = set(strat.index[(strat == s).fillna(False)])
+    if not ada_daftar:
+        return "lokus"
+    lokus = subs & dari_lokus
+    if not lokus:
+        return "daftar"
+    return "lokus" if lokus == subs else "campuran"
 
 
 def _pct(part: float, whole: float) -> float:

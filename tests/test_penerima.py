@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from geo.errors import VerifikasiError
-from targeting.penerima import SUMBER_LOKUS, baca_penerima, cakupan
+from targeting.penerima import SUMBER_CAMPURAN, SUMBER_DAFTAR, SUMBER_LOKUS, baca_penerima, cakupan
 
 A, B = "61.11.01.2001", "61.11.01.2002"
 
@@ -94,6 +94,27 @@ def test_fallback_to_register_loci() -> None:
     assert got.belum_tersentuh.empty
     assert got.per_strategi.set_index("strategi")["terjangkau"].tolist() == [5, 2, 3]
     assert got.ketepatan.empty
+
+
+def test_full_list_counts_only_the_list(daftar) -> None:
+    got = cakupan(KELUARGA, REGISTER, daftar, tidak_layak={"F4"})
+    assert got.sumber == SUMBER_DAFTAR
+    assert got.per_strategi["sumber"].tolist() == ["daftar"] * 3
+
+
+def test_partial_list_falls_back_to_loci_for_sub_activities_it_does_not_name() -> None:
+    # A list naming only 1.01 (strategy 1): strategies 2 and 3 must not read as reaching
+    # nobody; 2.01 (loci A) reaches F1, F2 and 3.01 (loci B) reaches F3, F7 by their loci.
+    only = baca_penerima(b"id_keluarga_p3ke;kode_sub_kegiatan\nF1;1.01\nF5;1.01\n", "p.csv",
+                         KELUARGA, set(REGISTER["kode_sub_kegiatan"]))  # fmt: skip
+    got = cakupan(KELUARGA, REGISTER, only, tidak_layak={"F4"})
+    assert got.sumber == SUMBER_CAMPURAN
+    per_s = got.per_strategi.set_index("strategi")
+    assert per_s["terjangkau"].tolist() == [1, 2, 2]
+    assert per_s["sumber"].tolist() == ["daftar", "lokus", "lokus"]
+    assert got.belum_tersentuh.empty
+    # the errors of targeting are measured only where a list names the recipients
+    assert got.ketepatan["kode_sub_kegiatan"].tolist() == ["1.01"]
 
 
 def test_list_without_id_column() -> None:

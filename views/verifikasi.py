@@ -116,7 +116,7 @@ out = tidak_layak(hasil) if hasil is not None else frozenset()
 got = cakupan(r.placement.keluarga, lokus, daftar, tidak_layak=out, desa=r.indikator)
 if got.sumber != SUMBER_DAFTAR:
     st.info(f"Cakupan dihitung dari {md_escape(got.sumber)}.")
-else:
+if daftar is not None:
     led = daftar.ledger
     st.caption(
         f"Daftar penerima: {angka(led.rows_in)} baris dibaca, {angka(led.rows_used)} dipakai, "
@@ -130,7 +130,9 @@ cols = st.columns(4)
 n_layak = len(got.per_keluarga)
 cols[0].metric("Keluarga desil 1 layak", angka(n_layak))
 for s, row in zip((1, 2, 3), got.per_strategi.itertuples(), strict=True):
-    cols[s].metric(f"Terjangkau strategi {s}", persen(row.persen))
+    dari = {"daftar": "daftar penerima", "lokus": "lokus register (batas atas)"}
+    cols[s].metric(f"Terjangkau strategi {s}", persen(row.persen),
+                   help=f"Sumber: {dari.get(row.sumber, 'daftar penerima dan lokus register')}.")  # fmt: skip
 st.metric("Belum tersentuh sub kegiatan apa pun", angka(len(got.belum_tersentuh)))
 st.dataframe(
     tabel_tampilan(got.belum_per_desa, {"persen_belum": 1}, judul=True),
