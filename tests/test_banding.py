@@ -271,3 +271,18 @@ def test_each_date_has_its_own_denominator(tmp_path: Path) -> None:
     pd.testing.assert_series_equal(desa["keluarga_sesudah"], 2 * total, check_names=False)
     share = (100 * desa["desil_1_sesudah"] / desa["keluarga_sesudah"]).round(2)
     pd.testing.assert_series_equal(desa["persen_desil_1_sesudah"], share, check_names=False)
+
+
+@pytest.mark.parametrize("header", ["HUB_KK", "HUB_KEL", "Hubungan dgn KK", "SHDK"])
+def test_dtsen_relation_header_makes_a_person_file(tmp_path: Path, header: str) -> None:
+    """DTSEN exports name the relation column ``HUB_KK``/``HUB_KEL``: one row per person."""
+    path = _person_file(tmp_path / "d.csv", [
+        ("9911019900000001", "9911017100000000", "Kepala Keluarga", "6111012001", 1),
+        ("9911019900000001", "9911017100000001", "Istri", "6111012001", 1),
+        ("9911019900000002", "9911017100000002", "Kepala Keluarga", "6111012002", 5),
+    ])  # fmt: skip
+    frame = pd.read_csv(path, dtype=str).rename(columns={"hubungan_dengan_kepala_keluarga": header})
+    frame.to_csv(path, sep=";", index=False)
+    snap = load_snapshot(default_region(), households=path, desil_scale="dtsen")
+    assert snap.check.per_individu
+    assert snap.families_used == 2
