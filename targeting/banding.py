@@ -700,6 +700,28 @@ def uraian_strategi(desa: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def impor_ditolak_table(perbandingan: Perbandingan) -> pd.DataFrame:
+    """Every row each file's import rejected, with its file and date (values masked).
+
+    Parameters
+    ----------
+    perbandingan : Perbandingan
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``tanggal``, then the import's rejected-row columns (:attr:`Snapshot.ditolak`, with ``berkas``).
+    """
+    labels, parts = perbandingan.label(), []
+    for label, snap in zip(labels, perbandingan.snapshots, strict=True):
+        part = snap.ditolak.copy()
+        if "berkas" not in part.columns:
+            part.insert(0, "berkas", _berkas(snap))
+        part.insert(0, "tanggal", label)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
 def ditolak_table(perbandingan: Perbandingan) -> pd.DataFrame:
     """Every unpaired family of every comparison, without identifiers.
 
@@ -834,7 +856,8 @@ def berkas_banding(
     dict of str to bytes
         ``perubahan_desa.csv`` (first vs last snapshot, one row per desa, :data:`KOLOM_DESA`
         after ``kode_desa``), ``perubahan_kecamatan.csv``, ``transisi_desil.csv``,
-        ``pencocokan_ditolak.csv``, ``deret_desil_1.csv``, ``perubahan_langkah.csv`` (every
+        ``pencocokan_ditolak.csv``, ``baris_ditolak.csv`` (rows each import rejected),
+        ``deret_desil_1.csv``, ``perubahan_langkah.csv`` (every
         comparison), ``uraian_strategi.csv`` (with a register), ``perubahan_desa.geojson``
         (EPSG:4326) and ``report.json``. The same inputs give the same bytes.
     """
@@ -845,6 +868,7 @@ def berkas_banding(
         "perubahan_kecamatan.csv": per_kecamatan(desa),
         "transisi_desil.csv": transisi_table(perbandingan),
         "pencocokan_ditolak.csv": ditolak_table(perbandingan),
+        "baris_ditolak.csv": impor_ditolak_table(perbandingan),
         "deret_desil_1.csv": perbandingan.deret(),
         "perubahan_langkah.csv": langkah_table(perbandingan),
     }

@@ -286,3 +286,17 @@ def test_dtsen_relation_header_makes_a_person_file(tmp_path: Path, header: str) 
     snap = load_snapshot(default_region(), households=path, desil_scale="dtsen")
     assert snap.check.per_individu
     assert snap.families_used == 2
+
+
+def test_rows_rejected_at_import_are_listed(tmp_path: Path) -> None:
+    """Every input row is accounted: the rows an import rejected are written, per file."""
+    kk = "Kepala Keluarga"
+    rows = [("9911019900000001", "9911017100000001", kk, "6111012001", 1),
+            ("9911019900000002", "9911017100000002", kk, "6112012001", 1)]  # fmt: skip
+    files = [_person_file(tmp_path / f"{n}.csv", rows) for n in ("a", "b")]
+    snaps = [load_snapshot(default_region(), households=f, desil_scale="p3ke") for f in files]
+    write_banding(bandingkan(snaps), tmp_path / "o")
+    listed = pd.read_csv(tmp_path / "o" / "baris_ditolak.csv", dtype=str)
+    assert listed["berkas"].tolist() == ["a.csv", "b.csv"]
+    assert sum(s.rows_rejected for s in snaps) == len(listed)
+    assert not listed.apply(lambda c: c.str.contains("99110171", na=False)).any().any()
