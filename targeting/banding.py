@@ -582,12 +582,14 @@ def bandingkan(snapshots: Sequence[Snapshot], *, salt: bytes | None = None) -> P
     Raises
     ------
     PerbandinganError
-        Fewer than two snapshots, or snapshots of different regions or desa layers.
+        Fewer than two snapshots, snapshots of different regions or desa layers, or a
+        snapshot without one usable family (every row rejected, e.g. a file of another region).
     LedgerError
         If a pairing does not account for every family (a defect of Lokus).
     """
     snaps = tuple(snapshots)
     _check_same_region(snaps)
+    _check_not_empty(snaps)
     salt = salt or secrets.token_bytes(16)
     keys = tuple(kunci_keluarga(s, salt) for s in snaps)
     pairs = [(i, i + 1) for i in range(len(snaps) - 1)]
@@ -613,6 +615,25 @@ def bandingkan(snapshots: Sequence[Snapshot], *, salt: bytes | None = None) -> P
 def _berkas(s: Snapshot) -> str:
     item = s.provenance.input("keluarga_p3ke")
     return item.berkas if item is not None else ""
+
+
+def _check_not_empty(snaps: tuple[Snapshot, ...]) -> None:
+    """Raise when a snapshot kept no family: comparing it would report every family as gone."""
+    for s in snaps:
+        if s.families_used > 0:
+            continue
+        alasan = s.ledger.alasan()
+        top = max(alasan, key=alasan.get) if alasan else "berkas kosong"
+        msg = (
+            f"{_berkas(s)}: tidak ada keluarga yang terpakai (semua {s.rows_rejected} baris "
+            f"ditolak; alasan terbanyak: {top}). Periksa bahwa berkas ini data wilayah "
+            f"{s.region.nama} ({s.region.kode})"
+        )
+        en = (
+            f"{_berkas(s)}: no family was kept (all {s.rows_rejected} rows rejected; most common "
+            f"reason: {top}); check that the file is of region {s.region.kode}"
+        )
+        raise PerbandinganError(msg, en=en)
 
 
 def _check_same_region(snaps: tuple[Snapshot, ...]) -> None:

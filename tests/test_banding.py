@@ -300,3 +300,13 @@ def test_rows_rejected_at_import_are_listed(tmp_path: Path) -> None:
     assert listed["berkas"].tolist() == ["a.csv", "b.csv"]
     assert sum(s.rows_rejected for s in snaps) == len(listed)
     assert not listed.apply(lambda c: c.str.contains("99110171", na=False)).any().any()
+
+
+def test_a_file_of_another_region_is_refused(tmp_path: Path) -> None:
+    """Every row of another region rejected: not 'desil 1 down to zero', a refusal."""
+    kk = "Kepala Keluarga"
+    ours = _person_file(tmp_path / "a.csv", [("9911019900000001", "9911017100000001", kk, "6111012001", 1)])
+    other = _person_file(tmp_path / "b.csv", [("9911019900000001", "9911017100000001", kk, "6112012001", 1)])
+    snaps = [load_snapshot(default_region(), households=f, desil_scale="p3ke") for f in (ours, other)]
+    with pytest.raises(PerbandinganError, match=r"b\.csv: tidak ada keluarga yang terpakai"):
+        bandingkan(snaps)
