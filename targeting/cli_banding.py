@@ -47,7 +47,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--sesudah", type=Path, action="append", default=[],
                    help="berkas keluarga berikutnya, urut waktu (boleh diulang)")  # fmt: skip
     p.add_argument("--tanggal", action="append", default=[],
-                   help="tanggal data (YYYY-MM-DD) per berkas, urut seperti berkasnya; "
+                   help="tanggal data (YYYY-MM-DD atau DD/MM/YYYY) per berkas, urut seperti berkasnya; "
                         "bawaan: kolom tanggal_data, lalu tanggal berkas")  # fmt: skip
     p.add_argument("--desil-scale", action="append", default=[], choices=SKALA,
                    help="skala desil per berkas (p3ke 1-4, dtsen 1-10), urut seperti berkasnya; "

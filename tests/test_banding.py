@@ -310,3 +310,15 @@ def test_a_file_of_another_region_is_refused(tmp_path: Path) -> None:
     snaps = [load_snapshot(default_region(), households=f, desil_scale="p3ke") for f in (ours, other)]
     with pytest.raises(PerbandinganError, match=r"b\.csv: tidak ada keluarga yang terpakai"):
         bandingkan(snaps)
+
+
+def test_a_date_typed_day_first_is_read_as_a_date(tmp_path: Path) -> None:
+    """``--tanggal 31/12/2023`` was kept as text: ordered as text and shown as typed."""
+    from geo.errors import InputSchemaError
+
+    f = _person_file(tmp_path / "a.csv", [("9911019900000001", "9911017100000001", "Kepala Keluarga", "6111012001", 1)])
+    region = default_region()
+    assert load_snapshot(region, households=f, tanggal="31/12/2023").tanggal == "2023-12-31"
+    assert load_snapshot(region, households=f, tanggal="31-03-2025").tanggal == "2025-03-31"
+    with pytest.raises(InputSchemaError, match="tidak terbaca"):
+        load_snapshot(region, households=f, tanggal="2023-31-12")
