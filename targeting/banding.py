@@ -114,6 +114,7 @@ ALASAN = {
     "per_keluarga": "; berkas per keluarga: bila KK pecah atau bergabung, anggotanya tidak dapat diikuti",
     "anggota_terpakai": "; anggotanya ada di keluarga lain yang sudah dipasangkan (KK pecah atau bergabung)",
     "ganda": "; {kunci} yang sama dipakai lebih dari satu keluarga dalam data ini, tidak dipakai untuk memasangkan",
+    "ditolak_impor": "; id keluarga, No KK atau NIK-nya ada di baris data {lain} yang ditolak saat impor (lihat baris_ditolak.csv): mungkin masih di daftar",
 }  # fmt: skip
 """Reasons an unpaired family is listed with."""
 
@@ -196,6 +197,33 @@ def kunci_keluarga(snapshot: Snapshot, salt: bytes) -> pd.DataFrame:
     return out
 
 
+def kunci_ditolak(snapshot: Snapshot, salt: bytes) -> frozenset[int]:
+    """Hashed family ids, No KK and NIK written in the rows a snapshot's import rejected.
+
+    Parameters
+    ----------
+    snapshot : Snapshot
+        A loaded snapshot.
+    salt : bytes
+        The key of :func:`kunci_keluarga` (same run).
+
+    Returns
+    -------
+    frozenset of int
+        Hashes; a family of another snapshot holding one is unpaired perhaps only because its
+        row here was rejected, and its reason says so.
+    """
+    sheet = snapshot.sheet.frame
+    rows = pd.to_numeric(snapshot.ditolak.get("baris", pd.Series(dtype="object")), errors="coerce")
+    part = sheet[sheet[ROW_COL].astype("int64").isin(set(rows.dropna().astype("int64")))]
+    out: set[int] = set()
+    for canonical, clean in (("id_keluarga_p3ke", _folded), ("no_kk", _digits), ("nik", _digits)):
+        col = _alias(part, canonical)
+        if col is not None and len(part):
+            out.update(int(h) for h in _hash(clean(part[col]), salt).dropna())
+    return frozenset(out)
+
+
 def _members(snapshot: Snapshot, k: pd.DataFrame, salt: bytes) -> list[list[int]]:
     """Hashed NIK of every member of each family of a person-level file."""
     sheet = snapshot.sheet.frame
@@ -270,7 +298,13 @@ def _pair_members(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(chosen, columns=["i_sebelum", "i_sesudah"]).assign(kunci="anggota")
 
 
-def cocokkan(a: pd.DataFrame, b: pd.DataFrame, *, berkas: tuple[str, str] = ("", "")) -> Pencocokan:
+def cocokkan(
+    a: pd.DataFrame,
+    b: pd.DataFrame,
+    *,
+    berkas: tuple[str, str] = ("", ""),
+    ditolak: tuple[frozenset[int], frozenset[int]] = (frozenset(), frozenset()),
+) -> Pencocokan:
     """Pair the families of two snapshots: keys in order, then members.
 
     Parameters
@@ -279,6 +313,8 @@ def cocokkan(a: pd.DataFrame, b: pd.DataFrame, *, berkas: tuple[str, str] = ("",
         :func:`kunci_keluarga` frames of the earlier and the later snapshot (same salt).
     berkas : tuple of str
         File names of the two snapshots (for the ledgers).
+    ditolak : tuple of frozenset of int
+        :func:`kunci_ditolak` of the two snapshots (named in the reasons of unpaired families).
 
     Returns
     -------
@@ -308,8 +344,8 @@ def cocokkan(a: pd.DataFrame, b: pd.DataFrame, *, berkas: tuple[str, str] = ("",
     )
     pasangan = pasangan.sort_values("i_sebelum", kind="stable").reset_index(drop=True)
     per_orang = bool(a["anggota"].map(len).sum()) and bool(b["anggota"].map(len).sum())
-    tidak_a = _unpaired(a, pasangan["i_sebelum"], b, ganda_a, "sesudah", per_orang)
-    tidak_b = _unpaired(b, pasangan["i_sesudah"], a, ganda_b, "sebelum", per_orang)
+    tidak_a = _unpaired(a, pasangan["i_sebelum"], b, ganda_a, "sesudah", per_orang, ditolak[1])
+    tidak_b = _unpaired(b, pasangan["i_sesudah"], a, ganda_b, "sebelum", per_orang, ditolak[0])
     return Pencocokan(
         pasangan=pasangan,
         tidak_sebelum=tidak_a,
@@ -326,6 +362,7 @@ def _unpaired(
     ganda: dict,
     lain: str,
     per_orang: bool,
+    ditolak_lain: frozenset[int] = frozenset(),
 ) -> pd.DataFrame:
     """Unpaired families of one side with their reason."""
     rest = side.index.difference(pd.Index(paired))
@@ -340,6 +377,11 @@ def _unpaired(
             text += ALASAN["per_keluarga"]
         elif taken.intersection(side.at[i, "anggota"]):
             text += ALASAN["anggota_terpakai"]
+        if ditolak_lain and (
+            any(not pd.isna(side.at[i, k]) and int(side.at[i, k]) in ditolak_lain for k in KUNCI)
+            or ditolak_lain.intersection(side.at[i, "anggota"])
+        ):
+            text += ALASAN["ditolak_impor"].format(lain=lain)
         reasons.append(text)
     return pd.DataFrame({"i": np.asarray(rest, dtype="int64"), "alasan": reasons})
 
@@ -592,13 +634,14 @@ def bandingkan(snapshots: Sequence[Snapshot], *, salt: bytes | None = None) -> P
     _check_not_empty(snaps)
     salt = salt or secrets.token_bytes(16)
     keys = tuple(kunci_keluarga(s, salt) for s in snaps)
+    rejected = tuple(kunci_ditolak(s, salt) for s in snaps)
     pairs = [(i, i + 1) for i in range(len(snaps) - 1)]
     if len(snaps) > 2:
         pairs.append((0, len(snaps) - 1))
     steps = []
     for i, j in pairs:
         names = (_berkas(snaps[i]), _berkas(snaps[j]))
-        p = cocokkan(keys[i], keys[j], berkas=names)
+        p = cocokkan(keys[i], keys[j], berkas=names, ditolak=(rejected[i], rejected[j]))
         scales = (snaps[i].check.desil_scale, snaps[j].check.desil_scale)
         campur = scales[0] != scales[1]
         steps.append(

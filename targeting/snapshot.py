@@ -435,7 +435,7 @@ def _synthetic(region: Region, key: str, default: Mapping[str, bool], marked: bo
 
 
 def _tanggal_iso(tanggal: str | None) -> str | None:
-    """A date given by the user as ISO (2025-03-31), or day first (31/03/2025, 31-03-2025).
+    """Read a date typed as ISO (2025-03-31) or day first (31/03/2025, 31-03-2025).
 
     Parameters
     ----------

@@ -305,9 +305,15 @@ def test_rows_rejected_at_import_are_listed(tmp_path: Path) -> None:
 def test_a_file_of_another_region_is_refused(tmp_path: Path) -> None:
     """Every row of another region rejected: not 'desil 1 down to zero', a refusal."""
     kk = "Kepala Keluarga"
-    ours = _person_file(tmp_path / "a.csv", [("9911019900000001", "9911017100000001", kk, "6111012001", 1)])
-    other = _person_file(tmp_path / "b.csv", [("9911019900000001", "9911017100000001", kk, "6112012001", 1)])
-    snaps = [load_snapshot(default_region(), households=f, desil_scale="p3ke") for f in (ours, other)]
+    ours = _person_file(
+        tmp_path / "a.csv", [("9911019900000001", "9911017100000001", kk, "6111012001", 1)]
+    )
+    other = _person_file(
+        tmp_path / "b.csv", [("9911019900000001", "9911017100000001", kk, "6112012001", 1)]
+    )
+    snaps = [
+        load_snapshot(default_region(), households=f, desil_scale="p3ke") for f in (ours, other)
+    ]
     with pytest.raises(PerbandinganError, match=r"b\.csv: tidak ada keluarga yang terpakai"):
         bandingkan(snaps)
 
@@ -316,9 +322,35 @@ def test_a_date_typed_day_first_is_read_as_a_date(tmp_path: Path) -> None:
     """``--tanggal 31/12/2023`` was kept as text: ordered as text and shown as typed."""
     from geo.errors import InputSchemaError
 
-    f = _person_file(tmp_path / "a.csv", [("9911019900000001", "9911017100000001", "Kepala Keluarga", "6111012001", 1)])
+    f = _person_file(
+        tmp_path / "a.csv",
+        [("9911019900000001", "9911017100000001", "Kepala Keluarga", "6111012001", 1)],
+    )
     region = default_region()
     assert load_snapshot(region, households=f, tanggal="31/12/2023").tanggal == "2023-12-31"
     assert load_snapshot(region, households=f, tanggal="31-03-2025").tanggal == "2025-03-31"
     with pytest.raises(InputSchemaError, match="tidak terbaca"):
         load_snapshot(region, households=f, tanggal="2023-31-12")
+
+
+def test_a_family_whose_later_row_was_rejected_says_so(tmp_path: Path) -> None:
+    """Not found later only because its row there was rejected: the reason names it."""
+    kk = "Kepala Keluarga"
+    before = _person_file(tmp_path / "a.csv", [
+        ("9911019900000001", "9911017100000001", kk, "6111012001", 1),
+        ("9911019900000002", "9911017100000002", kk, "6111012001", 1),
+    ])  # fmt: skip
+    after = _person_file(tmp_path / "b.csv", [
+        ("9911019900000001", "9911017100000001", kk, "6111012001", 1),
+        ("9911019900000002", "9911017100000002", kk, "6111012001", 1),
+    ])  # fmt: skip
+    frame = pd.read_csv(after, dtype=str)
+    frame.loc[1, "desil_kesejahteraan"] = "x"
+    frame.to_csv(after, index=False)
+    snaps = [
+        load_snapshot(default_region(), households=f, desil_scale="p3ke") for f in (before, after)
+    ]
+    p = bandingkan(snaps).langkah[0].pencocokan
+    assert len(p.tidak_sebelum) == 1
+    assert "ditolak saat impor" in p.tidak_sebelum["alasan"].iloc[0]
+    assert p.tidak_sesudah.empty
