@@ -593,6 +593,23 @@ class Perbandingan:
                 out.append((labels[i], labels[i + 1]))
         return out
 
+    def skala_ditebak(self) -> list[str]:
+        """Snapshots read as P3KE (1-4) only because no desil above 4 was seen, without P3KE ids.
+
+        Returns
+        -------
+        list of str
+            Labels of snapshots whose scale was detected (not given) as P3KE and that carry no
+            P3KE family id: a DTSEN extract of desil 1-4 looks the same, and its desil 2-4 are
+            not P3KE's. Empty when every such scale was given or the file has P3KE ids.
+        """
+        out = []
+        for label, s, k in zip(self.label(), self.snapshots, self.kunci, strict=True):
+            auto = s.provenance.parameter.get("impor", {}).get("skala_desil") == "auto"
+            if auto and s.check.desil_scale == "p3ke" and k["id_keluarga_p3ke"].isna().all():
+                out.append(label)
+        return out
+
     def kabupaten(self) -> dict[str, Any]:
         """District totals of the overall comparison (sums of :attr:`Langkah.desa`)."""
         d = self.keseluruhan.desa
@@ -858,6 +875,7 @@ def report(perbandingan: Perbandingan, strategi: pd.DataFrame | None = None) -> 
         "perbandingan": steps,
         "kabupaten": perbandingan.kabupaten(),
         "tanggal_tidak_urut": [list(p) for p in perbandingan.tanggal_tidak_urut()],
+        "skala_ditebak_p3ke": perbandingan.skala_ditebak(),
         "deret_desil_1": {label: int(deret[label].sum()) for label in labels},
         "strategi": {"catatan": CATATAN_STRATEGI,
                      "uraian": [] if strategi is None else strategi.drop(columns="catatan").to_dict(orient="records")},

@@ -354,3 +354,18 @@ def test_a_family_whose_later_row_was_rejected_says_so(tmp_path: Path) -> None:
     assert len(p.tidak_sebelum) == 1
     assert "ditolak saat impor" in p.tidak_sebelum["alasan"].iloc[0]
     assert p.tidak_sesudah.empty
+
+
+def test_a_scale_guessed_from_desil_1_to_4_is_named(tmp_path: Path) -> None:
+    """A DTSEN extract of desil 1-4 without P3KE ids looks like P3KE: the comparison says so."""
+    kk = "Kepala Keluarga"
+    rows = [("9911019900000001", "9911017100000001", kk, "6111012001", 1)]
+    files = [_person_file(tmp_path / f"{n}.csv", rows) for n in ("a", "b")]
+    region = default_region()
+    guessed = [
+        load_snapshot(region, households=f, tanggal=d)
+        for f, d in zip(files, ("2024-01-01", "2025-01-01"), strict=True)
+    ]
+    assert bandingkan(guessed).skala_ditebak() == ["2024-01-01", "2025-01-01"]
+    given = [load_snapshot(region, households=files[0], desil_scale="p3ke"), guessed[1]]
+    assert bandingkan(given).skala_ditebak() == ["2025-01-01"]
