@@ -114,6 +114,7 @@ ALASAN = {
     "per_keluarga": "; berkas per keluarga: bila KK pecah atau bergabung, anggotanya tidak dapat diikuti",
     "anggota_terpakai": "; anggotanya ada di keluarga lain yang sudah dipasangkan (KK pecah atau bergabung)",
     "ganda": "; {kunci} yang sama dipakai lebih dari satu keluarga dalam data ini, tidak dipakai untuk memasangkan",
+    "ditolak_impor": "; id keluarga, No KK atau NIK-nya ada di baris data {lain} yang ditolak saat impor (lihat baris_ditolak.csv): mungkin masih di daftar",
 }  # fmt: skip
 """Reasons an unpaired family is listed with."""
 
@@ -196,6 +197,33 @@ def kunci_keluarga(snapshot: Snapshot, salt: bytes) -> pd.DataFrame:
     return out
 
 
+def kunci_ditolak(snapshot: Snapshot, salt: bytes) -> frozenset[int]:
+    """Hashed family ids, No KK and NIK written in the rows a snapshot's import rejected.
+
+    Parameters
+    ----------
+    snapshot : Snapshot
+        A loaded snapshot.
+    salt : bytes
+        The key of :func:`kunci_keluarga` (same run).
+
+    Returns
+    -------
+    frozenset of int
+        Hashes; a family of another snapshot holding one is unpaired perhaps only because its
+        row here was rejected, and its reason says so.
+    """
+    sheet = snapshot.sheet.frame
+    rows = pd.to_numeric(snapshot.ditolak.get("baris", pd.Series(dtype="object")), errors="coerce")
+    part = sheet[sheet[ROW_COL].astype("int64").isin(set(rows.dropna().astype("int64")))]
+    out: set[int] = set()
+    for canonical, clean in (("id_keluarga_p3ke", _folded), ("no_kk", _digits), ("nik", _digits)):
+        col = _alias(part, canonical)
+        if col is not None and len(part):
+            out.update(int(h) for h in _hash(clean(part[col]), salt).dropna())
+    return frozenset(out)
+
+
 def _members(snapshot: Snapshot, k: pd.DataFrame, salt: bytes) -> list[list[int]]:
     """Hashed NIK of every member of each family of a person-level file."""
     sheet = snapshot.sheet.frame
@@ -270,7 +298,13 @@ def _pair_members(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(chosen, columns=["i_sebelum", "i_sesudah"]).assign(kunci="anggota")
 
 
-def cocokkan(a: pd.DataFrame, b: pd.DataFrame, *, berkas: tuple[str, str] = ("", "")) -> Pencocokan:
+def cocokkan(
+    a: pd.DataFrame,
+    b: pd.DataFrame,
+    *,
+    berkas: tuple[str, str] = ("", ""),
+    ditolak: tuple[frozenset[int], frozenset[int]] = (frozenset(), frozenset()),
+) -> Pencocokan:
     """Pair the families of two snapshots: keys in order, then members.
 
     Parameters
@@ -279,6 +313,8 @@ def cocokkan(a: pd.DataFrame, b: pd.DataFrame, *, berkas: tuple[str, str] = ("",
         :func:`kunci_keluarga` frames of the earlier and the later snapshot (same salt).
     berkas : tuple of str
         File names of the two snapshots (for the ledgers).
+    ditolak : tuple of frozenset of int
+        :func:`kunci_ditolak` of the two snapshots (named in the reasons of unpaired families).
 
     Returns
     -------
@@ -308,8 +344,8 @@ def cocokkan(a: pd.DataFrame, b: pd.DataFrame, *, berkas: tuple[str, str] = ("",
     )
     pasangan = pasangan.sort_values("i_sebelum", kind="stable").reset_index(drop=True)
     per_orang = bool(a["anggota"].map(len).sum()) and bool(b["anggota"].map(len).sum())
-    tidak_a = _unpaired(a, pasangan["i_sebelum"], b, ganda_a, "sesudah", per_orang)
-    tidak_b = _unpaired(b, pasangan["i_sesudah"], a, ganda_b, "sebelum", per_orang)
+    tidak_a = _unpaired(a, pasangan["i_sebelum"], b, ganda_a, "sesudah", per_orang, ditolak[1])
+    tidak_b = _unpaired(b, pasangan["i_sesudah"], a, ganda_b, "sebelum", per_orang, ditolak[0])
     return Pencocokan(
         pasangan=pasangan,
         tidak_sebelum=tidak_a,
@@ -326,6 +362,7 @@ def _unpaired(
     ganda: dict,
     lain: str,
     per_orang: bool,
+    ditolak_lain: frozenset[int] = frozenset(),
 ) -> pd.DataFrame:
     """Unpaired families of one side with their reason."""
     rest = side.index.difference(pd.Index(paired))
@@ -340,6 +377,11 @@ def _unpaired(
             text += ALASAN["per_keluarga"]
         elif taken.intersection(side.at[i, "anggota"]):
             text += ALASAN["anggota_terpakai"]
+        if ditolak_lain and (
+            any(not pd.isna(side.at[i, k]) and int(side.at[i, k]) in ditolak_lain for k in KUNCI)
+            or ditolak_lain.intersection(side.at[i, "anggota"])
+        ):
+            text += ALASAN["ditolak_impor"].format(lain=lain)
         reasons.append(text)
     return pd.DataFrame({"i": np.asarray(rest, dtype="int64"), "alasan": reasons})
 
@@ -551,6 +593,23 @@ class Perbandingan:
                 out.append((labels[i], labels[i + 1]))
         return out
 
+    def skala_ditebak(self) -> list[str]:
+        """Snapshots read as P3KE (1-4) only because no desil above 4 was seen, without P3KE ids.
+
+        Returns
+        -------
+        list of str
+            Labels of snapshots whose scale was detected (not given) as P3KE and that carry no
+            P3KE family id: a DTSEN extract of desil 1-4 looks the same, and its desil 2-4 are
+            not P3KE's. Empty when every such scale was given or the file has P3KE ids.
+        """
+        out = []
+        for label, s, k in zip(self.label(), self.snapshots, self.kunci, strict=True):
+            auto = s.provenance.parameter.get("impor", {}).get("skala_desil") == "auto"
+            if auto and s.check.desil_scale == "p3ke" and k["id_keluarga_p3ke"].isna().all():
+                out.append(label)
+        return out
+
     def kabupaten(self) -> dict[str, Any]:
         """District totals of the overall comparison (sums of :attr:`Langkah.desa`)."""
         d = self.keseluruhan.desa
@@ -582,21 +641,24 @@ def bandingkan(snapshots: Sequence[Snapshot], *, salt: bytes | None = None) -> P
     Raises
     ------
     PerbandinganError
-        Fewer than two snapshots, or snapshots of different regions or desa layers.
+        Fewer than two snapshots, snapshots of different regions or desa layers, or a
+        snapshot without one usable family (every row rejected, e.g. a file of another region).
     LedgerError
         If a pairing does not account for every family (a defect of Lokus).
     """
     snaps = tuple(snapshots)
     _check_same_region(snaps)
+    _check_not_empty(snaps)
     salt = salt or secrets.token_bytes(16)
     keys = tuple(kunci_keluarga(s, salt) for s in snaps)
+    rejected = tuple(kunci_ditolak(s, salt) for s in snaps)
     pairs = [(i, i + 1) for i in range(len(snaps) - 1)]
     if len(snaps) > 2:
         pairs.append((0, len(snaps) - 1))
     steps = []
     for i, j in pairs:
         names = (_berkas(snaps[i]), _berkas(snaps[j]))
-        p = cocokkan(keys[i], keys[j], berkas=names)
+        p = cocokkan(keys[i], keys[j], berkas=names, ditolak=(rejected[i], rejected[j]))
         scales = (snaps[i].check.desil_scale, snaps[j].check.desil_scale)
         campur = scales[0] != scales[1]
         steps.append(
@@ -613,6 +675,25 @@ def bandingkan(snapshots: Sequence[Snapshot], *, salt: bytes | None = None) -> P
 def _berkas(s: Snapshot) -> str:
     item = s.provenance.input("keluarga_p3ke")
     return item.berkas if item is not None else ""
+
+
+def _check_not_empty(snaps: tuple[Snapshot, ...]) -> None:
+    """Raise when a snapshot kept no family: comparing it would report every family as gone."""
+    for s in snaps:
+        if s.families_used > 0:
+            continue
+        alasan = s.ledger.alasan()
+        top = max(alasan, key=alasan.get) if alasan else "berkas kosong"
+        msg = (
+            f"{_berkas(s)}: tidak ada keluarga yang terpakai (semua {s.rows_rejected} baris "
+            f"ditolak; alasan terbanyak: {top}). Periksa bahwa berkas ini data wilayah "
+            f"{s.region.nama} ({s.region.kode})"
+        )
+        en = (
+            f"{_berkas(s)}: no family was kept (all {s.rows_rejected} rows rejected; most common "
+            f"reason: {top}); check that the file is of region {s.region.kode}"
+        )
+        raise PerbandinganError(msg, en=en)
 
 
 def _check_same_region(snaps: tuple[Snapshot, ...]) -> None:
@@ -700,6 +781,28 @@ def uraian_strategi(desa: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def impor_ditolak_table(perbandingan: Perbandingan) -> pd.DataFrame:
+    """Every row each file's import rejected, with its file and date (values masked).
+
+    Parameters
+    ----------
+    perbandingan : Perbandingan
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``tanggal``, then the import's rejected-row columns (:attr:`Snapshot.ditolak`, with ``berkas``).
+    """
+    labels, parts = perbandingan.label(), []
+    for label, snap in zip(labels, perbandingan.snapshots, strict=True):
+        part = snap.ditolak.copy()
+        if "berkas" not in part.columns:
+            part.insert(0, "berkas", _berkas(snap))
+        part.insert(0, "tanggal", label)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
 def ditolak_table(perbandingan: Perbandingan) -> pd.DataFrame:
     """Every unpaired family of every comparison, without identifiers.
 
@@ -772,6 +875,7 @@ def report(perbandingan: Perbandingan, strategi: pd.DataFrame | None = None) -> 
         "perbandingan": steps,
         "kabupaten": perbandingan.kabupaten(),
         "tanggal_tidak_urut": [list(p) for p in perbandingan.tanggal_tidak_urut()],
+        "skala_ditebak_p3ke": perbandingan.skala_ditebak(),
         "deret_desil_1": {label: int(deret[label].sum()) for label in labels},
         "strategi": {"catatan": CATATAN_STRATEGI,
                      "uraian": [] if strategi is None else strategi.drop(columns="catatan").to_dict(orient="records")},
@@ -834,7 +938,8 @@ def berkas_banding(
     dict of str to bytes
         ``perubahan_desa.csv`` (first vs last snapshot, one row per desa, :data:`KOLOM_DESA`
         after ``kode_desa``), ``perubahan_kecamatan.csv``, ``transisi_desil.csv``,
-        ``pencocokan_ditolak.csv``, ``deret_desil_1.csv``, ``perubahan_langkah.csv`` (every
+        ``pencocokan_ditolak.csv``, ``baris_ditolak.csv`` (rows each import rejected),
+        ``deret_desil_1.csv``, ``perubahan_langkah.csv`` (every
         comparison), ``uraian_strategi.csv`` (with a register), ``perubahan_desa.geojson``
         (EPSG:4326) and ``report.json``. The same inputs give the same bytes.
     """
@@ -845,6 +950,7 @@ def berkas_banding(
         "perubahan_kecamatan.csv": per_kecamatan(desa),
         "transisi_desil.csv": transisi_table(perbandingan),
         "pencocokan_ditolak.csv": ditolak_table(perbandingan),
+        "baris_ditolak.csv": impor_ditolak_table(perbandingan),
         "deret_desil_1.csv": perbandingan.deret(),
         "perubahan_langkah.csv": langkah_table(perbandingan),
     }

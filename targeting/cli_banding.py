@@ -47,7 +47,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--sesudah", type=Path, action="append", default=[],
                    help="berkas keluarga berikutnya, urut waktu (boleh diulang)")  # fmt: skip
     p.add_argument("--tanggal", action="append", default=[],
-                   help="tanggal data (YYYY-MM-DD) per berkas, urut seperti berkasnya; "
+                   help="tanggal data (YYYY-MM-DD atau DD/MM/YYYY) per berkas, urut seperti berkasnya; "
                         "bawaan: kolom tanggal_data, lalu tanggal berkas")  # fmt: skip
     p.add_argument("--desil-scale", action="append", default=[], choices=SKALA,
                    help="skala desil per berkas (p3ke 1-4, dtsen 1-10), urut seperti berkasnya; "
@@ -160,6 +160,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"note: the file given after the one dated {earlier} is dated {later}: files must be given "
               "oldest first; a file without a tanggal_data column is dated by its file date, "
               "give --tanggal once per file", file=sys.stderr)  # fmt: skip
+    for label in perbandingan.skala_ditebak():
+        print(f"note: {label} was read as P3KE (desil 1-4) because no desil above 4 appears and it has "
+              "no P3KE family id; if it is a DTSEN extract of desil 1-4, give --desil-scale dtsen "
+              "for it", file=sys.stderr)  # fmt: skip
     if any(step.skala_campur for step in perbandingan.langkah):
         print("note: P3KE (desil 1-4) and DTSEN (desil 1-10) are compared at desil 1 and desil 1-4 only",
               file=sys.stderr)  # fmt: skip

@@ -132,15 +132,20 @@ def add_options(group: argparse._ActionsContainer, cls: type) -> None:
         kind, literal = field_type(cls, f)
         unit = f", {_UNIT_WORDS.get(meta['unit'], meta['unit'])}" if meta["unit"] else ""
         if kind is bool:
-            group.add_argument(meta["flag"], action="store_true", help=meta["help"])
+            group.add_argument(meta["flag"], action="store_true", help=_escape(meta["help"]))
             continue
         group.add_argument(
             meta["flag"],
             type=None if kind is str else kind,
             choices=literal or (list(meta["choices"]) if meta["choices"] else None),
             default=f.default,
-            help=f"{meta['help']}{unit}{_default_text(f)}",
+            help=_escape(f"{meta['help']}{unit}{_default_text(f)}"),
         )
+
+
+def _escape(text: str) -> str:
+    """Help text for argparse, which reads ``%`` as a format (a unit ``%`` broke ``--help``)."""
+    return text.replace("%", "%%")
 
 
 _UNIT_WORDS = {"m": "metres"}

@@ -9,6 +9,7 @@ pockets, the register analysis and the priority ranking to a :class:`Snapshot`. 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ import pandas as pd
 import pyproj
 
 from geo.crs import choose_metric_crs
-from geo.errors import RegionError
+from geo.errors import InputSchemaError, RegionError
 from geo.households import HouseholdCheck, user_headers, validate_households
 from geo.io import BoundaryLoad, Source, file_sha256, read_boundaries, read_bytes, read_family_table
 from geo.join import (
@@ -243,7 +244,7 @@ def load_snapshot(
         if counts is not None  # the Dask engine counted in its partitions
         else desa_indicators(placement.keluarga, tables, denom, desil_max=desil_max)
     )
-    tanggal = tanggal or _data_date(table.frame) or h_input.tanggal
+    tanggal = _tanggal_iso(tanggal) or _data_date(table.frame) or h_input.tanggal
     provenance = Provenance(
         region.nama, region.kode, metric.to_string(), tuple(inputs), tanggal_data=tanggal,
         parameter={"impor": {"skala_desil": desil_scale, "lembar": sheet or "otomatis",
@@ -431,6 +432,37 @@ def _synthetic(region: Region, key: str, default: Mapping[str, bool], marked: bo
     a real region's own default data are not synthetic unless its region.toml says so.
     """
     return bool(marked or (default.get(key, False) and key in region.sintetis))
+
+
+def _tanggal_iso(tanggal: str | None) -> str | None:
+    """Read a date typed as ISO (2025-03-31) or day first (31/03/2025, 31-03-2025).
+
+    Parameters
+    ----------
+    tanggal : str or None
+        The date as typed (``--tanggal``, the page's date field).
+
+    Returns
+    -------
+    str or None
+        The date as ``YYYY-MM-DD``; None when none was given.
+
+    Raises
+    ------
+    InputSchemaError
+        If the text is not one of those forms of a real date.
+    """
+    text = str(tanggal or "").strip()
+    if not text:
+        return None
+    for form in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text, form).date().isoformat()
+        except ValueError:
+            continue
+    msg = f"tanggal data '{text}' tidak terbaca; tulis YYYY-MM-DD (2025-03-31) atau DD/MM/YYYY"
+    en = f"data date '{text}' not understood; write YYYY-MM-DD (2025-03-31) or DD/MM/YYYY"
+    raise InputSchemaError(msg, en=en)
 
 
 def _data_date(frame: pd.DataFrame) -> str | None:

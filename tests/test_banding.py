@@ -271,3 +271,101 @@ def test_each_date_has_its_own_denominator(tmp_path: Path) -> None:
     pd.testing.assert_series_equal(desa["keluarga_sesudah"], 2 * total, check_names=False)
     share = (100 * desa["desil_1_sesudah"] / desa["keluarga_sesudah"]).round(2)
     pd.testing.assert_series_equal(desa["persen_desil_1_sesudah"], share, check_names=False)
+
+
+@pytest.mark.parametrize("header", ["HUB_KK", "HUB_KEL", "Hubungan dgn KK", "SHDK"])
+def test_dtsen_relation_header_makes_a_person_file(tmp_path: Path, header: str) -> None:
+    """DTSEN exports name the relation column ``HUB_KK``/``HUB_KEL``: one row per person."""
+    path = _person_file(tmp_path / "d.csv", [
+        ("9911019900000001", "9911017100000000", "Kepala Keluarga", "6111012001", 1),
+        ("9911019900000001", "9911017100000001", "Istri", "6111012001", 1),
+        ("9911019900000002", "9911017100000002", "Kepala Keluarga", "6111012002", 5),
+    ])  # fmt: skip
+    frame = pd.read_csv(path, dtype=str).rename(columns={"hubungan_dengan_kepala_keluarga": header})
+    frame.to_csv(path, sep=";", index=False)
+    snap = load_snapshot(default_region(), households=path, desil_scale="dtsen")
+    assert snap.check.per_individu
+    assert snap.families_used == 2
+
+
+def test_rows_rejected_at_import_are_listed(tmp_path: Path) -> None:
+    """Every input row is accounted: the rows an import rejected are written, per file."""
+    kk = "Kepala Keluarga"
+    rows = [("9911019900000001", "9911017100000001", kk, "6111012001", 1),
+            ("9911019900000002", "9911017100000002", kk, "6112012001", 1)]  # fmt: skip
+    files = [_person_file(tmp_path / f"{n}.csv", rows) for n in ("a", "b")]
+    snaps = [load_snapshot(default_region(), households=f, desil_scale="p3ke") for f in files]
+    write_banding(bandingkan(snaps), tmp_path / "o")
+    listed = pd.read_csv(tmp_path / "o" / "baris_ditolak.csv", dtype=str)
+    assert listed["berkas"].tolist() == ["a.csv", "b.csv"]
+    assert sum(s.rows_rejected for s in snaps) == len(listed)
+    assert not listed.apply(lambda c: c.str.contains("99110171", na=False)).any().any()
+
+
+def test_a_file_of_another_region_is_refused(tmp_path: Path) -> None:
+    """Every row of another region rejected: not 'desil 1 down to zero', a refusal."""
+    kk = "Kepala Keluarga"
+    ours = _person_file(
+        tmp_path / "a.csv", [("9911019900000001", "9911017100000001", kk, "6111012001", 1)]
+    )
+    other = _person_file(
+        tmp_path / "b.csv", [("9911019900000001", "9911017100000001", kk, "6112012001", 1)]
+    )
+    snaps = [
+        load_snapshot(default_region(), households=f, desil_scale="p3ke") for f in (ours, other)
+    ]
+    with pytest.raises(PerbandinganError, match=r"b\.csv: tidak ada keluarga yang terpakai"):
+        bandingkan(snaps)
+
+
+def test_a_date_typed_day_first_is_read_as_a_date(tmp_path: Path) -> None:
+    """``--tanggal 31/12/2023`` was kept as text: ordered as text and shown as typed."""
+    from geo.errors import InputSchemaError
+
+    f = _person_file(
+        tmp_path / "a.csv",
+        [("9911019900000001", "9911017100000001", "Kepala Keluarga", "6111012001", 1)],
+    )
+    region = default_region()
+    assert load_snapshot(region, households=f, tanggal="31/12/2023").tanggal == "2023-12-31"
+    assert load_snapshot(region, households=f, tanggal="31-03-2025").tanggal == "2025-03-31"
+    with pytest.raises(InputSchemaError, match="tidak terbaca"):
+        load_snapshot(region, households=f, tanggal="2023-31-12")
+
+
+def test_a_family_whose_later_row_was_rejected_says_so(tmp_path: Path) -> None:
+    """Not found later only because its row there was rejected: the reason names it."""
+    kk = "Kepala Keluarga"
+    before = _person_file(tmp_path / "a.csv", [
+        ("9911019900000001", "9911017100000001", kk, "6111012001", 1),
+        ("9911019900000002", "9911017100000002", kk, "6111012001", 1),
+    ])  # fmt: skip
+    after = _person_file(tmp_path / "b.csv", [
+        ("9911019900000001", "9911017100000001", kk, "6111012001", 1),
+        ("9911019900000002", "9911017100000002", kk, "6111012001", 1),
+    ])  # fmt: skip
+    frame = pd.read_csv(after, dtype=str)
+    frame.loc[1, "desil_kesejahteraan"] = "x"
+    frame.to_csv(after, index=False)
+    snaps = [
+        load_snapshot(default_region(), households=f, desil_scale="p3ke") for f in (before, after)
+    ]
+    p = bandingkan(snaps).langkah[0].pencocokan
+    assert len(p.tidak_sebelum) == 1
+    assert "ditolak saat impor" in p.tidak_sebelum["alasan"].iloc[0]
+    assert p.tidak_sesudah.empty
+
+
+def test_a_scale_guessed_from_desil_1_to_4_is_named(tmp_path: Path) -> None:
+    """A DTSEN extract of desil 1-4 without P3KE ids looks like P3KE: the comparison says so."""
+    kk = "Kepala Keluarga"
+    rows = [("9911019900000001", "9911017100000001", kk, "6111012001", 1)]
+    files = [_person_file(tmp_path / f"{n}.csv", rows) for n in ("a", "b")]
+    region = default_region()
+    guessed = [
+        load_snapshot(region, households=f, tanggal=d)
+        for f, d in zip(files, ("2024-01-01", "2025-01-01"), strict=True)
+    ]
+    assert bandingkan(guessed).skala_ditebak() == ["2024-01-01", "2025-01-01"]
+    given = [load_snapshot(region, households=files[0], desil_scale="p3ke"), guessed[1]]
+    assert bandingkan(given).skala_ditebak() == ["2025-01-01"]

@@ -142,3 +142,14 @@ def test_add_options_generates_flag_type_default_and_help():
     assert (action.type, action.default, action.help) == (float, 2.5, "a distance, metres (2.5)")
     assert from_args(Demo, parser.parse_args(["--jarak", "4", "--mati"])) == Demo(4.0, False, 1)
     assert not any("--diam" in a.option_strings for a in parser._actions)
+
+
+@pytest.mark.parametrize("command", ["run", "banding"])
+def test_help_of_every_command_prints(command: str, capsys: pytest.CaptureFixture) -> None:
+    """A setting with unit ``%`` once made ``run --help`` a traceback (argparse formatting)."""
+    from targeting.cli import main as cli_main
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert "--out" in capsys.readouterr().out

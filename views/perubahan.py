@@ -251,6 +251,11 @@ if undated:
         f"Tanpa tanggal: {', '.join(undated)}. Isi 'Tanggal data' di atas agar grafik dan unduhan "
         "memakai tanggalnya (berkas tanpa kolom tanggal_data)."
     )
+for label in b.skala_ditebak():
+    st.warning(
+        f"{label} dibaca sebagai P3KE (desil 1-4) karena tidak ada desil di atas 4 dan tidak ada id "
+        "keluarga P3KE. Bila berkas ini DTSEN yang hanya memuat desil 1-4, pilih 'Skala desil' DTSEN."
+    )
 for earlier, later in b.tanggal_tidak_urut():
     st.warning(
         f"Urutan tanggal terbalik: data sesudah {earlier} bertanggal {later}. Unggah dari yang terlama, "
