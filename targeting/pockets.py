@@ -554,6 +554,7 @@ def scan_hotspots(
     cases = pd.to_numeric(ind["keluarga_desil_1"], errors="coerce").astype("float64")
     pop = pd.to_numeric(ind["keluarga_total"], errors="coerce").astype("float64")
     usable = (ind["ada_data"].astype(bool) & cases.notna() & pop.gt(0) & cases.le(pop)).to_numpy()
+    usable = usable & ind.geometry.notna().to_numpy()  # pemekaran: no polygon, no window
     sub = ind[usable].reset_index(drop=True)
     c, n = cases[usable].to_numpy().astype(int), pop[usable].to_numpy().astype(int)
     if len(c) < 3 or c.sum() == 0:

@@ -36,3 +36,14 @@ def test_gi_star_says_pemekaran_also_without_a_denominator(embedded):
     both = gpd.GeoDataFrame(pd.concat([ind, extra], ignore_index=True), crs=ind.crs)
     hot = desa_hotspots(both, metric_crs=embedded.metric_crs, settings=PocketSettings())
     assert hot.set_index("kode_desa").loc["61.11.01.2099", "alasan"] == f"tidak dinilai: {PEMEKARAN}"
+
+
+@pytest.mark.parametrize("statistik", ["scan_tetangga", "scan_lingkaran"])
+def test_the_scan_leaves_out_a_pemekaran_desa_that_has_a_denominator(embedded, statistik):
+    ind = embedded.indikator
+    extra = ind.iloc[[0]].assign(kode_desa="61.11.01.2099", geometry=[None])
+    both = gpd.GeoDataFrame(pd.concat([ind, extra], ignore_index=True), crs=ind.crs)
+    hot = desa_hotspots(
+        both, metric_crs=embedded.metric_crs, settings=PocketSettings(statistik=statistik)
+    )
+    assert hot.set_index("kode_desa").loc["61.11.01.2099", "alasan"] == f"tidak dinilai: {PEMEKARAN}"
