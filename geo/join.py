@@ -510,11 +510,8 @@ def place_households(
     # cost more than the spatial test itself (bench/RESULTS.md).
     out = keluarga.reset_index(drop=True)  # copy-on-write: no deep copy of every column
     n = len(out)
-    tanpa = _without_polygon(kode_wilayah, desa)
-    names = None if kode_wilayah is None else kode_wilayah.nama_desa(desa)
-    pos, failures, cocok, dari_nama, nama_beda, unknown_codes = _resolve_desa(
-        out, desa, tanpa, names
-    )
+    tanpa, names = _without_polygon(kode_wilayah, desa)
+    pos, failures, cocok, dari_nama, nama_beda, unknown = _resolve_desa(out, desa, tanpa, names)
     ditolak = _rejections(out, failures, source)
     keep = np.ones(n, dtype=bool)
     keep[list(failures)] = False
@@ -549,14 +546,21 @@ def place_households(
         used.reset_index(drop=True).assign(**columns), geometry="geometry", crs=DISPLAY_CRS
     )
     res.attrs = {}
-    return _across_years(Placement(res, ditolak, cocok, unknown_codes), kode_wilayah, tanpa)
+    return _across_years(Placement(res, ditolak, cocok, unknown), kode_wilayah, tanpa)
 
 
-def _without_polygon(kode_wilayah: KodeWilayah | None, desa: pd.DataFrame) -> frozenset[str]:
-    """Codes of the region's code list that no polygon carries (pemekaran)."""
+def _without_polygon(
+    kode_wilayah: KodeWilayah | None, desa: pd.DataFrame
+) -> tuple[frozenset[str], pd.DataFrame | None]:
+    """Codes of the region's code list that no polygon carries (pemekaran), and the names to match.
+
+    The names (``KodeWilayah.nama_desa``) add those desa and the 2022 spellings to the
+    polygons' names; None without a code table.
+    """
     if kode_wilayah is None:
-        return frozenset()
-    return frozenset(kode_wilayah.tabel["kode_desa"]) - set(desa["kode_desa"])
+        return frozenset(), None
+    tanpa = frozenset(kode_wilayah.tabel["kode_desa"]) - set(desa["kode_desa"])
+    return tanpa, kode_wilayah.nama_desa(desa)
 
 
 _ACROSS_YEARS = ("flag_desa_tanpa_batas", "flag_ejaan_lama")

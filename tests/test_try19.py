@@ -35,7 +35,9 @@ def test_gi_star_says_pemekaran_also_without_a_denominator(embedded):
     extra = ind.iloc[[0]].assign(kode_desa="61.11.01.2099", geometry=[None], keluarga_total=pd.NA)
     both = gpd.GeoDataFrame(pd.concat([ind, extra], ignore_index=True), crs=ind.crs)
     hot = desa_hotspots(both, metric_crs=embedded.metric_crs, settings=PocketSettings())
-    assert hot.set_index("kode_desa").loc["61.11.01.2099", "alasan"] == f"tidak dinilai: {PEMEKARAN}"
+    assert (
+        hot.set_index("kode_desa").loc["61.11.01.2099", "alasan"] == f"tidak dinilai: {PEMEKARAN}"
+    )
 
 
 @pytest.mark.parametrize("statistik", ["scan_tetangga", "scan_lingkaran"])
@@ -46,7 +48,9 @@ def test_the_scan_leaves_out_a_pemekaran_desa_that_has_a_denominator(embedded, s
     hot = desa_hotspots(
         both, metric_crs=embedded.metric_crs, settings=PocketSettings(statistik=statistik)
     )
-    assert hot.set_index("kode_desa").loc["61.11.01.2099", "alasan"] == f"tidak dinilai: {PEMEKARAN}"
+    assert (
+        hot.set_index("kode_desa").loc["61.11.01.2099", "alasan"] == f"tidak dinilai: {PEMEKARAN}"
+    )
 
 
 def _families_by_name(kode, rows: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
@@ -64,9 +68,7 @@ def _families_by_name(kode, rows: pd.DataFrame, names: pd.Series) -> pd.DataFram
 
 
 @pytest.mark.parametrize("kab", ["61.01", "61.05"])
-def test_a_family_naming_a_pemekaran_desa_or_a_2022_spelling_without_code_is_placed(
-    tmp_path, kab
-):
+def test_a_family_naming_a_pemekaran_desa_or_a_2022_spelling_without_code_is_placed(tmp_path, kab):
     # Sambas has 2 pemekaran desa and 7 respelled desa; Sintang's "Taok" (2022) is "Tauk"
     # (2025), too far apart for the fuzzy match (75 < 85). With the code blank, the name
     # within its kecamatan identifies the desa through the code table of both years.
