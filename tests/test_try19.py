@@ -98,3 +98,20 @@ def test_a_family_naming_a_pemekaran_desa_or_a_2022_spelling_without_code_is_pla
     cocok = result.placement.cocok_nama.drop_duplicates("kode_desa").set_index("kode_desa")["desa"]
     names = kode.tabel.set_index("kode_desa")["desa"]
     assert all(cocok[c] == names[c] for c in cocok.index)
+
+
+def test_wilayah_with_a_code_of_no_desa_says_nothing_was_written(tmp_path, capsys):
+    # A planner's typo (61.99): the boundary file has no desa under it, nothing is written,
+    # and the message must not claim a half-written folder.
+    from geo.wilayah import LAPISAN_PROVINSI
+    from targeting import cli
+
+    out = tmp_path / "w"
+    code = cli.main(
+        ["wilayah", "--batas", str(LAPISAN_PROVINSI), "--kode", "61.99", "--out", str(out)]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert not out.exists()
+    assert "nothing was written" in err, err
+    assert "part-way" not in err, err
