@@ -233,7 +233,10 @@ def _require_flags(keluarga: pd.DataFrame, source: str) -> None:
 
 
 def _resolve_desa(
-    out: pd.DataFrame, desa: gpd.GeoDataFrame, tanpa_batas: frozenset[str] = frozenset()
+    out: pd.DataFrame,
+    desa: gpd.GeoDataFrame,
+    tanpa_batas: frozenset[str] = frozenset(),
+    names: pd.DataFrame | None = None,
 ) -> tuple[np.ndarray, dict[int, str], pd.DataFrame, np.ndarray, np.ndarray, list[str]]:
     """Find each family's desa: by code, else by name within its kecamatan.
 
@@ -242,7 +245,8 @@ def _resolve_desa(
     code, no or ambiguous name), the name matches, and the "from name" and "name differs
     from code" flags, and the unknown codes. Codes in ``tanpa_batas`` (a desa of the
     region's code list without a polygon) are neither matched by name nor rejected: their
-    position stays -1.
+    position stays -1. ``names`` (``KodeWilayah.nama_desa``) adds the names of those desa and
+    the 2022 spellings to the name matching.
     """
     n = len(out)
     desa_kode = desa["kode_desa"].to_numpy(dtype=object)
@@ -264,7 +268,9 @@ def _resolve_desa(
     listed = np.array([c in tanpa_batas for c in code_uniq] + [False], dtype=bool)
     unknown_codes = sorted(code_uniq[(uniq_pos[:-1] < 0) & ~listed[:-1]].tolist())
     needs_name = ~known & ~foreign & ~listed[code_id]
-    matches, failures = _match_names(out[needs_name], desa) if needs_name.any() else ({}, {})
+    pool = desa if names is None else names
+    matches, failures = _match_names(out[needs_name], pool) if needs_name.any() else ({}, {})
+    name_of = dict(zip(pool["kode_desa"][::-1], pool["desa"][::-1], strict=True))
     region = _prefix_list(prefixes)
     for i in np.flatnonzero(foreign):
         code = code_uniq[code_id[i]]
@@ -282,14 +288,14 @@ def _resolve_desa(
             "nama_masukan": out.get("desa_kelurahan", empty).to_numpy(dtype=object)[idx],
             "kecamatan_masukan": out.get("kecamatan", empty).to_numpy(dtype=object)[idx],
             "kode_desa": matched_codes,
-            "desa": [desa_nama[at_code[k]] for k in matched_codes],
+            "desa": [name_of[k] for k in matched_codes],
             "skor": [round(matches[i][1], 1) for i in idx],
             "persis": [matches[i][2] for i in idx],
         }
     )
     if idx:
         out.loc[idx, "kode_desa"] = matched_codes
-        pos[idx] = [at_code[k] for k in matched_codes]
+        pos[idx] = [at_code.get(k, -1) for k in matched_codes]
     dari_nama = np.zeros(n, dtype=bool)
     dari_nama[idx] = True
     nama_beda = _name_disagrees(out.get("desa_kelurahan"), pos, known, desa_nama)
@@ -417,6 +423,7 @@ def _match_names(
             len(scored) > 1
             and scored[0][1] - scored[1][1] < NAME_MATCH_MARGIN
             and scored[0][0] != scored[1][0]
+            and pool_kode[scored[0][2]] != pool_kode[scored[1][2]]
         ):
             a = pool_desa[scored[0][2]]
             b = pool_desa[scored[1][2]]
@@ -503,8 +510,8 @@ def place_households(
     # cost more than the spatial test itself (bench/RESULTS.md).
     out = keluarga.reset_index(drop=True)  # copy-on-write: no deep copy of every column
     n = len(out)
-    tanpa = _without_polygon(kode_wilayah, desa)
-    pos, failures, cocok, dari_nama, nama_beda, unknown_codes = _resolve_desa(out, desa, tanpa)
+    tanpa, names = _without_polygon(kode_wilayah, desa)
+    pos, failures, cocok, dari_nama, nama_beda, unknown = _resolve_desa(out, desa, tanpa, names)
     ditolak = _rejections(out, failures, source)
     keep = np.ones(n, dtype=bool)
     keep[list(failures)] = False
@@ -539,14 +546,21 @@ def place_households(
         used.reset_index(drop=True).assign(**columns), geometry="geometry", crs=DISPLAY_CRS
     )
     res.attrs = {}
-    return _across_years(Placement(res, ditolak, cocok, unknown_codes), kode_wilayah, tanpa)
+    return _across_years(Placement(res, ditolak, cocok, unknown), kode_wilayah, tanpa)
 
 
-def _without_polygon(kode_wilayah: KodeWilayah | None, desa: pd.DataFrame) -> frozenset[str]:
-    """Codes of the region's code list that no polygon carries (pemekaran)."""
+def _without_polygon(
+    kode_wilayah: KodeWilayah | None, desa: pd.DataFrame
+) -> tuple[frozenset[str], pd.DataFrame | None]:
+    """Codes of the region's code list that no polygon carries (pemekaran), and the names to match.
+
+    The names (``KodeWilayah.nama_desa``) add those desa and the 2022 spellings to the
+    polygons' names; None without a code table.
+    """
     if kode_wilayah is None:
-        return frozenset()
-    return frozenset(kode_wilayah.tabel["kode_desa"]) - set(desa["kode_desa"])
+        return frozenset(), None
+    tanpa = frozenset(kode_wilayah.tabel["kode_desa"]) - set(desa["kode_desa"])
+    return tanpa, kode_wilayah.nama_desa(desa)
 
 
 _ACROSS_YEARS = ("flag_desa_tanpa_batas", "flag_ejaan_lama")

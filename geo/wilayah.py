@@ -127,6 +127,27 @@ class KodeWilayah:
         t = self.tabel
         return t[(t["desa_2022"] != "") & (t["desa_2022"] != t["desa"])].reset_index(drop=True)
 
+    def nama_desa(self, desa: pd.DataFrame) -> pd.DataFrame:
+        """Names a family may write for its desa: the polygons', pemekaran and 2022 spellings.
+
+        Parameters
+        ----------
+        desa : pandas.DataFrame
+            The region's polygons: ``kode_desa``, ``desa``, ``kecamatan``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``kode_desa``, ``desa`` (a name to match), ``kecamatan``: every polygon, then
+            every desa without polygon under its 2025 name, then every 2022 spelling
+            under its code, so that a family without code is found by either name.
+        """
+        cols = ["kode_desa", "desa", "kecamatan"]
+        old = self.ejaan_lama[["kode_desa", "desa_2022", "kecamatan"]]
+        return pd.concat(
+            [desa[cols], self.pemekaran[cols], old.set_axis(cols, axis=1)], ignore_index=True
+        )
+
 
 def kode_wilayah(
     kode: str, polygons: pd.Series, *, list_2025: Path = KODE_2025, list_2022: Path = KODE_2022

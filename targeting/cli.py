@@ -126,6 +126,15 @@ def _nothing_written(out: Path | None, writing: bool) -> str:
     return f"; nothing was written to {folder} (files from an earlier run there are unchanged)"
 
 
+def _folder_state(folder: Path) -> dict[str, tuple[int, int]]:
+    """Name, size and change time of each file in ``folder`` (empty when it is missing)."""
+    if not folder.is_dir():
+        return {}
+    return {
+        p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file()
+    }
+
+
 def _no_rows_used(result, out: Path) -> str:
     """Explain a run in which no household row could be used."""
     if result.rows_in == 0:
@@ -310,8 +319,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(path)
             return 0
         if args.perintah == "wilayah":
+            before = _folder_state(out)
             writing = True
-            for path in wilayah.run_wilayah(args):
+            try:
+                written = wilayah.run_wilayah(args)
+            finally:  # a bad code or file fails before the first file is written
+                writing = _folder_state(out) != before
+            for path in written:
                 print(path)
             return 0
         from targeting import cli_ruang_kerja, cli_verifikasi

@@ -554,6 +554,7 @@ def scan_hotspots(
     cases = pd.to_numeric(ind["keluarga_desil_1"], errors="coerce").astype("float64")
     pop = pd.to_numeric(ind["keluarga_total"], errors="coerce").astype("float64")
     usable = (ind["ada_data"].astype(bool) & cases.notna() & pop.gt(0) & cases.le(pop)).to_numpy()
+    usable = usable & ind.geometry.notna().to_numpy()  # pemekaran: no polygon, no window
     sub = ind[usable].reset_index(drop=True)
     c, n = cases[usable].to_numpy().astype(int), pop[usable].to_numpy().astype(int)
     if len(c) < 3 or c.sum() == 0:
@@ -596,6 +597,7 @@ def _scan_label(
     codes = sub["kode_desa"].tolist()
     names = dict(zip(ind["kode_desa"], ind["desa"], strict=True))
     with_data = set(ind.loc[ind["ada_data"].astype(bool), "kode_desa"])
+    unmapped = set(ind.loc[ind.geometry.isna().to_numpy(), "kode_desa"])
     rate = float(c.sum() / n.sum() * 100)
     of = {codes[d]: (i, cl) for i, cl in enumerate(res.klaster) for d in cl.desa}
     row_of = {k: i for i, k in enumerate(codes)}
@@ -609,12 +611,15 @@ def _scan_label(
         }  # fmt: skip
         records.append(rec)
         if kode not in row_of:
-            rec["alasan"] = (
-                "tidak dinilai: jumlah keluarga desa ini tidak dapat dipakai (penyebut kosong, "
-                "atau lebih kecil daripada jumlah keluarga desil 1)"
-                if kode in with_data
-                else TANPA_BARIS
-            )
+            if kode in unmapped:
+                rec["alasan"] = "tidak dinilai: tanpa batas desa (pemekaran)"
+            elif kode in with_data:
+                rec["alasan"] = (
+                    "tidak dinilai: jumlah keluarga desa ini tidak dapat dipakai (penyebut "
+                    "kosong, atau lebih kecil daripada jumlah keluarga desil 1)"
+                )
+            else:
+                rec["alasan"] = TANPA_BARIS
             continue
         i = row_of[kode]
         own = f"desa ini {_id_int(c[i])} dari {_id_int(n[i])} keluarga ({_id(c[i] / n[i] * 100, 2)} %)"

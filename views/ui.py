@@ -68,6 +68,13 @@ PAGE_CSS = f"""
   white-space: normal !important; text-overflow: clip !important; overflow: visible !important;
   min-width: 0; }}
 [data-testid="stDownloadButton"] button, [data-testid="stButton"] button {{ height: auto; }}
+/* Headline figures: five side by side leave about 100 px each on a 1024 px screen, and
+   Streamlit cuts a long value or label with "…" ("193 / …" desa, "Seluruh ke…"). Smaller
+   digits on narrow screens, and labels and values wrap instead of being cut. */
+[data-testid="stMetricValue"] {{ font-size: clamp(1.25rem, 2.4vw, 2.25rem); }}
+[data-testid="stMetric"] .stMarkdownEllipsis,
+[data-testid="stMetric"] .stMarkdownEllipsis p {{
+  white-space: normal; overflow: visible; text-overflow: clip; }}
 /* Less empty space above the title: the map starts higher on a 768 px tall screen. */
 [data-testid="stMainBlockContainer"] {{ padding-top: 2.5rem; }}
 /* Map and side panel: side by side when both fit (map at least 560 px), else the panel goes
