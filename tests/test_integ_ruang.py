@@ -2,23 +2,27 @@
 
 Comparing kept snapshots within a user's scope, ``banding --snapshot``, verification results
 and recipient lists saved with a version check and read back after a restart,
-``verifikasi-masuk --snapshot``. SQLite; household rows are SYNTHETIC.
+``verifikasi-masuk --snapshot``, and the same in the app (AppTest), with audited downloads.
+SQLite; household rows are SYNTHETIC.
 """
 
 from __future__ import annotations
 
 import gzip
 import io
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from streamlit.testing.v1 import AppTest
 
 from geo.errors import AccessError, VersionConflictError
 from geo.region import default_region
 from targeting.banding import muat_banding
 from targeting.banding_ruang import data_ruang
 from targeting.cli import main
+from targeting.format import angka
 from targeting.penerima import baca_penerima
 from targeting.ruang_kerja import Cakupan, RuangKerja
 from targeting.snapshot import load_snapshot
@@ -32,6 +36,9 @@ from targeting.verifikasi_ruang import (
     simpan_penerima,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+PERUBAHAN = str(ROOT / "views" / "perubahan.py")
 DESA_A, DESA_B = "61.11.01.2001", "61.11.01.2002"
 KAB = Cakupan.semua("tim")
 OP_A = Cakupan("operator_a", "desa", (DESA_A,))
@@ -210,3 +217,53 @@ def test_cli_verifikasi_masuk_snapshot_saves_into_the_workspace(workspace, tmp_p
     assert n > 0
     assert main([*args, str(tmp_path / "w")]) == 0  # again: a newer version, nothing lost
     assert set(rk.verifikasi(KAB, sid)["versi"]) == {2}
+
+
+def test_a_desa_operator_compares_kept_snapshots_of_its_own_desa(workspace):
+    rk, ids = workspace
+    at = AppTest.from_file(PERUBAHAN, default_timeout=180)
+    at.session_state["_cakupan"] = OP_A
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.toggle  # no synthetic demo and no upload for a desa operator
+    assert any("dua snapshot" in i.value for i in at.info)
+    at.multiselect(key="banding_snapshot").set_value(list(ids)).run()
+    assert not at.exception, at.exception
+    metric = {m.label: m.value for m in at.metric}
+    own = rk.keluarga(OP_A, ids[0])
+    assert metric["Desil 1 (2024-01-01)"] == angka(int((own["desil"] == 1).sum()))
+    assert (rk.log_audit(KAB)["aksi"] == "banding").sum() == 2  # each kept snapshot opened
+
+
+def test_app_downloads_write_a_masked_audit_line(workspace):
+    from views import ruang_sesi
+
+    rk, _ids = workspace
+    build = ruang_sesi.diaudit(lambda: b"isi", "sasaran_6111012001000123.csv", 7)
+    assert (rk.log_audit(KAB)["aksi"] == "ekspor").sum() == 0  # only when the file is built
+    assert build() == b"isi"
+    ruang_sesi.catat_unduhan("perubahan_desa.csv")
+    log = rk.log_audit(KAB)
+    rows = log[log["aksi"] == "ekspor"]
+    assert rows["rincian"].iloc[0] == "aplikasi perubahan_desa.csv"  # newest first
+    assert "6111012001000123" not in rows["rincian"].iloc[1]
+    assert rows["rincian"].iloc[1].endswith(": 7 baris")
+
+
+def test_kept_results_show_in_a_new_session_and_feed_the_priority_page(workspace):
+    rk, ids = workspace
+    sid = ids[1]
+    files = [BerkasKembali("musdes_SINTETIS.xlsx", _returned(rk, sid))]
+    hasil = baca_untuk_ruang(files, rk.keluarga(OP_A, sid), OP_A)
+    simpan_hasil(rk, OP_A, sid, hasil, muat_hasil(rk, OP_A, sid).versi)
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["_cakupan"] = OP_A
+    at.session_state["_snapshot_ruang"] = sid
+    at.run()
+    at.switch_page("views/verifikasi.py").run()
+    assert not at.exception, at.exception
+    metric = {m.label: m.value for m in at.metric}
+    assert metric["Diterapkan"] == angka(len(hasil.diterapkan))
+    assert any("tersimpan di ruang kerja" in c.value for c in at.caption)
+    at.switch_page("views/prioritas.py").run()
+    assert not at.exception, at.exception
