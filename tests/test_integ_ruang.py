@@ -267,3 +267,31 @@ def test_kept_results_show_in_a_new_session_and_feed_the_priority_page(workspace
     assert any("tersimpan di ruang kerja" in c.value for c in at.caption)
     at.switch_page("views/prioritas.py").run()
     assert not at.exception, at.exception
+
+
+def test_on_postgresql_the_batch_save_is_scoped_and_version_checked(sumber, tmp_path, monkeypatch):
+    from tests import pg_cluster
+
+    if pg_cluster.bindir() is None:
+        pytest.fail("PostgreSQL is not installed: run `make db-deps` (make test does)")
+    monkeypatch.setenv("LOKUS_KUNCI_VERIFIKASI", "kunci-uji-SINTETIS")
+    with pg_cluster.cluster() as c:
+        rk = RuangKerja(c.new_database(), folder=tmp_path / "ruang")
+        try:
+            sid = rk.impor(_snap(sumber, "2024-01-01"), KAB)
+            files = [BerkasKembali("musdes_SINTETIS.xlsx", _returned(rk, sid))]
+            stale = muat_hasil(rk, KAB, sid).versi
+            hasil = baca_untuk_ruang(files, rk.keluarga(OP_A, sid), OP_A)
+            assert set(hasil.diterapkan["kode_desa"]) == {DESA_A}
+            simpan_hasil(rk, OP_A, sid, hasil, muat_hasil(rk, OP_A, sid).versi)
+            whole = baca_untuk_ruang(files, rk.keluarga(KAB, sid), KAB)
+            with pytest.raises(AccessError):
+                simpan_hasil(rk, OP_A, sid, whole, {})
+            with pytest.raises(VersionConflictError):
+                simpan_hasil(rk, KAB, sid, whole, stale)
+            assert len(rk.verifikasi(KAB, sid)) == len(hasil.diterapkan)
+            simpan_hasil(rk, KAB, sid, whole, muat_hasil(rk, KAB, sid).versi)
+            assert set(muat_hasil(rk, OP_A, sid).hasil.diterapkan["kode_desa"]) == {DESA_A}
+            assert len(muat_hasil(rk, KAB, sid).hasil.diterapkan) == len(whole.diterapkan)
+        finally:
+            rk.close()
