@@ -295,3 +295,19 @@ def test_on_postgresql_the_batch_save_is_scoped_and_version_checked(sumber, tmp_
             assert len(muat_hasil(rk, KAB, sid).hasil.diterapkan) == len(whole.diterapkan)
         finally:
             rk.close()
+
+
+def test_the_team_picks_kept_snapshots_beside_uploads(workspace):
+    _rk, ids = workspace
+    at = AppTest.from_file(PERUBAHAN, default_timeout=180)
+    at.run()
+    at.toggle(key="banding_demo").set_value(False).run()
+    assert not at.exception, at.exception
+    assert any("Unggah 2 berkas" in i.value for i in at.info)  # no snapshot chosen yet
+    at.multiselect(key="banding_snapshot").set_value([ids[0]]).run()
+    assert any("sedikitnya dua data" in i.value for i in at.info)
+    assert at.number_input(key="banding_n_tambah").value == 0
+    at.multiselect(key="banding_snapshot").set_value(list(ids)).run()
+    assert not at.exception, at.exception
+    metric = {m.label: m.value for m in at.metric}
+    assert "Desil 1 (2025-01-01)" in metric
