@@ -24,6 +24,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, create_engine, delete, event, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from geo.errors import AccessError, VersionConflictError, WorkspaceError
 from geo.masking import mask_ids
@@ -490,6 +491,14 @@ class RuangKerja:
         VersionConflictError
             A family's result changed since its version was read (nothing saved): reload.
         """
+        try:
+            return self._simpan_banyak(cakupan, sid, baris, rincian)
+        except IntegrityError as err:  # another operator's first save of a family raced ours
+            raise _conflict(baris[0][0] if baris else 0) from err
+
+    def _simpan_banyak(
+        self, cakupan: Cakupan, sid: int, baris: list[tuple[int, dict, int]], rincian: str
+    ) -> dict[int, int]:
         v = t.hasil_verifikasi.c
         out = {}
         with self.transaksi(cakupan) as conn:
