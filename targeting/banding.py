@@ -214,6 +214,8 @@ def kunci_ditolak(snapshot: Snapshot, salt: bytes) -> frozenset[int]:
         row here was rejected, and its reason says so.
     """
     sheet = snapshot.sheet.frame
+    if ROW_COL not in sheet.columns:  # a snapshot rebuilt from the workspace keeps no raw rows
+        return frozenset()
     rows = pd.to_numeric(snapshot.ditolak.get("baris", pd.Series(dtype="object")), errors="coerce")
     part = sheet[sheet[ROW_COL].astype("int64").isin(set(rows.dropna().astype("int64")))]
     out: set[int] = set()
@@ -998,8 +1000,9 @@ class DataMasuk:
 
     Attributes
     ----------
-    sumber : path, bytes or binary file
-        The P3KE/DTSEN file (CSV/XLSX).
+    sumber : path, bytes, binary file or Snapshot
+        The P3KE/DTSEN file (CSV/XLSX), or a snapshot already loaded (e.g. one kept in the
+        workspace, :func:`targeting.banding_ruang.data_ruang`), used as it is.
     nama : str or None
         File name (uploads).
     tanggal : str or None
@@ -1052,6 +1055,7 @@ def muat_banding(
     from targeting.snapshot import load_snapshot
 
     snaps = [
+        d.sumber if isinstance(d.sumber, Snapshot) else
         load_snapshot(region, households=d.sumber, boundaries=boundaries,
                       keluarga_desa=d.keluarga_desa if d.keluarga_desa is not None else keluarga_desa,
                       names={"keluarga_p3ke": d.nama}, desil_scale=d.skala, tanggal=d.tanggal)

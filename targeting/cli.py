@@ -281,6 +281,33 @@ def _input_notes(result: Result) -> None:
         )
 
 
+def _snapshot(args: argparse.Namespace):
+    """Load the snapshot ``run`` and ``verifikasi-*`` analyse.
+
+    It is the one kept in the workspace (``--snapshot ID``), else read from the files and the
+    region given.
+    """
+    from targeting import cli_ruang_kerja
+    from targeting.snapshot import load_snapshot
+
+    region = wilayah.resolve_region(args.region)
+    if args.snapshot:
+        return cli_ruang_kerja.snapshot_for_run(args, region)
+    return load_snapshot(
+        region,
+        households=args.households,
+        boundaries=args.boundaries,
+        keluarga_desa=args.keluarga_desa,
+        boundaries_layer=args.layer,
+        desil_scale=args.desil_scale,
+        sheet=args.sheet,
+        jarak_pantai_m=args.jarak_pantai_m,
+        engine=args.engine,
+        scheduler=args.scheduler,
+        partisi=args.partisi or "kecamatan",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI.
 
@@ -330,27 +357,12 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         from targeting import cli_ruang_kerja, cli_verifikasi
         from targeting.pipeline import analyse, write_outputs
-        from targeting.snapshot import load_snapshot
 
         refused = _refused_options(args) or cli_ruang_kerja.run_conflicts(args)
         if refused:
             _stderr(f"error: {refused}{_nothing_written(out, writing)}")
             return 2
-        region = wilayah.resolve_region(args.region)
-        snapshot = cli_ruang_kerja.snapshot_for_run(args, region) if args.snapshot else None
-        snapshot = snapshot or load_snapshot(
-            region,
-            households=args.households,
-            boundaries=args.boundaries,
-            keluarga_desa=args.keluarga_desa,
-            boundaries_layer=args.layer,
-            desil_scale=args.desil_scale,
-            sheet=args.sheet,
-            jarak_pantai_m=args.jarak_pantai_m,
-            engine=args.engine,
-            scheduler=args.scheduler,
-            partisi=args.partisi or "kecamatan",
-        )
+        snapshot = _snapshot(args)
         result = analyse(snapshot, _analysis_settings(args), register=args.register)
         if args.perintah != "run":  # verifikasi-keluar, verifikasi-masuk (issue 17)
             return cli_verifikasi.perintah(args, result)

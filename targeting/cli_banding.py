@@ -46,6 +46,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--sebelum", type=Path, help="berkas keluarga terlama (CSV/XLSX)")
     p.add_argument("--sesudah", type=Path, action="append", default=[],
                    help="berkas keluarga berikutnya, urut waktu (boleh diulang)")  # fmt: skip
+    p.add_argument("--snapshot", type=int, action="append", default=[], metavar="ID",
+                   help="snapshot ruang kerja (lihat 'ruang-kerja daftar'), urut waktu, boleh "
+                        "diulang; dibandingkan sebelum berkas --sebelum/--sesudah")  # fmt: skip
     p.add_argument("--tanggal", action="append", default=[],
                    help="tanggal data (YYYY-MM-DD atau DD/MM/YYYY) per berkas, urut seperti berkasnya; "
                         "bawaan: kolom tanggal_data, lalu tanggal berkas")  # fmt: skip
@@ -92,7 +95,7 @@ def _files(args: argparse.Namespace, region: Region) -> list[tuple[Path, str | N
     """List the files to compare with date and scale (the demo when none is given)."""
     given = ([args.sebelum] if args.sebelum else []) + list(args.sesudah)
     if not given:
-        return demo_files(region)
+        return [] if args.snapshot else demo_files(region)
     for what, values in (
         ("--tanggal", args.tanggal),
         ("--desil-scale", args.desil_scale),
@@ -111,6 +114,20 @@ def _denominators(args: argparse.Namespace, n: int) -> list[Path | None]:
     """One family table per file: each given, one for all, or none (the region's)."""
     given = list(args.keluarga_desa)
     return given if len(given) == n else [given[0] if given else None] * n
+
+
+def _kept(args: argparse.Namespace, region: Region) -> list:
+    """Open the ``--snapshot`` ids from the workspace (every desa: the server operator's CLI)."""
+    if not args.snapshot:
+        return []
+    from targeting.banding_ruang import data_ruang
+    from targeting.cli_ruang_kerja import _workspace
+
+    rk, c = _workspace()
+    try:
+        return data_ruang(rk, c, args.snapshot, region)
+    finally:
+        rk.close()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -133,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
         files = _files(args, region)
         perbandingan, strategi = muat_banding(
             region,
+            _kept(args, region) +
             [DataMasuk(f, tanggal=date, skala=scale, keluarga_desa=denom)
              for (f, date, scale), denom in zip(files, _denominators(args, len(files)), strict=True)],
             boundaries=args.boundaries, register=args.register,

@@ -133,6 +133,8 @@ def perintah(args: argparse.Namespace, result: Analysis) -> int:
               f"{len(keluarga)} families")  # fmt: skip
     else:
         hasil = _read_returns(args.berkas, result)
+        if getattr(args, "snapshot", None) is not None:  # saved first: all or nothing
+            _keep(args.snapshot, hasil)
         paths = _verification_files(hasil, out, args.csv_sep)
         paths.append(_write(out, "report.json", _report(hasil, args.berkas)))
         led = hasil.ledger
@@ -144,6 +146,19 @@ def perintah(args: argparse.Namespace, result: Analysis) -> int:
     for path in paths:
         print(path)
     return 0
+
+
+def _keep(sid: int, hasil: HasilVerifikasi) -> None:
+    """Save the applied rows into workspace snapshot ``sid`` (``verifikasi-masuk --snapshot``)."""
+    from targeting.cli_ruang_kerja import _workspace
+    from targeting.verifikasi_ruang import muat_hasil, simpan_hasil
+
+    rk, c = _workspace()
+    try:
+        saved = simpan_hasil(rk, c, sid, hasil, muat_hasil(rk, c, sid).versi)
+    finally:
+        rk.close()
+    print(f"workspace snapshot {sid}: {len(saved)} verification results saved")
 
 
 def _report(hasil: HasilVerifikasi, paths: list[Path]) -> bytes:

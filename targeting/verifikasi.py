@@ -32,7 +32,7 @@ import os
 import re
 import secrets
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,6 +108,9 @@ ALASAN = {
     "id_ganda": "id_keluarga_p3ke muncul lagi di lembar ini; baris pertama yang dipakai",
     "diganti": "desa ini dikembalikan lagi dalam {asal}; berkas yang lebih baru dipakai",
     "usulan_tidak_lengkap": "usulan baru tanpa {asal} (kolom wajib bertanda *)",
+    "desa_di_luar_wilayah": (
+        "lembar desa {asal} di luar wilayah pengguna ini: hanya hasil desa Anda yang diterapkan"
+    ),
 }
 """Reason code -> sentence of each rejected row (``{asal}`` filled per row)."""
 
@@ -625,9 +628,12 @@ class _Lembar:
 
 
 def baca_verifikasi(
-    berkas: Sequence[BerkasKembali], referensi: pd.DataFrame, kunci: bytes,
+    berkas: Sequence[BerkasKembali],
+    referensi: pd.DataFrame,
+    kunci: bytes,
     zona: str = DEFAULT_ZONA_WAKTU,
-) -> HasilVerifikasi:  # fmt: skip
+    wilayah: Callable[[str], bool] | None = None,
+) -> HasilVerifikasi:
     """Read returned verification workbooks; every filled row to exactly one place.
 
     Parameters
@@ -641,6 +647,10 @@ def baca_verifikasi(
         Key the workbooks were written with (:func:`kunci_verifikasi`).
     zona : str, default "Asia/Pontianak"
         The region's ``zona_waktu``: saved dates are written in it, with their offset.
+    wilayah : callable, optional
+        Tells whether a desa code is in the user's scope (e.g.
+        :meth:`targeting.ruang_kerja.Cakupan.covers`); every row of a sheet of another desa is
+        rejected with ``desa_di_luar_wilayah``. None: every desa.
 
     Returns
     -------
@@ -679,12 +689,18 @@ def baca_verifikasi(
     winners = _pemenang(sheets, catatan)
     out = _Kumpulan()
     for s in sheets:
+        if wilayah is not None and not wilayah(s.kode_desa):
+            out.luar(s)
+            continue
         later = winners[s.kode_desa]
         if later is not s:
             out.ganti(s, later)
             continue
         _nilai_lembar(s, ref_desa, balik, kunci, out)
-    return out.hasil(sheets, winners, catatan, ref_desa)
+    hasil = out.hasil(sheets, winners, catatan, ref_desa)
+    if wilayah is not None:
+        hasil.desa["dipakai"] &= hasil.desa["kode_desa"].map(wilayah).astype(bool)
+    return hasil
 
 
 class _Kumpulan:
@@ -701,6 +717,11 @@ class _Kumpulan:
         alasan = ALASAN[kode].format(asal=asal, pilihan=", ".join(STATUS_VERIFIKASI))
         self.ditolak.append({"berkas": s.berkas, "lembar": s.lembar, "baris": row["_baris"],
                              "kolom": kolom, "nilai": nilai, "kode": kode, "alasan": alasan})  # fmt: skip
+
+    def luar(self, s: _Lembar) -> None:
+        for row in [*s.keluarga, *s.usulan]:
+            self.rows_in += 1
+            self.tolak(s, row, "desa_di_luar_wilayah", "kode_desa", s.kode_desa, s.kode_desa)
 
     def ganti(self, s: _Lembar, later: _Lembar) -> None:
         where = f"{later.berkas} (lembar {later.lembar}, disimpan {later.disimpan or '?'})"

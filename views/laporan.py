@@ -8,6 +8,7 @@ import streamlit as st
 from geo.join import FLAG_COLUMNS
 from targeting.export import to_csv_bytes
 from targeting.format import KOSONG, angka, judul_kolom, tabel_tampilan
+from views import ruang_sesi
 from views.common import md_escape, start_page
 
 d = start_page("Laporan impor")
@@ -55,6 +56,8 @@ if len(table):
             to_csv_bytes(table),
             file_name="lokus_bertanda.csv",
             mime="text/csv",
+            on_click=ruang_sesi.catat_unduhan,
+            args=("lokus_bertanda.csv", len(table)),
         )
 
 st.subheader("Baris ditolak")
@@ -73,6 +76,8 @@ else:
         to_csv_bytes(r.ditolak),
         file_name="lokus_ditolak.csv",
         mime="text/csv",
+        on_click=ruang_sesi.catat_unduhan,
+        args=("lokus_ditolak.csv", len(r.ditolak)),
     )
 PERAN = {
     "keluarga_p3ke": "Data keluarga P3KE",

@@ -27,10 +27,13 @@ from targeting.banding import (
     per_kecamatan,
 )
 from targeting.banding_peta import peta_spec
+from targeting.banding_ruang import data_ruang
 from targeting.cli_banding import demo_files
 from targeting.format import KOSONG, angka, persen, tabel_tampilan
 from targeting.maps import legend_html, render
 from targeting.mapspec import MapSettings
+from targeting.ruang_kerja import Cakupan
+from views import ruang_sesi
 from views.common import asset_base, md_escape, region_path
 from views.ui import chart_id, legend
 
@@ -39,9 +42,34 @@ SKALA = {"auto": "Otomatis", "p3ke": "P3KE (desil 1-4)", "dtsen": "DTSEN (desil 
 
 # In memory only, a few comparisons, dropped an hour after last use (personal data).
 @st.cache_resource(show_spinner="Membandingkan data…", max_entries=4, ttl=3600)
-def _banding(region: str, items: tuple[tuple[str, bytes | str, str | None, str], ...]):
-    data = [DataMasuk(src, nama=name, tanggal=tgl, skala=sk) for name, src, tgl, sk in items]
-    return muat_banding(load_region(region), data)
+def _banding(
+    region: str,
+    items: tuple[tuple[str, bytes | str, str | None, str], ...],
+    kept: tuple[int, ...] = (),
+    cakupan: Cakupan | None = None,
+):
+    settings = load_region(region)
+    data = data_ruang(ruang_sesi.workspace(), cakupan, kept, settings) if kept else []
+    data += [DataMasuk(src, nama=name, tanggal=tgl, skala=sk) for name, src, tgl, sk in items]
+    return muat_banding(settings, data)
+
+
+def _kept() -> tuple[int, ...]:
+    """Snapshots kept in the workspace chosen (read in the user's scope), oldest first."""
+    if not ruang_sesi.workspace_exists():
+        return ()
+    table = ruang_sesi.workspace().daftar(ruang_sesi.cakupan())
+    if table.empty:
+        return ()
+    table = table.sort_values(["tanggal", "id"], na_position="first")
+    names = {i: f"{i}: {n} ({t or 'tanpa tanggal'})"
+             for i, n, t in zip(table["id"], table["nama"], table["tanggal"], strict=True)}  # fmt: skip
+    pilih = st.multiselect(
+        "Snapshot dari ruang kerja", list(names), format_func=names.get, key="banding_snapshot",
+        placeholder="Pilih snapshot", select_all=False,
+        help="Urut dari tanggal data terlama; hanya keluarga di wilayah Anda yang dibandingkan",
+    )  # fmt: skip
+    return tuple(i for i in names if i in pilih)
 
 
 def _tabel(frame: pd.DataFrame):
@@ -62,19 +90,45 @@ def _transisi(matrix: pd.DataFrame) -> pd.DataFrame:
     return out.rename_axis("dari \\ ke").reset_index()
 
 
-def _inputs() -> tuple[tuple[str, bytes | str, str | None, str], ...] | None:
-    """The files chosen: the embedded synthetic snapshots, or one upload per snapshot."""
+def _inputs() -> tuple[tuple, tuple[int, ...]] | None:
+    """The data chosen: the embedded synthetic snapshots, or kept snapshots and uploads.
+
+    Returns (uploads or demo files, kept snapshot ids); a kecamatan or desa user has only
+    the kept snapshots of the workspace, read for its own area.
+    """
+    if ruang_sesi.workspace_only():
+        kept = _kept()
+        if len(kept) < 2:
+            st.info("Pilih sedikitnya dua snapshot dari ruang kerja, dari yang terlama.")
+            return None
+        return (), kept
     demo = st.toggle(
         "Pakai tiga data SINTETIS bawaan (2023, 2024, 2025)", value=True, key="banding_demo"
     )
     if demo:
         files = demo_files(load_region(region_path()))
-        return tuple((f.name, str(f), tgl, sk) for f, tgl, sk in files) or None
-    n = int(
-        st.number_input(
-            "Jumlah data", min_value=2, max_value=6, value=2, step=1, format="%d", key="banding_n"
-        )
-    )
+        items = tuple((f.name, str(f), tgl, sk) for f, tgl, sk in files)
+        return (items, ()) if items else None
+    kept = _kept()
+    if kept:
+        n = int(st.number_input("Tambah berkas unggahan (sesudah snapshot)", min_value=0,
+                                max_value=6, value=0, step=1, format="%d", key="banding_n_tambah"))  # fmt: skip
+    else:
+        n = int(st.number_input("Jumlah data", min_value=2, max_value=6, value=2, step=1,
+                                format="%d", key="banding_n"))  # fmt: skip
+    items = _uploads(n)
+    if items is None:
+        return None
+    if len(kept) + len(items) < 2:
+        st.info("Pilih sedikitnya dua data: snapshot ruang kerja dan/atau berkas unggahan.")
+        return None
+    return items, kept
+
+
+def _uploads(n: int) -> tuple[tuple[str, bytes | str, str | None, str], ...] | None:
+    """One upload per snapshot, with its date and desil scale; None until all are given."""
+    if n == 0:
+        return ()
     items = []
     cols = st.columns(min(n, 3))
     for i in range(n):
@@ -219,12 +273,15 @@ def _downloads(b: Perbandingan, strategi: pd.DataFrame | None) -> None:
         for name, data in files.items():
             z.writestr(zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0)), data)
     cols = st.columns(3)
+    audit = ruang_sesi.catat_unduhan
     cols[0].download_button("Unduh semua berkas (ZIP)", buf.getvalue(), file_name="lokus_perubahan.zip",
-                            mime="application/zip")  # fmt: skip
+                            mime="application/zip", on_click=audit, args=("lokus_perubahan.zip",))  # fmt: skip
     cols[1].download_button("Unduh perubahan per desa (CSV)", files["perubahan_desa.csv"],
-                            file_name="perubahan_desa.csv", mime="text/csv")  # fmt: skip
+                            file_name="perubahan_desa.csv", mime="text/csv",
+                            on_click=audit, args=("perubahan_desa.csv",))  # fmt: skip
     cols[2].download_button("Unduh keluarga tak terpasangkan (CSV)", files["pencocokan_ditolak.csv"],
-                            file_name="pencocokan_ditolak.csv", mime="text/csv")  # fmt: skip
+                            file_name="pencocokan_ditolak.csv", mime="text/csv",
+                            on_click=audit, args=("pencocokan_ditolak.csv",))  # fmt: skip
 
 
 st.title("Perubahan antar data")
@@ -233,11 +290,11 @@ st.caption(
     "di mana, dan di mana yang baru muncul. Keluarga diikuti lewat id keluarga P3KE, lalu No KK, "
     "lalu NIK kepala keluarga (disandikan, tidak ditampilkan)."
 )
-items = _inputs()
-if items is None:
+chosen = _inputs()
+if chosen is None:
     st.stop()
 try:
-    b, strategi = _banding(region_path(), items)
+    b, strategi = _banding(region_path(), chosen[0], chosen[1], ruang_sesi.cakupan())
 except LokusError as err:
     st.error(md_escape(str(err)))
     st.stop()

@@ -41,6 +41,8 @@ from targeting.verifikasi import (
     terapkan_ke_daftar,
     zip_per_desa,
 )
+from targeting.verifikasi_ruang import muat_hasil
+from views import ruang_sesi
 from views.common import (
     HASIL_VERIFIKASI_KEY,
     PRIORITAS_KEY,
@@ -55,6 +57,10 @@ from views.ui import MAP_ROW_KEY, layer_pills, legend, on_map_change
 d = start_page("Desa prioritas dan daftar sasaran")
 r = d.result
 verified = st.session_state.get(HASIL_VERIFIKASI_KEY)
+if verified is None and ruang_sesi.opened_snapshot() is not None:  # kept in the workspace
+    kept = muat_hasil(ruang_sesi.workspace(), ruang_sesi.cakupan(), ruang_sesi.opened_snapshot())
+    if kept.hasil is not None:
+        verified = st.session_state[HASIL_VERIFIKASI_KEY] = (d.key, kept.hasil)
 if verified is not None and verified[0] == d.key:  # results uploaded on 'Hasil verifikasi'
     r = analisis_terverifikasi(r, verified[1])  # the ranking counts verified families only
 else:
@@ -427,7 +433,8 @@ columns = st.columns(3)
 for i, (text, data, name, mime) in enumerate(downloads):
     columns[i % 3].download_button(
         text,
-        data,  # a callable: the file is built when the button is pressed
+        # a callable: the file is built (and its audit line written) when the button is pressed
+        ruang_sesi.diaudit(data, name, len(fam)),
         file_name=name,
         mime=mime,
         on_click="ignore",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -121,3 +122,43 @@ def opened_snapshot() -> int | None:
 def workspace_only() -> bool:
     """True when this session may see workspace data only (a kecamatan or desa user)."""
     return logged_in() and not cakupan().semua_desa
+
+
+def workspace_exists() -> bool:
+    """True when this server has a workspace (PostgreSQL, or the SQLite file exists)."""
+    url = workspace_url()
+    return not (url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists())
+
+
+def _tulis_audit(rk: RuangKerja, c: Cakupan, sid: int | None, berkas: str, n: int | None) -> None:
+    objek = f"snapshot {sid}" if sid is not None else "sesi"
+    rincian = f"aplikasi {berkas}" + (f": {n} baris" if n is not None else "")
+    with rk.transaksi(c) as conn:
+        rk.catat(conn, c, "ekspor", objek, rincian)
+
+
+def catat_unduhan(berkas: str, n: int | None = None) -> None:
+    """Write the audit line of an app download (masked), as the CLI's exports do.
+
+    For ``st.download_button(on_click=catat_unduhan, args=(berkas, n))``. Nothing is written
+    when the server has no workspace (the session-only local mode keeps no log).
+    """
+    if workspace_exists():
+        _tulis_audit(workspace(), cakupan(), opened_snapshot(), berkas, n)
+
+
+def diaudit(data: Callable[[], bytes], berkas: str, n: int | None = None) -> Callable[[], bytes]:
+    """Wrap a download's deferred data so that building the file writes its audit line.
+
+    The user and snapshot are taken now (the deferred call runs outside the script).
+    """
+    if not workspace_exists():
+        return data
+    rk, c, sid = workspace(), cakupan(), opened_snapshot()
+
+    def build() -> bytes:
+        out = data()
+        _tulis_audit(rk, c, sid, berkas, n)
+        return out
+
+    return build

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.errors import LokusError
+from geo.errors import LokusError, VersionConflictError
 from targeting.export import to_csv_bytes
 from targeting.format import KOSONG, angka, persen, tabel_tampilan
 from targeting.interventions import lokus_long
@@ -13,17 +15,64 @@ from targeting.maps import legend_html, render
 from targeting.penerima import SUMBER_DAFTAR, baca_penerima, cakupan
 from targeting.verifikasi import (
     BerkasKembali,
-    baca_verifikasi,
-    kunci_verifikasi,
     lampiran_xlsx,
     peta_verifikasi,
     tidak_layak,
 )
+from targeting.verifikasi_ruang import (
+    Tersimpan,
+    baca_untuk_ruang,
+    muat_hasil,
+    muat_penerima,
+    simpan_hasil,
+    simpan_penerima,
+)
+from views import ruang_sesi
 from views.common import HASIL_VERIFIKASI_KEY, asset_base, md_escape, start_page
 from views.ui import legend
 
 d = start_page("Hasil verifikasi musdes")
 r = d.result
+sid = ruang_sesi.opened_snapshot()  # results are kept in the workspace while one is open
+c = ruang_sesi.cakupan()
+TERSIMPAN_KEY = f"_tersimpan_verifikasi_{sid}"
+
+
+def _tersimpan() -> Tersimpan:
+    """What the workspace held when this session last read it (the versions of the next save)."""
+    if TERSIMPAN_KEY not in st.session_state:
+        st.session_state[TERSIMPAN_KEY] = muat_hasil(ruang_sesi.workspace(), c, sid)
+    return st.session_state[TERSIMPAN_KEY]
+
+
+def _simpan_sekali(tanda: str, simpan, pesan: str) -> None:
+    """Save an upload into the workspace once; on a version conflict, offer to reload."""
+    done = st.session_state.setdefault("_disimpan_ruang", set())
+    if tanda in done:
+        return
+    try:
+        simpan()
+    except VersionConflictError as err:
+        st.error(md_escape(err))
+        if st.button("Muat ulang dari ruang kerja", key=f"_muat_ulang_{tanda[:8]}"):
+            st.session_state.pop(TERSIMPAN_KEY, None)
+            st.rerun()
+        return
+    except LokusError as err:
+        st.error(md_escape(err))
+        return
+    done.add(tanda)
+    st.session_state.pop(TERSIMPAN_KEY, None)  # read again: the new versions
+    st.success(pesan)
+
+
+def _tanda(*parts: bytes | str) -> str:
+    h = hashlib.sha256(str(sid).encode())
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else part.encode())
+    return h.hexdigest()
+
+
 st.caption(
     "Unggah lembar verifikasi yang sudah diisi musyawarah desa (diunduh dari halaman Desa "
     "prioritas dan sasaran: 'Unduh lembar verifikasi musdes'). Setiap baris diterapkan atau "
@@ -40,9 +89,7 @@ stored = st.session_state.get(HASIL_VERIFIKASI_KEY)
 if uploads:
     files = [BerkasKembali(u.name, u.getvalue()) for u in uploads]
     try:
-        hasil = baca_verifikasi(
-            files, r.placement.keluarga, kunci_verifikasi(), r.region.zona_waktu
-        )
+        hasil = baca_untuk_ruang(files, r.placement.keluarga, c, r.region.zona_waktu)
         st.session_state[HASIL_VERIFIKASI_KEY] = (d.key, hasil)  # the priority page applies it
     except LokusError as err:
         st.error(md_escape(err))
@@ -57,6 +104,19 @@ elif stored is not None and stored[0] == d.key:  # the uploader empties when the
     if st.button("Hapus hasil verifikasi", key="hapus_hasil_verifikasi"):
         st.session_state.pop(HASIL_VERIFIKASI_KEY, None)
         st.rerun()
+if uploads and sid is not None and hasil is not None and len(hasil.diterapkan):
+    _simpan_sekali(
+        _tanda(*(f.nama for f in files), *(f.data for f in files)),
+        lambda: simpan_hasil(ruang_sesi.workspace(), c, sid, hasil, _tersimpan().versi),
+        f"Hasil {angka(len(hasil.diterapkan))} keluarga disimpan di ruang kerja (snapshot {sid}).",
+    )
+if sid is not None:
+    kept = _tersimpan().hasil
+    if kept is not None:
+        st.session_state[HASIL_VERIFIKASI_KEY] = (d.key, kept)  # everything kept, in scope
+        if hasil is None:
+            hasil = kept
+            st.caption(f"Hasil verifikasi tersimpan di ruang kerja (snapshot {sid}).")
 if hasil is not None:
     led = hasil.ledger
     belum = int((hasil.ditolak["kode"] == "belum_diverifikasi").sum())
@@ -75,7 +135,9 @@ if hasil is not None:
     )  # fmt: skip
     st.download_button(
         "Unduh hasil verifikasi (XLSX)",
-        lambda: lampiran_xlsx(hasil),
+        ruang_sesi.diaudit(
+            lambda: lampiran_xlsx(hasil), "hasil_verifikasi_musdes.xlsx", len(hasil.diterapkan)
+        ),
         file_name="hasil_verifikasi_musdes.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         on_click="ignore",
@@ -112,6 +174,18 @@ if daftar_file is not None:
                                r.placement.keluarga, codes)  # fmt: skip
     except LokusError as err:
         st.error(md_escape(err))
+    if sid is not None and daftar is not None and len(daftar.penerima):
+        _simpan_sekali(
+            _tanda(daftar_file.name, daftar_file.getvalue()),
+            lambda: simpan_penerima(
+                ruang_sesi.workspace(), c, sid, daftar, daftar_file.name, _tersimpan().penerima_id
+            ),
+            f"Daftar penerima disimpan di ruang kerja (snapshot {sid}).",
+        )
+elif sid is not None:
+    daftar = muat_penerima(ruang_sesi.workspace(), c, sid)
+    if daftar is not None:
+        st.caption(f"Daftar penerima tersimpan di ruang kerja (snapshot {sid}).")
 out = tidak_layak(hasil) if hasil is not None else frozenset()
 got = cakupan(r.placement.keluarga, lokus, daftar, tidak_layak=out, desa=r.indikator)
 if got.sumber != SUMBER_DAFTAR:
@@ -144,6 +218,8 @@ c1.download_button(
     to_csv_bytes(got.belum_tersentuh.assign(sumber=got.sumber)),
     file_name="belum_tersentuh.csv",
     mime="text/csv",
+    on_click=ruang_sesi.catat_unduhan,
+    args=("belum_tersentuh.csv", len(got.belum_tersentuh)),
 )
 if len(got.ketepatan):
     st.markdown(
@@ -160,4 +236,6 @@ if len(got.ketepatan):
         to_csv_bytes(got.ketepatan),
         file_name="ketepatan_sasaran.csv",
         mime="text/csv",
+        on_click=ruang_sesi.catat_unduhan,
+        args=("ketepatan_sasaran.csv",),
     )

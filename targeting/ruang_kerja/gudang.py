@@ -24,6 +24,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, create_engine, delete, event, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from geo.errors import AccessError, VersionConflictError, WorkspaceError
 from geo.masking import mask_ids
@@ -461,6 +462,81 @@ class RuangKerja:
                     raise _conflict(keluarga_id)
             self.catat(conn, cakupan, "verifikasi", f"snapshot {sid} keluarga {keluarga_id}", kode)
         return versi + 1
+
+    def simpan_verifikasi_banyak(
+        self, cakupan: Cakupan, sid: int, baris: list[tuple[int, dict, int]], rincian: str = ""
+    ) -> dict[int, int]:
+        """Save many families' results in one transaction: all saved, or none.
+
+        Parameters
+        ----------
+        cakupan : Cakupan
+            Who verifies; every family must be in scope.
+        sid : int
+            Snapshot.
+        baris : list of (int, dict, int)
+            ``(keluarga_id, isi, versi)`` as in :meth:`simpan_verifikasi`.
+        rincian : str, optional
+            Written (masked) in the one audit row, e.g. the file names.
+
+        Returns
+        -------
+        dict
+            ``keluarga_id`` -> new version.
+
+        Raises
+        ------
+        AccessError
+            A family is not in the user's scope (nothing saved).
+        VersionConflictError
+            A family's result changed since its version was read (nothing saved): reload.
+        """
+        try:
+            return self._simpan_banyak(cakupan, sid, baris, rincian)
+        except IntegrityError as err:  # another operator's first save of a family raced ours
+            raise _conflict(baris[0][0] if baris else 0) from err
+
+    def _simpan_banyak(
+        self, cakupan: Cakupan, sid: int, baris: list[tuple[int, dict, int]], rincian: str
+    ) -> dict[int, int]:
+        v = t.hasil_verifikasi.c
+        out = {}
+        with self.transaksi(cakupan) as conn:
+            for kid, isi, versi in baris:
+                kode = self._family_in_scope(conn, cakupan, sid, kid)
+                sealed = self.sandi.seal(isi, "hasil_verifikasi", kode)
+                if versi == 0:
+                    done = (
+                        conn.execute(
+                            select(v.versi).where(v.snapshot_id == sid, v.keluarga_id == kid)
+                        ).scalar()
+                        is None
+                    )
+                    if done:
+                        conn.execute(
+                            insert(t.hasil_verifikasi).values(
+                                snapshot_id=sid, keluarga_id=kid, kode_desa=kode, isi=sealed,
+                                versi=1, diubah=_now(), oleh=cakupan.pengguna,
+                            )
+                        )  # fmt: skip
+                else:
+                    done = (
+                        conn.execute(
+                            update(t.hasil_verifikasi)
+                            .where(v.snapshot_id == sid, v.keluarga_id == kid, v.versi == versi)
+                            .values(
+                                isi=sealed, versi=versi + 1, diubah=_now(), oleh=cakupan.pengguna
+                            )
+                        ).rowcount
+                        == 1
+                    )
+                if not done:
+                    raise _conflict(kid)
+                out[kid] = versi + 1
+            self.catat(
+                conn, cakupan, "verifikasi", f"snapshot {sid}", f"{len(out)} keluarga {rincian}"
+            )
+        return out
 
     def verifikasi(self, cakupan: Cakupan, sid: int) -> pd.DataFrame:
         """Read the verification results of a snapshot in scope.
