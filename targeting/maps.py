@@ -429,8 +429,8 @@ def feature_collection(gdf: gpd.GeoDataFrame) -> dict:
         position), ``properties`` and ``geometry``, without the
         per-feature ``bbox`` geopandas adds. The geometries are written by GEOS
         (``shapely.to_geojson``, shortest round-trip numbers) and parsed once, instead of
-        folium walking every coordinate through ``__geo_interface__`` twice (2.4 s of the
-        province map's 8 s, bench/RESULTS.md).
+        folium walking every coordinate through ``__geo_interface__`` twice (5.7 s of a
+        9.1 s province map render under load, bench/RESULTS.md).
     """
     geoms = shapely.to_geojson(gdf.geometry.to_numpy())
     props = gdf.drop(columns=gdf.geometry.name).to_dict(orient="records")
