@@ -485,6 +485,34 @@ def _is_blank(row: list[str | None]) -> bool:
     return all(v is None for v in row)
 
 
+_NUMBER = re.compile(r"[0-9.,+\-/ ]+")
+"""A cell of ASCII digits and number punctuation (codes, NIK, coordinates, counts)."""
+_NUMBER_NAME = re.compile(r"[0-9,+_]*")
+"""What :func:`geo.columns.canon` can make of a :data:`_NUMBER` cell."""
+
+
+def _repeats_header(filled: list[str], header_canon: set[str], numbers_are_names: bool) -> bool:
+    """Whether at least half of a row's filled cells are header names (a repeated header).
+
+    Stops at the first cell past which half can no longer be reached: a data row usually
+    answers after half its cells, most of them numbers that are never canonicalised (see
+    :data:`_NUMBER`).
+    """
+    need = len(filled) / 2
+    misses_left = len(filled) - need
+    hits = 0
+    for v in filled:
+        if (numbers_are_names or not _NUMBER.fullmatch(v)) and _canon(v) in header_canon:
+            hits += 1
+            if hits >= need:
+                return True
+        else:
+            misses_left -= 1
+            if misses_left < 0:
+                return False
+    return hits >= need
+
+
 @functools.lru_cache(maxsize=100_000)
 def _canon(value: str) -> str:
     """:func:`geo.columns.canon`, remembered: data cells repeat (desa, kecamatan, answers)."""
@@ -634,6 +662,10 @@ def _data_rows(
     """
     width = len(header)
     header_canon = {canon(v) for v in header if v}
+    # A cell of ASCII digits and number punctuation folds to digits, commas, plus signs and
+    # underscores: it can match no header name unless one is made of those alone. Such cells
+    # (NIK, KK, codes, coordinates) are not canonicalised, which they were once per row.
+    numbers_are_names = any(_NUMBER_NAME.fullmatch(h) for h in header_canon)
     records: list[list[str | None]] = []
     baris: list[int] = []
     skipped: list[dict[str, object]] = []
@@ -658,10 +690,7 @@ def _data_rows(
             continue
         # Header names have no NIK-long digit runs, so masking before the comparison changes
         # nothing; only the cells shown in the report are masked.
-        if (
-            len(filled) >= 2
-            and sum(map(header_canon.__contains__, map(_canon, filled))) >= len(filled) / 2
-        ):
+        if len(filled) >= 2 and _repeats_header(filled, header_canon, numbers_are_names):
             shown = " | ".join(mask_ids(v) for v in filled[:4])
             skipped.append(
                 {

@@ -383,8 +383,11 @@ def _matrix(
     matriks = base.copy()
     d1 = matriks["keluarga_desil_1"]
     small = (d1 > 0) & (d1 < MIN_DESIL_1_PER_KELUARGA)
+    # Only the three columns counted: filtering the whole register (its text columns) once per
+    # strategy cost 47 s of the province's 290 s profile (bench/RESULTS.md).
+    needed = long[["kode_desa", "pagu_desa_rp", "keluarga_maks"]]
     for key, mask in keys:
-        part = long[mask]
+        part = needed[mask]
         count = part.groupby("kode_desa").size()
         pagu = part.groupby("kode_desa")["pagu_desa_rp"].sum()
         reach = part.groupby("kode_desa")["keluarga_maks"].sum()

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import folium
 import folium.template
+import geopandas as gpd
+import shapely
 from branca.element import Element, MacroElement
 from folium.map import Layer
 from jinja2 import Template
@@ -412,6 +414,34 @@ def legend_html(legend: Legend, *, extra: tuple[LegendEntry, ...] = ()) -> str:
     return "".join(rows)
 
 
+def feature_collection(gdf: gpd.GeoDataFrame) -> dict:
+    """Write ``gdf`` as a GeoJSON FeatureCollection for folium, in one pass.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        EPSG:4326 (or no CRS); properties must be JSON-serialisable (the spec's texts).
+
+    Returns
+    -------
+    dict
+        ``{"type": "FeatureCollection", "features": [...]}``, each feature with ``id`` (the row
+        position), ``properties`` and ``geometry``, without the
+        per-feature ``bbox`` geopandas adds. The geometries are written by GEOS
+        (``shapely.to_geojson``, shortest round-trip numbers) and parsed once, instead of
+        folium walking every coordinate through ``__geo_interface__`` twice (5.7 s of a
+        9.1 s province map render under load, bench/RESULTS.md).
+    """
+    geoms = shapely.to_geojson(gdf.geometry.to_numpy())
+    props = gdf.drop(columns=gdf.geometry.name).to_dict(orient="records")
+    parts = [
+        f'{{"id":"{i}","type":"Feature","properties":{json.dumps(p, default=str)},'
+        f'"geometry":{"null" if g is None else g}}}'
+        for i, (p, g) in enumerate(zip(props, geoms, strict=True))
+    ]
+    return json.loads('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}")
+
+
 def _tooltip(tip: Tooltip, **kwargs: object) -> folium.GeoJsonTooltip:
     return folium.GeoJsonTooltip(
         fields=list(tip.fields), aliases=list(tip.aliases), localize=False, **kwargs
@@ -446,7 +476,7 @@ def _render_desa(spec: MapSpec) -> folium.GeoJson:
     """Draw the choropleth layer "Desa": colours, a small sticky tooltip, optional popup."""
     desa = spec.desa
     return folium.GeoJson(
-        desa.data,
+        feature_collection(desa.data),
         name="Desa",
         style_function=lambda f: desa.style(f["properties"]["kode_desa"]),
         highlight_function=lambda _f: {"weight": 2.5, "color": "#1f4e9a"},
@@ -460,7 +490,7 @@ def _render_cluster(layer: ClusterLayer) -> folium.FeatureGroup:
     """Household-cluster polygons and a marker per cluster (tooltip; popup optional)."""
     group = folium.FeatureGroup(name=layer.name, show=layer.show)
     folium.GeoJson(
-        layer.data,
+        feature_collection(layer.data),
         style_function=lambda _f: {
             "className": "lokus-klaster",
             "color": layer.colour,
@@ -476,7 +506,7 @@ def _render_cluster(layer: ClusterLayer) -> folium.FeatureGroup:
     # GeoJson point layer: folium.Popup needs jQuery, which Lokus does not load.
     points = layer.data.set_geometry(layer.data.geometry.representative_point())
     folium.GeoJson(
-        points,
+        feature_collection(points),
         marker=folium.CircleMarker(
             radius=7, color="#ffffff", weight=2, fill=True, fill_color=layer.colour,
             fill_opacity=0.9,
@@ -506,7 +536,7 @@ def render_selection(layer: SelectionLayer) -> folium.FeatureGroup:
     if layer.n:
         style = dict(layer.style)
         folium.GeoJson(
-            layer.data,
+            feature_collection(layer.data),
             style_function=lambda _f: style,
             tooltip=_tooltip(layer.tooltip) if layer.tooltip is not None else None,
             interactive=layer.tooltip is not None,

@@ -349,3 +349,49 @@ def test_in_map_legend_folds_on_a_narrow_map_and_view_key_is_kept(embedded):
     assert '"lokus-pandangan:peta_desa:Sukadana"' in html
     assert "sessionStorage" in html
     assert "sessionStorage" not in _script(build_map(embedded.indikator))  # no key: fit bounds
+
+
+PETA_PROVINSI_MAKS = 3_000_000
+"""Page data of the province map in the app (issue 19): under 3 MB."""
+
+
+def test_the_app_map_of_the_whole_province_is_under_3_mb():
+    """The 2,130 real Kalimantan Barat desa, every overlay shown and every desa outlined.
+
+    The figures are synthetic (only their text length matters); the outlines are the real
+    polygons simplified by the province's size, as the pipeline does. A size, not a timing.
+    """
+    import geopandas as gpd
+
+    from geo.wilayah import LAPISAN_PROVINSI, toleransi_tampilan
+    from targeting.mapspec import display_geometry
+
+    desa = gpd.read_parquet(LAPISAN_PROVINSI)
+    rng = np.random.default_rng(19)
+    desa["keluarga_desil_1"] = rng.integers(0, 3000, len(desa))
+    desa["persen_desil_1"] = rng.uniform(0, 100, len(desa))
+    desa["ada_data"] = True
+    kantong = desa[["kode_desa", "geometry"]].assign(
+        kantong=rng.choice(["panas", "dingin", "pencilan tinggi"], len(desa)),
+        alasan="Gi* z = 3,1; p = 0,001 (999 permutasi)",
+    )
+    lokus = pd.DataFrame(
+        {
+            "kode_desa": np.repeat(desa["kode_desa"].to_numpy(), 3),
+            "strategi": np.tile([1, 2, 3], len(desa)),
+            "nama_sub_kegiatan": "Penyediaan rumah layak huni bagi korban bencana",
+            "opd": "Dinas Perumahan Rakyat dan Kawasan Permukiman",
+            "pagu_rp": 150_000_000.0,
+        }
+    )
+    tampilan = display_geometry(desa, toleransi_m=toleransi_tampilan(desa))
+    data = MapData(desa, kantong=kantong, lokus=lokus, tampilan=tampilan)
+    settings = MapSettings(
+        popup=False, kontrol_lapisan=False, legenda=False, lapisan=tuple(available_layers(data))
+    )
+    spec = map_spec(data, settings)
+    assert len(spec.overlays) == 4
+    assert all(lay.n == len(desa) for lay in spec.overlays)
+    page = render(spec).get_root().render().encode()
+    assert len(page) < PETA_PROVINSI_MAKS, f"{len(page):,} bytes"
+    assert page.count(b'"type":"Feature"') == len(desa)

@@ -286,7 +286,7 @@ def test_compact_json_reaches_folium_geojson(embedded):
     assert env.policies["json.dumps_kwargs"] == COMPACT_JSON
     html = render(map_spec(MapData(embedded.indikator))).get_root().render()
     data = html.split("_add(", 1)[1].split(");\n", 1)[0]
-    assert data.startswith('{"bbox":[')
-    assert '"features":[{' in data
+    assert data.startswith('{"features":[{')
+    assert '"bbox"' not in data  # no per-feature bounding box (targeting.maps.feature_collection)
     assert ", " not in data.split('"desa":', 1)[0]  # no space after a separator
     assert json.loads(data)["type"] == "FeatureCollection"

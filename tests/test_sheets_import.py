@@ -429,3 +429,22 @@ def test_a_data_row_holding_column_words_is_not_taken_for_the_header():
     assert table.header_row == 1
     assert list(table.frame.columns[:2]) == ["kode_kemdagri", "desil_kesejahteraan"]
     assert len(table.frame) == 2
+
+
+def test_repeated_header_check_matches_the_plain_count():
+    """The early-stopping check gives the plain count's answer, number-named headers included."""
+    import random
+
+    from geo.sheets import _NUMBER_NAME, _canon, _repeats_header
+
+    cells = ["NIK", "Nama", "Desa", "3201012345678901", "-1.25", "109,1", "Sukadana", "2021",
+             "Kode Desa", "61.11.01.2001", "nama", " desa ", "x"]  # fmt: skip
+    rng = random.Random(19)
+    for header in ({"nik", "nama", "desa", "kode_desa"}, {"2021", "nama", "61_11_01_2001"}):
+        numbers = any(_NUMBER_NAME.fullmatch(h) for h in header)
+        for _ in range(500):
+            row = rng.choices(cells, k=rng.randint(2, 9))
+            plain = sum(_canon(v) in header for v in row) >= len(row) / 2
+            assert _repeats_header(row, header, numbers) == plain, (row, header)
+    assert _repeats_header(["NIK", "Nama", "Desa", "3201"], {"nik", "nama", "desa"}, False)
+    assert not _repeats_header(["3201", "Budi", "Desa"], {"nik", "nama", "desa"}, False)
