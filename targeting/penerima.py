@@ -341,7 +341,7 @@ def cakupan(
     Definitions: Cornia & Stewart (1993); Coady, Grosh & Hoddinott (2004). Eligible = desil 1
     (extreme poverty, Inpres 4/2022) minus families verified not eligible.
     """
-    fam = keluarga[["id_keluarga_p3ke", "kode_desa", "desil"]].copy()
+    fam = _dengan_id(keluarga)[["id_keluarga_p3ke", "kode_desa", "desil"]].copy()
     fam["id_keluarga_p3ke"] = fam["id_keluarga_p3ke"].astype(str).str.strip()
     layak = fam[(fam["desil"] == 1).fillna(False) & ~fam["id_keluarga_p3ke"].isin(tidak_layak)]
     lokus = register if register is not None else pd.DataFrame(
@@ -374,6 +374,21 @@ def cakupan(
         else pd.DataFrame()
     )
     return Cakupan(per, per_s, belum, by_desa, ketepatan, sumber)
+
+
+def _dengan_id(keluarga: pd.DataFrame) -> pd.DataFrame:
+    """Give families without an ``id_keluarga_p3ke`` column a stand-in id.
+
+    A file without the column (e.g. only ``kode_desa`` and ``desil``) gets its row number as a stand-in (``baris N``), so coverage
+    per family still counts every family; such families can only be reached by register loci
+    or by No KK / NIK in a recipient list.
+    """
+    if "id_keluarga_p3ke" in keluarga.columns:
+        return keluarga
+    rows = (
+        keluarga["_baris"] if "_baris" in keluarga.columns else pd.RangeIndex(1, len(keluarga) + 1)
+    )
+    return keluarga.assign(id_keluarga_p3ke=[f"baris {r}" for r in rows])
 
 
 def _reach(

@@ -120,3 +120,11 @@ def test_partial_list_falls_back_to_loci_for_sub_activities_it_does_not_name() -
 def test_list_without_id_column() -> None:
     with pytest.raises(VerifikasiError, match="kode_sub_kegiatan"):
         baca_penerima(b"nama;program\nA;B\n", "x.csv", KELUARGA)
+
+
+def test_a_file_without_family_ids_still_counts_every_family() -> None:
+    # regression (tests/test_hostile_input.py): a household file of only kode_desa and desil
+    bare = KELUARGA.drop(columns=["id_keluarga_p3ke", "no_kk"]).assign(_baris=range(2, 9))
+    got = cakupan(bare, REGISTER, None)
+    assert len(got.per_keluarga) == 5  # F1 F2 F3 F4 F7 by their rows
+    assert got.per_strategi.set_index("strategi")["terjangkau"].tolist() == [5, 2, 3]
