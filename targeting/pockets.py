@@ -603,23 +603,10 @@ def _scan_label(
     row_of = {k: i for i, k in enumerate(codes)}
     records = []
     for kode in ind["kode_desa"]:
-        rec: dict[str, object] = {
-            "kode_desa": kode, "kantong": "tidak dinilai", "nilai": np.nan, "gi_z": np.nan,
-            "gi_p": np.nan, "gi_q": np.nan, "kuadran": np.nan, "nilai_tetangga": np.nan,
-            "rata_rata": np.nan, "tetangga": "", "jumlah_tetangga": 0, "alasan": "",
-            "klaster_pindai": "", "pindai_llr": np.nan, "pindai_rr": np.nan,
-        }  # fmt: skip
+        rec = _rekaman_kosong(kode, pindai=True)
         records.append(rec)
         if kode not in row_of:
-            if kode in unmapped:
-                rec["alasan"] = "tidak dinilai: tanpa batas desa (pemekaran)"
-            elif kode in with_data:
-                rec["alasan"] = (
-                    "tidak dinilai: jumlah keluarga desa ini tidak dapat dipakai (penyebut "
-                    "kosong, atau lebih kecil daripada jumlah keluarga desil 1)"
-                )
-            else:
-                rec["alasan"] = TANPA_BARIS
+            rec["alasan"] = _alasan_tidak_dinilai(kode, unmapped, with_data, _PENYEBUT_PINDAI)
             continue
         i = row_of[kode]
         own = f"desa ini {_id_int(c[i])} dari {_id_int(n[i])} keluarga ({_id(c[i] / n[i] * 100, 2)} %)"
@@ -772,22 +759,10 @@ def _label(
     name = "Gi*" if settings.statistik == "gi_star" else "Moran lokal"
     records = []
     for kode in ind["kode_desa"]:
-        rec: dict[str, object] = {
-            "kode_desa": kode, "kantong": "tidak dinilai", "nilai": np.nan, "gi_z": np.nan,
-            "gi_p": np.nan, "gi_q": np.nan, "kuadran": np.nan, "nilai_tetangga": np.nan,
-            "rata_rata": np.nan, "tetangga": "", "jumlah_tetangga": 0, "alasan": "",
-        }  # fmt: skip
+        rec = _rekaman_kosong(kode, pindai=False)
         records.append(rec)
         if kode not in values:
-            if kode in unmapped:
-                rec["alasan"] = "tidak dinilai: tanpa batas desa (pemekaran)"
-            elif kode in with_data:
-                rec["alasan"] = (
-                    "tidak dinilai: persentase tidak dapat dihitung (penyebut kosong, atau lebih "
-                    "kecil daripada jumlah keluarga P3KE desa ini)"
-                )
-            else:
-                rec["alasan"] = TANPA_BARIS
+            rec["alasan"] = _alasan_tidak_dinilai(kode, unmapped, with_data, _PENYEBUT_PERSEN)
             continue
         nbs = list(w.neighbors[kode])
         rec["nilai"] = values[kode]
@@ -870,6 +845,34 @@ def nama_metode(parameter: dict[str, object]) -> str:
 
 TANPA_BARIS = "tidak dinilai: tidak ada baris P3KE untuk desa ini"
 """The reason of a desa the P3KE file has no row for (see :func:`_label`)."""
+
+_PENYEBUT_PINDAI = (
+    "tidak dinilai: jumlah keluarga desa ini tidak dapat dipakai (penyebut kosong, atau lebih "
+    "kecil daripada jumlah keluarga desil 1)"
+)
+_PENYEBUT_PERSEN = (
+    "tidak dinilai: persentase tidak dapat dihitung (penyebut kosong, atau lebih kecil daripada "
+    "jumlah keluarga P3KE desa ini)"
+)
+
+
+def _rekaman_kosong(kode: str, *, pindai: bool) -> dict[str, object]:
+    """One desa's pocket row before it is assessed (``tidak dinilai``, no statistic)."""
+    rec: dict[str, object] = {
+        "kode_desa": kode, "kantong": "tidak dinilai", "nilai": np.nan, "gi_z": np.nan,
+        "gi_p": np.nan, "gi_q": np.nan, "kuadran": np.nan, "nilai_tetangga": np.nan,
+        "rata_rata": np.nan, "tetangga": "", "jumlah_tetangga": 0, "alasan": "",
+    }  # fmt: skip
+    if pindai:
+        rec.update({"klaster_pindai": "", "pindai_llr": np.nan, "pindai_rr": np.nan})
+    return rec
+
+
+def _alasan_tidak_dinilai(kode: str, unmapped: set, with_data: set, penyebut: str) -> str:
+    """Why a desa is not assessed: no polygon (pemekaran), an unusable denominator, no data."""
+    if kode in unmapped:
+        return "tidak dinilai: tanpa batas desa (pemekaran)"
+    return penyebut if kode in with_data else TANPA_BARIS
 
 
 def why_none_assessed(desa: pd.DataFrame) -> str:
