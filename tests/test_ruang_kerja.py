@@ -304,3 +304,25 @@ def test_users_log_in_with_argon2_and_the_audit_log_masks_identifiers(rk):
     assert "9911********0001" in row["rincian"]
     with pytest.raises(AccessError):
         rk.log_audit(OP_A)
+
+
+def test_an_own_households_file_is_not_listed_as_synthetic(sumber, tmp_path):
+    """Only the families decide the SINTETIS mark of a snapshot, not the bundled denominators.
+
+    A planner's own P3KE file imported with the bundled (synthetic) family counts per desa
+    was listed as ``40 keluarga SINTETIS``; the pages already go by the families alone.
+    """
+    own = sumber.drop(columns=[c for c in sumber.columns if c.lower() == "sintetis"])
+    snap = load_snapshot(
+        default_region(),
+        households=own.to_csv(index=False).encode(),
+        names={"keluarga_p3ke": "p3ke_maret.csv"},
+    )
+    assert snap.provenance.input("keluarga_desa").sintetis  # the bundled denominators
+    assert not snap.provenance.input("keluarga_p3ke").sintetis
+    ws = RuangKerja(None, folder=tmp_path / "ruang")
+    try:
+        ws.impor(snap, SEMUA)
+        assert ws.daftar(SEMUA)["sintetis"].tolist() == [False]
+    finally:
+        ws.close()

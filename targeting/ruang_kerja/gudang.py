@@ -97,6 +97,25 @@ def _where_scope(stmt, table, cakupan: Cakupan):
     return stmt if clause is None else stmt.where(clause)
 
 
+
+def _families_synthetic(snapshot) -> bool:
+    """Whether the families of a snapshot are synthetic (the SINTETIS mark of ``daftar``).
+
+    Parameters
+    ----------
+    snapshot : Snapshot
+        The imported snapshot.
+
+    Returns
+    -------
+    bool
+        The mark of its households input; bundled synthetic denominators or registers do not
+        make a planner's own families synthetic (the pages go by the families alone too).
+    """
+    households = snapshot.provenance.input("keluarga_p3ke")
+    return bool(households and households.sintetis)
+
+
 class RuangKerja:
     """The workspace: snapshots, families, verification, users and audit in one database.
 
@@ -225,7 +244,7 @@ class RuangKerja:
                     ledger_lain=_ledgers_json(snapshot.ledgers),
                     rows_used=snapshot.rows_used, rows_rejected=snapshot.rows_rejected,
                     n_keluarga=len(k),
-                    sintetis=any(f.sintetis for f in snapshot.provenance.masukan),
+                    sintetis=_families_synthetic(snapshot),
                 ).returning(t.snapshot.c.id)
             ).scalar_one()  # fmt: skip
             self._write_desa(conn, sid, snapshot)
