@@ -5,6 +5,7 @@ Every household row here is SYNTHETIC (data/kayong_utara/p3ke_keluarga_SINTETIS.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import time
 import zipfile
@@ -266,7 +267,11 @@ def test_backup_and_restore_need_the_same_key(rk, snapshot, sumber, backend, tmp
     rk.hapus(SEMUA, sid)
     pulihkan(rk, SEMUA, zip_path)
     pd.testing.assert_frame_equal(rk.buka(SEMUA, sid).keluarga, before)
-    other_key = RuangKerja(rk.url, folder=tmp_path / "lain", migrate=False)
+    with pytest.raises(WorkspaceError, match="kunci"):  # no new key beside kept data
+        RuangKerja(rk.url, folder=tmp_path / "lain", migrate=False)
+    assert not (tmp_path / "lain" / "kunci.key").exists()
+    stray = base64.urlsafe_b64encode(b"k" * 32).decode()
+    other_key = RuangKerja(rk.url, folder=tmp_path / "lain", key=stray, migrate=False)
     with pytest.raises(WorkspaceError, match="kunci"):
         other_key.keluarga(SEMUA, sid)
     other_key.close()
@@ -326,3 +331,23 @@ def test_an_own_households_file_is_not_listed_as_synthetic(sumber, tmp_path):
         assert ws.daftar(SEMUA)["sintetis"].tolist() == [False]
     finally:
         ws.close()
+
+
+def test_a_copied_database_without_its_key_gets_no_new_key(snapshot, tmp_path):
+    """A database copied without ``kunci.key`` is refused, and no second key is made.
+
+    Before, opening it silently wrote a new key file beside the copy: every old row stayed
+    unreadable and new imports were sealed with another key than the old ones.
+    """
+    ws = RuangKerja(None, folder=tmp_path / "asli")
+    ws.impor(snapshot, SEMUA)
+    ws.close()
+    copy = tmp_path / "salinan"
+    copy.mkdir()
+    (copy / "lokus.db").write_bytes((tmp_path / "asli" / "lokus.db").read_bytes())
+    with pytest.raises(WorkspaceError, match="kuncinya tidak ada"):
+        RuangKerja(None, folder=copy)
+    assert not (copy / "kunci.key").exists()
+    empty = RuangKerja(None, folder=tmp_path / "baru")  # a new workspace still makes its key
+    empty.close()
+    assert (tmp_path / "baru" / "kunci.key").exists()

@@ -159,7 +159,16 @@ class RuangKerja:
             upgrade(self.engine)
         if not self.postgres:
             os.chmod(self._sqlite_path(), 0o600)
-        self.sandi = Sandi(load_key(self.folder, key))
+        try:
+            self.sandi = Sandi(load_key(self.folder, key, create=not self._holds_snapshots()))
+        except WorkspaceError:
+            self.engine.dispose()
+            raise
+
+    def _holds_snapshots(self) -> bool:
+        """Whether any snapshot (hence encrypted rows) is stored already."""
+        with self.transaksi(Cakupan.semua("kunci")) as conn:
+            return conn.execute(select(t.snapshot.c.id).limit(1)).first() is not None
 
     def _sqlite_path(self) -> Path:
         return Path(self.url.removeprefix("sqlite:///"))
