@@ -351,3 +351,21 @@ def test_a_copied_database_without_its_key_gets_no_new_key(snapshot, tmp_path):
     empty = RuangKerja(None, folder=tmp_path / "baru")  # a new workspace still makes its key
     empty.close()
     assert (tmp_path / "baru" / "kunci.key").exists()
+
+
+def test_a_backup_is_not_restored_under_another_key(snapshot, tmp_path):
+    """Restoring with another key is refused before anything is replaced.
+
+    Before, ``pulihkan`` into a workspace with another key replaced everything with rows no
+    key at hand could open, and said "restored".
+    """
+    asli = RuangKerja(None, folder=tmp_path / "asli")
+    asli.impor(snapshot, SEMUA)
+    cadangkan(asli, SEMUA, tmp_path / "c.zip")
+    asli.close()
+    lain = RuangKerja(None, folder=tmp_path / "lain")  # its own, new key
+    sid = lain.impor(snapshot, SEMUA)
+    with pytest.raises(WorkspaceError, match="kunci"):
+        pulihkan(lain, SEMUA, tmp_path / "c.zip")
+    assert len(lain.buka(SEMUA, sid).keluarga) == snapshot.families_used  # nothing replaced
+    lain.close()
