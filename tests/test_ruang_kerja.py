@@ -369,3 +369,25 @@ def test_a_backup_is_not_restored_under_another_key(snapshot, tmp_path):
         pulihkan(lain, SEMUA, tmp_path / "c.zip")
     assert len(lain.buka(SEMUA, sid).keluarga) == snapshot.families_used  # nothing replaced
     lain.close()
+
+
+def test_a_reused_snapshot_number_gets_a_new_stamp(snapshot, tmp_path):
+    """SQLite gives a deleted snapshot's number to the next import: the stamp tells them apart.
+
+    The app kept each opened snapshot an hour in its cache under its number alone, so after
+    ``hapus 2`` and a new import (numbered 2 again) a session could be served the deleted
+    snapshot's families.
+    """
+    ws = RuangKerja(None, folder=tmp_path / "ruang")
+    try:
+        ws.impor(snapshot, SEMUA)
+        sid = ws.impor(snapshot, SEMUA)
+        before = ws.penanda(OP_A, sid)
+        assert before is not None
+        ws.hapus(SEMUA, sid)
+        assert ws.penanda(OP_A, sid) is None
+        again = ws.impor(snapshot, SEMUA)
+        assert again == sid  # the number is reused on SQLite
+        assert ws.penanda(OP_A, again) not in (None, before)
+    finally:
+        ws.close()

@@ -332,6 +332,31 @@ class RuangKerja:
         cols = ["id", "nama", "wilayah", "tanggal", "dibuat", "oleh", "n_keluarga", "sintetis"]
         return pd.DataFrame([dict(r) for r in rows], columns=cols)
 
+    def penanda(self, cakupan: Cakupan, sid: int) -> str | None:
+        """A stamp that tells this snapshot from any other that later takes its number.
+
+        SQLite gives a deleted snapshot's number to the next import; whatever keeps results
+        by snapshot number (the app's cache) must key them by this stamp too.
+
+        Parameters
+        ----------
+        cakupan : Cakupan
+            Who asks.
+        sid : int
+            The snapshot number.
+
+        Returns
+        -------
+        str or None
+            The number and the time of the import; None when the snapshot is not (or no
+            longer) in the workspace.
+        """
+        with self.transaksi(cakupan) as conn:
+            dibuat = conn.execute(
+                select(t.snapshot.c.dibuat).where(t.snapshot.c.id == sid)
+            ).scalar_one_or_none()
+        return None if dibuat is None else f"{sid}@{pd.Timestamp(dibuat).isoformat()}"
+
     def _info(self, conn: Connection, sid: int) -> dict:
         row = conn.execute(select(t.snapshot).where(t.snapshot.c.id == sid)).mappings().first()
         if row is None:
