@@ -391,3 +391,24 @@ def test_a_reused_snapshot_number_gets_a_new_stamp(snapshot, tmp_path):
         assert ws.penanda(OP_A, again) not in (None, before)
     finally:
         ws.close()
+
+
+def test_an_import_with_no_usable_row_is_refused(sumber, tmp_path):
+    """Every row rejected: the import is refused like ``run`` refuses it, nothing is kept.
+
+    Before, ``ruang-kerja impor`` of a file whose desil cells were all bad kept a snapshot of
+    0 families and printed it as a success.
+    """
+    bad = sumber.copy()
+    bad["desil_kesejahteraan"] = "x"
+    snap = load_snapshot(
+        default_region(), households=bad.to_csv(index=False).encode(),
+        names={"keluarga_p3ke": "p3ke_SINTETIS.csv"},
+    )  # fmt: skip
+    ws = RuangKerja(None, folder=tmp_path / "ruang")
+    try:
+        with pytest.raises(WorkspaceError, match="semua 92 baris ditolak"):
+            ws.impor(snap, SEMUA)
+        assert ws.daftar(SEMUA).empty
+    finally:
+        ws.close()

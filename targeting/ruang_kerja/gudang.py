@@ -98,6 +98,29 @@ def _where_scope(stmt, table, cakupan: Cakupan):
 
 
 
+def _nothing_used(snapshot) -> WorkspaceError:
+    """The error for an import whose every row was rejected, with the most common reason.
+
+    Parameters
+    ----------
+    snapshot : Snapshot
+        The import.
+
+    Returns
+    -------
+    WorkspaceError
+        To raise; no snapshot is written.
+    """
+    alasan = snapshot.ditolak.get("alasan", pd.Series(dtype=str)).value_counts()
+    top = f" Alasan terbanyak ({alasan.iloc[0]} baris): {alasan.index[0]}" if len(alasan) else ""
+    top_en = f" Most common reason ({alasan.iloc[0]} rows): {alasan.index[0]}" if len(alasan) else ""
+    msg = (f"Tidak ada keluarga yang dapat dipakai: semua {snapshot.rows_in} baris ditolak; "
+           f"snapshot tidak disimpan.{top}")  # fmt: skip
+    en = (f"No family could be used: all {snapshot.rows_in} rows were rejected; no snapshot "
+          f"was kept.{top_en}")  # fmt: skip
+    return WorkspaceError(msg, en=en)
+
+
 def _families_synthetic(snapshot) -> bool:
     """Whether the families of a snapshot are synthetic (the SINTETIS mark of ``daftar``).
 
@@ -231,9 +254,13 @@ class RuangKerja:
         ------
         AccessError
             For a kecamatan or desa user.
+        WorkspaceError
+            When no row of the file could be used (as ``run`` refuses it): nothing is kept.
         """
         cakupan.require("admin", "kabupaten")
         k = snapshot.placement.keluarga
+        if len(k) == 0:
+            raise _nothing_used(snapshot)
         kolom = {c: str(k[c].dtype) for c in k.columns if c != "geometry"}
         prov = snapshot.provenance.to_report()
         label = nama or f"{snapshot.region.nama} {snapshot.tanggal or ''}".strip()
