@@ -412,3 +412,16 @@ def test_an_import_with_no_usable_row_is_refused(sumber, tmp_path):
         assert ws.daftar(SEMUA).empty
     finally:
         ws.close()
+
+
+def test_the_audit_log_times_carry_their_zone(rk):
+    """The audit log's times are UTC with the zone, so the page can show them in WIB.
+
+    The page showed them as SQLite keeps them, UTC without a zone (``05:31``), beside the
+    snapshot list in WIB (``12.31``).
+    """
+    with rk.transaksi(SEMUA) as conn:
+        rk.catat(conn, SEMUA, "uji", "snapshot 1")
+    waktu = rk.log_audit(SEMUA)["waktu"]
+    assert str(waktu.dt.tz) == "UTC"
+    assert abs(pd.Timestamp.now(tz="UTC") - waktu.iloc[0]) < pd.Timedelta(minutes=5)

@@ -649,7 +649,8 @@ class RuangKerja:
         Returns
         -------
         pandas.DataFrame
-            ``waktu``, ``pengguna``, ``aksi``, ``objek``, ``rincian`` (masked).
+            ``waktu`` (UTC, with its zone: SQLite keeps it without one), ``pengguna``,
+            ``aksi``, ``objek``, ``rincian`` (masked).
         """
         cakupan.require("admin", "kabupaten")
         a = t.audit.c
@@ -657,7 +658,9 @@ class RuangKerja:
             rows = conn.execute(
                 select(a.waktu, a.pengguna, a.aksi, a.objek, a.rincian).order_by(a.id.desc())
             ).all()
-        return pd.DataFrame(rows, columns=["waktu", "pengguna", "aksi", "objek", "rincian"])
+        log = pd.DataFrame(rows, columns=["waktu", "pengguna", "aksi", "objek", "rincian"])
+        log["waktu"] = pd.to_datetime(log["waktu"], utc=True)
+        return log
 
 
 def _ledgers_json(ledgers) -> str:
