@@ -380,8 +380,7 @@ def upload_hint(d: Data, apa: str, agar: str) -> str:
         readers may have no upload at all) the way through the workspace instead.
     """
     if d.key.startswith("ruang:"):
-        return (f"Snapshot ini memakai data bawaan: tim kabupaten dapat mengimpor {apa} yang "
-                f"asli ke ruang kerja {agar}.")  # fmt: skip
+        return f"Tim kabupaten dapat mengimpor {apa} yang asli ke ruang kerja {agar}."
     return f"Unggah {apa} yang asli di samping {agar}."
 
 
