@@ -5,6 +5,7 @@ Every household row here is SYNTHETIC (data/kayong_utara/p3ke_keluarga_SINTETIS.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import time
 import zipfile
@@ -266,7 +267,11 @@ def test_backup_and_restore_need_the_same_key(rk, snapshot, sumber, backend, tmp
     rk.hapus(SEMUA, sid)
     pulihkan(rk, SEMUA, zip_path)
     pd.testing.assert_frame_equal(rk.buka(SEMUA, sid).keluarga, before)
-    other_key = RuangKerja(rk.url, folder=tmp_path / "lain", migrate=False)
+    with pytest.raises(WorkspaceError, match="kunci"):  # no new key beside kept data
+        RuangKerja(rk.url, folder=tmp_path / "lain", migrate=False)
+    assert not (tmp_path / "lain" / "kunci.key").exists()
+    stray = base64.urlsafe_b64encode(b"k" * 32).decode()
+    other_key = RuangKerja(rk.url, folder=tmp_path / "lain", key=stray, migrate=False)
     with pytest.raises(WorkspaceError, match="kunci"):
         other_key.keluarga(SEMUA, sid)
     other_key.close()
@@ -304,3 +309,119 @@ def test_users_log_in_with_argon2_and_the_audit_log_masks_identifiers(rk):
     assert "9911********0001" in row["rincian"]
     with pytest.raises(AccessError):
         rk.log_audit(OP_A)
+
+
+def test_an_own_households_file_is_not_listed_as_synthetic(sumber, tmp_path):
+    """Only the families decide the SINTETIS mark of a snapshot, not the bundled denominators.
+
+    A planner's own P3KE file imported with the bundled (synthetic) family counts per desa
+    was listed as ``40 keluarga SINTETIS``; the pages already go by the families alone.
+    """
+    own = sumber.drop(columns=[c for c in sumber.columns if c.lower() == "sintetis"])
+    snap = load_snapshot(
+        default_region(),
+        households=own.to_csv(index=False).encode(),
+        names={"keluarga_p3ke": "p3ke_maret.csv"},
+    )
+    assert snap.provenance.input("keluarga_desa").sintetis  # the bundled denominators
+    assert not snap.provenance.input("keluarga_p3ke").sintetis
+    ws = RuangKerja(None, folder=tmp_path / "ruang")
+    try:
+        ws.impor(snap, SEMUA)
+        assert ws.daftar(SEMUA)["sintetis"].tolist() == [False]
+    finally:
+        ws.close()
+
+
+def test_a_copied_database_without_its_key_gets_no_new_key(snapshot, tmp_path):
+    """A database copied without ``kunci.key`` is refused, and no second key is made.
+
+    Before, opening it silently wrote a new key file beside the copy: every old row stayed
+    unreadable and new imports were sealed with another key than the old ones.
+    """
+    ws = RuangKerja(None, folder=tmp_path / "asli")
+    ws.impor(snapshot, SEMUA)
+    ws.close()
+    copy = tmp_path / "salinan"
+    copy.mkdir()
+    (copy / "lokus.db").write_bytes((tmp_path / "asli" / "lokus.db").read_bytes())
+    with pytest.raises(WorkspaceError, match="kuncinya tidak ada"):
+        RuangKerja(None, folder=copy)
+    assert not (copy / "kunci.key").exists()
+    empty = RuangKerja(None, folder=tmp_path / "baru")  # a new workspace still makes its key
+    empty.close()
+    assert (tmp_path / "baru" / "kunci.key").exists()
+
+
+def test_a_backup_is_not_restored_under_another_key(snapshot, tmp_path):
+    """Restoring with another key is refused before anything is replaced.
+
+    Before, ``pulihkan`` into a workspace with another key replaced everything with rows no
+    key at hand could open, and said "restored".
+    """
+    asli = RuangKerja(None, folder=tmp_path / "asli")
+    asli.impor(snapshot, SEMUA)
+    cadangkan(asli, SEMUA, tmp_path / "c.zip")
+    asli.close()
+    lain = RuangKerja(None, folder=tmp_path / "lain")  # its own, new key
+    sid = lain.impor(snapshot, SEMUA)
+    with pytest.raises(WorkspaceError, match="kunci"):
+        pulihkan(lain, SEMUA, tmp_path / "c.zip")
+    assert len(lain.buka(SEMUA, sid).keluarga) == snapshot.families_used  # nothing replaced
+    lain.close()
+
+
+def test_a_reused_snapshot_number_gets_a_new_stamp(snapshot, tmp_path):
+    """SQLite gives a deleted snapshot's number to the next import: the stamp tells them apart.
+
+    The app kept each opened snapshot an hour in its cache under its number alone, so after
+    ``hapus 2`` and a new import (numbered 2 again) a session could be served the deleted
+    snapshot's families.
+    """
+    ws = RuangKerja(None, folder=tmp_path / "ruang")
+    try:
+        ws.impor(snapshot, SEMUA)
+        sid = ws.impor(snapshot, SEMUA)
+        before = ws.penanda(OP_A, sid)
+        assert before is not None
+        ws.hapus(SEMUA, sid)
+        assert ws.penanda(OP_A, sid) is None
+        again = ws.impor(snapshot, SEMUA)
+        assert again == sid  # the number is reused on SQLite
+        assert ws.penanda(OP_A, again) not in (None, before)
+    finally:
+        ws.close()
+
+
+def test_an_import_with_no_usable_row_is_refused(sumber, tmp_path):
+    """Every row rejected: the import is refused like ``run`` refuses it, nothing is kept.
+
+    Before, ``ruang-kerja impor`` of a file whose desil cells were all bad kept a snapshot of
+    0 families and printed it as a success.
+    """
+    bad = sumber.copy()
+    bad["desil_kesejahteraan"] = "x"
+    snap = load_snapshot(
+        default_region(), households=bad.to_csv(index=False).encode(),
+        names={"keluarga_p3ke": "p3ke_SINTETIS.csv"},
+    )  # fmt: skip
+    ws = RuangKerja(None, folder=tmp_path / "ruang")
+    try:
+        with pytest.raises(WorkspaceError, match="semua 92 baris ditolak"):
+            ws.impor(snap, SEMUA)
+        assert ws.daftar(SEMUA).empty
+    finally:
+        ws.close()
+
+
+def test_the_audit_log_times_carry_their_zone(rk):
+    """The audit log's times are UTC with the zone, so the page can show them in WIB.
+
+    The page showed them as SQLite keeps them, UTC without a zone (``05:31``), beside the
+    snapshot list in WIB (``12.31``).
+    """
+    with rk.transaksi(SEMUA) as conn:
+        rk.catat(conn, SEMUA, "uji", "snapshot 1")
+    waktu = rk.log_audit(SEMUA)["waktu"]
+    assert str(waktu.dt.tz) == "UTC"
+    assert abs(pd.Timestamp.now(tz="UTC") - waktu.iloc[0]) < pd.Timedelta(minutes=5)

@@ -361,13 +361,36 @@ def sidebar_data() -> Data | None:
     )
 
 
+def upload_hint(d: Data, apa: str, agar: str) -> str:
+    """The hint to bring real data, fitting where the data came from.
+
+    Parameters
+    ----------
+    d : Data
+        The page's data; a workspace snapshot's key starts with ``ruang:``.
+    apa : str
+        What to bring (e.g. "berkas P3KE").
+    agar : str
+        What for (the end of the sentence).
+
+    Returns
+    -------
+    str
+        "Unggah ... di samping" in the session mode; for a workspace snapshot (whose
+        readers may have no upload at all) the way through the workspace instead.
+    """
+    if d.key.startswith("ruang:"):
+        return f"Tim kabupaten dapat mengimpor {apa} yang asli ke ruang kerja {agar}."
+    return f"Unggah {apa} yang asli di samping {agar}."
+
+
 def data_banner(d: Data) -> None:
     """Name the data in use; warn about synthetic data and unusable denominators."""
     region = d.result.region
     if d.sintetis:
         st.info(
             f"{region.nama}: batas desa asli; data keluarga adalah **sampel SINTETIS** "
-            "(bukan orang nyata). Unggah berkas P3KE di samping untuk data sebenarnya.",
+            "(bukan orang nyata). " + upload_hint(d, "berkas P3KE", "untuk data sebenarnya"),
             icon=":material/info:",
         )
     else:
@@ -375,8 +398,8 @@ def data_banner(d: Data) -> None:
         if d.penyebut_sintetis:
             st.warning(
                 "Penyebut persentase (seluruh keluarga per desa) masih tabel **SINTETIS** "
-                "bawaan. Unggah tabel keluarga per desa yang asli di samping agar persentase "
-                "desil 1 bermakna.",
+                "bawaan. "
+                + upload_hint(d, "tabel keluarga per desa", "agar persentase desil 1 bermakna"),
                 icon=":material/warning:",
             )
     sheet = d.result.sheet

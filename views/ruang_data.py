@@ -23,6 +23,7 @@ def _run_ruang(
     url: str,
     region_path: str,
     sid: int,
+    penanda: str,
     cakupan: Cakupan,
     kantong: PocketSettings,
     register: bytes | None,
@@ -52,8 +53,13 @@ def sidebar_data_ruang(pocket_settings, register, data_cls):
         return None
     kantong = pocket_settings()
     try:
+        penanda = ruang_sesi.workspace().penanda(c, sid)
+        if penanda is None:  # deleted meanwhile: never the cached families of a deleted one
+            st.session_state.pop(ruang_sesi.SNAPSHOT_KEY, None)
+            st.warning(f"Snapshot {sid} sudah dihapus dari ruang kerja. Buka snapshot lain.")
+            return None
         result, info = _run_ruang(
-            workspace_url(), region_path(), sid, c, kantong,
+            workspace_url(), region_path(), sid, penanda, c, kantong,
             register[1] if register else None, register[0] if register else None,
         )  # fmt: skip
     except LokusError as err:
@@ -70,7 +76,7 @@ def sidebar_data_ruang(pocket_settings, register, data_cls):
     denom = result.provenance.input("keluarga_desa")
     return data_cls(
         result=result,
-        key=f"ruang:{sid}:{c.setting()}:{hash(kantong)}",
+        key=f"ruang:{penanda}:{c.setting()}:{hash(kantong)}",
         label=f"snapshot {sid}: {info['nama']}",
         sintetis=bool(households and households.sintetis),
         penyebut_sintetis=bool(denom and denom.sintetis),

@@ -86,7 +86,7 @@ def _buka_hapus(table: pd.DataFrame) -> None:
     pilih = st.selectbox(
         "Snapshot", ids, format_func=lambda i: f"{i}: {names[i]}", key="_pilih_snapshot"
     )
-    cols = st.columns(3)
+    cols = st.columns([1, 1, 3])  # room for the whole confirmation label at 1024 px
     if cols[0].button("Buka", key="_buka_snapshot", type="primary"):
         st.session_state[ruang_sesi.SNAPSHOT_KEY] = int(pilih)
         with rk.transaksi(c) as conn:
@@ -118,7 +118,9 @@ try:
         _buka_hapus(table)
     if c.semua_desa and ruang_sesi.logged_in():
         with st.expander("Log audit"):
-            st.dataframe(rk.log_audit(c).head(500), hide_index=True, width="stretch")
+            log = rk.log_audit(c).head(500)
+            log["waktu"] = log["waktu"].map(_tanggal)  # WIB, as the list above (stored in UTC)
+            st.dataframe(log, hide_index=True, width="stretch")
     if c.peran == "admin":
         with st.expander("Pengguna"):
             st.dataframe(daftar_pengguna(rk), hide_index=True, width="stretch")

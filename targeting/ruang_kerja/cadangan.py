@@ -124,7 +124,8 @@ def pulihkan(rk: RuangKerja, cakupan: Cakupan, sumber: Path) -> dict:
     AccessError
         For a kecamatan or desa user.
     WorkspaceError
-        The file is not a Lokus workspace backup, or of another schema version.
+        The file is not a Lokus workspace backup, or of another schema version, or its
+        sealed rows do not open with this workspace's key (nothing is replaced then).
     """
     cakupan.require("admin", "kabupaten")
     try:
@@ -132,6 +133,7 @@ def pulihkan(rk: RuangKerja, cakupan: Cakupan, sumber: Path) -> dict:
             manifest = json.loads(zf.read("manifest.json"))
             if manifest.get("versi") != head():
                 raise _bad(sumber, f"versi skema {manifest.get('versi')}, bukan {head()}")
+            _check_key(rk, zf)
             with rk.transaksi(cakupan) as conn:
                 for name in reversed(RESTORED):
                     conn.execute(delete(t.metadata.tables[name]))
@@ -145,6 +147,28 @@ def pulihkan(rk: RuangKerja, cakupan: Cakupan, sumber: Path) -> dict:
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as err:
         raise _bad(sumber, f"bukan cadangan ruang kerja Lokus ({err})") from None
     return manifest
+
+
+def _check_key(rk: RuangKerja, zf: zipfile.ZipFile) -> None:
+    """Open the backup's first family with the workspace key, before anything is replaced.
+
+    Parameters
+    ----------
+    rk : RuangKerja
+        The workspace whose key must open the backup.
+    zf : zipfile.ZipFile
+        The backup.
+
+    Raises
+    ------
+    WorkspaceError
+        The key is not the one the backup's rows were sealed with.
+    """
+    with zf.open("keluarga.jsonl") as src:
+        first = src.readline()
+    if first.strip():
+        row = _decode(t.keluarga, first.decode("utf-8"))
+        rk.sandi.open_raw(row["pribadi"], "keluarga", row["kode_desa"])
 
 
 def _restore_table(conn, zf: zipfile.ZipFile, name: str) -> None:

@@ -98,6 +98,48 @@ def _where_scope(stmt, table, cakupan: Cakupan):
     return stmt if clause is None else stmt.where(clause)
 
 
+
+def _nothing_used(snapshot) -> WorkspaceError:
+    """The error for an import whose every row was rejected, with the most common reason.
+
+    Parameters
+    ----------
+    snapshot : Snapshot
+        The import.
+
+    Returns
+    -------
+    WorkspaceError
+        To raise; no snapshot is written.
+    """
+    alasan = snapshot.ditolak.get("alasan", pd.Series(dtype=str)).value_counts()
+    top = f" Alasan terbanyak ({alasan.iloc[0]} baris): {alasan.index[0]}" if len(alasan) else ""
+    top_en = f" Most common reason ({alasan.iloc[0]} rows): {alasan.index[0]}" if len(alasan) else ""
+    msg = (f"Tidak ada keluarga yang dapat dipakai: semua {snapshot.rows_in} baris ditolak; "
+           f"snapshot tidak disimpan.{top}")  # fmt: skip
+    en = (f"No family could be used: all {snapshot.rows_in} rows were rejected; no snapshot "
+          f"was kept.{top_en}")  # fmt: skip
+    return WorkspaceError(msg, en=en)
+
+
+def _families_synthetic(snapshot) -> bool:
+    """Whether the families of a snapshot are synthetic (the SINTETIS mark of ``daftar``).
+
+    Parameters
+    ----------
+    snapshot : Snapshot
+        The imported snapshot.
+
+    Returns
+    -------
+    bool
+        The mark of its households input; bundled synthetic denominators or registers do not
+        make a planner's own families synthetic (the pages go by the families alone too).
+    """
+    households = snapshot.provenance.input("keluarga_p3ke")
+    return bool(households and households.sintetis)
+
+
 class RuangKerja:
     """The workspace: snapshots, families, verification, users and audit in one database.
 
@@ -141,7 +183,16 @@ class RuangKerja:
             upgrade(self.engine)
         if not self.postgres:
             os.chmod(self._sqlite_path(), 0o600)
-        self.sandi = Sandi(load_key(self.folder, key))
+        try:
+            self.sandi = Sandi(load_key(self.folder, key, create=not self._holds_snapshots()))
+        except WorkspaceError:
+            self.engine.dispose()
+            raise
+
+    def _holds_snapshots(self) -> bool:
+        """Whether any snapshot (hence encrypted rows) is stored already."""
+        with self.transaksi(Cakupan.semua("kunci")) as conn:
+            return conn.execute(select(t.snapshot.c.id).limit(1)).first() is not None
 
     def _sqlite_path(self) -> Path:
         return Path(self.url.removeprefix("sqlite:///"))
@@ -204,9 +255,13 @@ class RuangKerja:
         ------
         AccessError
             For a kecamatan or desa user.
+        WorkspaceError
+            When no row of the file could be used (as ``run`` refuses it): nothing is kept.
         """
         cakupan.require("admin", "kabupaten")
         k = snapshot.placement.keluarga
+        if len(k) == 0:
+            raise _nothing_used(snapshot)
         kolom = {c: str(k[c].dtype) for c in k.columns if c != "geometry"}
         prov = snapshot.provenance.to_report()
         label = nama or f"{snapshot.region.nama} {snapshot.tanggal or ''}".strip()
@@ -226,7 +281,7 @@ class RuangKerja:
                     ledger_lain=_ledgers_json(snapshot.ledgers),
                     rows_used=snapshot.rows_used, rows_rejected=snapshot.rows_rejected,
                     n_keluarga=len(k),
-                    sintetis=any(f.sintetis for f in snapshot.provenance.masukan),
+                    sintetis=_families_synthetic(snapshot),
                 ).returning(t.snapshot.c.id)
             ).scalar_one()  # fmt: skip
             self._write_desa(conn, sid, snapshot)
@@ -304,6 +359,31 @@ class RuangKerja:
             rows = conn.execute(stmt).mappings().all()
         cols = ["id", "nama", "wilayah", "tanggal", "dibuat", "oleh", "n_keluarga", "sintetis"]
         return pd.DataFrame([dict(r) for r in rows], columns=cols)
+
+    def penanda(self, cakupan: Cakupan, sid: int) -> str | None:
+        """A stamp that tells this snapshot from any other that later takes its number.
+
+        SQLite gives a deleted snapshot's number to the next import; whatever keeps results
+        by snapshot number (the app's cache) must key them by this stamp too.
+
+        Parameters
+        ----------
+        cakupan : Cakupan
+            Who asks.
+        sid : int
+            The snapshot number.
+
+        Returns
+        -------
+        str or None
+            The number and the time of the import; None when the snapshot is not (or no
+            longer) in the workspace.
+        """
+        with self.transaksi(cakupan) as conn:
+            dibuat = conn.execute(
+                select(t.snapshot.c.dibuat).where(t.snapshot.c.id == sid)
+            ).scalar_one_or_none()
+        return None if dibuat is None else f"{sid}@{pd.Timestamp(dibuat).isoformat()}"
 
     def _info(self, conn: Connection, sid: int) -> dict:
         row = conn.execute(select(t.snapshot).where(t.snapshot.c.id == sid)).mappings().first()
@@ -645,7 +725,8 @@ class RuangKerja:
         Returns
         -------
         pandas.DataFrame
-            ``waktu``, ``pengguna``, ``aksi``, ``objek``, ``rincian`` (masked).
+            ``waktu`` (UTC, with its zone: SQLite keeps it without one), ``pengguna``,
+            ``aksi``, ``objek``, ``rincian`` (masked).
         """
         cakupan.require("admin", "kabupaten")
         a = t.audit.c
@@ -653,7 +734,9 @@ class RuangKerja:
             rows = conn.execute(
                 select(a.waktu, a.pengguna, a.aksi, a.objek, a.rincian).order_by(a.id.desc())
             ).all()
-        return pd.DataFrame(rows, columns=["waktu", "pengguna", "aksi", "objek", "rincian"])
+        log = pd.DataFrame(rows, columns=["waktu", "pengguna", "aksi", "objek", "rincian"])
+        log["waktu"] = pd.to_datetime(log["waktu"], utc=True)
+        return log
 
 
 def _ledgers_json(ledgers) -> str:

@@ -49,7 +49,7 @@ def _decode(text: str, where: str) -> bytes:
     return raw
 
 
-def load_key(folder: Path, given: str | None = None) -> bytes:
+def load_key(folder: Path, given: str | None = None, *, create: bool = True) -> bytes:
     """Return the workspace key, creating the key file on first use.
 
     Parameters
@@ -58,6 +58,10 @@ def load_key(folder: Path, given: str | None = None) -> bytes:
         The workspace folder; the default key file is ``folder / "kunci.key"``.
     given : str, optional
         A key in base64 (e.g. from Streamlit's secrets); wins over the environment.
+    create : bool, default True
+        Whether a missing key file may be created: False when the database already holds
+        encrypted rows (a new key would never open them, and new rows sealed with it would
+        mix two keys in one workspace).
 
     Returns
     -------
@@ -67,7 +71,8 @@ def load_key(folder: Path, given: str | None = None) -> bytes:
     Raises
     ------
     WorkspaceError
-        When a given key is not 32 bytes in base64.
+        When a given key is not 32 bytes in base64, or the key file is missing while
+        ``create`` is False.
     """
     if given:
         return _decode(given, "secrets")
@@ -76,6 +81,18 @@ def load_key(folder: Path, given: str | None = None) -> bytes:
     path = Path(os.environ.get(ENV_KEY_FILE) or folder / "kunci.key")
     if path.exists():
         return _decode(path.read_text(encoding="ascii"), str(path))
+    if not create:
+        msg = (
+            f"Ruang kerja ini sudah berisi data terenkripsi, tetapi kuncinya tidak ada ({path}, "
+            f"{ENV_KEY}). Kunci baru tidak dibuat, karena tidak akan dapat membuka data itu: "
+            "pasang kembali kunci dari cadangannya."
+        )
+        en = (
+            f"This workspace already holds encrypted data but its key is missing ({path}, "
+            f"{ENV_KEY}). No new key was made, as it could never open those data: put back "
+            "the key from its backup."
+        )
+        raise WorkspaceError(msg, en=en)
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
