@@ -371,12 +371,11 @@ def test_a_backup_is_not_restored_under_another_key(snapshot, tmp_path):
     lain.close()
 
 
-def test_a_reused_snapshot_number_gets_a_new_stamp(snapshot, tmp_path):
-    """SQLite gives a deleted snapshot's number to the next import: the stamp tells them apart.
-
-    The app kept each opened snapshot an hour in its cache under its number alone, so after
-    ``hapus 2`` and a new import (numbered 2 again) a session could be served the deleted
-    snapshot's families.
+def test_a_deleted_snapshot_number_is_never_reused(snapshot, tmp_path):
+    """SQLite gave a deleted snapshot's number to the next import (``hapus 2``, then a new
+    import numbered 2 again): the audit log and ``run --snapshot 2`` would then name other
+    data, and the app's cache could serve the deleted snapshot's families. The number is now
+    never reused, and the stamp of a deleted snapshot is gone.
     """
     ws = RuangKerja(None, folder=tmp_path / "ruang")
     try:
@@ -387,7 +386,8 @@ def test_a_reused_snapshot_number_gets_a_new_stamp(snapshot, tmp_path):
         ws.hapus(SEMUA, sid)
         assert ws.penanda(OP_A, sid) is None
         again = ws.impor(snapshot, SEMUA)
-        assert again == sid  # the number is reused on SQLite
+        assert again == sid + 1  # AUTOINCREMENT: never the deleted number
+        assert ws.penanda(OP_A, sid) is None
         assert ws.penanda(OP_A, again) not in (None, before)
     finally:
         ws.close()

@@ -79,6 +79,10 @@ snapshot = Table(
     Column("rows_rejected", Integer, nullable=False),
     Column("n_keluarga", Integer, nullable=False),
     Column("sintetis", Boolean, nullable=False),
+    # SQLite would give a deleted snapshot's number to the next import, and the audit log's
+    # "snapshot 2" or `run --snapshot 2` would then name other data; AUTOINCREMENT never reuses
+    # a number (PostgreSQL's sequences never do).
+    sqlite_autoincrement=True,
 )
 """One import (one :class:`targeting.snapshot.Snapshot`): provenance and ledger totals."""
 
