@@ -245,10 +245,12 @@ def _pengguna(args: argparse.Namespace) -> int:
         # CLI acts as an admin (it holds the database and the key anyway).
         oleh = Cakupan(_user(), "admin") if p.ada_pengguna(rk) else None
         if args.pengguna_aksi == "tambah":
+            ada = args.nama in set(p.daftar_pengguna(rk)["nama"]) if oleh else False
             c = p.tambah_pengguna(
                 rk, args.nama, _new_password(), args.peran, args.wilayah, oleh=oleh
             )
-            print(f"user {c.pengguna}: {c.peran} {','.join(c.wilayah)}".rstrip())
+            kata = "replaced (new password, role and codes)" if ada else "added"
+            print(f"user {c.pengguna} {kata}: {c.peran} {','.join(c.wilayah)}".rstrip())
         elif args.pengguna_aksi == "hapus":
             p.hapus_pengguna(rk, args.nama, oleh=oleh or Cakupan(_user(), "admin"))
             print(f"user {args.nama} removed")

@@ -96,6 +96,9 @@ def test_users_backup_restore_and_delete_from_the_cli(
     assert "Role desa needs dotted desa codes" in capsys.readouterr().err
     assert main(["ruang-kerja", "pengguna", "daftar"]) == 0
     assert capsys.readouterr().out.splitlines() == [f"op\tdesa\t{DESA_A}"]
+    # adding a name that exists replaces its password, role and codes, and says so
+    main(["ruang-kerja", "pengguna", "tambah", "op", "--peran", "desa", "--wilayah", DESA_A])
+    assert "user op replaced" in capsys.readouterr().out
     assert main(["ruang-kerja", "impor", "--households", str(households)]) == 0
     zip_path = tmp_path / "cadangan.zip"
     assert main(["ruang-kerja", "cadangkan", str(zip_path)]) == 0
