@@ -76,6 +76,7 @@ __all__ = [
     "AnalysisError",
     "PocketResult",
     "PocketSettings",
+    "berlaku",
     "build_weights",
     "desa_hotspots",
     "find_pockets",
@@ -103,6 +104,36 @@ TIDAK_DINILAI = LABELS[-1]
 
 PINDAI = ("scan_lingkaran", "scan_tetangga")
 """Values of :attr:`PocketSettings.statistik` that run the scan statistic (targeting/scan.py)."""
+
+HANYA_LOKAL = frozenset({"variabel", "smoothing", "tetangga", "k", "jarak_m"})
+"""Settings only Gi* and local Moran use (the scan tests counts of families, and its
+neighbour-based windows always use contiguity)."""
+
+HANYA_PINDAI = frozenset({"nol_pindai", "pindai_maks_persen", "pindai_maks_desa"})
+"""Settings only the scan statistic uses."""
+
+
+def berlaku(nama: str, statistik: str) -> bool:
+    """Tell whether the setting ``nama`` of :class:`PocketSettings` acts under ``statistik``.
+
+    Parameters
+    ----------
+    nama : str
+        A field of :class:`PocketSettings`.
+    statistik : str
+        A value of :attr:`PocketSettings.statistik`.
+
+    Returns
+    -------
+    bool
+        False for a Gi*/Moran-only setting (:data:`HANYA_LOKAL`) under the scan, and for a
+        scan-only setting (:data:`HANYA_PINDAI`) under Gi* or Moran; True otherwise. The app
+        draws a widget only for the settings that act, so none moves nothing.
+    """
+    if statistik in PINDAI:
+        return nama not in HANYA_LOKAL
+    return nama not in HANYA_PINDAI
+
 
 _MAKS_TITIK_SAMA = 3
 """Default of :attr:`PocketSettings.maks_titik_sama` (the widget's floor of ``min_keluarga``)."""

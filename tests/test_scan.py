@@ -276,3 +276,20 @@ def test_on_the_embedded_sample_the_scan_adds_only_desa_raised_by_household_clus
     assert found - planted <= with_cluster
     gi = _panas(embedded.indikator, statistik="gi_star")
     assert gi == planted
+
+
+def test_the_sidebar_shows_only_the_settings_the_chosen_statistic_uses():
+    """With the scan chosen, Gi*-only settings (EB smoothing, neighbour rule) move nothing and
+    are not drawn; the scan's own are drawn only for the scan (found by the fresh-user pass)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    at.run()
+    keys = {w.key for w in [*at.selectbox, *at.checkbox, *at.number_input]}
+    assert {"k_eb", "k_tetangga"} <= keys
+    assert "k_pindai_desa" not in keys
+    at.selectbox(key="k_statistik").set_value("scan_tetangga").run()
+    assert not at.exception, at.exception
+    keys = {w.key for w in [*at.selectbox, *at.checkbox, *at.number_input]}
+    assert not {"k_eb", "k_tetangga", "k_k", "k_jarak"} & keys
+    assert {"k_nol_pindai", "k_pindai_desa", "k_tol", "k_perm"} <= keys

@@ -20,7 +20,7 @@ from geo.sheets import grids_from_bytes, sheet_notes
 from geo.wilayah import daftar_wilayah
 from targeting.format import angka
 from targeting.pipeline import AnalysisSettings, Result, analyse
-from targeting.pockets import PocketSettings
+from targeting.pockets import PocketSettings, berlaku
 from targeting.settings import field_type, settings_fields
 from targeting.snapshot import load_snapshot
 from targeting.wilayah import region_file
@@ -127,11 +127,17 @@ def _pocket_settings() -> PocketSettings:
             "Pilihan analitis: tidak ada definisi kantong kemiskinan dalam peraturan. "
             "Bawaan dijelaskan di README."
         )
-        values = {
-            f.name: setting_widget(PocketSettings, f.name)
-            for f in settings_fields(PocketSettings)
-            if f.metadata["key"] is not None
-        }
+        values: dict[str, object] = {}
+        for f in settings_fields(PocketSettings):
+            key = f.metadata["key"]
+            if key is None:
+                continue
+            if berlaku(f.name, str(values.get("statistik", f.default))):
+                values[f.name] = setting_widget(PocketSettings, f.name)
+            else:  # not drawn: the value kept from when it was, else the default
+                kind = field_type(PocketSettings, f)[0]
+                kept = st.session_state.get(f"_keep_{key}", f.default)
+                values[f.name] = kind(kept) if kind in (int, float) else kept
     return PocketSettings(**values)
 
 
